@@ -1,0 +1,302 @@
+//! The intermediate texts of a signature: canonical request, credential scope, string to sign.
+//!
+//! Each is a type whose `Display` is the exact text AWS specifies, so a test (or a user
+//! comparing with S3's `SignatureDoesNotMatch` answer) can check every stage.
+//! Spec: <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>.
+
+use super::encode::{write_canonical_query, write_double_encoded_path, write_single_encoded_path};
+use super::{PathEncoding, SignableRequest, SigningError, SigningTime};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// The algorithm name that opens every string to sign and Authorization header.
+pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// Headers never signed: computed by signing itself, or rewritten by proxies on the way.
+const UNSIGNED_HEADERS: [&str; 4] = [
+    "authorization",
+    "user-agent",
+    "x-amzn-trace-id",
+    "transfer-encoding",
+];
+
+/// Headers AWS SDKs leave out of presigned URLs, since a browser will not send them.
+const UNSIGNED_PRESIGN_HEADERS: [&str; 2] = ["x-amz-user-agent", "x-amz-checksum-mode"];
+
+/// Lowercased, trimmed, merged and sorted headers, and their names joined by `;`.
+#[derive(Debug)]
+pub(crate) struct CanonicalHeaders {
+    entries: Vec<(String, String)>,
+    signed: String,
+}
+
+impl CanonicalHeaders {
+    /// Collects the headers to sign. `added` are the SigV4 headers this signature sets
+    /// (`x-amz-date`, ...): they replace any copy already in the request.
+    pub(crate) fn new(
+        request: &SignableRequest<'_>,
+        presigning: bool,
+        sign_session_token: bool,
+        added: &[(&str, &str)],
+    ) -> Result<Self, SigningError> {
+        let mut entries: Vec<(String, String)> =
+            Vec::with_capacity(request.headers.len() + added.len() + 1);
+        let mut has_host = false;
+        for &(name, value) in &request.headers {
+            let name = checked_header_name(name)?;
+            let skip = UNSIGNED_HEADERS.contains(&name.as_str())
+                || (presigning && UNSIGNED_PRESIGN_HEADERS.contains(&name.as_str()))
+                || (!sign_session_token && name == "x-amz-security-token")
+                || added.iter().any(|(added_name, _)| *added_name == name);
+            if skip {
+                continue;
+            }
+            has_host |= name == "host";
+            let value = trim_and_collapse_spaces(checked_header_value(&name, value)?);
+            entries.push((name, value));
+        }
+        if !has_host {
+            entries.push(("host".to_owned(), host_of(request.uri)?));
+        }
+        for &(name, value) in added {
+            entries.push((name.to_owned(), value.to_owned()));
+        }
+        // Stable sort: repeated headers keep their order when joined with commas.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, earlier| {
+            if later.0 != earlier.0 {
+                return false;
+            }
+            earlier.1.push(',');
+            earlier.1.push_str(&later.1);
+            true
+        });
+        let mut signed = String::with_capacity(entries.len() * 16);
+        for (i, (name, _)) in entries.iter().enumerate() {
+            if i > 0 {
+                signed.push(';');
+            }
+            signed.push_str(name);
+        }
+        Ok(Self { entries, signed })
+    }
+
+    /// The `SignedHeaders` value: lowercase names joined by `;`.
+    pub(crate) fn signed(&self) -> &str {
+        &self.signed
+    }
+}
+
+/// The `Host` the server will see: the URI authority, without a port that is the scheme's default.
+fn host_of(uri: &http::Uri) -> Result<String, SigningError> {
+    let authority = uri
+        .authority()
+        .ok_or_else(|| SigningError::invalid_uri("the url has no host; give an absolute url"))?;
+    if authority.as_str().contains('@') {
+        return Err(SigningError::invalid_uri(
+            "the url must not carry user info",
+        ));
+    }
+    let default_port = match uri.scheme_str() {
+        Some("http") => Some(80),
+        Some("https") => Some(443),
+        _ => None,
+    };
+    Ok(match authority.port_u16() {
+        Some(port) if Some(port) == default_port => authority.host().to_owned(),
+        _ => authority.as_str().to_owned(),
+    })
+}
+
+fn checked_header_name(name: &str) -> Result<String, SigningError> {
+    let is_token_char = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(is_token_char) {
+        return Err(SigningError::invalid_header(
+            name,
+            "the name is not a valid HTTP header name",
+        ));
+    }
+    Ok(name.to_ascii_lowercase())
+}
+
+fn checked_header_value<'v>(name: &str, value: &'v str) -> Result<&'v str, SigningError> {
+    if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err(SigningError::invalid_header(
+            name,
+            "the value holds a control character",
+        ));
+    }
+    Ok(value)
+}
+
+/// Trims spaces at both ends and collapses inner runs of spaces into one (only U+0020,
+/// as AWS does: tabs and other whitespace are kept).
+fn trim_and_collapse_spaces(value: &str) -> String {
+    let value = value.trim_matches(' ');
+    let mut out = String::with_capacity(value.len());
+    let mut previous_was_space = false;
+    for c in value.chars() {
+        if c == ' ' && previous_was_space {
+            continue;
+        }
+        previous_was_space = c == ' ';
+        out.push(c);
+    }
+    out
+}
+
+/// The canonical request: method, canonical URI, canonical query, headers, signed headers, payload hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CanonicalRequest {
+    text: String,
+}
+
+impl CanonicalRequest {
+    /// Writes the canonical request. `presign_params` are the `X-Amz-*` query parameters of
+    /// a presigned URL (empty for header auth); they are signed along with the URL's own query.
+    pub(crate) fn new(
+        request: &SignableRequest<'_>,
+        path_encoding: PathEncoding,
+        headers: &CanonicalHeaders,
+        presign_params: &[(&str, &str)],
+        payload_hash: &str,
+    ) -> Self {
+        let mut text = String::with_capacity(256);
+        text.push_str(request.method);
+        text.push('\n');
+        let path = match request.uri.path() {
+            "" => "/",
+            path => path,
+        };
+        match path_encoding {
+            PathEncoding::Single => write_single_encoded_path(&mut text, path),
+            PathEncoding::Double { normalize } => {
+                write_double_encoded_path(&mut text, path, normalize)
+            }
+        }
+        text.push('\n');
+        write_canonical_query(&mut text, request.uri.query().unwrap_or(""), presign_params);
+        text.push('\n');
+        for (name, value) in &headers.entries {
+            text.push_str(name);
+            text.push(':');
+            text.push_str(value);
+            text.push('\n');
+        }
+        text.push('\n');
+        text.push_str(&headers.signed);
+        text.push('\n');
+        text.push_str(payload_hash);
+        Self { text }
+    }
+
+    /// The exact text that is hashed into the string to sign.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for CanonicalRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for CanonicalRequest {
+    /// Shown in full: it names headers and values, but a session token is redacted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted: Vec<String> = self
+            .text
+            .lines()
+            .map(|line| match line.strip_prefix("x-amz-security-token:") {
+                Some(_) => "x-amz-security-token:** redacted **".to_owned(),
+                None => line.to_owned(),
+            })
+            .collect();
+        f.debug_tuple("CanonicalRequest")
+            .field(&redacted.join("\n"))
+            .finish()
+    }
+}
+
+/// The credential scope `YYYYMMDD/region/service/aws4_request`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    text: String,
+}
+
+impl Scope {
+    /// The scope of a signature made at `time` for `region` and `service`.
+    pub fn new(time: SigningTime, region: &str, service: &str) -> Self {
+        Self {
+            text: format!("{}/{region}/{service}/aws4_request", time.scope_date()),
+        }
+    }
+
+    /// The scope text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// The string to sign: algorithm, request time, scope and the hex SHA-256 of the canonical request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StringToSign {
+    text: String,
+}
+
+impl StringToSign {
+    /// Builds the string to sign for `canonical`, made at `amz_date` within `scope`.
+    pub(crate) fn new(amz_date: &str, scope: &Scope, canonical: &CanonicalRequest) -> Self {
+        let digest = Sha256::digest(canonical.as_str().as_bytes());
+        let mut text =
+            String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.text.len() + 67);
+        text.push_str(ALGORITHM);
+        text.push('\n');
+        text.push_str(amz_date);
+        text.push('\n');
+        text.push_str(&scope.text);
+        text.push('\n');
+        text.push_str(&hex::encode(digest));
+        Self { text }
+    }
+
+    /// The exact text the signing key signs.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for StringToSign {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_values_lose_only_outer_and_repeated_spaces() {
+        assert_eq!(trim_and_collapse_spaces("  a   b \t c  "), "a b \t c");
+        assert_eq!(trim_and_collapse_spaces(""), "");
+    }
+
+    #[test]
+    fn host_keeps_only_non_default_ports() {
+        let host = |uri: &str| host_of(&uri.parse().unwrap()).unwrap();
+        assert_eq!(host("https://s3.amazonaws.com:443/b"), "s3.amazonaws.com");
+        assert_eq!(host("http://127.0.0.1:80/b"), "127.0.0.1");
+        assert_eq!(host("http://127.0.0.1:8014/b"), "127.0.0.1:8014");
+        assert_eq!(host("https://[::1]:9000/"), "[::1]:9000");
+        assert!(host_of(&"/relative".parse().unwrap()).is_err());
+        assert!(host_of(&"http://user@h/".parse().unwrap()).is_err());
+    }
+}

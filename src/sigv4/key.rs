@@ -1,0 +1,137 @@
+//! The SigV4 signing key, derived from the secret key per (date, region, service), and its cache.
+//!
+//! Derivation costs four HMACs; a signature costs one more. Caching the derived key per scope
+//! makes repeated signing (every outbound call of a request) cost a single HMAC.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use std::sync::Mutex;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// HMAC-SHA256 of `data` under `key`.
+pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC accepts keys of any length");
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// A derived signing key: `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey([u8; 32]);
+
+impl SigningKey {
+    /// Derives the key for one scope from the secret access key.
+    pub fn derive(secret_access_key: &str, scope_date: &str, region: &str, service: &str) -> Self {
+        let mut secret = Vec::with_capacity(4 + secret_access_key.len());
+        secret.extend_from_slice(b"AWS4");
+        secret.extend_from_slice(secret_access_key.as_bytes());
+        let k_date = hmac_sha256(&secret, scope_date.as_bytes());
+        let k_region = hmac_sha256(&k_date, region.as_bytes());
+        let k_service = hmac_sha256(&k_region, service.as_bytes());
+        Self(hmac_sha256(&k_service, b"aws4_request"))
+    }
+
+    /// The lowercase hex HMAC of `string_to_sign`: the signature.
+    pub fn sign(&self, string_to_sign: &str) -> String {
+        hex::encode(hmac_sha256(&self.0, string_to_sign.as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(** redacted **)")
+    }
+}
+
+/// Derived keys of one set of credentials, kept for the current date only.
+///
+/// Keys of other dates are dropped when a new date is first seen, so the cache never grows
+/// beyond the (region, service) pairs in use on one day.
+#[derive(Debug, Default)]
+pub(crate) struct SigningKeyCache {
+    entries: Mutex<Vec<CacheEntry>>,
+}
+
+#[derive(Debug)]
+struct CacheEntry {
+    scope_date: String,
+    region: String,
+    service: String,
+    key: SigningKey,
+}
+
+impl SigningKeyCache {
+    /// The key for the scope, derived on first use.
+    pub(crate) fn get(
+        &self,
+        secret: &str,
+        scope_date: &str,
+        region: &str,
+        service: &str,
+    ) -> SigningKey {
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(entry) = entries
+            .iter()
+            .find(|e| e.scope_date == scope_date && e.region == region && e.service == service)
+        {
+            return entry.key.clone();
+        }
+        let key = SigningKey::derive(secret, scope_date, region, service);
+        entries.retain(|e| e.scope_date == scope_date);
+        entries.push(CacheEntry {
+            scope_date: scope_date.to_owned(),
+            region: region.to_owned(),
+            service: service.to_owned(),
+            key: key.clone(),
+        });
+        key
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.lock().unwrap().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derives_the_key_from_the_aws_general_reference_example() {
+        // https://docs.aws.amazon.com/general/latest/gr/signature-v4-examples.html (kSigning).
+        let key = SigningKey::derive(
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            "20120215",
+            "us-east-1",
+            "iam",
+        );
+        assert_eq!(
+            hex::encode(key.0),
+            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+        );
+    }
+
+    #[test]
+    fn cache_reuses_keys_and_drops_older_dates() {
+        let cache = SigningKeyCache::default();
+        let a = cache.get("secret", "20240101", "us-east-1", "s3");
+        let _ = cache.get("secret", "20240101", "eu-west-1", "s3");
+        assert_eq!(cache.len(), 2);
+        assert_eq!(cache.get("secret", "20240101", "us-east-1", "s3"), a);
+        assert_eq!(cache.len(), 2);
+        let next_day = cache.get("secret", "20240102", "us-east-1", "s3");
+        assert_ne!(next_day, a);
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn debug_never_shows_key_bytes() {
+        let key = SigningKey::derive("secret", "20240101", "us-east-1", "s3");
+        assert_eq!(format!("{key:?}"), "SigningKey(** redacted **)");
+    }
+}

@@ -1,0 +1,179 @@
+//! The signing time: a UTC instant the caller supplies (the signer never reads a clock).
+
+use std::fmt;
+
+/// A UTC instant with one-second precision, formatted the two ways SigV4 needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SigningTime {
+    unix_seconds: u64,
+}
+
+impl SigningTime {
+    /// The instant `unix_seconds` after 1970-01-01T00:00:00Z.
+    pub fn from_unix_seconds(unix_seconds: u64) -> Self {
+        Self { unix_seconds }
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix_seconds(self) -> u64 {
+        self.unix_seconds
+    }
+
+    /// Parses the SigV4 basic format `YYYYMMDDTHHMMSSZ` (as in `x-amz-date`).
+    ///
+    /// # Errors
+    /// Returns `None` when the text is not exactly that format or names an impossible date.
+    pub fn parse_amz_date(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+            return None;
+        }
+        let digits = |range: std::ops::Range<usize>| -> Option<u64> {
+            let part = text.get(range)?;
+            if !part.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            part.parse().ok()
+        };
+        let (year, month, day) = (digits(0..4)?, digits(4..6)?, digits(6..8)?);
+        let (hour, minute, second) = (digits(9..11)?, digits(11..13)?, digits(13..15)?);
+        if !(1..=12).contains(&month)
+            || day == 0
+            || day > days_in_month(year, month)
+            || hour > 23
+            || minute > 59
+            || second > 59
+            || year < 1970
+        {
+            return None;
+        }
+        let days = days_from_civil(year, month, day);
+        Some(Self::from_unix_seconds(
+            days * 86_400 + hour * 3600 + minute * 60 + second,
+        ))
+    }
+
+    /// `YYYYMMDDTHHMMSSZ`, the value of `x-amz-date` and `X-Amz-Date`.
+    pub fn amz_date(self) -> AmzDate {
+        AmzDate(self)
+    }
+
+    /// `YYYYMMDD`, the date in the credential scope.
+    pub fn scope_date(self) -> ScopeDate {
+        ScopeDate(self)
+    }
+
+    fn parts(self) -> (u64, u64, u64, u64, u64, u64) {
+        let days = self.unix_seconds / 86_400;
+        let secs = self.unix_seconds % 86_400;
+        let (year, month, day) = civil_from_days(days);
+        (year, month, day, secs / 3600, secs % 3600 / 60, secs % 60)
+    }
+}
+
+/// Display adapter for `YYYYMMDDTHHMMSSZ`.
+#[derive(Clone, Copy, Debug)]
+pub struct AmzDate(SigningTime);
+
+impl fmt::Display for AmzDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, mo, d, h, mi, s) = self.0.parts();
+        write!(f, "{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
+    }
+}
+
+/// Display adapter for `YYYYMMDD`.
+#[derive(Clone, Copy, Debug)]
+pub struct ScopeDate(SigningTime);
+
+impl fmt::Display for ScopeDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, mo, d, ..) = self.0.parts();
+        write!(f, "{y:04}{mo:02}{d:02}")
+    }
+}
+
+fn is_leap(year: u64) -> bool {
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
+}
+
+fn days_in_month(year: u64, month: u64) -> u64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The inverse of [`days_from_civil`].
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        // 2015-08-30T12:36:00Z, the AWS test-suite time (1440938160 per `date -u -d`).
+        let t = SigningTime::from_unix_seconds(1_440_938_160);
+        assert_eq!(t.amz_date().to_string(), "20150830T123600Z");
+        assert_eq!(t.scope_date().to_string(), "20150830");
+        let leap = SigningTime::from_unix_seconds(951_782_400); // 2000-02-29T00:00:00Z
+        assert_eq!(leap.amz_date().to_string(), "20000229T000000Z");
+    }
+
+    #[test]
+    fn parse_round_trips_and_rejects_nonsense() {
+        for text in [
+            "19700101T000000Z",
+            "20130524T000000Z",
+            "20991231T235959Z",
+            "20240229T120000Z",
+        ] {
+            let t = SigningTime::parse_amz_date(text).expect(text);
+            assert_eq!(t.amz_date().to_string(), text);
+        }
+        for bad in [
+            "20130524T000000",
+            "2013-05-24T00:00:00Z",
+            "20230229T000000Z",
+            "20131301T000000Z",
+            "2013052AT000000Z",
+            "20130524T246000Z",
+            "+0130524T000000Z",
+        ] {
+            assert_eq!(SigningTime::parse_amz_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_day_of_four_centuries_round_trips() {
+        for days in 0..146_097 {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+}
