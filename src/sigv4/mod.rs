@@ -359,3 +359,138 @@ impl fmt::Display for SigningError {
 }
 
 impl std::error::Error for SigningError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signer(token: Option<&str>) -> Signer {
+        Signer::new(Credentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+            session_token: token.map(str::to_owned),
+        })
+    }
+
+    fn params(location: SignatureLocation) -> SigningParams<'static> {
+        SigningParams {
+            region: "us-east-1",
+            service: "s3",
+            time: SigningTime::parse_amz_date("20150830T123600Z").unwrap(),
+            settings: SigningSettings::s3(),
+            location,
+        }
+    }
+
+    #[test]
+    fn header_auth_adds_sigv4_headers_but_never_host() {
+        let mut request = http::Request::put("http://127.0.0.1:8014/bucket/a%20b")
+            .header("content-type", "text/plain")
+            .body(b"hello".to_vec())
+            .unwrap();
+        let out = {
+            let signable =
+                SignableRequest::from_http(&request, Payload::Bytes(request.body())).unwrap();
+            signer(Some("token/with+chars="))
+                .sign(&signable, &params(SignatureLocation::Headers))
+                .unwrap()
+        };
+        out.apply_to(&mut request).unwrap();
+        let names: Vec<&str> = request.headers().keys().map(|n| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "content-type",
+                "x-amz-date",
+                "x-amz-content-sha256",
+                "x-amz-security-token",
+                "authorization"
+            ]
+        );
+        assert!(out
+            .canonical_request
+            .as_str()
+            .contains("\nhost:127.0.0.1:8014\n"));
+        assert!(out.authorization().unwrap().contains(
+            "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token,"
+        ));
+        assert_eq!(
+            request.headers()["x-amz-content-sha256"],
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+    }
+
+    #[test]
+    fn presign_expiry_must_be_between_one_second_and_seven_days() {
+        let uri: http::Uri = "https://bucket.s3.amazonaws.com/key".parse().unwrap();
+        let request = SignableRequest {
+            method: "GET",
+            uri: &uri,
+            headers: vec![],
+            payload: Payload::Unsigned,
+        };
+        for expires_in in [0, MAX_PRESIGN_EXPIRES_SECS + 1] {
+            let err = signer(None)
+                .sign(
+                    &request,
+                    &params(SignatureLocation::QueryParams { expires_in }),
+                )
+                .unwrap_err();
+            assert_eq!(err.kind(), SigningErrorKind::InvalidExpires);
+            assert!(err.to_string().contains("1 to 604800"), "{err}");
+        }
+        for expires_in in [1, MAX_PRESIGN_EXPIRES_SECS] {
+            let out = signer(None)
+                .sign(
+                    &request,
+                    &params(SignatureLocation::QueryParams { expires_in }),
+                )
+                .unwrap();
+            assert!(out
+                .presigned_url(&uri)
+                .contains(&format!("&X-Amz-Expires={expires_in}&")));
+        }
+    }
+
+    #[test]
+    fn invalid_headers_are_errors_naming_the_header() {
+        let uri: http::Uri = "https://h/".parse().unwrap();
+        for (name, value) in [("bad name", "v"), ("x-ok", "line\nbreak")] {
+            let request = SignableRequest {
+                method: "GET",
+                uri: &uri,
+                headers: vec![(name, value)],
+                payload: Payload::Unsigned,
+            };
+            let err = signer(None)
+                .sign(&request, &params(SignatureLocation::Headers))
+                .unwrap_err();
+            assert_eq!(err.kind(), SigningErrorKind::InvalidHeader);
+            assert!(err.to_string().contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let signer = signer(Some("SESSIONTOKEN"));
+        let uri: http::Uri = "https://h/".parse().unwrap();
+        let request = SignableRequest {
+            method: "GET",
+            uri: &uri,
+            headers: vec![],
+            payload: Payload::Unsigned,
+        };
+        let out = signer
+            .sign(&request, &params(SignatureLocation::Headers))
+            .unwrap();
+        let printed = format!("{signer:?} {out:?}");
+        for secret in [
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI",
+            "SESSIONTOKEN",
+            out.signature.as_str(),
+        ] {
+            assert!(!printed.contains(secret), "{secret} leaked in {printed}");
+        }
+    }
+}

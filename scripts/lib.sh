@@ -1,0 +1,22 @@
+# Shared by scripts/dev and scripts/test: idempotent installs of what spinlift needs.
+# Tools go to $SPINLIFT_TOOLS (default ~/.cache/spinlift/tools) so every clone reuses one build.
+
+SPINLIFT_TOOLS="${SPINLIFT_TOOLS:-$HOME/.cache/spinlift/tools}"
+S3S_FS_VERSION="0.14.1"
+
+# The Rust target Spin components are built for.
+ensure_wasm_target() {
+  if ! rustup target list --installed | grep -qx wasm32-wasip2; then
+    rustup target add wasm32-wasip2
+  fi
+}
+
+# s3s-fs: a local S3-compatible server that verifies SigV4 (header and presigned auth).
+ensure_s3s_fs() {
+  local bin="$SPINLIFT_TOOLS/bin/s3s-fs"
+  if [ ! -x "$bin" ] || ! "$bin" --version 2>/dev/null | grep -q "$S3S_FS_VERSION"; then
+    echo "installing s3s-fs $S3S_FS_VERSION into $SPINLIFT_TOOLS (about 2 minutes, once)" >&2
+    cargo install --quiet --locked "s3s-fs@$S3S_FS_VERSION" --features binary --root "$SPINLIFT_TOOLS"
+  fi
+  echo "$bin"
+}
