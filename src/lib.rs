@@ -2,4 +2,5 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod config;
 pub mod sigv4;

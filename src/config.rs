@@ -1,0 +1,411 @@
+//! Typed configuration read from Spin variables.
+//!
+//! spinlift never reads `std::env`: every setting is a Spin variable, declared in
+//! `spin.toml` and resolved by the host (manifest defaults, `SPIN_VARIABLE_*`,
+//! `spin deploy --variable`, or a provider from `runtime-config.toml`). The
+//! [`Variables`] trait is the seam: the component implements it over
+//! `spin_sdk::variables`, tests implement it with a map.
+//!
+//! Configuration is loaded lazily, per request, and only the part a route needs:
+//! `/healthz` reads nothing, the bearer check reads only `api_token`, S3 routes
+//! read [`AwsConfig`] and [`S3Config`]. A missing S3 setting therefore cannot
+//! take down authentication or the readiness check.
+//!
+//! Errors name the variable and what is expected, never the value read.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// Source of variable values, by lower_snake name.
+pub trait Variables {
+    /// Returns the value of `name`, or `None` when the variable is not defined.
+    ///
+    /// # Errors
+    ///
+    /// The provider could not answer (e.g. a secret store is unreachable).
+    fn get(&self, name: &str) -> Result<Option<String>, VariableError>;
+}
+
+/// A provider's failure to read a variable; its message never holds a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariableError(pub String);
+
+impl<S: std::hash::BuildHasher> Variables for HashMap<String, String, S> {
+    fn get(&self, name: &str) -> Result<Option<String>, VariableError> {
+        Ok(HashMap::get(self, name).cloned())
+    }
+}
+
+impl Variables for BTreeMap<String, String> {
+    fn get(&self, name: &str) -> Result<Option<String>, VariableError> {
+        Ok(BTreeMap::get(self, name).cloned())
+    }
+}
+
+/// A secret value: usable through [`Secret::expose`], redacted in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// Returns the secret value; call it only where the value is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Why a variable could not be turned into configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigErrorKind {
+    /// The variable is undefined or empty.
+    NotSet,
+    /// The value does not have the expected shape; the text says what is expected.
+    Invalid(&'static str),
+    /// The variables provider failed; the text is the provider's message.
+    Unreadable(String),
+}
+
+/// A configuration error naming the variable, never its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    variable: &'static str,
+    kind: ConfigErrorKind,
+}
+
+impl ConfigError {
+    /// The name of the variable at fault.
+    pub fn variable(&self) -> &'static str {
+        self.variable
+    }
+
+    /// What is wrong with it.
+    pub fn kind(&self) -> &ConfigErrorKind {
+        &self.kind
+    }
+}
+
+impl fmt::Display for ConfigError {
+    /// The public message: safe to send to clients, so no provider detail.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.variable;
+        match &self.kind {
+            ConfigErrorKind::NotSet => write!(f, "variable {name} is not set"),
+            ConfigErrorKind::Invalid(expected) => write!(f, "variable {name} must be {expected}"),
+            ConfigErrorKind::Unreadable(_) => write!(f, "variable {name} could not be read"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The scheme used to reach the S3 endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// Plain HTTP (local S3-compatible stores).
+    Http,
+    /// HTTPS (AWS).
+    Https,
+}
+
+impl Scheme {
+    /// The scheme as written in a URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+}
+
+/// AWS region and credentials, shared by every AWS service client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsConfig {
+    /// Region, e.g. `us-east-1` (`aws_region`).
+    pub region: String,
+    /// Access key id (`aws_access_key_id`).
+    pub access_key_id: Secret,
+    /// Secret access key (`aws_secret_access_key`).
+    pub secret_access_key: Secret,
+    /// Session token for temporary credentials (`aws_session_token`; empty means none).
+    pub session_token: Option<Secret>,
+}
+
+impl AwsConfig {
+    /// Reads `aws_region`, `aws_access_key_id`, `aws_secret_access_key`, `aws_session_token`.
+    ///
+    /// # Errors
+    ///
+    /// The first variable that is missing, invalid or unreadable.
+    pub fn load(vars: &dyn Variables) -> Result<Self, ConfigError> {
+        let region = required(vars, "aws_region")?;
+        let region_ok = region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !region_ok {
+            return Err(invalid("aws_region", "a region name such as us-east-1"));
+        }
+        Ok(Self {
+            region,
+            access_key_id: Secret(required(vars, "aws_access_key_id")?),
+            secret_access_key: Secret(required(vars, "aws_secret_access_key")?),
+            session_token: optional(vars, "aws_session_token")?.map(Secret),
+        })
+    }
+}
+
+/// Where the S3 bucket lives and how to address it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Config {
+    /// Bucket name (`s3_bucket`).
+    pub bucket: String,
+    /// Endpoint scheme (`s3_scheme`).
+    pub scheme: Scheme,
+    /// Endpoint `host[:port]` (`s3_host`), e.g. `s3.us-east-1.amazonaws.com`.
+    pub host: String,
+    /// Path-style addressing (`s3_path_style`): `host/bucket/key` instead of `bucket.host/key`.
+    pub path_style: bool,
+}
+
+impl S3Config {
+    /// Reads `s3_bucket`, `s3_scheme`, `s3_host`, `s3_path_style`.
+    ///
+    /// # Errors
+    ///
+    /// The first variable that is missing, invalid or unreadable.
+    pub fn load(vars: &dyn Variables) -> Result<Self, ConfigError> {
+        let bucket = required(vars, "s3_bucket")?;
+        let scheme = match required(vars, "s3_scheme")?.as_str() {
+            "http" => Scheme::Http,
+            "https" => Scheme::Https,
+            _ => return Err(invalid("s3_scheme", "http or https")),
+        };
+        let host = required(vars, "s3_host")?;
+        if !is_host_and_port(&host) {
+            return Err(invalid("s3_host", "host[:port] without scheme or path"));
+        }
+        let path_style = match required(vars, "s3_path_style")?.as_str() {
+            "true" => true,
+            "false" => false,
+            _ => return Err(invalid("s3_path_style", "true or false")),
+        };
+        Ok(Self {
+            bucket,
+            scheme,
+            host,
+            path_style,
+        })
+    }
+}
+
+/// Reads `api_token`, the bearer token API clients must send.
+///
+/// # Errors
+///
+/// The variable is missing, empty or unreadable: an empty token must never authorize.
+pub fn api_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
+    required(vars, "api_token").map(Secret)
+}
+
+/// Reads `webhook_token`, the shared secret webhook senders must present.
+///
+/// # Errors
+///
+/// The variable is missing, empty or unreadable.
+pub fn webhook_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
+    required(vars, "webhook_token").map(Secret)
+}
+
+/// A variable that must be present and non-empty.
+fn required(vars: &dyn Variables, variable: &'static str) -> Result<String, ConfigError> {
+    optional(vars, variable)?.ok_or(ConfigError {
+        variable,
+        kind: ConfigErrorKind::NotSet,
+    })
+}
+
+/// A variable where undefined and empty both mean "none" (Spin cannot unset a default).
+fn optional(vars: &dyn Variables, variable: &'static str) -> Result<Option<String>, ConfigError> {
+    match vars.get(variable) {
+        Ok(value) => Ok(value.filter(|v| !v.is_empty())),
+        Err(VariableError(reason)) => Err(ConfigError {
+            variable,
+            kind: ConfigErrorKind::Unreadable(reason),
+        }),
+    }
+}
+
+fn invalid(variable: &'static str, expected: &'static str) -> ConfigError {
+    ConfigError {
+        variable,
+        kind: ConfigErrorKind::Invalid(expected),
+    }
+}
+
+/// `host[:port]` only: an authority with no userinfo, no path, no scheme.
+fn is_host_and_port(value: &str) -> bool {
+    match value.parse::<http::uri::Authority>() {
+        Ok(authority) => {
+            authority.as_str() == value && !value.contains('@') && !authority.host().is_empty()
+        }
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `[variables]` defaults of spin.toml.
+    fn dev() -> BTreeMap<String, String> {
+        [
+            ("aws_region", "us-east-1"),
+            ("aws_access_key_id", "spinlift-dev"),
+            ("aws_secret_access_key", "spinlift-dev-secret"),
+            ("aws_session_token", ""),
+            ("s3_bucket", "spinlift-dev"),
+            ("s3_scheme", "http"),
+            ("s3_host", "127.0.0.1:8014"),
+            ("s3_path_style", "true"),
+            ("api_token", "dev-api-token"),
+            ("webhook_token", "dev-webhook-token"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    fn with(name: &str, value: Option<&str>) -> BTreeMap<String, String> {
+        let mut vars = dev();
+        match value {
+            Some(v) => vars.insert(name.to_owned(), v.to_owned()),
+            None => vars.remove(name),
+        };
+        vars
+    }
+
+    struct Failing;
+
+    impl Variables for Failing {
+        fn get(&self, _: &str) -> Result<Option<String>, VariableError> {
+            Err(VariableError("vault: connection refused".to_owned()))
+        }
+    }
+
+    #[test]
+    fn dev_defaults_load() {
+        let aws = AwsConfig::load(&dev()).unwrap();
+        assert_eq!(aws.region, "us-east-1");
+        assert_eq!(aws.access_key_id.expose(), "spinlift-dev");
+        assert_eq!(aws.session_token, None, "empty session token means none");
+        let s3 = S3Config::load(&dev()).unwrap();
+        assert_eq!(
+            (
+                s3.bucket.as_str(),
+                s3.scheme,
+                s3.host.as_str(),
+                s3.path_style
+            ),
+            ("spinlift-dev", Scheme::Http, "127.0.0.1:8014", true)
+        );
+        assert_eq!(api_token(&dev()).unwrap().expose(), "dev-api-token");
+        assert_eq!(webhook_token(&dev()).unwrap().expose(), "dev-webhook-token");
+    }
+
+    #[test]
+    fn session_token_is_kept_when_set() {
+        let aws = AwsConfig::load(&with("aws_session_token", Some("tok"))).unwrap();
+        assert_eq!(
+            aws.session_token.map(|s| s.expose().to_owned()),
+            Some("tok".into())
+        );
+    }
+
+    #[test]
+    fn missing_or_empty_variables_are_named() {
+        for value in [None, Some("")] {
+            let err = S3Config::load(&with("s3_bucket", value)).unwrap_err();
+            assert_eq!(err.to_string(), "variable s3_bucket is not set");
+            assert_eq!(err.variable(), "s3_bucket");
+            let err = api_token(&with("api_token", value)).unwrap_err();
+            assert_eq!(err.to_string(), "variable api_token is not set");
+        }
+    }
+
+    #[test]
+    fn invalid_values_say_what_is_expected_but_not_the_value() {
+        let cases = [
+            (
+                "s3_scheme",
+                "ftp",
+                "variable s3_scheme must be http or https",
+            ),
+            (
+                "s3_path_style",
+                "yes",
+                "variable s3_path_style must be true or false",
+            ),
+            (
+                "s3_host",
+                "http://h",
+                "variable s3_host must be host[:port] without scheme or path",
+            ),
+            (
+                "s3_host",
+                "h/p",
+                "variable s3_host must be host[:port] without scheme or path",
+            ),
+            (
+                "s3_host",
+                "u@h",
+                "variable s3_host must be host[:port] without scheme or path",
+            ),
+            (
+                "aws_region",
+                "US East",
+                "variable aws_region must be a region name such as us-east-1",
+            ),
+        ];
+        for (name, value, message) in cases {
+            let vars = with(name, Some(value));
+            let err = match name {
+                "aws_region" => AwsConfig::load(&vars).unwrap_err(),
+                _ => S3Config::load(&vars).unwrap_err(),
+            };
+            assert_eq!(err.to_string(), message);
+            assert!(!err.to_string().contains(value), "{value} leaked");
+        }
+    }
+
+    #[test]
+    fn provider_failures_keep_the_reason_out_of_the_message() {
+        let err = api_token(&Failing).unwrap_err();
+        assert_eq!(err.to_string(), "variable api_token could not be read");
+        assert_eq!(
+            err.kind(),
+            &ConfigErrorKind::Unreadable("vault: connection refused".into())
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let text = format!(
+            "{:?}",
+            AwsConfig::load(&with("aws_session_token", Some("sess-t0k3n")))
+        );
+        for secret in ["spinlift-dev-secret", "sess-t0k3n", "\"spinlift-dev\""] {
+            assert!(!text.contains(secret), "{secret} leaked in {text}");
+        }
+        assert!(text.contains("Secret(<redacted>)"));
+    }
+}
