@@ -1,6 +1,40 @@
 //! spinlift: an AWS Lambda function lifted onto Spin, talking to AWS through its own SigV4 signer.
-#![forbid(unsafe_code)]
+//!
+//! The crate builds two ways. For `wasm32-wasip2` it is a Spin HTTP component:
+//! the entry point below converts the request to `http` types, calls
+//! [`app::handle`], and converts the answer back. Natively it is a plain
+//! library, so the whole app (routing, auth, config, signing) is unit-tested
+//! without a WebAssembly runtime.
+//!
+//! Only this entry point and the wasm-only `spin_adapter` module name `spin_sdk`;
+//! every other module is pure over `http` types and the seams in [`config`].
+// No unsafe code anywhere. `forbid` cannot be relaxed, but Spin's export glue that
+// `#[http_component]` generates is `unsafe` by nature (FFI exports), so on wasm32 the
+// crate `deny`s unsafe code and only the `entry` module below, which holds nothing
+// but that glue and a one-line safe function, allows it. The native build, which
+// compiles every other line, keeps `forbid`.
+#![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
+#![cfg_attr(target_arch = "wasm32", deny(unsafe_code))]
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod app;
+pub mod auth;
 pub mod config;
+pub mod error;
+pub mod routes;
 pub mod sigv4;
+
+#[cfg(target_arch = "wasm32")]
+mod spin_adapter;
+
+/// The Spin entry point: `http` in, [`app::handle`], `http` out.
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+mod entry {
+    use crate::{app, spin_adapter::SpinVariables};
+
+    #[spin_sdk::http_component]
+    fn handle_request(request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+        app::handle(&request, &SpinVariables)
+    }
+}
