@@ -1,0 +1,354 @@
+//! A small Spin-like host for the built component, for end-to-end tests.
+//!
+//! It links what Spin links for an HTTP component (WASI 0.2 `wasi:cli/imports`,
+//! `wasi:http`, `fermyon:spin/variables`), takes variables and
+//! `allowed_outbound_hosts` from `spin.toml` plus per-test overrides, and
+//! serves HTTP/1.1 on `127.0.0.1:0`. Each request gets a fresh instance, as in
+//! Spin. Guest stdout and stderr (and the host's own notes, such as a denied
+//! outbound request) go to one in-memory log that tests read with
+//! [`Host::logs`]. Dropping the [`Host`] stops the server and its connections.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, OptLevel, Store};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::p2::OutputStream;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::{
+    RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
+};
+
+use super::manifest::{Manifest, Overrides};
+use super::outbound::AllowedHosts;
+use super::wasm_build;
+
+wasmtime::component::bindgen!({
+    // Parsed together with `wit/`, which provides `fermyon:spin/variables`.
+    inline: "package spinlift:harness; world host { import fermyon:spin/variables@2.0.0; }",
+});
+use fermyon::spin::variables;
+
+/// Engine and compiled component, shared by every host in this test process.
+fn compiled() -> &'static (Engine, Component) {
+    static COMPILED: OnceLock<(Engine, Component)> = OnceLock::new();
+    COMPILED.get_or_init(|| {
+        let path = wasm_build::component_path();
+        let mut config = Config::new();
+        // Tests run a few requests: a fast compile beats fast code.
+        config.cranelift_opt_level(OptLevel::None);
+        let engine = Engine::new(&config).expect("wasmtime engine");
+        let component = Component::from_file(&engine, path).expect("compile spinlift.wasm");
+        (engine, component)
+    })
+}
+
+/// Per-test configuration of a [`Host`].
+#[derive(Default)]
+pub struct HostBuilder {
+    overrides: Overrides,
+}
+
+impl HostBuilder {
+    /// Sets application variable `name` (must be declared in spin.toml).
+    pub fn var(mut self, name: &str, value: &str) -> Self {
+        self.overrides.insert(name.into(), Some(value.into()));
+        self
+    }
+
+    /// Leaves application variable `name` without a value, default included.
+    pub fn unset(mut self, name: &str) -> Self {
+        self.overrides.insert(name.into(), None);
+        self
+    }
+
+    /// Instantiates the component and starts serving on `127.0.0.1:0`.
+    pub async fn start(self) -> Host {
+        let (engine, component) = compiled();
+        let manifest = Manifest::load();
+        let mut linker = Linker::<Guest>::new(engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).unwrap();
+        variables::add_to_linker::<_, HasSelf<Guest>>(&mut linker, |guest| guest).unwrap();
+        let shared = Arc::new(Shared {
+            pre: ProxyPre::new(linker.instantiate_pre(component).unwrap()).unwrap(),
+            variables: manifest.component_variables(&self.overrides),
+            allowed: Arc::new(AllowedHosts::parse(
+                &manifest.allowed_outbound_hosts(&self.overrides),
+            )),
+            log: MemoryOutputPipe::new(1 << 20),
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve(listener, shared.clone()));
+        Host {
+            addr,
+            shared,
+            server,
+        }
+    }
+}
+
+/// A running host; stops when dropped.
+pub struct Host {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: JoinHandle<()>,
+}
+
+/// A response as the test client saw it.
+#[derive(Debug)]
+pub struct Answer {
+    /// Status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: http::HeaderMap,
+    /// Body, as text.
+    pub body: String,
+}
+
+impl Host {
+    /// A host with spin.toml's defaults.
+    pub fn builder() -> HostBuilder {
+        HostBuilder::default()
+    }
+
+    /// Everything the guest printed so far (stdout and stderr), and host notes.
+    pub fn logs(&self) -> String {
+        String::from_utf8_lossy(&self.shared.log.contents()).into_owned()
+    }
+
+    /// Sends `request` over a real TCP connection; the URI is a path like `/healthz`.
+    pub async fn send(&self, mut request: http::Request<Vec<u8>>) -> Answer {
+        let host = http::HeaderValue::from_str(&self.addr.to_string()).unwrap();
+        request.headers_mut().insert(http::header::HOST, host);
+        let stream = TcpStream::connect(self.addr).await.unwrap();
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
+        let connection = tokio::spawn(connection);
+        let response = sender
+            .send_request(request.map(Full::<Bytes>::from))
+            .await
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes();
+        connection.abort();
+        Answer {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        // Aborting the accept loop drops its JoinSet, which aborts every connection.
+        self.server.abort();
+    }
+}
+
+/// What every request of one host shares.
+struct Shared {
+    pre: ProxyPre<Guest>,
+    variables: HashMap<String, String>,
+    allowed: Arc<AllowedHosts>,
+    log: MemoryOutputPipe,
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let shared = shared.clone();
+        let service = hyper::service::service_fn(move |req| {
+            let shared = shared.clone();
+            async move { Ok::<_, std::convert::Infallible>(handle(&shared, req).await) }
+        });
+        connections.spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = connection.await;
+        });
+    }
+}
+
+/// Runs one request through a fresh instance; a failure becomes a logged 500.
+async fn handle(
+    shared: &Shared,
+    request: hyper::Request<hyper::body::Incoming>,
+) -> hyper::Response<HyperOutgoingBody> {
+    match run_guest(shared, request).await {
+        Ok(response) => response,
+        Err(err) => {
+            let note = format!("harness: {err:?}\n");
+            note_log(&shared.log, &note);
+            let body = Full::new(Bytes::from(note)).map_err(|never| match never {});
+            let mut response = hyper::Response::new(body.boxed_unsync());
+            *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            response
+        }
+    }
+}
+
+async fn run_guest(
+    shared: &Shared,
+    request: hyper::Request<hyper::body::Incoming>,
+) -> wasmtime::Result<hyper::Response<HyperOutgoingBody>> {
+    let wasi = WasiCtx::builder()
+        .stdout(shared.log.clone())
+        .stderr(shared.log.clone())
+        .build();
+    let guest = Guest {
+        wasi,
+        http: WasiHttpCtx::new(),
+        table: ResourceTable::new(),
+        hooks: OutboundPolicy {
+            allowed: shared.allowed.clone(),
+            log: shared.log.clone(),
+        },
+        variables: shared.variables.clone(),
+    };
+    let mut store = Store::new(shared.pre.engine(), guest);
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let request = store
+        .data_mut()
+        .http()
+        .new_incoming_request(Scheme::Http, request)?;
+    let out = store.data_mut().http().new_response_outparam(sender)?;
+    // As in Spin, the guest runs on its own task: it may still be writing the body
+    // after it has set the response head, which hyper streams out meanwhile.
+    let (pre, log) = (shared.pre.clone(), shared.log.clone());
+    tokio::spawn(async move {
+        let proxy = pre.instantiate_async(&mut store).await;
+        let result = match proxy {
+            Ok(proxy) => {
+                let handler = proxy.wasi_http_incoming_handler();
+                handler.call_handle(&mut store, request, out).await
+            }
+            Err(err) => Err(err),
+        };
+        if let Err(err) = result {
+            note_log(&log, &format!("harness: guest failed: {err:?}\n"));
+        }
+    });
+    match receiver.await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(code)) => Err(wasmtime::format_err!("guest answered error code {code:?}")),
+        Err(_) => Err(wasmtime::format_err!("guest never set a response")),
+    }
+}
+
+fn note_log(log: &MemoryOutputPipe, line: &str) {
+    let _ = log.clone().write(Bytes::copy_from_slice(line.as_bytes()));
+}
+
+/// The store data of one instance.
+struct Guest {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+    hooks: OutboundPolicy,
+    variables: HashMap<String, String>,
+}
+
+impl WasiView for Guest {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for Guest {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+impl variables::Host for Guest {
+    fn get(&mut self, name: String) -> Result<String, variables::Error> {
+        self.variables
+            .get(&name)
+            .cloned()
+            .ok_or(variables::Error::Undefined(format!(
+                "no variable for {name:?}"
+            )))
+    }
+}
+
+/// `wasi:http` hooks that refuse hosts outside `allowed_outbound_hosts`.
+struct OutboundPolicy {
+    allowed: Arc<AllowedHosts>,
+    log: MemoryOutputPipe,
+}
+
+/// The future `WasiHttpHooks::send_request` returns: the response and its I/O driver.
+type Sent =
+    Box<dyn Future<Output = wasmtime_wasi_http::Result<(http::Response<WasiBody>, Io)>> + Send>;
+type Io = Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>;
+
+impl WasiHttpHooks for OutboundPolicy {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        fut: Io,
+    ) -> Sent {
+        if !self.allowed.allows(request.uri()) {
+            let note = format!("harness: outbound request denied: {}\n", request.uri());
+            note_log(&self.log, &note);
+            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
+        }
+        wasmtime_wasi_http::default_hooks().send_request(request, options, fut)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::Empty;
+    use std::pin::Pin;
+
+    #[tokio::test]
+    async fn outbound_policy_refuses_hosts_outside_the_list_with_request_denied() {
+        let log = MemoryOutputPipe::new(1024);
+        let mut policy = OutboundPolicy {
+            allowed: Arc::new(AllowedHosts::parse(&["http://127.0.0.1:8014".into()])),
+            log: log.clone(),
+        };
+        let body = Empty::<Bytes>::new().map_err(|never| match never {});
+        let request = http::Request::get("http://127.0.0.1:8015/bucket/key")
+            .body(body.boxed_unsync())
+            .unwrap();
+        let sent = policy.send_request(request, None, Box::new(async { Ok(()) }));
+        let result = Pin::from(sent).await;
+        assert!(matches!(
+            result,
+            Err(wasmtime_wasi_http::Error::HttpRequestDenied)
+        ));
+        assert_eq!(
+            String::from_utf8_lossy(&log.contents()),
+            "harness: outbound request denied: http://127.0.0.1:8015/bucket/key\n"
+        );
+    }
+}

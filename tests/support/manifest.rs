@@ -1,0 +1,108 @@
+//! What the harness takes from `spin.toml`, resolved the way Spin resolves it.
+//!
+//! Application variables (`[variables]`) get their value from a per-test
+//! override, else the manifest default; the component sees only its own
+//! `[component.spinlift.variables]`, whose `{{ name }}` templates are expanded
+//! from the application variables. `allowed_outbound_hosts` is expanded the
+//! same way. A template naming a variable with no value leaves the component
+//! variable undefined (the guest gets `undefined`) and drops the host entry.
+
+use std::collections::{BTreeMap, HashMap};
+
+/// The parts of the manifest the harness enforces.
+pub struct Manifest {
+    /// Application variables and their defaults (`None`: no default).
+    app_variables: BTreeMap<String, Option<String>>,
+    /// Component variable name → template over application variables.
+    component_variables: BTreeMap<String, String>,
+    /// `allowed_outbound_hosts` entries, unexpanded.
+    allowed_outbound_hosts: Vec<String>,
+}
+
+/// Per-test values of application variables: `Some` sets, `None` removes the default.
+pub type Overrides = BTreeMap<String, Option<String>>;
+
+impl Manifest {
+    /// Reads `spin.toml` at the crate root for component `spinlift`.
+    pub fn load() -> Self {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/spin.toml");
+        let text = std::fs::read_to_string(path).expect("read spin.toml");
+        let doc: toml::Table = text.parse().expect("spin.toml is valid TOML");
+        let app_variables = doc["variables"]
+            .as_table()
+            .expect("[variables]")
+            .iter()
+            .map(|(name, decl)| (name.clone(), decl.get("default").map(string)))
+            .collect();
+        let component = &doc["component"]["spinlift"];
+        let component_variables = component["variables"]
+            .as_table()
+            .expect("[component.spinlift.variables]")
+            .iter()
+            .map(|(name, template)| (name.clone(), string(template)))
+            .collect();
+        let allowed_outbound_hosts = component["allowed_outbound_hosts"]
+            .as_array()
+            .expect("allowed_outbound_hosts")
+            .iter()
+            .map(string)
+            .collect();
+        Self {
+            app_variables,
+            component_variables,
+            allowed_outbound_hosts,
+        }
+    }
+
+    /// Application variable values after `overrides`; panics on an undeclared name.
+    fn app_values(&self, overrides: &Overrides) -> HashMap<String, String> {
+        let mut values = self.app_variables.clone();
+        for (name, value) in overrides {
+            assert!(
+                values.contains_key(name),
+                "{name} is not declared in spin.toml [variables]"
+            );
+            values.insert(name.clone(), value.clone());
+        }
+        values
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect()
+    }
+
+    /// The component's variables, as the guest will read them.
+    pub fn component_variables(&self, overrides: &Overrides) -> HashMap<String, String> {
+        let app = self.app_values(overrides);
+        self.component_variables
+            .iter()
+            .filter_map(|(name, template)| Some((name.clone(), expand(template, &app)?)))
+            .collect()
+    }
+
+    /// `allowed_outbound_hosts` with templates expanded; unresolvable or empty entries dropped.
+    pub fn allowed_outbound_hosts(&self, overrides: &Overrides) -> Vec<String> {
+        let app = self.app_values(overrides);
+        self.allowed_outbound_hosts
+            .iter()
+            .filter_map(|entry| expand(entry, &app))
+            .collect()
+    }
+}
+
+fn string(value: &toml::Value) -> String {
+    value.as_str().expect("a string").to_owned()
+}
+
+/// Expands `{{ name }}` templates; `None` if a named variable has no value.
+pub fn expand(template: &str, values: &HashMap<String, String>) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let end = start + rest[start..].find("}}").expect("unclosed {{ in template");
+        out.push_str(&rest[..start]);
+        out.push_str(values.get(rest[start + 2..end].trim())?);
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
+}

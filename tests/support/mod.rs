@@ -1,0 +1,11 @@
+//! Test-only support: a Spin-like wasm host for end-to-end tests.
+//!
+//! - [`wasm_build`]: builds the component from the current sources, once per process;
+//! - [`manifest`]: variables and `allowed_outbound_hosts` from `spin.toml`;
+//! - [`outbound`]: the `allowed_outbound_hosts` matcher;
+//! - [`host`]: the wasmtime host serving the component on `127.0.0.1:0`.
+
+pub mod host;
+pub mod manifest;
+pub mod outbound;
+pub mod wasm_build;

@@ -1,0 +1,180 @@
+//! `allowed_outbound_hosts`, enforced the way Spin does.
+//!
+//! Each entry is `scheme://host[:port]`; `*` may stand for the scheme, the host
+//! or the port, `*.example.com` for any subdomain, and a missing port means
+//! the scheme's default (80 for http, 443 for https). A request is allowed when
+//! one entry matches its scheme, host and port (the request's port also
+//! defaulting from its scheme); otherwise the guest gets the wasi-http error
+//! `HTTP-request-denied`, as from Spin. An entry that expands to nothing
+//! (`""`, `http://`) is skipped, also like Spin. CIDR and port ranges, which
+//! Spin also accepts, are rejected here so the harness never silently differs.
+
+use http::Uri;
+
+/// A parsed `allowed_outbound_hosts` list.
+#[derive(Debug)]
+pub struct AllowedHosts(Vec<Entry>);
+
+#[derive(Debug)]
+struct Entry {
+    /// `None`: any scheme.
+    scheme: Option<String>,
+    host: HostPattern,
+    /// `None`: any port.
+    port: Option<u16>,
+}
+
+#[derive(Debug)]
+enum HostPattern {
+    Any,
+    /// `*.example.com`, stored as `.example.com`.
+    Subdomain(String),
+    Exact(String),
+}
+
+impl AllowedHosts {
+    /// Parses expanded entries; panics on a shape the harness does not model.
+    pub fn parse(entries: &[String]) -> Self {
+        Self(
+            entries
+                .iter()
+                .filter_map(|e| parse_entry(e.trim()))
+                .collect(),
+        )
+    }
+
+    /// Whether a request to `uri` may leave the component.
+    pub fn allows(&self, uri: &Uri) -> bool {
+        let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
+            return false;
+        };
+        let host = host.to_ascii_lowercase();
+        let Some(port) = uri.port_u16().or_else(|| default_port(scheme)) else {
+            return false;
+        };
+        self.0.iter().any(|entry| {
+            entry.scheme.as_deref().is_none_or(|s| s == scheme)
+                && entry.port.is_none_or(|p| p == port)
+                && match &entry.host {
+                    HostPattern::Any => true,
+                    HostPattern::Subdomain(suffix) => host.ends_with(suffix.as_str()),
+                    HostPattern::Exact(exact) => *exact == host,
+                }
+        })
+    }
+}
+
+fn parse_entry(entry: &str) -> Option<Entry> {
+    if entry.is_empty() || entry == "http://" || entry == "https://" {
+        return None;
+    }
+    let (scheme, authority) = entry
+        .split_once("://")
+        .unwrap_or_else(|| panic!("{entry:?}: allowed host needs scheme://host[:port]"));
+    let authority = authority.strip_suffix('/').unwrap_or(authority);
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !authority.ends_with(']') => (host, Some(port)),
+        _ => (authority, None),
+    };
+    let port = match port {
+        Some("*") => None,
+        Some(port) => Some(
+            port.parse()
+                .unwrap_or_else(|_| panic!("{entry:?}: bad port")),
+        ),
+        None => Some(default_port(scheme).unwrap_or_else(|| panic!("{entry:?}: no port"))),
+    };
+    let host = host.to_ascii_lowercase();
+    let host = match host.strip_prefix("*.") {
+        _ if host == "*" => HostPattern::Any,
+        Some(domain) => HostPattern::Subdomain(format!(".{domain}")),
+        None if host.contains(['*', '/']) => panic!("{entry:?}: unsupported host pattern"),
+        None => HostPattern::Exact(host),
+    };
+    Some(Entry {
+        scheme: (scheme != "*").then(|| scheme.to_owned()),
+        host,
+        port,
+    })
+}
+
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::support::manifest::Manifest;
+
+    fn allowed(entries: &[&str], uri: &str) -> bool {
+        let entries: Vec<String> = entries.iter().map(|e| e.to_string()).collect();
+        AllowedHosts::parse(&entries).allows(&uri.parse().unwrap())
+    }
+
+    #[test]
+    fn outbound_exact_entries_match_scheme_host_and_port() {
+        let list = ["http://127.0.0.1:8014"];
+        assert!(allowed(&list, "http://127.0.0.1:8014/bucket/key?x=1"));
+        assert!(!allowed(&list, "https://127.0.0.1:8014/"), "scheme differs");
+        assert!(!allowed(&list, "http://127.0.0.1:8015/"), "port differs");
+        assert!(!allowed(&list, "http://127.0.0.2:8014/"), "host differs");
+        assert!(
+            !allowed(&list, "http://127.0.0.1/"),
+            "default port 80 differs"
+        );
+        assert!(!allowed(&list, "/relative"), "no scheme or host");
+    }
+
+    #[test]
+    fn outbound_default_ports_and_wildcards() {
+        assert!(allowed(
+            &["https://s3.amazonaws.com"],
+            "https://S3.amazonaws.com:443/"
+        ));
+        assert!(!allowed(
+            &["https://s3.amazonaws.com"],
+            "https://s3.amazonaws.com:8443/"
+        ));
+        assert!(allowed(
+            &["https://*.amazonaws.com"],
+            "https://b.s3.amazonaws.com/"
+        ));
+        assert!(!allowed(
+            &["https://*.amazonaws.com"],
+            "https://amazonaws.com.evil/"
+        ));
+        assert!(allowed(&["*://localhost:*"], "http://localhost:1234/"));
+        assert!(allowed(&["http://*:8014"], "http://10.0.0.1:8014/"));
+        assert!(
+            !allowed(&[], "http://127.0.0.1:8014/"),
+            "empty list denies all"
+        );
+        assert!(
+            !allowed(&["http://"], "http://127.0.0.1/"),
+            "empty expansion is skipped"
+        );
+    }
+
+    #[test]
+    fn outbound_manifest_entry_expands_from_the_s3_variables() {
+        let manifest = Manifest::load();
+        let defaults = manifest.allowed_outbound_hosts(&Default::default());
+        assert_eq!(defaults, ["http://127.0.0.1:8014"]);
+        let overrides = [
+            ("s3_scheme".to_owned(), Some("https".to_owned())),
+            (
+                "s3_host".to_owned(),
+                Some("s3.us-west-2.amazonaws.com".to_owned()),
+            ),
+        ]
+        .into();
+        let aws = AllowedHosts::parse(&manifest.allowed_outbound_hosts(&overrides));
+        assert!(aws.allows(&"https://s3.us-west-2.amazonaws.com/b/k".parse().unwrap()));
+        assert!(!aws.allows(&"http://127.0.0.1:8014/b/k".parse().unwrap()));
+    }
+}
