@@ -12,8 +12,8 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use spinlift::sigv4::{
-    Credentials, Payload, SignableRequest, SignatureLocation, Signer, SigningParams, SigningSettings,
-    SigningTime,
+    Credentials, Payload, SignableRequest, SignatureLocation, Signer, SigningParams,
+    SigningSettings, SigningTime,
 };
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -46,7 +46,8 @@ enum Mode {
 
 /// Signs the request described by `input` (JSON) and returns the JSON report.
 fn run(input: &str) -> Result<Value, String> {
-    let input: Input = serde_json::from_str(input).map_err(|e| format!("invalid request description: {e}"))?;
+    let input: Input =
+        serde_json::from_str(input).map_err(|e| format!("invalid request description: {e}"))?;
     let uri: http::Uri = input.url.parse().map_err(|e| format!("invalid url: {e}"))?;
     let time = SigningTime::parse_amz_date(&input.timestamp)
         .ok_or("invalid timestamp: use YYYYMMDDTHHMMSSZ, e.g. 20130524T000000Z")?;
@@ -54,7 +55,9 @@ fn run(input: &str) -> Result<Value, String> {
     let location = match input.mode {
         Mode::Header => SignatureLocation::Headers,
         Mode::Presign => SignatureLocation::QueryParams {
-            expires_in: input.expires.ok_or("presign mode needs \"expires\" (seconds)")?,
+            expires_in: input
+                .expires
+                .ok_or("presign mode needs \"expires\" (seconds)")?,
         },
     };
     // S3 presigned URLs do not cover the body; everything else signs its SHA-256.
@@ -66,7 +69,11 @@ fn run(input: &str) -> Result<Value, String> {
     let request = SignableRequest {
         method: &input.method,
         uri: &uri,
-        headers: input.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect(),
+        headers: input
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect(),
         payload,
     };
     let signer = Signer::new(Credentials {
@@ -78,7 +85,11 @@ fn run(input: &str) -> Result<Value, String> {
         region: &input.region,
         service: &input.service,
         time,
-        settings: if s3 { SigningSettings::s3() } else { SigningSettings::standard() },
+        settings: if s3 {
+            SigningSettings::s3()
+        } else {
+            SigningSettings::standard()
+        },
         location,
     };
     let out = signer.sign(&request, &params).map_err(|e| e.to_string())?;
@@ -89,7 +100,11 @@ fn run(input: &str) -> Result<Value, String> {
     match input.mode {
         Mode::Header => {
             let mut headers = Map::new();
-            for (name, value) in out.headers().iter().filter(|(name, _)| *name != "authorization") {
+            for (name, value) in out
+                .headers()
+                .iter()
+                .filter(|(name, _)| *name != "authorization")
+            {
                 headers.insert((*name).to_owned(), Value::String(value.clone()));
             }
             report["authorization"] = json!(out.authorization());
@@ -142,8 +157,14 @@ mod tests {
             report["headers"]["x-amz-content-sha256"],
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
-        assert!(report["canonical_request"].as_str().unwrap().starts_with("GET\n/test.txt\n\nhost:examplebucket"));
-        assert!(report["string_to_sign"].as_str().unwrap().ends_with("7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972"));
+        assert!(report["canonical_request"]
+            .as_str()
+            .unwrap()
+            .starts_with("GET\n/test.txt\n\nhost:examplebucket"));
+        assert!(report["string_to_sign"]
+            .as_str()
+            .unwrap()
+            .ends_with("7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972"));
     }
 
     #[test]
@@ -164,12 +185,20 @@ mod tests {
 
     #[test]
     fn bad_input_is_a_clear_error() {
-        assert!(run("{").unwrap_err().starts_with("invalid request description"));
-        let bad_time = format!(r#"{{"method":"GET","url":"https://h/","mode":"header",{}}}"#, DOC_KEYS.replace("20130524T000000Z", "2013-05-24"));
+        assert!(run("{")
+            .unwrap_err()
+            .starts_with("invalid request description"));
+        let bad_time = format!(
+            r#"{{"method":"GET","url":"https://h/","mode":"header",{}}}"#,
+            DOC_KEYS.replace("20130524T000000Z", "2013-05-24")
+        );
         assert!(run(&bad_time).unwrap_err().starts_with("invalid timestamp"));
-        let no_expiry = format!(r#"{{"method":"GET","url":"https://h/","mode":"presign",{DOC_KEYS}}}"#);
+        let no_expiry =
+            format!(r#"{{"method":"GET","url":"https://h/","mode":"presign",{DOC_KEYS}}}"#);
         assert!(run(&no_expiry).unwrap_err().contains("expires"));
-        let too_long = format!(r#"{{"method":"GET","url":"https://h/","mode":"presign","expires":604801,{DOC_KEYS}}}"#);
+        let too_long = format!(
+            r#"{{"method":"GET","url":"https://h/","mode":"presign","expires":604801,{DOC_KEYS}}}"#
+        );
         assert!(run(&too_long).unwrap_err().contains("1 to 604800"));
     }
 }
