@@ -1,4 +1,4 @@
-//! The worked SigV4 examples of the Amazon S3 API reference (`../shared/vectors/s3-doc-examples.json`;
+//! The worked SigV4 examples of the Amazon S3 API reference (`tests/vectors/s3-doc-examples.json`;
 //! sources: sig-v4-header-based-auth.html, sigv4-query-string-auth.html, sigv4-streaming*.html),
 //! checked stage by stage with `SigningSettings::s3()`.
 
@@ -8,7 +8,7 @@ use spinlift::sigv4::{
     SigningSettings, SigningTime,
 };
 
-const EXAMPLES: &str = "../shared/vectors/s3-doc-examples.json";
+const EXAMPLES: &str = "tests/vectors/s3-doc-examples.json";
 
 fn text<'a>(value: &'a Value, key: &str) -> &'a str {
     value[key]

@@ -1,4 +1,4 @@
-//! AWS's SigV4 test suite (`../shared/vectors/aws-signing-test-suite/v4/`, taken by the
+//! AWS's SigV4 test suite (`tests/vectors/aws-signing-test-suite/v4/`, taken by the
 //! `aws-sigv4` crate 1.6.4 from awslabs/aws-c-auth, Apache-2.0), every case, header and query auth.
 //!
 //! One loader, one line of output per case; the test fails if a case is missing or differs.
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const SUITE: &str = "../shared/vectors/aws-signing-test-suite/v4";
+const SUITE: &str = "tests/vectors/aws-signing-test-suite/v4";
 const EXPECTED_CASES: usize = 40;
 
 /// The three cases whose expected texts were generated with single (not double) path encoding.
@@ -317,7 +317,7 @@ fn check_legacy_case(dir: &Path, name: &str) {
 #[test]
 fn aws_sigv4_test_suite_every_case() {
     let mut names: Vec<String> = fs::read_dir(suite_dir())
-        .expect("the shared vectors are checked out beside the project (../shared)")
+        .expect("the suite is vendored under tests/vectors")
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
