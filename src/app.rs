@@ -15,13 +15,25 @@
 use http::{Method, Request, Response};
 
 use crate::auth::require_bearer;
+use crate::body::Body;
 use crate::config::{self, Variables};
 use crate::error::ApiError;
-use crate::routes::health;
+use crate::outbound::HttpClient;
+use crate::routes::s3_call::S3Call;
+use crate::routes::{health, objects, presign};
+use crate::sigv4::SigningTime;
 
 /// Answers one request; errors become their JSON response, server errors are logged.
-pub fn handle(request: &Request<Vec<u8>>, vars: &dyn Variables) -> Response<Vec<u8>> {
-    match route(request, vars) {
+///
+/// `now` is read once by the caller (the component's clock seam) and signs every S3 call
+/// this request makes.
+pub async fn handle<C: HttpClient>(
+    request: Request<Body>,
+    vars: &dyn Variables,
+    client: &C,
+    now: SigningTime,
+) -> Response<Body> {
+    match route(request, vars, client, now).await {
         Ok(response) => response,
         Err(err) => {
             if let Some(line) = err.log_line() {
@@ -33,15 +45,54 @@ pub fn handle(request: &Request<Vec<u8>>, vars: &dyn Variables) -> Response<Vec<
     }
 }
 
-fn route(request: &Request<Vec<u8>>, vars: &dyn Variables) -> Result<Response<Vec<u8>>, ApiError> {
-    let path = request.uri().path();
-    if request.method() == Method::GET && path == "/healthz" {
+async fn route<C: HttpClient>(
+    request: Request<Body>,
+    vars: &dyn Variables,
+    client: &C,
+    now: SigningTime,
+) -> Result<Response<Body>, ApiError> {
+    let (parts, body) = request.into_parts();
+    let (method, path) = (&parts.method, parts.uri.path());
+    if method == Method::GET && path == "/healthz" {
         return Ok(health::healthz());
     }
     // Loaded here, per request, so a rotated token applies without a redeploy.
     let token = config::api_token(vars)?;
-    require_bearer(request.headers(), &token)?;
-    Err(ApiError::NotFound)
+    require_bearer(&parts.headers, &token)?;
+
+    if path == "/objects" {
+        if method != Method::GET {
+            return Err(ApiError::MethodNotAllowed("GET"));
+        }
+        let s3 = S3Call::load(vars, client, now)?;
+        return objects::list(&s3, parts.uri.query()).await;
+    }
+    if path == "/presign" {
+        if method != Method::POST {
+            return Err(ApiError::MethodNotAllowed("POST"));
+        }
+        return presign::presign(&S3Call::load(vars, client, now)?, body).await;
+    }
+    let Some(raw_key) = path.strip_prefix("/objects/") else {
+        return Err(ApiError::NotFound);
+    };
+    // POST has one meaning under /objects/: copy. Every other method names the whole key.
+    if method == Method::POST {
+        let source = raw_key
+            .strip_suffix("/copy")
+            .ok_or(ApiError::MethodNotAllowed("GET, HEAD, PUT, DELETE"))?;
+        let source = objects::parse_key(source)?;
+        return objects::copy(&S3Call::load(vars, client, now)?, &source, body).await;
+    }
+    let key = objects::parse_key(raw_key)?;
+    let s3 = S3Call::load(vars, client, now)?;
+    match *method {
+        Method::GET => objects::get(&s3, &key, &parts.headers).await,
+        Method::HEAD => objects::head(&s3, &key).await,
+        Method::PUT => objects::put(&s3, &key, &parts.headers, body).await,
+        Method::DELETE => objects::delete(&s3, &key).await,
+        _ => Err(ApiError::MethodNotAllowed("GET, HEAD, PUT, DELETE")),
+    }
 }
 
 #[cfg(test)]
@@ -56,6 +107,19 @@ mod tests {
             .collect()
     }
 
+    /// A client for routes that must not reach S3: every call is refused.
+    struct NoNetwork;
+
+    impl HttpClient for NoNetwork {
+        async fn send(
+            &self,
+            _: Request<()>,
+            _: Body,
+        ) -> Result<Response<Body>, crate::outbound::TransportError> {
+            panic!("this route must not call out")
+        }
+    }
+
     fn call(
         method: &str,
         uri: &str,
@@ -66,12 +130,17 @@ mod tests {
         if let Some(auth) = auth {
             request = request.header("authorization", auth);
         }
-        let response = handle(&request.body(Vec::new()).unwrap(), vars);
+        let request = request.body(Body::Empty).unwrap();
+        let now = SigningTime::from_unix_seconds(1_700_000_000);
+        let response = futures::executor::block_on(handle(request, vars, &NoNetwork, now));
         let challenge = response
             .headers()
             .get("www-authenticate")
             .map(|v| v.to_str().unwrap().to_owned());
-        let body = String::from_utf8(response.body().clone()).unwrap();
+        let body = match response.body() {
+            Body::Bytes(bytes) => String::from_utf8(bytes.clone()).unwrap(),
+            other => panic!("expected a JSON body, got {other:?}"),
+        };
         (response.status().as_u16(), body, challenge)
     }
 
@@ -92,7 +161,7 @@ mod tests {
         let cases = [
             ("GET", "/objects", None, 401, UNAUTHORIZED),
             ("GET", "/objects", Some("Bearer wrong"), 401, UNAUTHORIZED),
-            ("GET", "/objects", Some("Bearer t0ken"), 404, NOT_FOUND),
+            ("GET", "/elsewhere", Some("Bearer t0ken"), 404, NOT_FOUND),
             ("POST", "/healthz", None, 401, UNAUTHORIZED),
             ("POST", "/healthz", Some("Bearer t0ken"), 404, NOT_FOUND),
             ("GET", "/healthz/", Some("Bearer t0ken"), 404, NOT_FOUND),

@@ -185,6 +185,12 @@ impl S3Config {
     /// The first variable that is missing, invalid or unreadable.
     pub fn load(vars: &dyn Variables) -> Result<Self, ConfigError> {
         let bucket = required(vars, "s3_bucket")?;
+        if !is_bucket_name(&bucket) {
+            return Err(invalid(
+                "s3_bucket",
+                "a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
+            ));
+        }
         let scheme = match required(vars, "s3_scheme")?.as_str() {
             "http" => Scheme::Http,
             "https" => Scheme::Https,
@@ -250,6 +256,17 @@ fn invalid(variable: &'static str, expected: &'static str) -> ConfigError {
         variable,
         kind: ConfigErrorKind::Invalid(expected),
     }
+}
+
+/// An S3 bucket name: 3–63 of `a-z 0-9 . -`, starting and ending with a letter or digit.
+/// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html>
+fn is_bucket_name(name: &str) -> bool {
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let bytes = name.as_bytes();
+    (3..=63).contains(&bytes.len())
+        && bytes.iter().all(|&b| alnum(b) || b == b'.' || b == b'-')
+        && bytes.first().copied().is_some_and(alnum)
+        && bytes.last().copied().is_some_and(alnum)
 }
 
 /// `host[:port]` only: an authority with no userinfo, no path, no scheme.
@@ -369,6 +386,31 @@ mod tests {
                 "s3_host",
                 "u@h",
                 "variable s3_host must be host[:port] without scheme or path",
+            ),
+            (
+                "s3_bucket",
+                "My_Bucket",
+                "variable s3_bucket must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
+            ),
+            (
+                "s3_bucket",
+                "xy",
+                "variable s3_bucket must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
+            ),
+            (
+                "s3_bucket",
+                "-bucket",
+                "variable s3_bucket must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
+            ),
+            (
+                "s3_bucket",
+                "bucket.",
+                "variable s3_bucket must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
+            ),
+            (
+                "s3_bucket",
+                "b/x",
+                "variable s3_bucket must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
             ),
             (
                 "aws_region",

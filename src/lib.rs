@@ -19,22 +19,30 @@
 
 pub mod app;
 pub mod auth;
+pub mod body;
 pub mod config;
 pub mod error;
+pub mod outbound;
 pub mod routes;
+pub mod s3;
 pub mod sigv4;
 
 #[cfg(target_arch = "wasm32")]
 mod spin_adapter;
 
-/// The Spin entry point: `http` in, [`app::handle`], `http` out.
+/// The Spin entry point: WASI HTTP in, [`app::handle`], WASI HTTP out, bodies streamed.
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)]
 mod entry {
-    use crate::{app, spin_adapter::SpinVariables};
+    use crate::spin_adapter::{incoming, now, respond, SpinHttp, SpinVariables};
+    use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
     #[spin_sdk::http_component]
-    fn handle_request(request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
-        app::handle(&request, &SpinVariables)
+    async fn handle_request(request: IncomingRequest, out: ResponseOutparam) {
+        let response = match incoming(request) {
+            Ok(request) => crate::app::handle(request, &SpinVariables, &SpinHttp, now()).await,
+            Err(err) => err.into_response(),
+        };
+        respond(out, response).await;
     }
 }

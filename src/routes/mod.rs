@@ -1,8 +1,108 @@
-//! Route handlers: one file per group of routes, each pure over `http` types.
+//! Route handlers: one file per group of routes.
 //!
-//! A handler receives what it needs (request parts, loaded configuration,
-//! later an HTTP client and a clock) and returns a response or an
-//! [`ApiError`](crate::error::ApiError); the router in [`crate::app`] decides
-//! which handler runs and what must be checked first.
+//! A handler receives what it needs (request parts, an [`s3_call::S3Call`] with the loaded
+//! configuration, client and time) and returns a response or an
+//! [`ApiError`](crate::error::ApiError); the router in [`crate::app`] decides which handler
+//! runs and what must be checked first.
 
 pub mod health;
+pub mod objects;
+pub mod presign;
+pub mod s3_call;
+
+use crate::body::Body;
+use crate::error::ApiError;
+use crate::sigv4::percent_decode;
+use serde::de::DeserializeOwned;
+
+/// Reads a JSON request body of at most `limit` bytes into `T`.
+///
+/// # Errors
+/// 413 when too large; 400 `invalid_json` naming the `expected` shape otherwise.
+pub async fn read_json<T: DeserializeOwned>(
+    body: Body,
+    limit: usize,
+    expected: &str,
+) -> Result<T, ApiError> {
+    let bytes = body
+        .collect(limit)
+        .await
+        .map_err(|err| match err.too_large {
+            true => ApiError::PayloadTooLarge(limit),
+            false => ApiError::BadRequest {
+                code: "incomplete_body",
+                message: err.to_string(),
+            },
+        })?;
+    serde_json::from_slice(&bytes).map_err(|err| ApiError::BadRequest {
+        code: "invalid_json",
+        message: format!("the body must be JSON like {expected}: {err}"),
+    })
+}
+
+/// Decodes a query string form-style (`+` is a space) into name/value pairs.
+///
+/// # Errors
+/// 400 `invalid_query` when a name or value is not UTF-8 once decoded.
+pub fn query_params(query: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let decode = |text: &str| {
+        String::from_utf8(percent_decode(text, true).into_owned()).map_err(|_| {
+            ApiError::BadRequest {
+                code: "invalid_query",
+                message: "the query string is not valid UTF-8 once percent-decoded".to_owned(),
+            }
+        })
+    };
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((decode(name)?, decode(value)?))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+
+    #[test]
+    fn query_params_are_form_decoded() {
+        let params = query_params("prefix=a+b%2Fc&&cursor=x%3D&flag").unwrap();
+        assert_eq!(
+            params,
+            [
+                ("prefix".into(), "a b/c".into()),
+                ("cursor".into(), "x=".into()),
+                ("flag".into(), String::new())
+            ]
+        );
+        assert_eq!(query_params("p=%ff").unwrap_err().code(), "invalid_query");
+    }
+
+    #[test]
+    fn json_bodies_are_bounded_and_shaped() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Shape {
+            #[allow(dead_code)]
+            to: String,
+        }
+        let read = |bytes: &[u8], limit| {
+            block_on(read_json::<Shape>(
+                Body::Bytes(bytes.to_vec()),
+                limit,
+                r#"{"to": "key"}"#,
+            ))
+        };
+        assert!(read(br#"{"to":"k"}"#, 64).is_ok());
+        assert_eq!(
+            read(br#"{"to":"k"}"#, 4).unwrap_err().code(),
+            "payload_too_large"
+        );
+        let err = read(b"{nope", 64).unwrap_err();
+        assert_eq!(err.code(), "invalid_json");
+        assert!(err.message().contains(r#"{"to": "key"}"#));
+    }
+}

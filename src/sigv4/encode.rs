@@ -50,7 +50,7 @@ fn hex_value(byte: u8) -> Option<u8> {
 
 /// Decodes `%XY` escapes (and `+` as space when `plus_is_space`); a malformed escape stays literal,
 /// as browsers and the WHATWG form decoder leave it.
-pub(crate) fn percent_decode(input: &str, plus_is_space: bool) -> Cow<'_, [u8]> {
+pub fn percent_decode(input: &str, plus_is_space: bool) -> Cow<'_, [u8]> {
     let bytes = input.as_bytes();
     if !bytes
         .iter()

@@ -15,10 +15,10 @@ mod output;
 mod time;
 
 pub use canonical::{CanonicalRequest, Scope, StringToSign, ALGORITHM};
-pub use encode::{uri_encode, uri_encode_path};
+pub use encode::{percent_decode, uri_encode, uri_encode_path};
 pub use key::SigningKey;
 pub use output::SigningOutput;
-pub use time::SigningTime;
+pub use time::{AmzDate, Rfc3339, ScopeDate, SigningTime};
 
 use canonical::CanonicalHeaders;
 use key::SigningKeyCache;

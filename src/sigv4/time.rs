@@ -63,6 +63,11 @@ impl SigningTime {
         ScopeDate(self)
     }
 
+    /// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC), for humans and JSON.
+    pub fn rfc3339(self) -> Rfc3339 {
+        Rfc3339(self)
+    }
+
     fn parts(self) -> (u64, u64, u64, u64, u64, u64) {
         let days = self.unix_seconds / 86_400;
         let secs = self.unix_seconds % 86_400;
@@ -90,6 +95,17 @@ impl fmt::Display for ScopeDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, mo, d, ..) = self.0.parts();
         write!(f, "{y:04}{mo:02}{d:02}")
+    }
+}
+
+/// Display adapter for `YYYY-MM-DDTHH:MM:SSZ`.
+#[derive(Clone, Copy, Debug)]
+pub struct Rfc3339(SigningTime);
+
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, mo, d, h, mi, s) = self.0.parts();
+        write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
     }
 }
 
@@ -141,6 +157,7 @@ mod tests {
         let t = SigningTime::from_unix_seconds(1_440_938_160);
         assert_eq!(t.amz_date().to_string(), "20150830T123600Z");
         assert_eq!(t.scope_date().to_string(), "20150830");
+        assert_eq!(t.rfc3339().to_string(), "2015-08-30T12:36:00Z");
         let leap = SigningTime::from_unix_seconds(951_782_400); // 2000-02-29T00:00:00Z
         assert_eq!(leap.amz_date().to_string(), "20000229T000000Z");
     }

@@ -116,6 +116,8 @@ pub struct Answer {
     pub headers: http::HeaderMap,
     /// Body, as text.
     pub body: String,
+    /// Body, as sent.
+    pub bytes: Vec<u8>,
 }
 
 impl Host {
@@ -149,6 +151,7 @@ impl Host {
             status: parts.status.as_u16(),
             headers: parts.headers,
             body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body.to_vec(),
         }
     }
 }

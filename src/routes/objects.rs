@@ -1,0 +1,396 @@
+//! The object API over S3: `/objects/{key}` GET, HEAD, PUT, DELETE; `GET /objects` lists;
+//! `POST /objects/{key}/copy` copies. Object bodies are streamed both ways, never held whole.
+
+use super::s3_call::{read_upstream, upstream_error, S3Call};
+use crate::body::{Body, BodyError};
+use crate::error::{json_response, ApiError};
+use crate::outbound::HttpClient;
+use crate::s3::{
+    AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CopyObject,
+    CreateMultipartUpload, DeleteObject, GetObject, HeadObject, ListObjectsV2, ObjectHead,
+    ObjectKey, PutObject, UploadPart,
+};
+use crate::sigv4::{percent_decode, Payload};
+use futures::StreamExt;
+use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
+use serde_json::json;
+
+/// Bodies up to this size (when their length is known) go to S3 in one streamed PutObject;
+/// larger or unknown-length bodies are uploaded in parts of this size.
+pub const PART_SIZE: usize = 8 << 20;
+
+/// The most a JSON request body may hold.
+const MAX_JSON_BYTES: usize = 64 << 10;
+
+/// Decodes the `{key}` of a path: percent-escapes decoded exactly once (`+` stays `+`), UTF-8.
+///
+/// # Errors
+/// 400 `invalid_key` for an empty, over-long or non-UTF-8 key.
+pub fn parse_key(raw: &str) -> Result<ObjectKey, ApiError> {
+    let invalid = |message: String| ApiError::BadRequest {
+        code: "invalid_key",
+        message,
+    };
+    let decoded = String::from_utf8(percent_decode(raw, false).into_owned()).map_err(|_| {
+        invalid("the object key is not valid UTF-8 once percent-decoded".to_owned())
+    })?;
+    ObjectKey::new(decoded).map_err(|err| invalid(err.to_string()))
+}
+
+fn object_response(head: ObjectHead, body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
+    *response.status_mut() = head.status;
+    *response.headers_mut() = head.headers;
+    response
+}
+
+/// `GET /objects/{key}`: the object's bytes, streamed, with `Range` and `If-None-Match` passed on.
+pub async fn get<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    key: &ObjectKey,
+    headers: &HeaderMap,
+) -> Result<Response<Body>, ApiError> {
+    let get = GetObject {
+        key,
+        range: headers.get(header::RANGE),
+        if_none_match: headers.get(header::IF_NONE_MATCH),
+    };
+    let response = s3
+        .send(get.request(&s3.bucket), Payload::Bytes(b""), Body::Empty)
+        .await?;
+    let (parts, body) = response.into_parts();
+    match ObjectHead::from_parts(parts.status, &parts.headers) {
+        Some(head) => Ok(object_response(head, body)),
+        None => Err(upstream_error(parts.status, &parts.headers, body).await),
+    }
+}
+
+/// `HEAD /objects/{key}`: the object's headers only.
+pub async fn head<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    key: &ObjectKey,
+) -> Result<Response<Body>, ApiError> {
+    let answer = s3
+        .send_buffered(HeadObject { key }.request(&s3.bucket), Vec::new())
+        .await?;
+    let head = HeadObject::parse_response(answer.status, &answer.headers)?;
+    Ok(object_response(head, Body::Empty))
+}
+
+/// `DELETE /objects/{key}`: 204.
+pub async fn delete<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    key: &ObjectKey,
+) -> Result<Response<Body>, ApiError> {
+    let answer = s3
+        .send_buffered(DeleteObject { key }.request(&s3.bucket), Vec::new())
+        .await?;
+    DeleteObject::parse_response(answer.status, &answer.headers, &answer.body)?;
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    Ok(response)
+}
+
+/// The `Content-Type` and `x-amz-meta-*` headers of a client's PUT, stored with the object.
+fn stored_headers(headers: &HeaderMap) -> (Option<&HeaderValue>, Vec<(&HeaderName, &HeaderValue)>) {
+    let metadata = headers
+        .iter()
+        .filter(|(name, _)| name.as_str().starts_with("x-amz-meta-"))
+        .collect();
+    (headers.get(header::CONTENT_TYPE), metadata)
+}
+
+fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let Some(value) = headers.get(header::CONTENT_LENGTH) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::BadRequest {
+            code: "invalid_content_length",
+            message: "content-length must be a whole number of bytes".to_owned(),
+        })
+}
+
+/// `PUT /objects/{key}`: 201 `{"key","etag","size"}`. A known length up to [`PART_SIZE`] streams
+/// straight to S3; anything else is buffered a part at a time into a multipart upload, which is
+/// aborted if any step fails, so no partial object is ever left behind.
+pub async fn put<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    key: &ObjectKey,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response<Body>, ApiError> {
+    let (content_type, metadata) = stored_headers(headers);
+    let (etag, size) = match content_length(headers)? {
+        Some(size) if size <= PART_SIZE as u64 => {
+            let put = PutObject {
+                key,
+                content_length: size,
+                content_type,
+                metadata,
+            };
+            let response = s3
+                .send(put.request(&s3.bucket), Payload::Unsigned, body)
+                .await?;
+            let (parts, body) = response.into_parts();
+            let answer = read_upstream(body).await?;
+            (
+                PutObject::parse_response(parts.status, &parts.headers, &answer)?.etag,
+                size,
+            )
+        }
+        _ => put_in_parts(s3, key, content_type, metadata, body).await?,
+    };
+    let mut response = json_response(
+        StatusCode::CREATED,
+        &json!({"key": key.as_str(), "etag": etag, "size": size}),
+    );
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    Ok(response)
+}
+
+/// Reads the next `PART_SIZE` bytes (fewer at the end) from `stream` into `buffer`.
+async fn fill_part(
+    stream: &mut crate::body::ChunkStream,
+    buffer: &mut Vec<u8>,
+) -> Result<(), ApiError> {
+    while buffer.len() < PART_SIZE {
+        match stream.next().await {
+            Some(chunk) => buffer.extend_from_slice(&chunk.map_err(client_body_error)?),
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+fn client_body_error(err: BodyError) -> ApiError {
+    ApiError::BadRequest {
+        code: "incomplete_body",
+        message: format!("the request body could not be read: {err}"),
+    }
+}
+
+async fn put_in_parts<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    key: &ObjectKey,
+    content_type: Option<&HeaderValue>,
+    metadata: Vec<(&HeaderName, &HeaderValue)>,
+    body: Body,
+) -> Result<(String, u64), ApiError> {
+    let mut stream = body.into_stream();
+    let mut buffer = Vec::with_capacity(PART_SIZE);
+    fill_part(&mut stream, &mut buffer).await?;
+    if buffer.len() < PART_SIZE {
+        // The whole body fit in one part: a plain PutObject, hashed and signed.
+        let size = buffer.len() as u64;
+        let put = PutObject {
+            key,
+            content_length: size,
+            content_type,
+            metadata,
+        };
+        let answer = s3.send_buffered(put.request(&s3.bucket), buffer).await?;
+        return Ok((
+            PutObject::parse_response(answer.status, &answer.headers, &answer.body)?.etag,
+            size,
+        ));
+    }
+    let create = CreateMultipartUpload {
+        key,
+        content_type,
+        metadata,
+    };
+    let answer = s3
+        .send_buffered(create.request(&s3.bucket), Vec::new())
+        .await?;
+    let upload_id =
+        CreateMultipartUpload::parse_response(answer.status, &answer.headers, &answer.body)?;
+    let outcome = upload_parts(s3, key, &upload_id, &mut stream, buffer).await;
+    let completed = match outcome {
+        Ok((parts, size)) => {
+            let complete = CompleteMultipartUpload {
+                key,
+                upload_id: &upload_id,
+                parts: &parts,
+            }
+            .request(&s3.bucket);
+            let (parts_of_request, xml) = complete.into_parts();
+            let request = http::Request::from_parts(parts_of_request, ());
+            match s3.send_buffered(request, xml).await {
+                Ok(answer) => CompleteMultipartUpload::parse_response(
+                    answer.status,
+                    &answer.headers,
+                    &answer.body,
+                )
+                .map(|etag| (etag, size))
+                .map_err(ApiError::from),
+                Err(err) => Err(err),
+            }
+        }
+        Err(err) => Err(err),
+    };
+    if completed.is_err() {
+        // Best effort: the original error is what the client needs to see.
+        let abort = AbortMultipartUpload {
+            key,
+            upload_id: &upload_id,
+        }
+        .request(&s3.bucket);
+        let _ = s3.send_buffered(abort, Vec::new()).await;
+    }
+    completed
+}
+
+async fn upload_parts<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    key: &ObjectKey,
+    upload_id: &str,
+    stream: &mut crate::body::ChunkStream,
+    mut buffer: Vec<u8>,
+) -> Result<(Vec<CompletedPart>, u64), ApiError> {
+    let mut parts = Vec::new();
+    let mut size = 0u64;
+    while !buffer.is_empty() {
+        let rest = if buffer.len() > PART_SIZE {
+            buffer.split_off(PART_SIZE)
+        } else {
+            Vec::new()
+        };
+        let part_number = u16::try_from(parts.len() + 1)
+            .ok()
+            .filter(|n| *n <= 10_000)
+            .ok_or(ApiError::PayloadTooLarge(PART_SIZE * 10_000))?;
+        size += buffer.len() as u64;
+        let upload = UploadPart {
+            key,
+            upload_id,
+            part_number,
+            content_length: buffer.len() as u64,
+        };
+        let answer = s3.send_buffered(upload.request(&s3.bucket), buffer).await?;
+        let etag = UploadPart::parse_response(answer.status, &answer.headers, &answer.body)?;
+        parts.push(CompletedPart { part_number, etag });
+        buffer = rest;
+        buffer.reserve(PART_SIZE.saturating_sub(buffer.len()));
+        fill_part(stream, &mut buffer).await?;
+    }
+    Ok((parts, size))
+}
+
+/// `POST /objects/{key}/copy` with `{"to": key}`: 201 `{"key","etag"}`.
+pub async fn copy<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    from: &ObjectKey,
+    body: Body,
+) -> Result<Response<Body>, ApiError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct CopyRequest {
+        to: String,
+    }
+    let request: CopyRequest =
+        super::read_json(body, MAX_JSON_BYTES, r#"{"to": "<destination key>"}"#).await?;
+    let to = ObjectKey::new(request.to).map_err(|err| ApiError::BadRequest {
+        code: "invalid_key",
+        message: err.to_string(),
+    })?;
+    let answer = s3
+        .send_buffered(CopyObject { from, to: &to }.request(&s3.bucket), Vec::new())
+        .await?;
+    let out = CopyObject::parse_response(answer.status, &answer.headers, &answer.body)?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({"key": to.as_str(), "etag": out.etag}),
+    ))
+}
+
+/// `GET /objects?prefix=&delimiter=&cursor=&limit=`: one page of the listing.
+pub async fn list<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    query: Option<&str>,
+) -> Result<Response<Body>, ApiError> {
+    let params = super::query_params(query.unwrap_or(""))?;
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let limit = match get("limit") {
+        None => None,
+        Some(text) => Some(
+            text.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| ApiError::BadRequest {
+                    code: "invalid_limit",
+                    message: "limit must be a whole number from 1 to 1000".to_owned(),
+                })?,
+        ),
+    };
+    let list = ListObjectsV2 {
+        prefix: get("prefix"),
+        delimiter: get("delimiter"),
+        continuation_token: get("cursor"),
+        max_keys: limit,
+    };
+    let answer = s3
+        .send_buffered(list.request(&s3.bucket), Vec::new())
+        .await?;
+    let page = ListObjectsV2::parse_response(answer.status, &answer.headers, &answer.body)?;
+    let objects: Vec<_> = page
+        .objects
+        .iter()
+        .map(|o| json!({"key": o.key, "size": o.size, "etag": o.etag, "last_modified": o.last_modified}))
+        .collect();
+    let prefixes: Vec<&str> = page.prefixes().collect();
+    let next_cursor = page
+        .next_continuation_token
+        .as_deref()
+        .filter(|_| page.is_truncated);
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"objects": objects, "prefixes": prefixes, "next_cursor": next_cursor}),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_decoded_once_and_validated() {
+        assert_eq!(
+            parse_key("a%2Fb%20c+d%252F").unwrap().as_str(),
+            "a/b c+d%2F"
+        );
+        assert_eq!(parse_key("dir//./..%2F/").unwrap().as_str(), "dir//./..//");
+        for bad in ["", "%ff", &"k".repeat(1025)] {
+            let err = parse_key(bad).unwrap_err();
+            assert_eq!(
+                (err.status(), err.code()),
+                (StatusCode::BAD_REQUEST, "invalid_key"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn content_length_must_be_a_number() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(content_length(&headers).unwrap(), None);
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("12"));
+        assert_eq!(content_length(&headers).unwrap(), Some(12));
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("-1"));
+        assert_eq!(
+            content_length(&headers).unwrap_err().code(),
+            "invalid_content_length"
+        );
+    }
+}

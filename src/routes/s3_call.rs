@@ -1,0 +1,127 @@
+//! Everything a route needs to call S3: the bucket, a signer, the client and the time.
+
+use crate::body::Body;
+use crate::config::{AwsConfig, S3Config, Variables};
+use crate::error::ApiError;
+use crate::outbound::HttpClient;
+use crate::s3::{Bucket, S3Error};
+use crate::sigv4::{Credentials, Payload, Signer, SigningTime};
+use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+
+/// The most of an S3 answer read into memory (XML documents, error bodies).
+const MAX_XML_BYTES: usize = 16 << 20;
+
+/// One request's view of S3.
+pub struct S3Call<'a, C> {
+    /// The configured bucket.
+    pub bucket: Bucket,
+    /// Signs with the configured credentials.
+    pub signer: Signer,
+    client: &'a C,
+    /// The request's time, read once at the edge: every signature of one request uses it.
+    pub now: SigningTime,
+}
+
+/// A fully read S3 answer.
+pub struct Buffered {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+impl<'a, C: HttpClient> S3Call<'a, C> {
+    /// Loads the AWS and S3 configuration.
+    ///
+    /// # Errors
+    /// A variable is missing or invalid.
+    pub fn load(vars: &dyn Variables, client: &'a C, now: SigningTime) -> Result<Self, ApiError> {
+        let aws = AwsConfig::load(vars)?;
+        let s3 = S3Config::load(vars)?;
+        let signer = Signer::new(Credentials {
+            access_key_id: aws.access_key_id.expose().to_owned(),
+            secret_access_key: aws.secret_access_key.expose().to_owned(),
+            session_token: aws.session_token.as_ref().map(|t| t.expose().to_owned()),
+        });
+        Ok(Self {
+            bucket: Bucket::new(&s3, &aws.region),
+            signer,
+            client,
+            now,
+        })
+    }
+
+    /// Signs `request` for `payload` and sends it with `body`.
+    ///
+    /// # Errors
+    /// The request cannot be signed (a client header S3 cannot take), or S3 is unreachable.
+    pub async fn send(
+        &self,
+        mut request: Request<()>,
+        payload: Payload<'_>,
+        body: Body,
+    ) -> Result<Response<Body>, ApiError> {
+        self.bucket
+            .sign(&mut request, payload, &self.signer, self.now)
+            .map_err(|err| ApiError::BadRequest {
+                code: "invalid_header",
+                message: err.to_string(),
+            })?;
+        Ok(self.client.send(request, body).await?)
+    }
+
+    /// Sends a request with an in-memory body (hashed into the signature) and reads the answer.
+    ///
+    /// # Errors
+    /// As [`S3Call::send`], or the answer is too large or breaks off.
+    pub async fn send_buffered(
+        &self,
+        mut request: Request<()>,
+        body: Vec<u8>,
+    ) -> Result<Buffered, ApiError> {
+        // Stores want a length on every request that may carry a body, empty ones included
+        // (copy, create upload, delete); GET and HEAD carry none.
+        if !matches!(*request.method(), Method::GET | Method::HEAD) {
+            request
+                .headers_mut()
+                .entry(header::CONTENT_LENGTH)
+                .or_insert(HeaderValue::from(body.len()));
+        }
+        let payload = Payload::Bytes(&body).hash().into_owned();
+        let response = self
+            .send(request, Payload::Sha256Hex(&payload), Body::Bytes(body))
+            .await?;
+        let (parts, body) = response.into_parts();
+        let body = read_upstream(body).await?;
+        Ok(Buffered {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
+/// Reads an S3 answer body; a broken one is S3's failure, not the client's.
+///
+/// # Errors
+/// The body breaks off or exceeds 16 MiB.
+pub async fn read_upstream(body: Body) -> Result<Vec<u8>, ApiError> {
+    body.collect(MAX_XML_BYTES).await.map_err(|err| {
+        ApiError::Upstream(S3Error {
+            status: 502,
+            code: "IncompleteBody".to_owned(),
+            message: format!("the store's answer broke off: {err}"),
+            request_id: None,
+        })
+    })
+}
+
+/// The error an S3 answer carries, reading its body.
+pub async fn upstream_error(status: StatusCode, headers: &HeaderMap, body: Body) -> ApiError {
+    match read_upstream(body).await {
+        Ok(bytes) => ApiError::Upstream(S3Error::from_response(status, headers, &bytes)),
+        Err(err) => err,
+    }
+}

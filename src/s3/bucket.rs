@@ -1,0 +1,172 @@
+//! The bucket an S3 client talks to: endpoint, addressing style, region, and request signing.
+
+use super::ObjectKey;
+use crate::config::{S3Config, Scheme};
+use crate::sigv4::{
+    uri_encode, Payload, SignableRequest, SignatureLocation, Signer, SigningError, SigningParams,
+    SigningSettings, SigningTime,
+};
+
+/// One bucket at one endpoint. Path-style (`host/bucket/key`) serves S3-compatible stores;
+/// virtual-hosted style (`bucket.host/key`) is AWS's default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    scheme: Scheme,
+    host: String,
+    name: String,
+    path_style: bool,
+    region: String,
+}
+
+impl Bucket {
+    /// The bucket `config` names, signed for `region`. The config is validated (bucket name,
+    /// host), so every URL built from it parses.
+    pub fn new(config: &S3Config, region: &str) -> Self {
+        Self {
+            scheme: config.scheme,
+            host: config.host.clone(),
+            name: config.bucket.clone(),
+            path_style: config.path_style,
+            region: region.to_owned(),
+        }
+    }
+
+    /// The bucket name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The URL of the bucket itself, with `query` pairs (encoded here).
+    pub fn bucket_uri(&self, query: &[(&str, &str)]) -> http::Uri {
+        self.uri("", query)
+    }
+
+    /// The URL of object `key`, with `query` pairs (encoded here).
+    pub fn object_uri(&self, key: &ObjectKey, query: &[(&str, &str)]) -> http::Uri {
+        self.uri(&key.url_path(), query)
+    }
+
+    /// The `x-amz-copy-source` value naming `key` in this bucket.
+    pub fn copy_source(&self, key: &ObjectKey) -> String {
+        format!("/{}/{}", self.name, key.url_path())
+    }
+
+    fn uri(&self, encoded_key: &str, query: &[(&str, &str)]) -> http::Uri {
+        let scheme = self.scheme.as_str();
+        let mut url = if self.path_style && encoded_key.is_empty() {
+            format!("{scheme}://{}/{}", self.host, self.name)
+        } else if self.path_style {
+            format!("{scheme}://{}/{}/{encoded_key}", self.host, self.name)
+        } else {
+            format!("{scheme}://{}.{}/{encoded_key}", self.name, self.host)
+        };
+        for (i, (name, value)) in query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(&uri_encode(name));
+            url.push('=');
+            url.push_str(&uri_encode(value));
+        }
+        // Host and bucket are validated by S3Config::load and the key is fully encoded.
+        url.parse()
+            .expect("a validated endpoint with an encoded key is a valid URI")
+    }
+
+    fn params(&self, time: SigningTime, location: SignatureLocation) -> SigningParams<'_> {
+        SigningParams {
+            region: &self.region,
+            service: "s3",
+            time,
+            settings: SigningSettings::s3(),
+            location,
+        }
+    }
+
+    /// Signs `request` with header auth. Its `Host` is never set: the URL names it.
+    ///
+    /// # Errors
+    /// A header of the request cannot be signed.
+    pub fn sign<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        signer: &Signer,
+        time: SigningTime,
+    ) -> Result<(), SigningError> {
+        let signable = SignableRequest::from_http(request, payload)?;
+        let out = signer.sign(&signable, &self.params(time, SignatureLocation::Headers))?;
+        out.apply_to(request).map_err(|_| {
+            SigningError::invalid_header("authorization", "the signature is not a header value")
+        })
+    }
+
+    /// A presigned URL for `method` on `uri`, valid `expires_in` seconds from `time`.
+    ///
+    /// # Errors
+    /// `expires_in` is outside 1..=604800.
+    pub fn presign(
+        &self,
+        method: &str,
+        uri: &http::Uri,
+        expires_in: u64,
+        signer: &Signer,
+        time: SigningTime,
+    ) -> Result<String, SigningError> {
+        let request = SignableRequest {
+            method,
+            uri,
+            headers: Vec::new(),
+            payload: Payload::Unsigned,
+        };
+        let out = signer.sign(
+            &request,
+            &self.params(time, SignatureLocation::QueryParams { expires_in }),
+        )?;
+        Ok(out.presigned_url(uri))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn bucket(path_style: bool) -> Bucket {
+        Bucket::new(
+            &S3Config {
+                bucket: "spinlift-dev".into(),
+                scheme: if path_style {
+                    Scheme::Http
+                } else {
+                    Scheme::Https
+                },
+                host: if path_style {
+                    "127.0.0.1:8014".into()
+                } else {
+                    "s3.eu-west-1.amazonaws.com".into()
+                },
+                path_style,
+            },
+            "eu-west-1",
+        )
+    }
+
+    #[test]
+    fn path_style_and_virtual_hosted_urls() {
+        let key = ObjectKey::new("dir/a b+c").unwrap();
+        assert_eq!(
+            bucket(true).object_uri(&key, &[]).to_string(),
+            "http://127.0.0.1:8014/spinlift-dev/dir/a%20b%2Bc"
+        );
+        assert_eq!(
+            bucket(false).object_uri(&key, &[("partNumber", "1"), ("uploadId", "x/y=")]).to_string(),
+            "https://spinlift-dev.s3.eu-west-1.amazonaws.com/dir/a%20b%2Bc?partNumber=1&uploadId=x%2Fy%3D"
+        );
+        assert_eq!(
+            bucket(true).bucket_uri(&[("list-type", "2")]).to_string(),
+            "http://127.0.0.1:8014/spinlift-dev?list-type=2"
+        );
+        assert_eq!(
+            bucket(true).copy_source(&key),
+            "/spinlift-dev/dir/a%20b%2Bc"
+        );
+    }
+}

@@ -1,0 +1,36 @@
+//! DeleteObject. <https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html>
+
+use super::{Bucket, ObjectKey, S3Error};
+use http::{HeaderMap, Method, Request, StatusCode};
+
+/// `DELETE /{key}`. S3 answers 204 whether or not the key existed.
+#[derive(Debug, Clone)]
+pub struct DeleteObject<'a> {
+    /// The object.
+    pub key: &'a ObjectKey,
+}
+
+impl DeleteObject<'_> {
+    /// The unsigned request.
+    pub fn request(&self, bucket: &Bucket) -> Request<()> {
+        let mut request = Request::new(());
+        *request.method_mut() = Method::DELETE;
+        *request.uri_mut() = bucket.object_uri(self.key, &[]);
+        request
+    }
+
+    /// Success, or the error.
+    ///
+    /// # Errors
+    /// Any status but 200 or 204.
+    pub fn parse_response(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<(), S3Error> {
+        match status {
+            StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
+            _ => Err(S3Error::from_response(status, headers, body)),
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! S3 errors: the XML `<Error>` body S3 answers with, typed.
+//!
+//! Only the code, message and request id are kept. A `SignatureDoesNotMatch` body also echoes
+//! the access key id and the string to sign; those are dropped here so they can never reach
+//! a client or a log.
+
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use std::fmt;
+
+/// An error answer from S3.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Error {
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// The S3 error code, e.g. `NoSuchKey` (derived from the status when the body has none, as for HEAD).
+    pub code: String,
+    /// S3's message (may be empty).
+    pub message: String,
+    /// `x-amz-request-id` or `<RequestId>`, for AWS support.
+    pub request_id: Option<String>,
+}
+
+/// What an [`S3Error`] means for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum S3ErrorKind {
+    /// No such object (404).
+    NotFound,
+    /// An `If-*` condition failed (412).
+    PreconditionFailed,
+    /// The requested range is not satisfiable (416).
+    InvalidRange,
+    /// The store rejected our credentials, signature, clock or bucket: our configuration.
+    Configuration,
+    /// The store is overloaded or failing; worth a retry.
+    Unavailable,
+    /// Anything else.
+    Other,
+}
+
+#[derive(Deserialize)]
+struct ErrorXml {
+    #[serde(rename = "Code")]
+    code: String,
+    #[serde(rename = "Message", default)]
+    message: String,
+    #[serde(rename = "RequestId", default)]
+    request_id: Option<String>,
+}
+
+impl S3Error {
+    /// Reads an error answer; a body that is not S3 error XML still yields a code from the status.
+    pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let header_request_id = headers
+            .get("x-amz-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let parsed = std::str::from_utf8(body)
+            .ok()
+            .and_then(|text| quick_xml::de::from_str::<ErrorXml>(text).ok());
+        match parsed {
+            Some(xml) => Self {
+                status: status.as_u16(),
+                code: xml.code,
+                message: xml.message,
+                request_id: header_request_id.or(xml.request_id),
+            },
+            None => Self {
+                status: status.as_u16(),
+                code: code_for_status(status).to_owned(),
+                message: String::new(),
+                request_id: header_request_id,
+            },
+        }
+    }
+
+    /// Parses `body` as an S3 `<Error>` document, for the actions that can fail with a 200
+    /// (CopyObject, CompleteMultipartUpload). `None` when the document is something else.
+    pub(crate) fn from_embedded(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Option<Self> {
+        let mut reader = quick_xml::Reader::from_reader(body);
+        let mut buf = Vec::new();
+        loop {
+            match reader.read_event_into(&mut buf).ok()? {
+                quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                    let is_error = e.name().into_inner() == "Error";
+                    return is_error.then(|| Self::from_response(status, headers, body));
+                }
+                quick_xml::events::Event::Eof => return None,
+                _ => buf.clear(),
+            }
+        }
+    }
+
+    /// What the error means for the caller.
+    pub fn kind(&self) -> S3ErrorKind {
+        match (self.status, self.code.as_str()) {
+            (_, "NoSuchKey" | "NotFound") => S3ErrorKind::NotFound,
+            (_, "PreconditionFailed") => S3ErrorKind::PreconditionFailed,
+            (_, "InvalidRange") => S3ErrorKind::InvalidRange,
+            (
+                _,
+                "AccessDenied"
+                | "SignatureDoesNotMatch"
+                | "InvalidAccessKeyId"
+                | "RequestTimeTooSkewed"
+                | "ExpiredToken"
+                | "InvalidToken"
+                | "TokenRefreshRequired"
+                | "NoSuchBucket"
+                | "AuthorizationHeaderMalformed"
+                | "PermanentRedirect"
+                | "InvalidBucketName"
+                | "Forbidden",
+            ) => S3ErrorKind::Configuration,
+            (_, "SlowDown" | "ServiceUnavailable" | "InternalError" | "RequestTimeout") => {
+                S3ErrorKind::Unavailable
+            }
+            (status, _) if status >= 500 => S3ErrorKind::Unavailable,
+            _ => S3ErrorKind::Other,
+        }
+    }
+}
+
+/// Parses a successful answer's XML body into `T`; a body that does not parse is an error
+/// with code `MalformedResponse` (the store, not the client, is at fault).
+pub(crate) fn parse_xml<T: serde::de::DeserializeOwned>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, S3Error> {
+    let parsed = std::str::from_utf8(body)
+        .map_err(|e| e.to_string())
+        .and_then(|text| quick_xml::de::from_str(text).map_err(|e| e.to_string()));
+    parsed.map_err(|reason| S3Error {
+        status: status.as_u16(),
+        code: "MalformedResponse".to_owned(),
+        message: format!("the store's answer is not the expected xml: {reason}"),
+        request_id: headers
+            .get("x-amz-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    })
+}
+
+/// The code S3 would name for a body-less answer (HEAD requests carry no error body).
+fn code_for_status(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        301 => "PermanentRedirect",
+        304 => "NotModified",
+        400 => "BadRequest",
+        403 => "Forbidden",
+        404 => "NotFound",
+        412 => "PreconditionFailed",
+        416 => "InvalidRange",
+        503 => "SlowDown",
+        s if s >= 500 => "InternalError",
+        _ => "UnexpectedStatus",
+    }
+}
+
+impl fmt::Display for S3Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "s3 answered {} {}", self.status, self.code)?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for S3Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_error_body_and_drops_echoed_credentials() {
+        // Shape from https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+        let body = br#"<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message>
+<AWSAccessKeyId>AKIDSECRETISH</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256...</StringToSign>
+<RequestId>4442587FB7D0A2F9</RequestId></Error>"#;
+        let err = S3Error::from_response(StatusCode::FORBIDDEN, &HeaderMap::new(), body);
+        assert_eq!(err.code, "SignatureDoesNotMatch");
+        assert_eq!(err.request_id.as_deref(), Some("4442587FB7D0A2F9"));
+        assert_eq!(err.kind(), S3ErrorKind::Configuration);
+        assert!(!format!("{err:?} {err}").contains("AKIDSECRETISH"));
+    }
+
+    #[test]
+    fn bodyless_answers_get_a_code_from_the_status() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amz-request-id", "REQ1".parse().unwrap());
+        let err = S3Error::from_response(StatusCode::NOT_FOUND, &headers, b"");
+        assert_eq!(
+            (err.code.as_str(), err.kind()),
+            ("NotFound", S3ErrorKind::NotFound)
+        );
+        assert_eq!(err.request_id.as_deref(), Some("REQ1"));
+        let err = S3Error::from_response(StatusCode::BAD_GATEWAY, &HeaderMap::new(), b"<html>");
+        assert_eq!(
+            (err.code.as_str(), err.kind()),
+            ("InternalError", S3ErrorKind::Unavailable)
+        );
+    }
+
+    #[test]
+    fn an_error_inside_a_200_is_recognised() {
+        let body = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>";
+        let err = S3Error::from_embedded(StatusCode::OK, &HeaderMap::new(), body).unwrap();
+        assert_eq!(err.code, "InternalError");
+        let ok = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CopyObjectResult><ETag>\"x\"</ETag></CopyObjectResult>";
+        assert!(S3Error::from_embedded(StatusCode::OK, &HeaderMap::new(), ok).is_none());
+    }
+}

@@ -1,0 +1,122 @@
+//! HeadObject, and the object metadata GET and HEAD share.
+//! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html>
+
+use super::{Bucket, ObjectKey, S3Error};
+use http::{HeaderMap, HeaderName, Method, Request, StatusCode};
+
+/// The response headers of an object that are passed on to clients.
+const OBJECT_HEADERS: [&str; 7] = [
+    "content-type",
+    "content-length",
+    "content-range",
+    "etag",
+    "last-modified",
+    "accept-ranges",
+    "cache-control",
+];
+
+/// An object's metadata as S3 reports it on GET and HEAD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectHead {
+    /// 200, 206 (a range) or 304 (not modified).
+    pub status: StatusCode,
+    /// The headers clients get: content type and length, range, ETag, Last-Modified, `x-amz-meta-*`.
+    pub headers: HeaderMap,
+}
+
+impl ObjectHead {
+    /// Reads an object answer's head; any status but 200, 206 and 304 is an error whose body
+    /// the caller reads and gives to [`S3Error::from_response`].
+    pub fn from_parts(status: StatusCode, headers: &HeaderMap) -> Option<Self> {
+        if !matches!(status.as_u16(), 200 | 206 | 304) {
+            return None;
+        }
+        let mut kept = HeaderMap::new();
+        for (name, value) in headers {
+            let name_str = name.as_str();
+            if OBJECT_HEADERS.contains(&name_str) || name_str.starts_with("x-amz-meta-") {
+                kept.append(name.clone(), value.clone());
+            }
+        }
+        Some(Self {
+            status,
+            headers: kept,
+        })
+    }
+
+    /// The object's size in bytes (of the range, for a 206), when S3 said it.
+    pub fn content_length(&self) -> Option<u64> {
+        self.header("content-length")?.parse().ok()
+    }
+
+    /// The ETag, quotes included, as S3 sent it.
+    pub fn etag(&self) -> Option<&str> {
+        self.header("etag")
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(HeaderName::from_bytes(name.as_bytes()).ok()?)?
+            .to_str()
+            .ok()
+    }
+}
+
+/// `HEAD /{key}`.
+#[derive(Debug, Clone)]
+pub struct HeadObject<'a> {
+    /// The object.
+    pub key: &'a ObjectKey,
+}
+
+impl HeadObject<'_> {
+    /// The unsigned request.
+    pub fn request(&self, bucket: &Bucket) -> Request<()> {
+        let mut request = Request::new(());
+        *request.method_mut() = Method::HEAD;
+        *request.uri_mut() = bucket.object_uri(self.key, &[]);
+        request
+    }
+
+    /// The object's metadata, or the error (HEAD answers carry no body, so the code comes from the status).
+    ///
+    /// # Errors
+    /// Any status but 200.
+    pub fn parse_response(status: StatusCode, headers: &HeaderMap) -> Result<ObjectHead, S3Error> {
+        match ObjectHead::from_parts(status, headers) {
+            Some(head) if status == StatusCode::OK => Ok(head),
+            _ => Err(S3Error::from_response(status, headers, b"")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::s3::S3ErrorKind;
+
+    #[test]
+    fn keeps_object_headers_and_user_metadata_only() {
+        let mut headers = HeaderMap::new();
+        for (n, v) in [
+            ("content-type", "text/plain"),
+            ("content-length", "11"),
+            ("etag", "\"abc\""),
+            ("x-amz-meta-owner", "me"),
+            ("x-amz-request-id", "R"),
+            ("server", "AmazonS3"),
+        ] {
+            headers.insert(n, v.parse().unwrap());
+        }
+        let head = HeadObject::parse_response(StatusCode::OK, &headers).unwrap();
+        assert_eq!(head.content_length(), Some(11));
+        assert_eq!(head.etag(), Some("\"abc\""));
+        let names: Vec<&str> = head.headers.keys().map(|n| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["content-type", "content-length", "etag", "x-amz-meta-owner"]
+        );
+        let err = HeadObject::parse_response(StatusCode::NOT_FOUND, &HeaderMap::new()).unwrap_err();
+        assert_eq!(err.kind(), S3ErrorKind::NotFound);
+    }
+}

@@ -1,0 +1,33 @@
+//! Amazon S3 over hand-signed REST calls, sans IO.
+//!
+//! Each action is a small type that builds an unsigned `http::Request<()>` and parses the
+//! response from plain data (status, headers, body bytes): nothing here sends a request.
+//! [`Bucket`] knows the endpoint and addressing style and signs requests with SigV4's S3
+//! rules; the Spin edge (or a test's native transport) does the IO.
+//! API reference: <https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html>.
+
+mod bucket;
+mod copy_object;
+mod delete_object;
+mod error;
+mod get_object;
+mod head_object;
+mod key;
+mod list_objects_v2;
+mod multipart;
+mod presign;
+mod put_object;
+
+pub use bucket::Bucket;
+pub use copy_object::{CopyObject, CopyObjectOutput};
+pub use delete_object::DeleteObject;
+pub use error::{S3Error, S3ErrorKind};
+pub use get_object::GetObject;
+pub use head_object::{HeadObject, ObjectHead};
+pub use key::{KeyError, ObjectKey, MAX_KEY_BYTES};
+pub use list_objects_v2::{ListObjectsV2, ListObjectsV2Output, ListedObject};
+pub use multipart::{
+    AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, UploadPart,
+};
+pub use presign::{PresignMethod, PresignObject};
+pub use put_object::{PutObject, PutObjectOutput};

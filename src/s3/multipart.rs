@@ -1,0 +1,281 @@
+//! Multipart upload: create, upload parts, complete, and abort on failure.
+//! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html>
+
+use super::error::parse_xml;
+use super::put_object::etag_header;
+use super::{Bucket, ObjectKey, S3Error};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
+use serde::Deserialize;
+
+/// `POST /{key}?uploads`: starts an upload and names it.
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html>
+#[derive(Debug, Clone)]
+pub struct CreateMultipartUpload<'a> {
+    /// The object being uploaded.
+    pub key: &'a ObjectKey,
+    /// The `Content-Type` to store.
+    pub content_type: Option<&'a HeaderValue>,
+    /// `x-amz-meta-*` headers to store.
+    pub metadata: Vec<(&'a HeaderName, &'a HeaderValue)>,
+}
+
+#[derive(Deserialize)]
+struct InitiateMultipartUploadResult {
+    #[serde(rename = "UploadId")]
+    upload_id: String,
+}
+
+impl CreateMultipartUpload<'_> {
+    /// The unsigned request.
+    pub fn request(&self, bucket: &Bucket) -> Request<()> {
+        let mut request = Request::new(());
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = bucket.object_uri(self.key, &[("uploads", "")]);
+        let headers = request.headers_mut();
+        if let Some(content_type) = self.content_type {
+            headers.insert(http::header::CONTENT_TYPE, content_type.clone());
+        }
+        for (name, value) in &self.metadata {
+            headers.append((*name).clone(), (*value).clone());
+        }
+        request
+    }
+
+    /// The upload id.
+    ///
+    /// # Errors
+    /// A non-200 status or a body without an `UploadId`.
+    pub fn parse_response(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<String, S3Error> {
+        if status != StatusCode::OK {
+            return Err(S3Error::from_response(status, headers, body));
+        }
+        parse_xml::<InitiateMultipartUploadResult>(status, headers, body).map(|r| r.upload_id)
+    }
+}
+
+/// `PUT /{key}?partNumber=N&uploadId=ID`: one part (5 MiB at least, but the last).
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html>
+#[derive(Debug, Clone)]
+pub struct UploadPart<'a> {
+    /// The object being uploaded.
+    pub key: &'a ObjectKey,
+    /// The upload id.
+    pub upload_id: &'a str,
+    /// 1..=10000.
+    pub part_number: u16,
+    /// The part's length.
+    pub content_length: u64,
+}
+
+impl UploadPart<'_> {
+    /// The unsigned request.
+    pub fn request(&self, bucket: &Bucket) -> Request<()> {
+        let part_number = self.part_number.to_string();
+        let mut request = Request::new(());
+        *request.method_mut() = Method::PUT;
+        *request.uri_mut() = bucket.object_uri(
+            self.key,
+            &[("partNumber", &part_number), ("uploadId", self.upload_id)],
+        );
+        request.headers_mut().insert(
+            http::header::CONTENT_LENGTH,
+            HeaderValue::from(self.content_length),
+        );
+        request
+    }
+
+    /// The part's ETag, needed to complete the upload.
+    ///
+    /// # Errors
+    /// Any status but 200.
+    pub fn parse_response(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<String, S3Error> {
+        if status != StatusCode::OK {
+            return Err(S3Error::from_response(status, headers, body));
+        }
+        Ok(etag_header(headers))
+    }
+}
+
+/// A finished part: its number and ETag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletedPart {
+    /// 1..=10000.
+    pub part_number: u16,
+    /// The ETag UploadPart returned.
+    pub etag: String,
+}
+
+/// `POST /{key}?uploadId=ID` with the list of parts.
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html>
+#[derive(Debug, Clone)]
+pub struct CompleteMultipartUpload<'a> {
+    /// The object being uploaded.
+    pub key: &'a ObjectKey,
+    /// The upload id.
+    pub upload_id: &'a str,
+    /// Every part, in order.
+    pub parts: &'a [CompletedPart],
+}
+
+#[derive(Deserialize)]
+struct CompleteMultipartUploadResult {
+    #[serde(rename = "ETag")]
+    etag: String,
+}
+
+impl CompleteMultipartUpload<'_> {
+    /// The unsigned request and its XML body.
+    pub fn request(&self, bucket: &Bucket) -> Request<Vec<u8>> {
+        let mut body = String::from("<CompleteMultipartUpload>");
+        for part in self.parts {
+            body.push_str(&format!(
+                "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>",
+                part.part_number,
+                quick_xml::escape::escape(part.etag.as_str())
+            ));
+        }
+        body.push_str("</CompleteMultipartUpload>");
+        let mut request = Request::new(body.into_bytes());
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = bucket.object_uri(self.key, &[("uploadId", self.upload_id)]);
+        let length = HeaderValue::from(request.body().len());
+        request
+            .headers_mut()
+            .insert(http::header::CONTENT_LENGTH, length);
+        request
+    }
+
+    /// The final object's ETag, or the error (which S3 may send with status 200).
+    ///
+    /// # Errors
+    /// A non-200 status, an `<Error>` document, or a body without an ETag.
+    pub fn parse_response(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<String, S3Error> {
+        if status != StatusCode::OK {
+            return Err(S3Error::from_response(status, headers, body));
+        }
+        if let Some(err) = S3Error::from_embedded(status, headers, body) {
+            return Err(err);
+        }
+        parse_xml::<CompleteMultipartUploadResult>(status, headers, body).map(|r| r.etag)
+    }
+}
+
+/// `DELETE /{key}?uploadId=ID`: frees the parts of an upload that will not complete.
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html>
+#[derive(Debug, Clone)]
+pub struct AbortMultipartUpload<'a> {
+    /// The object being uploaded.
+    pub key: &'a ObjectKey,
+    /// The upload id.
+    pub upload_id: &'a str,
+}
+
+impl AbortMultipartUpload<'_> {
+    /// The unsigned request.
+    pub fn request(&self, bucket: &Bucket) -> Request<()> {
+        let mut request = Request::new(());
+        *request.method_mut() = Method::DELETE;
+        *request.uri_mut() = bucket.object_uri(self.key, &[("uploadId", self.upload_id)]);
+        request
+    }
+
+    /// Success, or the error.
+    ///
+    /// # Errors
+    /// Any status but 200 or 204.
+    pub fn parse_response(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<(), S3Error> {
+        match status {
+            StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
+            _ => Err(S3Error::from_response(status, headers, body)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::s3::bucket::tests::bucket;
+
+    #[test]
+    fn builds_each_step_of_an_upload() {
+        let key = ObjectKey::new("big.bin").unwrap();
+        let bucket = bucket(true);
+        let create = CreateMultipartUpload {
+            key: &key,
+            content_type: None,
+            metadata: vec![],
+        }
+        .request(&bucket);
+        assert_eq!(
+            (create.method(), create.uri().query()),
+            (&Method::POST, Some("uploads="))
+        );
+        let part = UploadPart {
+            key: &key,
+            upload_id: "u/1",
+            part_number: 2,
+            content_length: 9,
+        }
+        .request(&bucket);
+        assert_eq!(part.uri().query(), Some("partNumber=2&uploadId=u%2F1"));
+        let parts = [CompletedPart {
+            part_number: 1,
+            etag: "\"a\"".into(),
+        }];
+        let complete = CompleteMultipartUpload {
+            key: &key,
+            upload_id: "u/1",
+            parts: &parts,
+        }
+        .request(&bucket);
+        assert_eq!(
+            std::str::from_utf8(complete.body()).unwrap(),
+            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;a&quot;</ETag></Part></CompleteMultipartUpload>"
+        );
+        let abort = AbortMultipartUpload {
+            key: &key,
+            upload_id: "u/1",
+        }
+        .request(&bucket);
+        assert_eq!(abort.method(), Method::DELETE);
+    }
+
+    #[test]
+    fn parses_the_documented_answers() {
+        let created = br#"<?xml version="1.0" encoding="UTF-8"?>
+<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>b</Bucket><Key>k</Key>
+<UploadId>VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA</UploadId></InitiateMultipartUploadResult>"#;
+        assert_eq!(
+            CreateMultipartUpload::parse_response(StatusCode::OK, &HeaderMap::new(), created)
+                .unwrap(),
+            "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA"
+        );
+        let done = br#"<CompleteMultipartUploadResult><Location>l</Location><Bucket>b</Bucket><Key>k</Key><ETag>"3858f62230ac3c915f300c664312c11f-9"</ETag></CompleteMultipartUploadResult>"#;
+        assert_eq!(
+            CompleteMultipartUpload::parse_response(StatusCode::OK, &HeaderMap::new(), done)
+                .unwrap(),
+            "\"3858f62230ac3c915f300c664312c11f-9\""
+        );
+        let failed = b"<Error><Code>InvalidPart</Code><Message>m</Message></Error>";
+        let err =
+            CompleteMultipartUpload::parse_response(StatusCode::OK, &HeaderMap::new(), failed)
+                .unwrap_err();
+        assert_eq!(err.code, "InvalidPart");
+    }
+}

@@ -1,0 +1,335 @@
+//! The object API end to end: the built component in the wasm host, talking to a real
+//! signature-verifying S3 store (s3s-fs). Assertions are on what the store really holds.
+
+#[path = "support/s3_store.rs"]
+mod s3_store;
+mod support;
+
+use s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
+use serde_json::{json, Value};
+use support::host::{Answer, Host};
+
+const TOKEN: &str = "dev-api-token";
+
+/// A host whose S3 variables point at `store`, with the store's key pair.
+async fn host_for(store: &S3Store) -> Host {
+    Host::builder()
+        .var("s3_host", &store.host())
+        .var("s3_bucket", BUCKET)
+        .var("aws_access_key_id", ACCESS_KEY)
+        .var("aws_secret_access_key", SECRET_KEY)
+        .start()
+        .await
+}
+
+fn request(method: &str, path: &str) -> http::request::Builder {
+    http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {TOKEN}"))
+}
+
+async fn call(host: &Host, method: &str, path: &str, body: &[u8]) -> Answer {
+    host.send(request(method, path).body(body.to_vec()).unwrap())
+        .await
+}
+
+fn json_of(answer: &Answer) -> Value {
+    serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {answer:?}"))
+}
+
+fn error_code(answer: &Answer) -> String {
+    json_of(answer)["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn objects_round_trip_through_the_component() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let key = "docs/日本語 ü+%~*'()!$&,;=@ #.txt";
+    let path = format!("/objects/{}", spinlift::sigv4::uri_encode_path(key));
+    let body = b"hello from spinlift".to_vec();
+
+    let put = host
+        .send(
+            request("PUT", &path)
+                .header("content-type", "text/plain; charset=utf-8")
+                .header("x-amz-meta-origin", "e2e")
+                .body(body.clone())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let created = json_of(&put);
+    assert_eq!(
+        (created["key"].as_str(), created["size"].as_u64()),
+        (Some(key), Some(body.len() as u64))
+    );
+    let etag = created["etag"].as_str().unwrap().to_owned();
+    assert_eq!(
+        std::fs::read(store.object_path(key)).unwrap(),
+        body,
+        "the store holds the bytes"
+    );
+
+    let got = call(&host, "GET", &path, b"").await;
+    assert_eq!((got.status, got.bytes.as_slice()), (200, body.as_slice()));
+    assert_eq!(got.headers["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(got.headers["etag"], etag.as_str());
+    assert_eq!(
+        got.headers["content-length"],
+        body.len().to_string().as_str()
+    );
+    assert!(got.headers.contains_key("last-modified"));
+
+    let ranged = host
+        .send(
+            request("GET", &path)
+                .header("range", "bytes=6-9")
+                .body(vec![])
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (ranged.status, ranged.bytes.as_slice()),
+        (206, &body[6..10])
+    );
+
+    let head = call(&host, "HEAD", &path, b"").await;
+    assert_eq!(head.status, 200, "{head:?}");
+    assert_eq!(head.headers["x-amz-meta-origin"], "e2e");
+    assert_eq!(
+        head.headers["content-length"],
+        body.len().to_string().as_str()
+    );
+    assert!(head.bytes.is_empty());
+
+    let copy_path = format!("{path}/copy");
+    let copied = call(&host, "POST", &copy_path, br#"{"to":"docs/copy.txt"}"#).await;
+    assert_eq!(copied.status, 201, "{copied:?}");
+    assert_eq!(
+        std::fs::read(store.object_path("docs/copy.txt")).unwrap(),
+        body
+    );
+
+    let listed = call(&host, "GET", "/objects?prefix=docs%2F&limit=1", b"").await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+    let page = json_of(&listed);
+    assert_eq!(page["objects"].as_array().unwrap().len(), 1);
+    let cursor = page["next_cursor"]
+        .as_str()
+        .expect("a second page")
+        .to_owned();
+    let next = call(
+        &host,
+        "GET",
+        &format!(
+            "/objects?prefix=docs%2F&limit=1&cursor={}",
+            spinlift::sigv4::uri_encode(&cursor)
+        ),
+        b"",
+    )
+    .await;
+    let mut keys: Vec<String> = [&page, &json_of(&next)]
+        .iter()
+        .flat_map(|p| {
+            p["objects"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["key"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["docs/copy.txt", key]);
+    let grouped = json_of(&call(&host, "GET", "/objects?delimiter=%2F", b"").await);
+    assert_eq!(grouped["prefixes"], json!(["docs/"]));
+
+    for doomed in [path.as_str(), "/objects/docs%2Fcopy.txt"] {
+        let deleted = call(&host, "DELETE", doomed, b"").await;
+        assert_eq!(deleted.status, 204, "{deleted:?}");
+    }
+    assert!(!store.object_path(key).exists());
+    let gone = call(&host, "GET", &path, b"").await;
+    assert_eq!(
+        (gone.status, error_code(&gone)),
+        (404, "NoSuchKey".to_owned()),
+        "{gone:?}"
+    );
+    let gone = call(&host, "HEAD", &path, b"").await;
+    assert_eq!(gone.status, 404);
+
+    let logs = host.logs();
+    for secret in [SECRET_KEY, TOKEN, "Signature="] {
+        assert!(
+            !logs.contains(secret),
+            "{secret} leaked into the log: {logs}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn large_bodies_go_up_in_parts() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let body: Vec<u8> = (0..(8 << 20) + 100_000)
+        .map(|i: u32| (i % 253) as u8)
+        .collect();
+    let put = call(&host, "PUT", "/objects/big%20one.bin", &body).await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let etag = json_of(&put)["etag"].as_str().unwrap().to_owned();
+    assert!(
+        etag.ends_with("-2\""),
+        "a 2-part multipart ETag, got {etag}"
+    );
+    assert_eq!(
+        std::fs::read(store.object_path("big one.bin")).unwrap(),
+        body
+    );
+    let ranged = host
+        .send(
+            request("GET", "/objects/big%20one.bin")
+                .header("range", "bytes=8388600-8388615")
+                .body(vec![])
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (ranged.status, ranged.bytes.as_slice()),
+        (206, &body[8_388_600..=8_388_615])
+    );
+}
+
+#[tokio::test]
+async fn presigned_urls_work_from_a_plain_client() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let presign = |method: &str, expires_in: i64| {
+        let body = json!({"key": "shared/file 1.txt", "method": method, "expires_in": expires_in})
+            .to_string();
+        let request = request("POST", "/presign").body(body.into_bytes()).unwrap();
+        host.send(request)
+    };
+    let put = presign("PUT", 300).await;
+    assert_eq!(put.status, 200, "{put:?}");
+    let answer = json_of(&put);
+    assert_eq!(answer["method"], "PUT");
+    assert!(answer["expires_at"].as_str().unwrap().ends_with('Z'));
+    let url = answer["url"].as_str().unwrap().to_owned();
+    let uploaded = s3_store::send(
+        http::Request::put(&url)
+            .body(b"via presigned put".to_vec())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        uploaded.status(),
+        200,
+        "{:?}",
+        String::from_utf8_lossy(uploaded.body())
+    );
+    assert_eq!(
+        std::fs::read(store.object_path("shared/file 1.txt")).unwrap(),
+        b"via presigned put"
+    );
+
+    let url = json_of(&presign("GET", 60).await)["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fetched = s3_store::send(http::Request::get(&url).body(vec![]).unwrap()).await;
+    assert_eq!(
+        (fetched.status().as_u16(), fetched.body().as_slice()),
+        (200, &b"via presigned put"[..])
+    );
+    let tampered = url.replace("file%201.txt", "file%202.txt");
+    assert_eq!(
+        s3_store::send(http::Request::get(&tampered).body(vec![]).unwrap())
+            .await
+            .status(),
+        403
+    );
+
+    for (expires_in, method) in [(0, "GET"), (604_801, "GET"), (60, "POST")] {
+        let refused = presign(method, expires_in).await;
+        assert_eq!(refused.status, 400, "{refused:?}");
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_4xx_json_error() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let long = format!("/objects/{}", "k".repeat(1025));
+    let cases: [(&str, &str, &[u8], u16, &str); 9] = [
+        ("GET", "/objects/", b"", 400, "invalid_key"),
+        ("GET", "/objects/%ff%fe", b"", 400, "invalid_key"),
+        ("GET", &long, b"", 400, "invalid_key"),
+        ("GET", "/objects?limit=0", b"", 400, "invalid_limit"),
+        ("GET", "/objects?prefix=%ff", b"", 400, "invalid_query"),
+        ("POST", "/objects/a/copy", b"{not json", 400, "invalid_json"),
+        ("POST", "/objects/a", b"", 405, "method_not_allowed"),
+        ("POST", "/presign", br#"{"key":"a"}"#, 400, "invalid_json"),
+        ("GET", "/objects/never-written", b"", 404, "NoSuchKey"),
+    ];
+    for (method, path, body, status, code) in cases {
+        let answer = call(&host, method, path, body).await;
+        assert_eq!(
+            (answer.status, error_code(&answer)),
+            (status, code.to_owned()),
+            "{method} {path}: {answer:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn upstream_failures_are_502_with_the_aws_code() {
+    let store = S3Store::start();
+    let wrong_secret = Host::builder()
+        .var("s3_host", &store.host())
+        .var("aws_secret_access_key", "not-the-secret")
+        .start()
+        .await;
+    let answer = call(&wrong_secret, "GET", "/objects/x", b"").await;
+    assert_eq!(
+        (answer.status, error_code(&answer)),
+        (502, "SignatureDoesNotMatch".to_owned()),
+        "{answer:?}"
+    );
+    assert!(!answer.body.contains("not-the-secret"));
+    let logs = wrong_secret.logs();
+    assert!(
+        logs.contains("SignatureDoesNotMatch") && !logs.contains("not-the-secret"),
+        "{logs}"
+    );
+
+    // Nothing listens there: the store is unreachable.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_host = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let unreachable = Host::builder().var("s3_host", &closed_host).start().await;
+    let answer = call(&unreachable, "GET", "/objects/x", b"").await;
+    assert_eq!(
+        (answer.status, error_code(&answer)),
+        (502, "upstream_unreachable".to_owned()),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_s3_variable_is_a_500_naming_it() {
+    let host = Host::builder().unset("s3_bucket").start().await;
+    let answer = call(&host, "GET", "/objects", b"").await;
+    assert_eq!(answer.status, 500);
+    assert_eq!(
+        json_of(&answer),
+        json!({"error": {"code": "config", "message": "variable s3_bucket is not set"}})
+    );
+    assert_eq!(
+        host.logs(),
+        "spinlift: config error: variable s3_bucket is not set\n"
+    );
+}
