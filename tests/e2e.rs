@@ -24,7 +24,11 @@ fn expect(answer: &Answer, status: u16, body: Value) {
         serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {answer:?}"));
     assert_eq!((answer.status, parsed), (status, body), "{answer:?}");
     assert_eq!(answer.headers["content-type"], "application/json");
-    assert_eq!(answer.body.as_bytes(), answer.bytes, "JSON bodies are UTF-8");
+    assert_eq!(
+        answer.body.as_bytes(),
+        answer.bytes,
+        "JSON bodies are UTF-8"
+    );
     if status == 401 {
         assert_eq!(answer.headers["www-authenticate"], "Bearer");
     }

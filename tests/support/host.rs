@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use http_body_util::{BodyExt, Full};
@@ -88,6 +89,7 @@ impl HostBuilder {
                 &manifest.allowed_outbound_hosts(&self.overrides),
             )),
             log: MemoryOutputPipe::new(1 << 20),
+            peak_memory: Arc::new(AtomicUsize::new(0)),
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -124,6 +126,11 @@ impl Host {
     /// A host with spin.toml's defaults.
     pub fn builder() -> HostBuilder {
         HostBuilder::default()
+    }
+
+    /// The largest linear memory any instance of this host has had, in bytes.
+    pub fn peak_memory(&self) -> usize {
+        self.shared.peak_memory.load(Ordering::Relaxed)
     }
 
     /// Everything the guest printed so far (stdout and stderr), and host notes.
@@ -169,6 +176,7 @@ struct Shared {
     variables: HashMap<String, String>,
     allowed: Arc<AllowedHosts>,
     log: MemoryOutputPipe,
+    peak_memory: Arc<AtomicUsize>,
 }
 
 async fn serve(listener: TcpListener, shared: Arc<Shared>) {
@@ -225,8 +233,10 @@ async fn run_guest(
             log: shared.log.clone(),
         },
         variables: shared.variables.clone(),
+        memory: PeakMemory(shared.peak_memory.clone()),
     };
     let mut store = Store::new(shared.pre.engine(), guest);
+    store.limiter(|guest| &mut guest.memory);
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let request = store
         .data_mut()
@@ -267,6 +277,31 @@ struct Guest {
     table: ResourceTable,
     hooks: OutboundPolicy,
     variables: HashMap<String, String>,
+    memory: PeakMemory,
+}
+
+/// Records the largest linear memory an instance grows to (it never refuses growth).
+struct PeakMemory(Arc<AtomicUsize>);
+
+impl wasmtime::ResourceLimiter for PeakMemory {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.0.fetch_max(desired, Ordering::Relaxed);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
 }
 
 impl WasiView for Guest {
