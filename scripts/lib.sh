@@ -3,6 +3,7 @@
 
 SPINLIFT_TOOLS="${SPINLIFT_TOOLS:-$HOME/.cache/spinlift/tools}"
 S3S_FS_VERSION="0.14.1"
+BOTO3_VERSION="1.44.5"
 
 # The Rust target Spin components are built for.
 ensure_wasm_target() {
@@ -19,4 +20,15 @@ ensure_s3s_fs() {
     cargo install --quiet --locked "s3s-fs@$S3S_FS_VERSION" --features binary --root "$SPINLIFT_TOOLS"
   fi
   echo "$bin"
+}
+
+# boto3 in its own virtualenv: an independent S3 client for tests. Prints the python to use.
+ensure_boto3() {
+  local venv="$SPINLIFT_TOOLS/venv"
+  if ! "$venv/bin/python" -c "import boto3, sys; sys.exit(boto3.__version__ != '$BOTO3_VERSION')" 2>/dev/null; then
+    echo "installing boto3 $BOTO3_VERSION into $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "boto3==$BOTO3_VERSION" >&2
+  fi
+  echo "$venv/bin/python"
 }

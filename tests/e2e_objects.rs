@@ -1,13 +1,11 @@
 //! The object API end to end: the built component in the wasm host, talking to a real
 //! signature-verifying S3 store (s3s-fs). Assertions are on what the store really holds.
 
-#[path = "support/s3_store.rs"]
-mod s3_store;
 mod support;
 
-use s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
 use serde_json::{json, Value};
 use support::host::{Answer, Host};
+use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
 
 const TOKEN: &str = "dev-api-token";
 
@@ -219,7 +217,7 @@ async fn presigned_urls_work_from_a_plain_client() {
     assert_eq!(answer["method"], "PUT");
     assert!(answer["expires_at"].as_str().unwrap().ends_with('Z'));
     let url = answer["url"].as_str().unwrap().to_owned();
-    let uploaded = s3_store::send(
+    let uploaded = support::s3_store::send(
         http::Request::put(&url)
             .body(b"via presigned put".to_vec())
             .unwrap(),
@@ -240,18 +238,27 @@ async fn presigned_urls_work_from_a_plain_client() {
         .as_str()
         .unwrap()
         .to_owned();
-    let fetched = s3_store::send(http::Request::get(&url).body(vec![]).unwrap()).await;
+    let fetched = support::s3_store::send(http::Request::get(&url).body(vec![]).unwrap()).await;
     assert_eq!(
         (fetched.status().as_u16(), fetched.body().as_slice()),
         (200, &b"via presigned put"[..])
     );
     let tampered = url.replace("file%201.txt", "file%202.txt");
     assert_eq!(
-        s3_store::send(http::Request::get(&tampered).body(vec![]).unwrap())
+        support::s3_store::send(http::Request::get(&tampered).body(vec![]).unwrap())
             .await
             .status(),
         403
     );
+
+    // Expired: S3 itself refuses the URL once its time is up.
+    let url = json_of(&presign("GET", 1).await)["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let expired = support::s3_store::send(http::Request::get(&url).body(vec![]).unwrap()).await;
+    assert_eq!(expired.status(), 403);
 
     for (expires_in, method) in [(0, "GET"), (604_801, "GET"), (60, "POST")] {
         let refused = presign(method, expires_in).await;
@@ -332,4 +339,39 @@ async fn a_missing_s3_variable_is_a_500_naming_it() {
         host.logs(),
         "spinlift: config error: variable s3_bucket is not set\n"
     );
+}
+
+#[tokio::test]
+async fn streaming_256_mib_keeps_the_component_under_64_mib() {
+    const SIZE: usize = 256 << 20;
+    const LIMIT: usize = 64 << 20;
+    let store = S3Store::start();
+    let body: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
+    let mib = |bytes: usize| bytes as f64 / f64::from(1 << 20);
+
+    let uploader = host_for(&store).await;
+    let put = call(&uploader, "PUT", "/objects/huge.bin", &body).await;
+    assert_eq!(put.status, 201, "{}", put.body);
+    assert!(
+        std::fs::read(store.object_path("huge.bin")).unwrap() == body,
+        "the store holds other bytes"
+    );
+
+    let downloader = host_for(&store).await;
+    let got = call(&downloader, "GET", "/objects/huge.bin", b"").await;
+    assert_eq!(got.status, 200);
+    assert!(
+        got.bytes == body,
+        "GET returned other bytes ({} of {SIZE})",
+        got.bytes.len()
+    );
+
+    let (put_peak, get_peak) = (uploader.peak_memory(), downloader.peak_memory());
+    println!(
+        "256 MiB through the component: peak linear memory {:.1} MiB for PUT, {:.1} MiB for GET (limit {:.0} MiB)",
+        mib(put_peak),
+        mib(get_peak),
+        mib(LIMIT)
+    );
+    assert!(put_peak < LIMIT && get_peak < LIMIT);
 }

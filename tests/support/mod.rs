@@ -3,9 +3,15 @@
 //! - [`wasm_build`]: builds the component from the current sources, once per process;
 //! - [`manifest`]: variables and `allowed_outbound_hosts` from `spin.toml`;
 //! - [`outbound`]: the `allowed_outbound_hosts` matcher;
-//! - [`host`]: the wasmtime host serving the component on `127.0.0.1:0`.
+//! - [`host`]: the wasmtime host serving the component on `127.0.0.1:0`;
+//! - [`s3_store`]: a real, signature-verifying S3 store (s3s-fs) and a plain HTTP client.
+//!
+//! Each test crate uses a different part of this module, so what one crate leaves unused
+//! is not dead code.
+#![allow(dead_code)]
 
 pub mod host;
 pub mod manifest;
 pub mod outbound;
+pub mod s3_store;
 pub mod wasm_build;
