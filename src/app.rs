@@ -2,8 +2,8 @@
 //!
 //! The app speaks `http` types only and never names `spin_sdk`, so it compiles
 //! and is tested natively; `lib.rs` adapts it to Spin. Its dependencies come in
-//! as arguments (for now the [`Variables`] source; later the outbound HTTP
-//! client and the clock).
+//! as arguments: the [`Variables`] source, the outbound [`HttpClient`] and the
+//! request's time (read once, at the edge).
 //!
 //! Order of checks, so that a client learns nothing it is not entitled to:
 //! 1. public routes (`GET /healthz`) answer without reading any configuration;

@@ -173,7 +173,9 @@ pub struct S3Config {
     pub scheme: Scheme,
     /// Endpoint `host[:port]` (`s3_host`), e.g. `s3.us-east-1.amazonaws.com`.
     pub host: String,
-    /// Path-style addressing (`s3_path_style`): `host/bucket/key` instead of `bucket.host/key`.
+    /// Path-style addressing (`s3_path_style`): `host/bucket/key`. When false, `s3_host` is the
+    /// bucket's own virtual host (`bucket.s3.region.amazonaws.com`) and requests go to `host/key`:
+    /// either way `s3_host` is exactly the host called, the one `allowed_outbound_hosts` names.
     pub path_style: bool,
 }
 
@@ -205,6 +207,12 @@ impl S3Config {
             "false" => false,
             _ => return Err(invalid("s3_path_style", "true or false")),
         };
+        if !path_style && !host.starts_with(&format!("{bucket}.")) {
+            return Err(invalid(
+                "s3_host",
+                "the bucket's own host (<s3_bucket>.s3.<region>.amazonaws.com) when s3_path_style is false",
+            ));
+        }
         Ok(Self {
             bucket,
             scheme,
@@ -427,6 +435,18 @@ mod tests {
             assert_eq!(err.to_string(), message);
             assert!(!err.to_string().contains(value), "{value} leaked");
         }
+    }
+
+    #[test]
+    fn virtual_hosted_style_needs_the_buckets_own_host() {
+        let mut vars = with("s3_path_style", Some("false"));
+        let err = S3Config::load(&vars).unwrap_err();
+        assert_eq!(err.variable(), "s3_host");
+        vars.insert(
+            "s3_host".into(),
+            "spinlift-dev.s3.eu-west-1.amazonaws.com".into(),
+        );
+        assert!(!S3Config::load(&vars).unwrap().path_style);
     }
 
     #[test]

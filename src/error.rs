@@ -15,7 +15,7 @@ use crate::auth::AuthError;
 use crate::body::Body;
 use crate::config::{ConfigError, ConfigErrorKind};
 use crate::outbound::{TransportError, TransportErrorKind};
-use crate::s3::{S3Error, S3ErrorKind};
+use crate::s3::{KeyError, S3Error, S3ErrorKind};
 
 /// An error answered to the client.
 #[derive(Debug)]
@@ -38,10 +38,13 @@ pub enum ApiError {
     },
     /// The request body is larger than the route accepts: 413.
     PayloadTooLarge(usize),
-    /// S3 answered with an error: its code, mapped to 404/412/416, else 502.
+    /// S3 answered with an error: its code, mapped to 404/412/416, 400/413 for the client's
+    /// own input, else 502.
     Upstream(S3Error),
-    /// S3 could not be reached: 504 on timeout, else 502.
+    /// S3 could not be reached: 504 on timeout, 400 when the client's upload broke off, else 502.
     Transport(TransportError),
+    /// A fault of spinlift itself: 500, code `internal`; the detail goes to the log only.
+    Internal(String),
 }
 
 impl ApiError {
@@ -58,12 +61,16 @@ impl ApiError {
                 S3ErrorKind::NotFound => StatusCode::NOT_FOUND,
                 S3ErrorKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
                 S3ErrorKind::InvalidRange => StatusCode::RANGE_NOT_SATISFIABLE,
+                S3ErrorKind::ClientInput => StatusCode::BAD_REQUEST,
+                S3ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 _ => StatusCode::BAD_GATEWAY,
             },
-            ApiError::Transport(err) if err.kind == TransportErrorKind::Timeout => {
-                StatusCode::GATEWAY_TIMEOUT
-            }
-            ApiError::Transport(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Transport(err) => match err.kind {
+                TransportErrorKind::Timeout => StatusCode::GATEWAY_TIMEOUT,
+                TransportErrorKind::RequestBody => StatusCode::BAD_REQUEST,
+                _ => StatusCode::BAD_GATEWAY,
+            },
         }
     }
 
@@ -78,9 +85,11 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             // The AWS error code itself, e.g. `NoSuchKey`, so clients can match on it.
             ApiError::Upstream(err) => &err.code,
+            ApiError::Internal(_) => "internal",
             ApiError::Transport(err) => match err.kind {
                 TransportErrorKind::Timeout => "upstream_timeout",
                 TransportErrorKind::Denied => "outbound_denied",
+                TransportErrorKind::RequestBody => "incomplete_body",
                 _ => "upstream_unreachable",
             },
         }
@@ -98,11 +107,25 @@ impl ApiError {
             ApiError::PayloadTooLarge(limit) => {
                 format!("the request body is larger than {limit} bytes")
             }
-            ApiError::Upstream(err) => match &err.request_id {
-                Some(id) => format!("{err} (request id {id})"),
-                None => err.to_string(),
+            // S3's own words only when they are about the client's input; for our side's
+            // failures a store may echo configuration (key ids, bucket, region): log only.
+            ApiError::Upstream(err) => {
+                let mut message = match self.status().is_client_error() && !err.message.is_empty() {
+                    true => format!("s3 answered {} {}: {}", err.status, err.code, err.message),
+                    false => format!("s3 answered {} {}", err.status, err.code),
+                };
+                if let Some(id) = &err.request_id {
+                    message.push_str(&format!(" (request id {id})"));
+                }
+                message
+            }
+            ApiError::Internal(_) => "spinlift failed; the log says why".to_owned(),
+            ApiError::Transport(err) => match err.kind {
+                TransportErrorKind::Timeout => "s3 did not answer in time".to_owned(),
+                TransportErrorKind::Denied => "s3 is not in allowed_outbound_hosts".to_owned(),
+                TransportErrorKind::RequestBody => "the request body broke off".to_owned(),
+                _ => "s3 could not be reached".to_owned(),
             },
-            ApiError::Transport(err) => format!("s3 could not be reached: {err}"),
         }
     }
 
@@ -116,12 +139,13 @@ impl ApiError {
                 ConfigErrorKind::Unreadable(reason) => format!("config error: {err}: {reason}"),
                 _ => format!("config error: {err}"),
             }),
-            ApiError::Upstream(_) | ApiError::Transport(_) if self.status().is_server_error() => {
-                Some(format!(
-                    "upstream error: {} {}",
-                    self.code(),
-                    self.message()
-                ))
+            // The code and request id, never S3's message: a store may echo a key id there.
+            ApiError::Upstream(_) if self.status().is_server_error() => {
+                Some(format!("upstream error: {}", self.message()))
+            }
+            ApiError::Internal(detail) => Some(format!("internal error: {detail}")),
+            ApiError::Transport(err) if self.status().is_server_error() => {
+                Some(format!("upstream error: {} ({err})", self.code()))
             }
             _ => None,
         }
@@ -157,6 +181,15 @@ impl From<ConfigError> for ApiError {
 impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         ApiError::Unauthorized(err)
+    }
+}
+
+impl From<KeyError> for ApiError {
+    fn from(err: KeyError) -> Self {
+        ApiError::BadRequest {
+            code: "invalid_key",
+            message: err.to_string(),
+        }
     }
 }
 
@@ -241,6 +274,8 @@ mod tests {
             (s3(403, "SignatureDoesNotMatch"), 502, true),
             (s3(404, "NoSuchBucket"), 502, true),
             (s3(503, "SlowDown"), 502, true),
+            (s3(400, "MetadataTooLarge"), 400, false),
+            (s3(400, "EntityTooLarge"), 413, false),
         ] {
             assert_eq!(
                 (err.status().as_u16(), err.log_line().is_some()),
@@ -256,6 +291,14 @@ mod tests {
                 .unwrap()
                 .contains("request id R1"));
         }
+        let leaky = ApiError::from(S3Error {
+            status: 403,
+            code: "InvalidAccessKeyId".into(),
+            message: "The access key AKIDLEAKY does not exist".into(),
+            request_id: None,
+        });
+        assert_eq!(leaky.message(), "s3 answered 403 InvalidAccessKeyId");
+        assert!(!leaky.log_line().unwrap().contains("AKIDLEAKY"));
         let timeout = TransportError {
             kind: TransportErrorKind::Timeout,
             message: "no answer".into(),

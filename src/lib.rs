@@ -7,7 +7,8 @@
 //! without a WebAssembly runtime.
 //!
 //! Only this entry point and the wasm-only `spin_adapter` module name `spin_sdk`;
-//! every other module is pure over `http` types and the seams in [`config`].
+//! every other module is pure over `http` types and the seams in [`config`]
+//! (variables) and [`outbound`] (HTTP to AWS).
 // No unsafe code anywhere. `forbid` cannot be relaxed, but Spin's export glue that
 // `#[http_component]` generates is `unsafe` by nature (FFI exports), so on wasm32 the
 // crate `deny`s unsafe code and only the `entry` module below, which holds nothing

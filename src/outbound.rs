@@ -39,8 +39,10 @@ pub enum TransportErrorKind {
     Timeout,
     /// The host is not in `allowed_outbound_hosts`.
     Denied,
-    /// Connection refused, reset, DNS failure, or a broken body.
+    /// Connection refused, reset, DNS failure, or a broken answer.
     Unreachable,
+    /// The body being sent, the client's own upload, broke off before its end.
+    RequestBody,
 }
 
 impl fmt::Display for TransportError {

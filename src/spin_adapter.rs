@@ -10,7 +10,7 @@ use crate::outbound::{HttpClient, TransportError, TransportErrorKind};
 use crate::sigv4::SigningTime;
 use futures::{SinkExt, StreamExt};
 use spin_sdk::http::{
-    ErrorCode, Fields, IncomingRequest, IncomingResponse, Method, OutgoingRequest,
+    ErrorCode, Fields, IncomingRequest, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
     OutgoingResponse, ResponseOutparam, Scheme,
 };
 
@@ -37,13 +37,14 @@ pub(crate) fn now() -> SigningTime {
     SigningTime::from_unix_seconds(since_epoch.as_secs())
 }
 
-fn fields(headers: &http::HeaderMap) -> Fields {
+/// WASI header fields from `http` headers. The host may refuse some (forbidden names);
+/// dropping headers silently could drop `authorization` or `content-length`, so that is an error.
+fn fields(headers: &http::HeaderMap) -> Result<Fields, String> {
     let entries: Vec<(String, Vec<u8>)> = headers
         .iter()
         .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
         .collect();
-    // Names and values come from `http` types, which WASI accepts; an empty set is the fallback.
-    Fields::from_list(&entries).unwrap_or_else(|_| Fields::new())
+    Fields::from_list(&entries).map_err(|err| format!("the host refused the headers: {err:?}"))
 }
 
 fn chunk_error(err: impl std::fmt::Debug) -> BodyError {
@@ -88,21 +89,45 @@ fn method_name(method: &Method) -> String {
     }
 }
 
-/// Writes `response` to the host, streaming its body.
+/// Writes `response` to the host, streaming its body. If the body breaks off (an upstream
+/// answer cut short), the body is dropped unfinished, which WASI reports to the client as a
+/// broken response rather than a complete, truncated one.
 pub(crate) async fn respond(out: ResponseOutparam, response: http::Response<Body>) {
     let (parts, body) = response.into_parts();
-    let outgoing = OutgoingResponse::new(fields(&parts.headers));
+    let headers = match fields(&parts.headers) {
+        Ok(headers) => headers,
+        Err(reason) => {
+            eprintln!("spinlift: cannot answer: {reason}");
+            return respond_plain_500(out);
+        }
+    };
+    let outgoing = OutgoingResponse::new(headers);
     let _ = outgoing.set_status_code(parts.status.as_u16());
-    let mut sink = outgoing.take_body();
+    let Ok(outgoing_body) = outgoing.body() else {
+        return;
+    };
     out.set(outgoing);
-    let mut stream = body.into_stream();
-    while let Some(chunk) = stream.next().await {
-        // A broken upstream body, or a client that went away: stop; the host ends the response.
+    let Ok(stream) = outgoing_body.write() else {
+        return;
+    };
+    let mut chunks = body.into_stream();
+    while let Some(chunk) = chunks.next().await {
         let Ok(chunk) = chunk else { return };
-        if sink.send(chunk).await.is_err() {
-            return;
+        // WASI accepts at most 4096 bytes per blocking write.
+        for piece in chunk.chunks(4096) {
+            if stream.blocking_write_and_flush(piece).is_err() {
+                return;
+            }
         }
     }
+    drop(stream);
+    let _ = OutgoingBody::finish(outgoing_body, None);
+}
+
+fn respond_plain_500(out: ResponseOutparam) {
+    let outgoing = OutgoingResponse::new(Fields::new());
+    let _ = outgoing.set_status_code(500);
+    out.set(outgoing);
 }
 
 /// Outbound HTTP through Spin (`wasi:http/outgoing-handler`), checked against
@@ -117,7 +142,11 @@ impl HttpClient for SpinHttp {
     ) -> Result<http::Response<Body>, TransportError> {
         let (parts, ()) = request.into_parts();
         // No Host header: the runtime derives it from the authority, which is what was signed.
-        let outgoing = OutgoingRequest::new(fields(&parts.headers));
+        let headers = fields(&parts.headers).map_err(|message| TransportError {
+            kind: TransportErrorKind::Unreachable,
+            message,
+        })?;
+        let outgoing = OutgoingRequest::new(headers);
         let _ = outgoing.set_method(&Method::from(parts.method));
         let _ = outgoing.set_scheme(Some(&match parts.uri.scheme_str() {
             Some("https") => Scheme::Https,
@@ -126,12 +155,14 @@ impl HttpClient for SpinHttp {
         let _ = outgoing.set_authority(parts.uri.authority().map(|a| a.as_str()));
         let _ = outgoing.set_path_with_query(parts.uri.path_and_query().map(|p| p.as_str()));
 
+        // Every request with a body carries a Content-Length, so a body that ends early (the
+        // sink finishes it when dropped) is refused by the host rather than sent short.
         let mut sink = outgoing.take_body();
         let write_body = async move {
             let mut stream = body.into_stream();
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(|err| TransportError {
-                    kind: TransportErrorKind::Unreachable,
+                    kind: TransportErrorKind::RequestBody,
                     message: format!("the request body broke off: {err}"),
                 })?;
                 sink.send(chunk).await.map_err(|err| TransportError {
@@ -144,9 +175,14 @@ impl HttpClient for SpinHttp {
             Ok::<(), TransportError>(())
         };
         let response = spin_sdk::http::send::<_, IncomingResponse>(outgoing);
-        let (response, written) = futures::join!(response, write_body);
-        let response = response.map_err(send_error)?;
-        written?;
+        let response = match futures::join!(response, write_body) {
+            // S3's answer wins: an early 403 explains why the rest of the body was not taken.
+            (Ok(response), _) => response,
+            (Err(_), Err(written)) if written.kind == TransportErrorKind::RequestBody => {
+                return Err(written)
+            }
+            (Err(err), _) => return Err(send_error(err)),
+        };
         let mut builder = http::Response::builder().status(response.status());
         for (name, value) in response.headers().entries() {
             builder = builder.header(name, value);
@@ -189,6 +225,7 @@ fn send_error(err: spin_sdk::http::SendError) -> TransportError {
     let kind = match &err {
         spin_sdk::http::SendError::Http(
             ErrorCode::ConnectionTimeout
+            | ErrorCode::DnsTimeout
             | ErrorCode::ConnectionReadTimeout
             | ErrorCode::ConnectionWriteTimeout
             | ErrorCode::HttpResponseTimeout,

@@ -313,6 +313,14 @@ async fn upstream_failures_are_502_with_the_aws_code() {
         "{logs}"
     );
 
+    // S3 refuses a streamed upload before taking its body and hangs up: the client gets a 502
+    // and nothing is stored. (Whether S3's code survives depends on the HTTP client: the
+    // wasi-http host reports the early close as a protocol error, so it is not asserted.)
+    let big = vec![7u8; 1 << 20];
+    let answer = call(&wrong_secret, "PUT", "/objects/refused.bin", &big).await;
+    assert_eq!(answer.status, 502, "{}", answer.body);
+    assert!(!store.object_path("refused.bin").exists());
+
     // Nothing listens there: the store is unreachable.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed_host = closed.local_addr().unwrap().to_string();
@@ -374,4 +382,47 @@ async fn streaming_256_mib_keeps_the_component_under_64_mib() {
         mib(LIMIT)
     );
     assert!(put_peak < LIMIT && get_peak < LIMIT);
+}
+
+/// Sends a PUT that announces `announced` bytes but sends only `sent`, then hangs up.
+async fn broken_upload(host: &Host, path: &str, announced: usize, sent: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(host.addr()).await.unwrap();
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nhost: spinlift\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: {announced}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&vec![1u8; sent]).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn an_upload_that_breaks_off_stores_nothing() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    // Streamed straight to S3 (a known length under the part size), and multipart (larger).
+    for (key, announced, sent) in [
+        ("cut-small.bin", 100_000, 1_000),
+        ("cut-large.bin", 20 << 20, 9 << 20),
+    ] {
+        let answer = broken_upload(&host, &format!("/objects/{key}"), announced, sent).await;
+        assert!(
+            !answer.starts_with("HTTP/1.1 201"),
+            "a broken upload was acknowledged: {answer}"
+        );
+        assert!(
+            !store.object_path(key).exists(),
+            "{key} was stored from a broken upload"
+        );
+    }
+    // The component still serves.
+    let put = call(&host, "PUT", "/objects/after.bin", b"fine").await;
+    assert_eq!(put.status, 201);
 }

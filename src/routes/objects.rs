@@ -1,7 +1,7 @@
 //! The object API over S3: `/objects/{key}` GET, HEAD, PUT, DELETE; `GET /objects` lists;
 //! `POST /objects/{key}/copy` copies. Object bodies are streamed both ways, never held whole.
 
-use super::s3_call::{read_upstream, upstream_error, S3Call};
+use super::s3_call::{upstream_error, S3Call};
 use crate::body::{Body, BodyError};
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
@@ -27,14 +27,13 @@ const MAX_JSON_BYTES: usize = 64 << 10;
 /// # Errors
 /// 400 `invalid_key` for an empty, over-long or non-UTF-8 key.
 pub fn parse_key(raw: &str) -> Result<ObjectKey, ApiError> {
-    let invalid = |message: String| ApiError::BadRequest {
-        code: "invalid_key",
-        message,
-    };
     let decoded = String::from_utf8(percent_decode(raw, false).into_owned()).map_err(|_| {
-        invalid("the object key is not valid UTF-8 once percent-decoded".to_owned())
+        ApiError::BadRequest {
+            code: "invalid_key",
+            message: "the object key is not valid UTF-8 once percent-decoded".to_owned(),
+        }
     })?;
-    ObjectKey::new(decoded).map_err(|err| invalid(err.to_string()))
+    Ok(ObjectKey::new(decoded)?)
 }
 
 fn object_response(head: ObjectHead, body: Body) -> Response<Body> {
@@ -133,15 +132,10 @@ pub async fn put<C: HttpClient>(
                 content_type,
                 metadata,
             };
-            let response = s3
-                .send(put.request(&s3.bucket), Payload::Unsigned, body)
-                .await?;
-            let (parts, body) = response.into_parts();
-            let answer = read_upstream(body).await?;
-            (
-                PutObject::parse_response(parts.status, &parts.headers, &answer)?.etag,
-                size,
-            )
+            let answer = s3.send_streamed(put.request(&s3.bucket), body).await?;
+            let etag =
+                PutObject::parse_response(answer.status, &answer.headers, &answer.body)?.etag;
+            (etag, size)
         }
         _ => put_in_parts(s3, key, content_type, metadata, body).await?,
     };
@@ -211,18 +205,14 @@ async fn put_in_parts<C: HttpClient>(
         .await?;
     let upload_id =
         CreateMultipartUpload::parse_response(answer.status, &answer.headers, &answer.body)?;
-    let outcome = upload_parts(s3, key, &upload_id, &mut stream, buffer).await;
-    let completed = match outcome {
+    let completed = match upload_parts(s3, key, &upload_id, &mut stream, buffer).await {
         Ok((parts, size)) => {
             let complete = CompleteMultipartUpload {
                 key,
                 upload_id: &upload_id,
                 parts: &parts,
-            }
-            .request(&s3.bucket);
-            let (parts_of_request, xml) = complete.into_parts();
-            let request = http::Request::from_parts(parts_of_request, ());
-            match s3.send_buffered(request, xml).await {
+            };
+            match s3.send_request(complete.request(&s3.bucket)).await {
                 Ok(answer) => CompleteMultipartUpload::parse_response(
                     answer.status,
                     &answer.headers,
@@ -236,13 +226,28 @@ async fn put_in_parts<C: HttpClient>(
         Err(err) => Err(err),
     };
     if completed.is_err() {
-        // Best effort: the original error is what the client needs to see.
+        // The client sees the original error; a failed abort leaves parts that only a
+        // bucket lifecycle rule (AbortIncompleteMultipartUpload) will clean, so say so.
         let abort = AbortMultipartUpload {
             key,
             upload_id: &upload_id,
+        };
+        let aborted = match s3
+            .send_buffered(abort.request(&s3.bucket), Vec::new())
+            .await
+        {
+            Ok(answer) => {
+                AbortMultipartUpload::parse_response(answer.status, &answer.headers, &answer.body)
+                    .map_err(ApiError::from)
+            }
+            Err(err) => Err(err),
+        };
+        if let Err(err) = aborted {
+            eprintln!(
+                "spinlift: multipart upload {upload_id} could not be aborted ({}); its parts stay until a lifecycle rule removes them",
+                err.code()
+            );
         }
-        .request(&s3.bucket);
-        let _ = s3.send_buffered(abort, Vec::new()).await;
     }
     completed
 }
@@ -296,10 +301,7 @@ pub async fn copy<C: HttpClient>(
     }
     let request: CopyRequest =
         super::read_json(body, MAX_JSON_BYTES, r#"{"to": "<destination key>"}"#).await?;
-    let to = ObjectKey::new(request.to).map_err(|err| ApiError::BadRequest {
-        code: "invalid_key",
-        message: err.to_string(),
-    })?;
+    let to = ObjectKey::new(request.to)?;
     let answer = s3
         .send_buffered(CopyObject { from, to: &to }.request(&s3.bucket), Vec::new())
         .await?;

@@ -26,10 +26,7 @@ pub async fn presign<C: HttpClient>(
     body: Body,
 ) -> Result<Response<Body>, ApiError> {
     let request: PresignRequest = super::read_json(body, 16 << 10, EXPECTED).await?;
-    let key = ObjectKey::new(request.key).map_err(|err| ApiError::BadRequest {
-        code: "invalid_key",
-        message: err.to_string(),
-    })?;
+    let key = ObjectKey::new(request.key)?;
     let method = match request.method.as_str() {
         "GET" => PresignMethod::Get,
         "PUT" => PresignMethod::Put,
@@ -53,13 +50,10 @@ pub async fn presign<C: HttpClient>(
         method,
         expires_in: request.expires_in,
     };
-    let (url, expires_at) =
-        presign
-            .url(&s3.bucket, &s3.signer, s3.now)
-            .map_err(|err| ApiError::BadRequest {
-                code: "invalid_expires_in",
-                message: err.to_string(),
-            })?;
+    // The range was checked above, so the signer has nothing left to refuse.
+    let (url, expires_at) = presign
+        .url(&s3.bucket, &s3.signer, s3.now)
+        .map_err(|err| ApiError::Internal(err.to_string()))?;
     let expires_at = SigningTime::from_unix_seconds(expires_at)
         .rfc3339()
         .to_string();

@@ -5,7 +5,7 @@ use crate::config::{AwsConfig, S3Config, Variables};
 use crate::error::ApiError;
 use crate::outbound::HttpClient;
 use crate::s3::{Bucket, S3Error};
-use crate::sigv4::{Credentials, Payload, Signer, SigningTime};
+use crate::sigv4::{Credentials, Payload, Signer, SigningErrorKind, SigningTime};
 use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 
 /// The most of an S3 answer read into memory (XML documents, error bodies).
@@ -65,9 +65,13 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
     ) -> Result<Response<Body>, ApiError> {
         self.bucket
             .sign(&mut request, payload, &self.signer, self.now)
-            .map_err(|err| ApiError::BadRequest {
-                code: "invalid_header",
-                message: err.to_string(),
+            .map_err(|err| match err.kind() {
+                // Only the client's headers (Range, Content-Type, x-amz-meta-*) can be unsignable.
+                SigningErrorKind::InvalidHeader => ApiError::BadRequest {
+                    code: "invalid_header",
+                    message: err.to_string(),
+                },
+                _ => ApiError::Internal(err.to_string()),
             })?;
         Ok(self.client.send(request, body).await?)
     }
@@ -78,29 +82,56 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
     /// As [`S3Call::send`], or the answer is too large or breaks off.
     pub async fn send_buffered(
         &self,
-        mut request: Request<()>,
+        request: Request<()>,
         body: Vec<u8>,
     ) -> Result<Buffered, ApiError> {
+        self.send_request(request.map(|()| body)).await
+    }
+
+    /// [`S3Call::send_buffered`] for a request that carries its own body.
+    ///
+    /// # Errors
+    /// As [`S3Call::send_buffered`].
+    pub async fn send_request(&self, request: Request<Vec<u8>>) -> Result<Buffered, ApiError> {
+        let (mut parts, body) = request.into_parts();
         // Stores want a length on every request that may carry a body, empty ones included
         // (copy, create upload, delete); GET and HEAD carry none.
-        if !matches!(*request.method(), Method::GET | Method::HEAD) {
-            request
-                .headers_mut()
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            parts
+                .headers
                 .entry(header::CONTENT_LENGTH)
                 .or_insert(HeaderValue::from(body.len()));
         }
         let payload = Payload::Bytes(&body).hash().into_owned();
+        let request = Request::from_parts(parts, ());
         let response = self
             .send(request, Payload::Sha256Hex(&payload), Body::Bytes(body))
             .await?;
-        let (parts, body) = response.into_parts();
-        let body = read_upstream(body).await?;
-        Ok(Buffered {
-            status: parts.status,
-            headers: parts.headers,
-            body,
-        })
+        read_answer(response).await
     }
+
+    /// Streams `body` (of the length the request declares) unsigned, and reads the answer.
+    ///
+    /// # Errors
+    /// As [`S3Call::send_buffered`]; the client's body breaking off is a 400.
+    pub async fn send_streamed(
+        &self,
+        request: Request<()>,
+        body: Body,
+    ) -> Result<Buffered, ApiError> {
+        let response = self.send(request, Payload::Unsigned, body).await?;
+        read_answer(response).await
+    }
+}
+
+async fn read_answer(response: Response<Body>) -> Result<Buffered, ApiError> {
+    let (parts, body) = response.into_parts();
+    let body = read_upstream(body).await?;
+    Ok(Buffered {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    })
 }
 
 /// Reads an S3 answer body; a broken one is S3's failure, not the client's.
@@ -111,7 +142,7 @@ pub async fn read_upstream(body: Body) -> Result<Vec<u8>, ApiError> {
     body.collect(MAX_XML_BYTES).await.map_err(|err| {
         ApiError::Upstream(S3Error {
             status: 502,
-            code: "IncompleteBody".to_owned(),
+            code: "IncompleteResponse".to_owned(),
             message: format!("the store's answer broke off: {err}"),
             request_id: None,
         })

@@ -8,7 +8,8 @@ use crate::sigv4::{
 };
 
 /// One bucket at one endpoint. Path-style (`host/bucket/key`) serves S3-compatible stores;
-/// virtual-hosted style (`bucket.host/key`) is AWS's default.
+/// virtual-hosted style (`bucket.s3.region.amazonaws.com/key`, the host configured as is) is
+/// AWS's default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bucket {
     scheme: Scheme,
@@ -29,11 +30,6 @@ impl Bucket {
             path_style: config.path_style,
             region: region.to_owned(),
         }
-    }
-
-    /// The bucket name.
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     /// The URL of the bucket itself, with `query` pairs (encoded here).
@@ -58,7 +54,8 @@ impl Bucket {
         } else if self.path_style {
             format!("{scheme}://{}/{}/{encoded_key}", self.host, self.name)
         } else {
-            format!("{scheme}://{}.{}/{encoded_key}", self.name, self.host)
+            // Virtual-hosted: the configured host already names the bucket.
+            format!("{scheme}://{}/{encoded_key}", self.host)
         };
         for (i, (name, value)) in query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
@@ -141,7 +138,7 @@ pub(crate) mod tests {
                 host: if path_style {
                     "127.0.0.1:8014".into()
                 } else {
-                    "s3.eu-west-1.amazonaws.com".into()
+                    "spinlift-dev.s3.eu-west-1.amazonaws.com".into()
                 },
                 path_style,
             },

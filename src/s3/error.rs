@@ -31,12 +31,12 @@ pub enum S3ErrorKind {
     PreconditionFailed,
     /// The requested range is not satisfiable (416).
     InvalidRange,
-    /// The store rejected our credentials, signature, clock or bucket: our configuration.
-    Configuration,
-    /// The store is overloaded or failing; worth a retry.
-    Unavailable,
-    /// Anything else.
-    Other,
+    /// The client's own input was refused (metadata, arguments): a 400 for the client.
+    ClientInput,
+    /// The object is too large for the store.
+    TooLarge,
+    /// The store rejected our credentials, signature, clock or bucket, or failed: our side.
+    Upstream,
 }
 
 #[derive(Deserialize)]
@@ -52,10 +52,7 @@ struct ErrorXml {
 impl S3Error {
     /// Reads an error answer; a body that is not S3 error XML still yields a code from the status.
     pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
-        let header_request_id = headers
-            .get("x-amz-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header_request_id = request_id(headers);
         let parsed = std::str::from_utf8(body)
             .ok()
             .and_then(|text| quick_xml::de::from_str::<ErrorXml>(text).ok());
@@ -96,34 +93,27 @@ impl S3Error {
         }
     }
 
-    /// What the error means for the caller.
+    /// What the error means for the caller: only errors about the client's own input are
+    /// the client's; credentials, signatures, clock, bucket and server faults are ours.
     pub fn kind(&self) -> S3ErrorKind {
-        match (self.status, self.code.as_str()) {
-            (_, "NoSuchKey" | "NotFound") => S3ErrorKind::NotFound,
-            (_, "PreconditionFailed") => S3ErrorKind::PreconditionFailed,
-            (_, "InvalidRange") => S3ErrorKind::InvalidRange,
-            (
-                _,
-                "AccessDenied"
-                | "SignatureDoesNotMatch"
-                | "InvalidAccessKeyId"
-                | "RequestTimeTooSkewed"
-                | "ExpiredToken"
-                | "InvalidToken"
-                | "TokenRefreshRequired"
-                | "NoSuchBucket"
-                | "AuthorizationHeaderMalformed"
-                | "PermanentRedirect"
-                | "InvalidBucketName"
-                | "Forbidden",
-            ) => S3ErrorKind::Configuration,
-            (_, "SlowDown" | "ServiceUnavailable" | "InternalError" | "RequestTimeout") => {
-                S3ErrorKind::Unavailable
-            }
-            (status, _) if status >= 500 => S3ErrorKind::Unavailable,
-            _ => S3ErrorKind::Other,
+        match self.code.as_str() {
+            "NoSuchKey" | "NotFound" => S3ErrorKind::NotFound,
+            "PreconditionFailed" => S3ErrorKind::PreconditionFailed,
+            "InvalidRange" => S3ErrorKind::InvalidRange,
+            "EntityTooLarge" => S3ErrorKind::TooLarge,
+            "MetadataTooLarge" | "KeyTooLongError" | "InvalidArgument" | "InvalidDigest"
+            | "IncompleteBody" | "InvalidRequest" | "EntityTooSmall" => S3ErrorKind::ClientInput,
+            _ => S3ErrorKind::Upstream,
         }
     }
+}
+
+/// The `x-amz-request-id` header, when S3 sent one.
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-amz-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// Parses a successful answer's XML body into `T`; a body that does not parse is an error
@@ -140,10 +130,7 @@ pub(crate) fn parse_xml<T: serde::de::DeserializeOwned>(
         status: status.as_u16(),
         code: "MalformedResponse".to_owned(),
         message: format!("the store's answer is not the expected xml: {reason}"),
-        request_id: headers
-            .get("x-amz-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+        request_id: request_id(headers),
     })
 }
 
@@ -189,7 +176,7 @@ mod tests {
         let err = S3Error::from_response(StatusCode::FORBIDDEN, &HeaderMap::new(), body);
         assert_eq!(err.code, "SignatureDoesNotMatch");
         assert_eq!(err.request_id.as_deref(), Some("4442587FB7D0A2F9"));
-        assert_eq!(err.kind(), S3ErrorKind::Configuration);
+        assert_eq!(err.kind(), S3ErrorKind::Upstream);
         assert!(!format!("{err:?} {err}").contains("AKIDSECRETISH"));
     }
 
@@ -206,7 +193,7 @@ mod tests {
         let err = S3Error::from_response(StatusCode::BAD_GATEWAY, &HeaderMap::new(), b"<html>");
         assert_eq!(
             (err.code.as_str(), err.kind()),
-            ("InternalError", S3ErrorKind::Unavailable)
+            ("InternalError", S3ErrorKind::Upstream)
         );
     }
 

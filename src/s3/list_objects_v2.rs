@@ -69,6 +69,8 @@ impl ListObjectsV2<'_> {
     /// The unsigned request.
     pub fn request(&self, bucket: &Bucket) -> Request<()> {
         let max_keys = self.max_keys.map(|n| n.to_string());
+        // No `encoding-type=url`: s3s-fs echoes it but sends keys raw, so decoding would corrupt
+        // `+` and `%`. Keys with characters XML 1.0 cannot carry do not list faithfully.
         let mut query: Vec<(&str, &str)> = vec![("list-type", "2")];
         let optional = [
             ("prefix", self.prefix),

@@ -2,7 +2,7 @@
 //! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html>
 
 use super::error::parse_xml;
-use super::put_object::etag_header;
+use super::put_object::{etag_header, set_stored_headers};
 use super::{Bucket, ObjectKey, S3Error};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use serde::Deserialize;
@@ -31,13 +31,7 @@ impl CreateMultipartUpload<'_> {
         let mut request = Request::new(());
         *request.method_mut() = Method::POST;
         *request.uri_mut() = bucket.object_uri(self.key, &[("uploads", "")]);
-        let headers = request.headers_mut();
-        if let Some(content_type) = self.content_type {
-            headers.insert(http::header::CONTENT_TYPE, content_type.clone());
-        }
-        for (name, value) in &self.metadata {
-            headers.append((*name).clone(), (*value).clone());
-        }
+        set_stored_headers(request.headers_mut(), self.content_type, &self.metadata);
         request
     }
 

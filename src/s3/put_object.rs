@@ -34,12 +34,7 @@ impl PutObject<'_> {
             http::header::CONTENT_LENGTH,
             HeaderValue::from(self.content_length),
         );
-        if let Some(content_type) = self.content_type {
-            headers.insert(http::header::CONTENT_TYPE, content_type.clone());
-        }
-        for (name, value) in &self.metadata {
-            headers.append((*name).clone(), (*value).clone());
-        }
+        set_stored_headers(headers, self.content_type, &self.metadata);
         request
     }
 
@@ -58,6 +53,20 @@ impl PutObject<'_> {
         Ok(PutObjectOutput {
             etag: etag_header(headers),
         })
+    }
+}
+
+/// Sets what S3 stores with an object besides its bytes: `Content-Type` and `x-amz-meta-*`.
+pub(crate) fn set_stored_headers(
+    headers: &mut HeaderMap,
+    content_type: Option<&HeaderValue>,
+    metadata: &[(&HeaderName, &HeaderValue)],
+) {
+    if let Some(content_type) = content_type {
+        headers.insert(http::header::CONTENT_TYPE, content_type.clone());
+    }
+    for (name, value) in metadata {
+        headers.append((*name).clone(), (*value).clone());
     }
 }
 

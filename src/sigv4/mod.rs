@@ -210,11 +210,6 @@ impl Signer {
         }
     }
 
-    /// The credentials this signer uses.
-    pub fn credentials(&self) -> &Credentials {
-        &self.credentials
-    }
-
     /// Signs `request` and returns what to add to it, with every intermediate text.
     ///
     /// # Errors

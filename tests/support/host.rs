@@ -128,6 +128,11 @@ impl Host {
         HostBuilder::default()
     }
 
+    /// Where the host listens, for tests that speak raw HTTP.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// The largest linear memory any instance of this host has had, in bytes.
     pub fn peak_memory(&self) -> usize {
         self.shared.peak_memory.load(Ordering::Relaxed)

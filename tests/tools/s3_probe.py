@@ -2,7 +2,7 @@
 independent SigV4 signer and key encoder, so a key it handles but spinlift does not is our bug.
 
 argv:   endpoint bucket access_key secret_key
-stdin:  one JSON string (a key) per line
+stdin:  one JSON pair per line: the key, and the key to copy it to
 stdout: one line per key, "true" or "false": whether the store took the key through the same
         steps spinlift's test runs (PUT, GET byte for byte, HEAD, listed under its own prefix,
         COPY, DELETE both, then 404). Keys are probed one at a time, just before spinlift runs
@@ -17,9 +17,8 @@ from botocore.exceptions import ClientError
 from botocore.handlers import decode_list_object_v2, set_list_objects_encoding_type_url
 
 
-def handles(s3, bucket, key):
+def handles(s3, bucket, key, copy):
     body = ("the object called %r" % key).encode("utf-8")
-    copy = "probe-copies/copy"
     try:
         s3.put_object(Bucket=bucket, Key=key, Body=body)
         if s3.get_object(Bucket=bucket, Key=key)["Body"].read() != body:
@@ -63,7 +62,8 @@ def main():
     s3.meta.events.unregister("before-parameter-build.s3.ListObjectsV2", set_list_objects_encoding_type_url)
     s3.meta.events.unregister("after-call.s3.ListObjectsV2", decode_list_object_v2)
     for line in sys.stdin:
-        print("true" if handles(s3, bucket, json.loads(line)) else "false", flush=True)
+        key, copy = json.loads(line)
+        print("true" if handles(s3, bucket, key, copy) else "false", flush=True)
 
 
 main()
