@@ -14,13 +14,14 @@
 
 use http::{Method, Request, Response};
 
-use crate::auth::require_bearer;
+use crate::auth::{require_bearer, require_webhook_token};
 use crate::body::Body;
 use crate::config::{self, Variables};
 use crate::error::ApiError;
+use crate::indexer::Indexer;
 use crate::outbound::HttpClient;
 use crate::routes::s3_call::S3Call;
-use crate::routes::{health, objects, presign};
+use crate::routes::{events, health, objects, presign};
 use crate::sigv4::SigningTime;
 
 /// Answers one request; errors become their JSON response, server errors are logged.
@@ -55,6 +56,17 @@ async fn route<C: HttpClient>(
     let (method, path) = (&parts.method, parts.uri.path());
     if method == Method::GET && path == "/healthz" {
         return Ok(health::healthz());
+    }
+    // The webhook has its own secret: event senders never hold the API token.
+    if path == "/events/s3" {
+        let token = config::webhook_token(vars)?;
+        require_webhook_token(&parts.headers, parts.uri.query(), &token)?;
+        if method != Method::POST {
+            return Err(ApiError::MethodNotAllowed("POST"));
+        }
+        let s3 = S3Call::load(vars, client, now)?;
+        let indexer = Indexer::new(config::index_prefix(vars)?);
+        return events::deliver(&s3, &indexer, &parts.headers, body).await;
     }
     // Loaded here, per request, so a rotated token applies without a redeploy.
     let token = config::api_token(vars)?;

@@ -50,6 +50,32 @@ pub fn require_bearer(headers: &HeaderMap, expected: &Secret) -> Result<(), Auth
     }
 }
 
+/// Accepts a webhook delivery carrying the webhook token: as `?token=` in the URL (SNS cannot
+/// add headers, so its subscription URL holds it) or else as a bearer credential.
+///
+/// # Errors
+/// A `token` parameter that does not match, or no valid bearer credential.
+pub fn require_webhook_token(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    expected: &Secret,
+) -> Result<(), AuthError> {
+    let from_query = query
+        .unwrap_or("")
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="));
+    match from_query {
+        Some(raw) => {
+            let token = crate::sigv4::percent_decode(raw, true);
+            match constant_time_eq(&token, expected.expose().as_bytes()) {
+                true => Ok(()),
+                false => Err(AuthError::WrongToken),
+            }
+        }
+        None => require_bearer(headers, expected),
+    }
+}
+
 /// The token of a `Bearer <token>` credential, as raw bytes.
 ///
 /// The scheme name is case-insensitive (RFC 9110 §11.1); one or more spaces
@@ -135,6 +161,33 @@ mod tests {
         assert_eq!(
             require_bearer(&headers, &Secret::new("")),
             Err(AuthError::WrongToken)
+        );
+    }
+
+    #[test]
+    fn webhook_tokens_come_from_the_query_or_the_header() {
+        let secret = Secret::new("hook+tok/en");
+        let empty = HeaderMap::new();
+        assert_eq!(
+            require_webhook_token(&empty, Some("a=1&token=hook%2Btok%2Fen"), &secret),
+            Ok(())
+        );
+        assert_eq!(
+            require_webhook_token(&empty, Some("token=wrong"), &secret),
+            Err(AuthError::WrongToken)
+        );
+        assert_eq!(
+            require_webhook_token(&empty, None, &secret),
+            Err(AuthError::Missing)
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer hook+tok/en"),
+        );
+        assert_eq!(
+            require_webhook_token(&headers, Some("other=1"), &secret),
+            Ok(())
         );
     }
 

@@ -240,6 +240,15 @@ pub fn webhook_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
     required(vars, "webhook_token").map(Secret)
 }
 
+/// Reads `index_prefix`, where the indexer keeps its manifests (e.g. `_index/`).
+///
+/// # Errors
+///
+/// The variable is missing, empty or unreadable: an empty prefix would index the index.
+pub fn index_prefix(vars: &dyn Variables) -> Result<String, ConfigError> {
+    required(vars, "index_prefix")
+}
+
 /// A variable that must be present and non-empty.
 fn required(vars: &dyn Variables, variable: &'static str) -> Result<String, ConfigError> {
     optional(vars, variable)?.ok_or(ConfigError {
@@ -304,6 +313,7 @@ mod tests {
             ("s3_path_style", "true"),
             ("api_token", "dev-api-token"),
             ("webhook_token", "dev-webhook-token"),
+            ("index_prefix", "_index/"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))

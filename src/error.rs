@@ -45,6 +45,8 @@ pub enum ApiError {
     Transport(TransportError),
     /// A fault of spinlift itself: 500, code `internal`; the detail goes to the log only.
     Internal(String),
+    /// A feature this build does not have: 501, code `not_implemented`, saying what to use.
+    NotImplemented(String),
 }
 
 impl ApiError {
@@ -66,6 +68,7 @@ impl ApiError {
                 _ => StatusCode::BAD_GATEWAY,
             },
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::Transport(err) => match err.kind {
                 TransportErrorKind::Timeout => StatusCode::GATEWAY_TIMEOUT,
                 TransportErrorKind::RequestBody => StatusCode::BAD_REQUEST,
@@ -86,6 +89,7 @@ impl ApiError {
             // The AWS error code itself, e.g. `NoSuchKey`, so clients can match on it.
             ApiError::Upstream(err) => &err.code,
             ApiError::Internal(_) => "internal",
+            ApiError::NotImplemented(_) => "not_implemented",
             ApiError::Transport(err) => match err.kind {
                 TransportErrorKind::Timeout => "upstream_timeout",
                 TransportErrorKind::Denied => "outbound_denied",
@@ -120,6 +124,7 @@ impl ApiError {
                 message
             }
             ApiError::Internal(_) => "spinlift failed; the log says why".to_owned(),
+            ApiError::NotImplemented(message) => message.clone(),
             ApiError::Transport(err) => match err.kind {
                 TransportErrorKind::Timeout => "s3 did not answer in time".to_owned(),
                 TransportErrorKind::Denied => "s3 is not in allowed_outbound_hosts".to_owned(),

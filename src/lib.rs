@@ -23,6 +23,8 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod error;
+pub mod events;
+pub mod indexer;
 pub mod outbound;
 pub mod routes;
 pub mod s3;

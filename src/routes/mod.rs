@@ -5,6 +5,7 @@
 //! [`ApiError`](crate::error::ApiError); the router in [`crate::app`] decides which handler
 //! runs and what must be checked first.
 
+pub mod events;
 pub mod health;
 pub mod objects;
 pub mod presign;

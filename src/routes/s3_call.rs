@@ -1,6 +1,6 @@
 //! Everything a route needs to call S3: the bucket, a signer, the client and the time.
 
-use crate::body::Body;
+use crate::body::{Body, BodyError};
 use crate::config::{AwsConfig, S3Config, Variables};
 use crate::error::ApiError;
 use crate::outbound::HttpClient;
@@ -139,13 +139,16 @@ async fn read_answer(response: Response<Body>) -> Result<Buffered, ApiError> {
 /// # Errors
 /// The body breaks off or exceeds 16 MiB.
 pub async fn read_upstream(body: Body) -> Result<Vec<u8>, ApiError> {
-    body.collect(MAX_XML_BYTES).await.map_err(|err| {
-        ApiError::Upstream(S3Error {
-            status: 502,
-            code: "IncompleteResponse".to_owned(),
-            message: format!("the store's answer broke off: {err}"),
-            request_id: None,
-        })
+    body.collect(MAX_XML_BYTES).await.map_err(broken_upstream)
+}
+
+/// An S3 answer whose body broke off (or outgrew its limit): S3's failure, a 502.
+pub fn broken_upstream(err: BodyError) -> ApiError {
+    ApiError::Upstream(S3Error {
+        status: 502,
+        code: "IncompleteResponse".to_owned(),
+        message: format!("the store's answer broke off: {err}"),
+        request_id: None,
     })
 }
 

@@ -32,6 +32,11 @@ impl Bucket {
         }
     }
 
+    /// The bucket name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The URL of the bucket itself, with `query` pairs (encoded here).
     pub fn bucket_uri(&self, query: &[(&str, &str)]) -> http::Uri {
         self.uri("", query)

@@ -1,0 +1,185 @@
+//! Event deliveries to `POST /events/s3`, decoded into object events. Pure: no IO.
+//!
+//! Detection parses the body once and tries each accepted shape in a fixed order:
+//! 1. an SNS HTTP delivery (`x-amz-sns-message-type`, or a body with `Type` and `TopicArn`),
+//! 2. a raw S3 event notification `{"Records": [...]}`,
+//! 3. the `s3:TestEvent` S3 sends when notifications are configured,
+//! 4. an EventBridge event from `aws.s3` (as an API destination sends it).
+//!
+//! Anything else fails with one error naming every accepted shape.
+
+mod eventbridge;
+mod s3;
+
+use serde_json::Value;
+use std::cmp::Ordering;
+use std::fmt;
+
+/// What happened to an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectEventKind {
+    /// `ObjectCreated:*` / `Object Created`.
+    Created,
+    /// `ObjectRemoved:*` / `Object Deleted`.
+    Removed,
+}
+
+/// One object event, whatever envelope it came in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectEvent {
+    /// Created or removed.
+    pub kind: ObjectEventKind,
+    /// The event's own name, e.g. `ObjectCreated:Put` or `Object Deleted`.
+    pub name: String,
+    /// The bucket.
+    pub bucket: String,
+    /// The object key, decoded.
+    pub key: String,
+    /// Size in bytes, for created objects.
+    pub size: Option<u64>,
+    /// The object's ETag, as S3 reported it.
+    pub etag: Option<String>,
+    /// S3's per-key ordering token (hex), when the event has one.
+    pub sequencer: Option<String>,
+}
+
+/// A record that is valid but not an object creation or removal (restores, lifecycle
+/// transitions, tagging...): reported as skipped, never failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherEvent {
+    /// The key, when the record names one.
+    pub key: String,
+    /// The event name.
+    pub name: String,
+}
+
+/// A decoded delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    /// Object events and the records that are something else.
+    Objects {
+        /// Creations and removals, in delivery order.
+        events: Vec<ObjectEvent>,
+        /// Other records, to report as skipped.
+        others: Vec<OtherEvent>,
+    },
+    /// S3's `s3:TestEvent`: nothing to process.
+    TestEvent,
+    /// An SNS HTTP delivery (its `Type`): spinlift does not verify SNS signatures yet.
+    Sns(String),
+}
+
+/// Why a body is not an accepted delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventError {
+    message: String,
+}
+
+/// The shapes `POST /events/s3` accepts, for error messages.
+pub const ACCEPTED_SHAPES: &str =
+    "an S3 event notification {\"Records\": [...]}, the s3:TestEvent, \
+     or an EventBridge event with \"source\": \"aws.s3\"";
+
+impl EventError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for EventError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EventError {}
+
+/// Decodes a delivery. `sns_header` is the `x-amz-sns-message-type` header, if any.
+///
+/// # Errors
+/// The body is not JSON, or not one of the accepted shapes, or a record lacks a field it needs.
+pub fn decode(body: &[u8], sns_header: Option<&str>) -> Result<Delivery, EventError> {
+    let value: Value = serde_json::from_slice(body).map_err(|err| {
+        EventError::new(format!(
+            "the body is not JSON ({err}); expected {ACCEPTED_SHAPES}"
+        ))
+    })?;
+    if let Some(kind) = sns_header {
+        return Ok(Delivery::Sns(kind.to_owned()));
+    }
+    if let (Some(kind), Some(_)) = (
+        value.get("Type").and_then(Value::as_str),
+        value.get("TopicArn"),
+    ) {
+        return Ok(Delivery::Sns(kind.to_owned()));
+    }
+    if value.get("Records").is_some() {
+        return s3::decode(value);
+    }
+    if value.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") {
+        return Ok(Delivery::TestEvent);
+    }
+    if value.get("source").and_then(Value::as_str) == Some("aws.s3") {
+        return eventbridge::decode(value);
+    }
+    Err(EventError::new(format!(
+        "unknown event shape; expected {ACCEPTED_SHAPES}"
+    )))
+}
+
+/// Orders two S3 sequencers of the same key. S3 documents them as hex strings of varying
+/// length, compared after left-padding the shorter with zeros.
+pub fn compare_sequencers(a: &str, b: &str) -> Ordering {
+    let width = a.len().max(b.len());
+    let pad = |s: &str| format!("{s:0>width$}").to_ascii_uppercase();
+    pad(a).cmp(&pad(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequencers_compare_as_left_padded_hex() {
+        assert_eq!(compare_sequencers("0A1B", "A1B"), Ordering::Equal);
+        assert_eq!(
+            compare_sequencers("0055AED6DCD90281E5", "0055AED6DCD90281E6"),
+            Ordering::Less
+        );
+        assert_eq!(compare_sequencers("FF", "0100"), Ordering::Less);
+        assert_eq!(compare_sequencers("0100", "ff"), Ordering::Greater);
+    }
+
+    #[test]
+    fn unknown_shapes_name_what_is_accepted() {
+        for body in [&b"{}"[..], b"[1,2]", b"{\"source\":\"aws.ec2\"}"] {
+            let err = decode(body, None).unwrap_err();
+            assert!(err.to_string().contains("EventBridge event"), "{err}");
+        }
+        assert!(decode(b"not json", None)
+            .unwrap_err()
+            .to_string()
+            .starts_with("the body is not JSON"));
+    }
+
+    #[test]
+    fn sns_deliveries_are_recognised_by_header_or_body() {
+        assert_eq!(
+            decode(b"{}", Some("Notification")).unwrap(),
+            Delivery::Sns("Notification".into())
+        );
+        let body = br#"{"Type":"SubscriptionConfirmation","TopicArn":"arn:aws:sns:us-east-1:1:t"}"#;
+        assert_eq!(
+            decode(body, None).unwrap(),
+            Delivery::Sns("SubscriptionConfirmation".into())
+        );
+    }
+
+    #[test]
+    fn the_test_event_is_recognised() {
+        let body = br#"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2014-10-13T15:57:02.089Z","Bucket":"b","RequestId":"R","HostId":"H"}"#;
+        assert_eq!(decode(body, None).unwrap(), Delivery::TestEvent);
+    }
+}

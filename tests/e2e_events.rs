@@ -1,0 +1,304 @@
+//! `POST /events/s3` end to end: the component in the wasm host, the real S3 store, events
+//! shaped like AWS sends them, and assertions on the manifests the store really holds.
+
+mod support;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use spinlift::sigv4::{uri_encode, uri_encode_path};
+use support::host::{Answer, Host};
+use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
+
+const HOOK: &str = "dev-webhook-token";
+
+async fn host_for(store: &S3Store) -> Host {
+    Host::builder()
+        .var("s3_host", &store.host())
+        .var("aws_access_key_id", ACCESS_KEY)
+        .var("aws_secret_access_key", SECRET_KEY)
+        .start()
+        .await
+}
+
+/// An S3 notification key: URL-encoded form-style, `+` for a space (as S3 sends it).
+fn notification_key(key: &str) -> String {
+    uri_encode(key).replace("%20", "+")
+}
+
+fn s3_record(name: &str, key: &str, sequencer: &str) -> Value {
+    json!({
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-11-23T00:00:00.000Z", "eventName": name,
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": BUCKET, "arn": format!("arn:aws:s3:::{BUCKET}")},
+               "object": {"key": notification_key(key), "size": 1, "eTag": "x", "sequencer": sequencer}}
+    })
+}
+
+fn notification(records: Vec<Value>) -> Vec<u8> {
+    json!({ "Records": records }).to_string().into_bytes()
+}
+
+fn eventbridge(detail_type: &str, key: &str, sequencer: &str) -> Vec<u8> {
+    json!({
+        "version": "0", "id": "1", "detail-type": detail_type, "source": "aws.s3", "account": "123456789012",
+        "time": "2026-11-23T00:00:00Z", "region": "us-east-1", "resources": [format!("arn:aws:s3:::{BUCKET}")],
+        "detail": {"version": "0", "bucket": {"name": BUCKET}, "object": {"key": key, "size": 1, "sequencer": sequencer},
+                   "request-id": "R", "requester": "123456789012", "reason": "PutObject"}
+    })
+    .to_string()
+    .into_bytes()
+}
+
+async fn post(host: &Host, path: &str, token: Option<&str>, body: Vec<u8>) -> Answer {
+    let mut request = http::Request::post(path);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    host.send(request.body(body).unwrap()).await
+}
+
+async fn deliver(host: &Host, body: Vec<u8>) -> Value {
+    let answer = post(host, "/events/s3", Some(HOOK), body).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    serde_json::from_str(&answer.body).unwrap()
+}
+
+async fn put_object(host: &Host, key: &str, bytes: &[u8]) {
+    let request = http::Request::put(format!("/objects/{}", uri_encode_path(key)))
+        .header("authorization", "Bearer dev-api-token")
+        .body(bytes.to_vec())
+        .unwrap();
+    assert_eq!(host.send(request).await.status, 201);
+}
+
+fn manifest(store: &S3Store, key: &str) -> Option<Value> {
+    let bytes = std::fs::read(store.object_path(&format!("_index/{key}.json"))).ok()?;
+    Some(serde_json::from_slice(&bytes).unwrap())
+}
+
+#[tokio::test]
+async fn created_and_removed_events_keep_the_manifests_right() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let objects: [(&str, &[u8]); 3] = [
+        ("docs/a b.txt", b"spaces"),
+        ("docs/a+b.txt", b"a literal plus"),
+        ("plain.bin", &[0, 1, 2, 255]),
+    ];
+    for (key, bytes) in objects {
+        put_object(&host, key, bytes).await;
+    }
+    let batch = notification(
+        objects
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| s3_record("ObjectCreated:Put", key, &format!("00A{i}")))
+            .collect(),
+    );
+    let answer = deliver(&host, batch.clone()).await;
+    assert_eq!(answer, json!({"processed": 3, "skipped": [], "failed": []}));
+    for (key, bytes) in objects {
+        let manifest = manifest(&store, key).unwrap_or_else(|| panic!("no manifest for {key}"));
+        assert_eq!(
+            manifest["sha256"],
+            hex::encode(Sha256::digest(bytes)),
+            "{key}"
+        );
+        assert_eq!(manifest["size"], bytes.len(), "{key}");
+        assert_eq!(manifest["key"], key);
+    }
+    let before = std::fs::read(store.object_path("_index/docs/a b.txt.json")).unwrap();
+
+    // Redelivery changes nothing.
+    let again = deliver(&host, batch).await;
+    assert_eq!(
+        (
+            again["processed"].as_u64(),
+            again["skipped"].as_array().unwrap().len()
+        ),
+        (Some(0), 3)
+    );
+    assert_eq!(
+        std::fs::read(store.object_path("_index/docs/a b.txt.json")).unwrap(),
+        before
+    );
+
+    // Out of order: a newer creation, then a stale creation and a stale removal.
+    put_object(&host, "docs/a b.txt", b"second version").await;
+    assert_eq!(
+        deliver(&host, eventbridge("Object Created", "docs/a b.txt", "00B0")).await["processed"],
+        1
+    );
+    let stale = notification(vec![
+        s3_record("ObjectCreated:Put", "docs/a b.txt", "00A0"),
+        s3_record("ObjectRemoved:Delete", "docs/a b.txt", "00A5"),
+    ]);
+    let answer = deliver(&host, stale).await;
+    assert_eq!(answer["processed"], 0, "{answer}");
+    let current = manifest(&store, "docs/a b.txt").unwrap();
+    assert_eq!(
+        (
+            current["sha256"].as_str().unwrap(),
+            current["sequencer"].as_str()
+        ),
+        (
+            hex::encode(Sha256::digest(b"second version")).as_str(),
+            Some("00B0")
+        )
+    );
+
+    // A removal newer than the manifest removes it; a removal with none left is skipped.
+    let removal = notification(vec![s3_record(
+        "ObjectRemoved:Delete",
+        "docs/a+b.txt",
+        "00C0",
+    )]);
+    assert_eq!(deliver(&host, removal.clone()).await["processed"], 1);
+    assert!(manifest(&store, "docs/a+b.txt").is_none());
+    assert_eq!(
+        deliver(&host, removal).await["skipped"][0]["reason"],
+        "no manifest to remove"
+    );
+    assert_eq!(
+        deliver(&host, eventbridge("Object Deleted", "plain.bin", "00C1")).await["processed"],
+        1
+    );
+    assert!(manifest(&store, "plain.bin").is_none());
+
+    // Manifests never index themselves; other buckets and other event kinds are skipped.
+    let skipped = notification(vec![
+        s3_record("ObjectCreated:Put", "_index/plain.bin.json", "00D0"),
+        json!({"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectRestore:Completed",
+               "s3": {"bucket": {"name": BUCKET}, "object": {"key": "plain.bin"}}}),
+        {
+            let mut r = s3_record("ObjectCreated:Put", "elsewhere", "00D1");
+            r["s3"]["bucket"]["name"] = json!("other-bucket");
+            r
+        },
+    ]);
+    let answer = deliver(&host, skipped).await;
+    assert_eq!(
+        (
+            answer["processed"].as_u64(),
+            answer["skipped"].as_array().unwrap().len()
+        ),
+        (Some(0), 3),
+        "{answer}"
+    );
+    // A creation whose object is already gone is skipped, not failed.
+    let gone = deliver(
+        &host,
+        notification(vec![s3_record("ObjectCreated:Put", "never-stored", "00E0")]),
+    )
+    .await;
+    assert_eq!(gone["skipped"][0]["reason"], "the object no longer exists");
+}
+
+#[tokio::test]
+async fn a_hundred_record_batch_is_processed() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let keys: Vec<String> = (0..100).map(|i| format!("batch/{i:03} item")).collect();
+    for key in &keys {
+        put_object(&host, key, key.as_bytes()).await;
+    }
+    let batch = notification(
+        keys.iter()
+            .map(|key| s3_record("ObjectCreated:Put", key, "0001"))
+            .collect(),
+    );
+    assert_eq!(deliver(&host, batch).await["processed"], 100);
+    for key in &keys {
+        assert_eq!(
+            manifest(&store, key).unwrap()["sha256"],
+            hex::encode(Sha256::digest(key.as_bytes()))
+        );
+    }
+}
+
+#[tokio::test]
+async fn deliveries_are_authenticated_bounded_and_shaped() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let test_event = br#"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-11-23T00:00:00.000Z","Bucket":"spinlift-dev","RequestId":"R","HostId":"H"}"#;
+    assert_eq!(
+        post(&host, "/events/s3", None, test_event.to_vec())
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        post(
+            &host,
+            "/events/s3",
+            Some("dev-api-token"),
+            test_event.to_vec()
+        )
+        .await
+        .status,
+        401
+    );
+    let by_query = post(
+        &host,
+        &format!("/events/s3?token={HOOK}"),
+        None,
+        test_event.to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (by_query.status, by_query.body.as_str()),
+        (200, r#"{"failed":[],"processed":0,"skipped":[]}"#)
+    );
+
+    let code = |answer: &Answer| {
+        serde_json::from_str::<Value>(&answer.body).unwrap()["error"]["code"].clone()
+    };
+    let too_big = post(&host, "/events/s3", Some(HOOK), vec![b' '; (1 << 20) + 1]).await;
+    assert_eq!(
+        (too_big.status, code(&too_big)),
+        (413, json!("payload_too_large"))
+    );
+    for body in [&b"{not json"[..], b"{\"hello\":1}"] {
+        let answer = post(&host, "/events/s3", Some(HOOK), body.to_vec()).await;
+        assert_eq!(
+            (answer.status, code(&answer)),
+            (400, json!("invalid_event")),
+            "{}",
+            answer.body
+        );
+        assert!(
+            answer.body.contains("EventBridge"),
+            "the error names the accepted shapes: {}",
+            answer.body
+        );
+    }
+    let sns = br#"{"Type":"Notification","TopicArn":"arn:aws:sns:us-east-1:123456789012:t","Message":"{}"}"#;
+    let answer = post(&host, "/events/s3", Some(HOOK), sns.to_vec()).await;
+    assert_eq!(
+        (answer.status, code(&answer)),
+        (501, json!("not_implemented"))
+    );
+}
+
+#[tokio::test]
+async fn failed_records_answer_502_so_the_sender_retries() {
+    let store = S3Store::start();
+    let host = Host::builder()
+        .var("s3_host", &store.host())
+        .var("aws_secret_access_key", "not-the-secret")
+        .start()
+        .await;
+    let answer = post(
+        &host,
+        "/events/s3",
+        Some(HOOK),
+        notification(vec![s3_record("ObjectCreated:Put", "k", "01")]),
+    )
+    .await;
+    assert_eq!(answer.status, 502, "{}", answer.body);
+    let body: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(body["processed"], 0);
+    assert_eq!(body["failed"][0]["key"], "k");
+    assert_eq!(body["failed"][0]["error"]["code"], "SignatureDoesNotMatch");
+    assert!(!host.logs().contains("not-the-secret"));
+}

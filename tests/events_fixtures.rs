@@ -1,0 +1,168 @@
+//! AWS-authored event samples (`tests/vectors/events/`, sources in its README) decoded into
+//! object events. Expectations are written by hand from each fixture, not from our output.
+
+use spinlift::events::{decode, Delivery, ObjectEvent, ObjectEventKind};
+
+fn fixture(path: &str) -> Vec<u8> {
+    let full = format!("{}/tests/vectors/events/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+fn event(
+    kind: ObjectEventKind,
+    name: &str,
+    bucket: &str,
+    key: &str,
+    size: Option<u64>,
+    sequencer: &str,
+) -> (ObjectEventKind, String, String, String, Option<u64>, String) {
+    (
+        kind,
+        name.into(),
+        bucket.into(),
+        key.into(),
+        size,
+        sequencer.into(),
+    )
+}
+
+fn summary(e: &ObjectEvent) -> (ObjectEventKind, String, String, String, Option<u64>, String) {
+    (
+        e.kind,
+        e.name.clone(),
+        e.bucket.clone(),
+        e.key.clone(),
+        e.size,
+        e.sequencer.clone().unwrap_or_default(),
+    )
+}
+
+#[test]
+fn s3_and_eventbridge_fixtures_decode_to_object_events() {
+    use ObjectEventKind::{Created, Removed};
+    let cases = [
+        (
+            "aws_lambda_events/example-s3-event.json",
+            event(
+                Created,
+                "ObjectCreated:Put",
+                "sourcebucket",
+                "Happy Face.jpg",
+                Some(1024),
+                "Happy Sequencer",
+            ),
+        ),
+        (
+            "aws_lambda_events/example-s3-event-with-decoded.json",
+            event(
+                Created,
+                "ObjectCreated:Put",
+                "sourcebucket",
+                "Happy Face.jpg",
+                Some(1024),
+                "Happy Sequencer",
+            ),
+        ),
+        (
+            "powertools/s3Event.json",
+            event(
+                Created,
+                "ObjectCreated:Put",
+                "lambda-artifacts-deafc19498e3f2df",
+                "b21b84d653bb07b05b1e6b33684dc11b",
+                Some(1305107),
+                "0C0F6F405D6ED209E1",
+            ),
+        ),
+        (
+            "powertools/s3EventDecodedKey.json",
+            event(
+                Created,
+                "ObjectCreated:Put",
+                "sourcebucket",
+                "Happy Face.jpg",
+                Some(1024),
+                "Happy Sequencer",
+            ),
+        ),
+        (
+            "powertools/s3EventDeleteObject.json",
+            event(
+                Removed,
+                "ObjectRemoved:Delete",
+                "lambda-artifacts-deafc19498e3f2df",
+                "b21b84d653bb07b05b1e6b33684dc11b",
+                None,
+                "0C0F6F405D6ED209E1",
+            ),
+        ),
+        (
+            "powertools/s3EventBridgeNotificationObjectCreatedEvent.json",
+            event(
+                Created,
+                "Object Created",
+                "example-bucket",
+                "IMG_m7fzo3.jpg",
+                Some(184662),
+                "006408CAD69598B05E",
+            ),
+        ),
+        (
+            "powertools/s3EventBridgeNotificationObjectDeletedEvent.json",
+            event(
+                Removed,
+                "Object Deleted",
+                "example-bucket",
+                "IMG_m7fzo3.jpg",
+                None,
+                "006408CAD69598B05E",
+            ),
+        ),
+        (
+            "powertools/s3EventBridgeNotificationObjectExpiredEvent.json",
+            event(
+                Removed,
+                "Object Deleted",
+                "example-bucket",
+                "IMG_m7fzo3.jpg",
+                Some(184662),
+                "006408CAD69598B05E",
+            ),
+        ),
+    ];
+    for (path, expected) in cases {
+        let Delivery::Objects { events, others } = decode(&fixture(path), None).unwrap() else {
+            panic!("{path}: not object events");
+        };
+        assert!(others.is_empty(), "{path}");
+        assert_eq!(
+            events.iter().map(summary).collect::<Vec<_>>(),
+            [expected],
+            "{path}"
+        );
+        println!("ok   {path}");
+    }
+}
+
+#[test]
+fn events_that_are_not_creations_or_removals_are_others() {
+    let Delivery::Objects { events, others } = decode(
+        &fixture("powertools/s3EventBridgeNotificationObjectRestoreCompletedEvent.json"),
+        None,
+    )
+    .unwrap() else {
+        panic!("not object events");
+    };
+    assert!(events.is_empty());
+    assert_eq!(
+        (others[0].name.as_str(), others[0].key.as_str()),
+        ("Object Restore Completed", "IMG_m7fzo3.jpg")
+    );
+    // A Glacier-restore record is an ObjectCreated:Put with restore data: still a creation.
+    let Delivery::Objects { events, .. } =
+        decode(&fixture("powertools/s3EventGlacier.json"), None).unwrap()
+    else {
+        panic!("not object events");
+    };
+    assert_eq!(events[0].kind, ObjectEventKind::Created);
+}
