@@ -10,7 +10,9 @@ use crate::error::ApiError;
 use crate::events::{compare_sequencers, ObjectEvent, ObjectEventKind};
 use crate::outbound::HttpClient;
 use crate::routes::s3_call::{broken_upstream, upstream_error, S3Call};
-use crate::s3::{DeleteObject, GetObject, ObjectHead, ObjectKey, PutObject, S3ErrorKind};
+use crate::s3::{
+    DeleteObject, GetObject, HeadObject, ObjectHead, ObjectKey, PutObject, S3Error, S3ErrorKind,
+};
 use crate::sigv4::Payload;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -91,16 +93,33 @@ impl Indexer {
         let answer = s3
             .send_buffered(get.request(&s3.bucket), Vec::new())
             .await?;
-        match answer.status.as_u16() {
-            200 => Ok(serde_json::from_slice::<Manifest>(&answer.body)
-                .ok()
-                .map(|m| m.sequencer)),
-            404 => Ok(None),
-            _ => Err(ApiError::from(crate::s3::S3Error::from_response(
-                answer.status,
-                &answer.headers,
-                &answer.body,
-            ))),
+        if answer.status == http::StatusCode::OK {
+            // A manifest that does not parse still exists: it carries no order to keep.
+            let manifest = serde_json::from_slice::<Manifest>(&answer.body).ok();
+            return Ok(Some(manifest.and_then(|m| m.sequencer)));
+        }
+        let err = S3Error::from_response(answer.status, &answer.headers, &answer.body);
+        match err.kind() {
+            // No such key only: a missing bucket is a failure, not an absent manifest.
+            S3ErrorKind::NotFound => Ok(None),
+            _ => Err(ApiError::from(err)),
+        }
+    }
+
+    /// Whether the object exists now (a HEAD): a removal must not drop the manifest of an
+    /// object that was written again since.
+    async fn exists<C: HttpClient>(
+        &self,
+        s3: &S3Call<'_, C>,
+        key: &ObjectKey,
+    ) -> Result<bool, ApiError> {
+        let answer = s3
+            .send_buffered(HeadObject { key }.request(&s3.bucket), Vec::new())
+            .await?;
+        match HeadObject::parse_response(answer.status, &answer.headers) {
+            Ok(_) => Ok(true),
+            Err(err) if err.kind() == S3ErrorKind::NotFound => Ok(false),
+            Err(err) => Err(ApiError::from(err)),
         }
     }
 
@@ -151,6 +170,11 @@ impl Indexer {
     }
 }
 
+/// S3 sequencers are hexadecimal strings.
+fn is_hex(sequencer: &str) -> bool {
+    !sequencer.is_empty() && sequencer.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Whether an event with `incoming` may overwrite what a manifest from `stored` recorded.
 fn is_newer(incoming: Option<&str>, stored: Option<&str>) -> bool {
     match (incoming, stored) {
@@ -179,8 +203,14 @@ impl ObjectEventHandler for Indexer {
             Ok(key) => key,
             Err(skipped) => return Ok(skipped),
         };
-        let stored = self.stored_sequencer(s3, &manifest_key).await?;
         let sequencer = event.sequencer.as_deref();
+        if let Some(sequencer) = sequencer.filter(|s| !is_hex(s)) {
+            // Order is decided by this value: a forged one could block every later event.
+            return Ok(Outcome::Skipped(format!(
+                "sequencer {sequencer:?} is not hexadecimal"
+            )));
+        }
+        let stored = self.stored_sequencer(s3, &manifest_key).await?;
         match event.kind {
             ObjectEventKind::Created => {
                 if let Some(stored) = &stored {
@@ -216,6 +246,12 @@ impl ObjectEventHandler for Indexer {
                         "the manifest is from a later event".into(),
                     ));
                 }
+                if self.exists(s3, &key).await? {
+                    return Ok(Outcome::Skipped(
+                        "the object exists again: its creation event will update the manifest"
+                            .into(),
+                    ));
+                }
                 let delete = DeleteObject { key: &manifest_key };
                 let answer = s3
                     .send_buffered(delete.request(&s3.bucket), Vec::new())
@@ -230,6 +266,13 @@ impl ObjectEventHandler for Indexer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_hex_sequencers_order_events() {
+        assert!(is_hex("0055AED6DCD90281E5"));
+        assert!(!is_hex("Happy Sequencer"));
+        assert!(!is_hex(""));
+    }
 
     #[test]
     fn order_is_kept_only_when_both_sides_have_a_sequencer() {

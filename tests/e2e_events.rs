@@ -71,6 +71,14 @@ async fn put_object(host: &Host, key: &str, bytes: &[u8]) {
     assert_eq!(host.send(request).await.status, 201);
 }
 
+async fn delete_object(host: &Host, key: &str) {
+    let request = http::Request::delete(format!("/objects/{}", uri_encode_path(key)))
+        .header("authorization", "Bearer dev-api-token")
+        .body(Vec::new())
+        .unwrap();
+    assert_eq!(host.send(request).await.status, 204);
+}
+
 fn manifest(store: &S3Store, key: &str) -> Option<Value> {
     let bytes = std::fs::read(store.object_path(&format!("_index/{key}.json"))).ok()?;
     Some(serde_json::from_slice(&bytes).unwrap())
@@ -147,7 +155,22 @@ async fn created_and_removed_events_keep_the_manifests_right() {
         )
     );
 
+    // A removal of an object that still exists (written again since) keeps its manifest.
+    let early = notification(vec![s3_record(
+        "ObjectRemoved:Delete",
+        "docs/a+b.txt",
+        "00BF",
+    )]);
+    let answer = deliver(&host, early).await;
+    assert_eq!(
+        answer["skipped"][0]["reason"],
+        "the object exists again: its creation event will update the manifest"
+    );
+    assert!(manifest(&store, "docs/a+b.txt").is_some());
+
     // A removal newer than the manifest removes it; a removal with none left is skipped.
+    delete_object(&host, "docs/a+b.txt").await;
+    delete_object(&host, "plain.bin").await;
     let removal = notification(vec![s3_record(
         "ObjectRemoved:Delete",
         "docs/a+b.txt",
@@ -165,26 +188,55 @@ async fn created_and_removed_events_keep_the_manifests_right() {
     );
     assert!(manifest(&store, "plain.bin").is_none());
 
-    // Manifests never index themselves; other buckets and other event kinds are skipped.
+    // Manifests never index themselves; other event kinds, other buckets and forged
+    // sequencers are skipped, each for its reason.
     let skipped = notification(vec![
-        s3_record("ObjectCreated:Put", "_index/plain.bin.json", "00D0"),
+        s3_record("ObjectCreated:Put", "_index/docs/a b.txt.json", "00D0"),
         json!({"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectRestore:Completed",
-               "s3": {"bucket": {"name": BUCKET}, "object": {"key": "plain.bin"}}}),
+               "s3": {"bucket": {"name": BUCKET}, "object": {"key": "docs/a+b.txt"}}}),
         {
-            let mut r = s3_record("ObjectCreated:Put", "elsewhere", "00D1");
+            let mut r = s3_record("ObjectCreated:Put", "docs/a b.txt", "00D1");
             r["s3"]["bucket"]["name"] = json!("other-bucket");
             r
         },
+        s3_record("ObjectCreated:Put", "docs/a b.txt", "ZZZZ"),
     ]);
     let answer = deliver(&host, skipped).await;
+    let reasons: Vec<&str> = answer["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reason"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        (
-            answer["processed"].as_u64(),
-            answer["skipped"].as_array().unwrap().len()
-        ),
-        (Some(0), 3),
+        reasons,
+        [
+            "ObjectRestore:Completed is not an object creation or removal",
+            "a manifest itself: never indexed, or it would loop",
+            "bucket other-bucket is not the configured bucket",
+            "sequencer \"ZZZZ\" is not hexadecimal",
+        ],
         "{answer}"
     );
+    assert_eq!(answer["processed"], 0);
+    assert!(!store
+        .object_path("_index/_index/docs/a b.txt.json.json")
+        .exists());
+
+    // Keys as AWS writes them: form-encoded in notifications (written by hand here), literal
+    // in EventBridge events (`+` and `%2B` stay as they are).
+    put_object(&host, "hand/a b+c% ü.txt", b"hand").await;
+    let by_hand = br#"{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectCreated:Put",
+        "s3":{"bucket":{"name":"spinlift-dev"},"object":{"key":"hand/a+b%2Bc%25+%C3%BC.txt","sequencer":"01"}}}]}"#;
+    assert_eq!(deliver(&host, by_hand.to_vec()).await["processed"], 1);
+    assert!(manifest(&store, "hand/a b+c% ü.txt").is_some());
+    put_object(&host, "eb/a+b%2B.txt", b"eventbridge").await;
+    assert_eq!(
+        deliver(&host, eventbridge("Object Created", "eb/a+b%2B.txt", "01")).await["processed"],
+        1
+    );
+    assert!(manifest(&store, "eb/a+b%2B.txt").is_some());
+
     // A creation whose object is already gone is skipped, not failed.
     let gone = deliver(
         &host,

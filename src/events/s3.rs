@@ -59,7 +59,8 @@ pub(super) fn decode(value: Value) -> Result<Delivery, EventError> {
     let mut events = Vec::new();
     let mut others = Vec::new();
     for record in notification.records {
-        if record.event_source != "aws:s3" || !record.event_version.starts_with('2') {
+        let major = record.event_version.split('.').next().unwrap_or_default();
+        if record.event_source != "aws:s3" || major != "2" {
             return Err(EventError::new(format!(
                 "record {:?} is not an S3 event of version 2.x (eventSource {:?}, eventVersion {:?})",
                 record.event_name, record.event_source, record.event_version
@@ -68,7 +69,10 @@ pub(super) fn decode(value: Value) -> Result<Delivery, EventError> {
         let key = decode_key(&record.s3.object.key)?;
         let kind = if record.event_name.starts_with("ObjectCreated:") {
             ObjectEventKind::Created
-        } else if record.event_name.starts_with("ObjectRemoved:") {
+        } else if record.event_name.starts_with("ObjectRemoved:")
+            || record.event_name.starts_with("LifecycleExpiration:")
+        {
+            // Lifecycle expirations remove objects too (EventBridge calls them Object Deleted).
             ObjectEventKind::Removed
         } else {
             others.push(OtherEvent {

@@ -23,16 +23,7 @@ pub async fn deliver<C: HttpClient, H: ObjectEventHandler>(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response<Body>, ApiError> {
-    let bytes = body
-        .collect(MAX_EVENT_BYTES)
-        .await
-        .map_err(|err| match err.too_large {
-            true => ApiError::PayloadTooLarge(MAX_EVENT_BYTES),
-            false => ApiError::BadRequest {
-                code: "incomplete_body",
-                message: err.to_string(),
-            },
-        })?;
+    let bytes = super::read_body(body, MAX_EVENT_BYTES).await?;
     let sns = headers
         .get("x-amz-sns-message-type")
         .and_then(|v| v.to_str().ok());

@@ -25,8 +25,19 @@ pub async fn read_json<T: DeserializeOwned>(
     limit: usize,
     expected: &str,
 ) -> Result<T, ApiError> {
-    let bytes = body
-        .collect(limit)
+    let bytes = read_body(body, limit).await?;
+    serde_json::from_slice(&bytes).map_err(|err| ApiError::BadRequest {
+        code: "invalid_json",
+        message: format!("the body must be JSON like {expected}: {err}"),
+    })
+}
+
+/// Reads a request body of at most `limit` bytes.
+///
+/// # Errors
+/// 413 when too large; 400 `incomplete_body` when it breaks off.
+pub async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
+    body.collect(limit)
         .await
         .map_err(|err| match err.too_large {
             true => ApiError::PayloadTooLarge(limit),
@@ -34,11 +45,7 @@ pub async fn read_json<T: DeserializeOwned>(
                 code: "incomplete_body",
                 message: err.to_string(),
             },
-        })?;
-    serde_json::from_slice(&bytes).map_err(|err| ApiError::BadRequest {
-        code: "invalid_json",
-        message: format!("the body must be JSON like {expected}: {err}"),
-    })
+        })
 }
 
 /// Decodes a query string form-style (`+` is a space) into name/value pairs.

@@ -28,9 +28,18 @@ impl DeleteObject<'_> {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<(), S3Error> {
-        match status {
-            StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
-            _ => Err(S3Error::from_response(status, headers, body)),
-        }
+        expect_no_content(status, headers, body)
+    }
+}
+
+/// Success for the actions S3 answers with 204 (or 200) and no document: delete, abort.
+pub(crate) fn expect_no_content(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), S3Error> {
+    match status {
+        StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
+        _ => Err(S3Error::from_response(status, headers, body)),
     }
 }

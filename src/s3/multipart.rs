@@ -1,6 +1,7 @@
 //! Multipart upload: create, upload parts, complete, and abort on failure.
 //! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html>
 
+use super::delete_object::expect_no_content;
 use super::error::parse_xml;
 use super::put_object::{etag_header, set_stored_headers};
 use super::{Bucket, ObjectKey, S3Error};
@@ -194,10 +195,7 @@ impl AbortMultipartUpload<'_> {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<(), S3Error> {
-        match status {
-            StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
-            _ => Err(S3Error::from_response(status, headers, body)),
-        }
+        expect_no_content(status, headers, body)
     }
 }
 
