@@ -354,3 +354,30 @@ async fn failed_records_answer_502_so_the_sender_retries() {
     assert_eq!(body["failed"][0]["error"]["code"], "SignatureDoesNotMatch");
     assert!(!host.logs().contains("not-the-secret"));
 }
+
+#[tokio::test]
+async fn a_mixed_batch_reports_each_record_truthfully() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    put_object(&host, "mixed/ok.txt", b"fine").await;
+    // s3s-fs keeps "mixed/dir/f" as a file in a directory "mixed/dir": reading the key
+    // "mixed/dir" fails in the store with InternalError, every time.
+    put_object(&host, "mixed/dir/f", b"inside").await;
+    let batch = notification(vec![
+        s3_record("ObjectCreated:Put", "mixed/ok.txt", "01"),
+        s3_record("ObjectCreated:Put", "mixed/dir", "01"),
+    ]);
+    let answer = post(&host, "/events/s3", Some(HOOK), batch).await;
+    assert_eq!(
+        answer.status, 502,
+        "one failed record makes the sender retry: {}",
+        answer.body
+    );
+    let body: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(body["processed"], 1);
+    assert_eq!(body["failed"].as_array().unwrap().len(), 1);
+    assert_eq!(body["failed"][0]["key"], "mixed/dir");
+    assert_eq!(body["failed"][0]["error"]["code"], "InternalError");
+    assert!(manifest(&store, "mixed/ok.txt").is_some());
+    assert!(manifest(&store, "mixed/dir").is_none());
+}
