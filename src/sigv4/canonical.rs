@@ -228,9 +228,24 @@ pub struct Scope {
 impl Scope {
     /// The scope of a signature made at `time` for `region` and `service`.
     pub fn new(time: SigningTime, region: &str, service: &str) -> Self {
-        Self {
-            text: format!("{}/{region}/{service}/aws4_request", time.scope_date()),
-        }
+        Self::from_amz_date(&time.amz_date_string(), region, service)
+    }
+
+    /// The scope for an `x-amz-date` value already formatted (its first 8 bytes are the date).
+    pub(crate) fn from_amz_date(amz_date: &str, region: &str, service: &str) -> Self {
+        let mut text = String::with_capacity(8 + region.len() + service.len() + 16);
+        text.push_str(&amz_date[..8]);
+        text.push('/');
+        text.push_str(region);
+        text.push('/');
+        text.push_str(service);
+        text.push_str("/aws4_request");
+        Self { text }
+    }
+
+    /// The date part, `YYYYMMDD`.
+    pub(crate) fn date(&self) -> &str {
+        &self.text[..8]
     }
 
     /// The scope text.
@@ -263,7 +278,9 @@ impl StringToSign {
         text.push('\n');
         text.push_str(&scope.text);
         text.push('\n');
-        text.push_str(&hex::encode(digest));
+        let mut hex_digest = [0u8; 64];
+        hex::encode_to_slice(digest, &mut hex_digest).expect("64 bytes hold a hex SHA-256");
+        text.push_str(std::str::from_utf8(&hex_digest).expect("hex is ASCII"));
         Self { text }
     }
 

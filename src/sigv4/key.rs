@@ -34,7 +34,13 @@ impl SigningKey {
 
     /// The lowercase hex HMAC of `string_to_sign`: the signature.
     pub fn sign(&self, string_to_sign: &str) -> String {
-        hex::encode(hmac_sha256(&self.0, string_to_sign.as_bytes()))
+        let mut hex_signature = [0u8; 64];
+        hex::encode_to_slice(
+            hmac_sha256(&self.0, string_to_sign.as_bytes()),
+            &mut hex_signature,
+        )
+        .expect("64 bytes hold a hex HMAC-SHA256");
+        String::from_utf8_lossy(&hex_signature).into_owned()
     }
 }
 

@@ -29,6 +29,9 @@ use std::fmt;
 /// The payload hash S3 accepts when the body is not hashed (streamed uploads, presigned URLs).
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
+/// The hex SHA-256 of an empty body.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 /// The longest validity AWS allows for a presigned URL: 7 days.
 pub const MAX_PRESIGN_EXPIRES_SECS: u64 = 604_800;
 
@@ -71,6 +74,8 @@ impl Payload<'_> {
     /// The payload hash that ends the canonical request.
     pub fn hash(&self) -> Cow<'_, str> {
         match self {
+            // Most requests (GET, HEAD, DELETE) have no body: skip hashing nothing.
+            Payload::Bytes([]) => Cow::Borrowed(EMPTY_SHA256),
             Payload::Bytes(bytes) => Cow::Owned(hex::encode(Sha256::digest(bytes))),
             Payload::Sha256Hex(hash) => Cow::Borrowed(hash),
             Payload::Unsigned => Cow::Borrowed(UNSIGNED_PAYLOAD),
@@ -219,8 +224,8 @@ impl Signer {
         request: &SignableRequest<'_>,
         params: &SigningParams<'_>,
     ) -> Result<SigningOutput, SigningError> {
-        let amz_date = params.time.amz_date().to_string();
-        let scope = Scope::new(params.time, params.region, params.service);
+        let amz_date = params.time.amz_date_string();
+        let scope = Scope::from_amz_date(&amz_date, params.region, params.service);
         let payload_hash = request.payload.hash();
         let settings = params.settings;
         let token = self.credentials.session_token.as_deref();
@@ -275,7 +280,7 @@ impl Signer {
         let string_to_sign = StringToSign::new(&amz_date, &scope, &canonical_request);
         let key = self.keys.get(
             &self.credentials.secret_access_key,
-            &params.time.scope_date().to_string(),
+            scope.date(),
             params.region,
             params.service,
         );

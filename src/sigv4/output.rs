@@ -46,13 +46,23 @@ impl SigningOutput {
                 if let Some(token) = parts.session_token {
                     headers.push(("x-amz-security-token", token.to_owned()));
                 }
-                headers.push((
-                    "authorization",
-                    format!(
-                        "{ALGORITHM} Credential={}/{}, SignedHeaders={}, Signature={}",
-                        parts.access_key_id, parts.scope, parts.signed_headers, parts.signature
-                    ),
-                ));
+                let mut authorization = String::with_capacity(
+                    ALGORITHM.len() + parts.access_key_id.len() + parts.signed_headers.len() + 160,
+                );
+                for piece in [
+                    ALGORITHM,
+                    " Credential=",
+                    parts.access_key_id,
+                    "/",
+                    parts.scope.as_str(),
+                    ", SignedHeaders=",
+                    parts.signed_headers,
+                    ", Signature=",
+                    parts.signature.as_str(),
+                ] {
+                    authorization.push_str(piece);
+                }
+                headers.push(("authorization", authorization));
             }
             Some((expires, credential)) => {
                 query.push(("X-Amz-Algorithm", ALGORITHM.to_owned()));
