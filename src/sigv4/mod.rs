@@ -18,7 +18,7 @@ pub use canonical::{CanonicalRequest, Scope, StringToSign, ALGORITHM};
 pub use encode::{percent_decode, uri_encode, uri_encode_path};
 pub use key::SigningKey;
 pub use output::SigningOutput;
-pub use time::{AmzDate, Rfc3339, ScopeDate, SigningTime};
+pub use time::{Rfc3339, SigningTime};
 
 use canonical::CanonicalHeaders;
 use key::SigningKeyCache;

@@ -69,16 +69,6 @@ impl SigningTime {
         out
     }
 
-    /// `YYYYMMDDTHHMMSSZ`, the value of `x-amz-date` and `X-Amz-Date`.
-    pub fn amz_date(self) -> AmzDate {
-        AmzDate(self)
-    }
-
-    /// `YYYYMMDD`, the date in the credential scope.
-    pub fn scope_date(self) -> ScopeDate {
-        ScopeDate(self)
-    }
-
     /// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC), for humans and JSON.
     pub fn rfc3339(self) -> Rfc3339 {
         Rfc3339(self)
@@ -89,28 +79,6 @@ impl SigningTime {
         let secs = self.unix_seconds % 86_400;
         let (year, month, day) = civil_from_days(days);
         (year, month, day, secs / 3600, secs % 3600 / 60, secs % 60)
-    }
-}
-
-/// Display adapter for `YYYYMMDDTHHMMSSZ`.
-#[derive(Clone, Copy, Debug)]
-pub struct AmzDate(SigningTime);
-
-impl fmt::Display for AmzDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, mo, d, h, mi, s) = self.0.parts();
-        write!(f, "{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
-    }
-}
-
-/// Display adapter for `YYYYMMDD`.
-#[derive(Clone, Copy, Debug)]
-pub struct ScopeDate(SigningTime);
-
-impl fmt::Display for ScopeDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, mo, d, ..) = self.0.parts();
-        write!(f, "{y:04}{mo:02}{d:02}")
     }
 }
 
@@ -179,12 +147,10 @@ mod tests {
     fn formats_known_instants() {
         // 2015-08-30T12:36:00Z, the AWS test-suite time (1440938160 per `date -u -d`).
         let t = SigningTime::from_unix_seconds(1_440_938_160);
-        assert_eq!(t.amz_date().to_string(), "20150830T123600Z");
         assert_eq!(t.amz_date_string(), "20150830T123600Z");
-        assert_eq!(t.scope_date().to_string(), "20150830");
         assert_eq!(t.rfc3339().to_string(), "2015-08-30T12:36:00Z");
         let leap = SigningTime::from_unix_seconds(951_782_400); // 2000-02-29T00:00:00Z
-        assert_eq!(leap.amz_date().to_string(), "20000229T000000Z");
+        assert_eq!(leap.amz_date_string(), "20000229T000000Z");
     }
 
     #[test]
@@ -196,7 +162,7 @@ mod tests {
             "20240229T120000Z",
         ] {
             let t = SigningTime::parse_amz_date(text).expect(text);
-            assert_eq!(t.amz_date().to_string(), text);
+            assert_eq!(t.amz_date_string(), text);
         }
         for bad in [
             "20130524T000000",
