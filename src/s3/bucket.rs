@@ -7,6 +7,14 @@ use crate::sigv4::{
     SigningSettings, SigningTime,
 };
 
+/// A request with no body and no headers yet, for an action to complete and the bucket to sign.
+pub(crate) fn unsigned(method: http::Method, uri: http::Uri) -> http::Request<()> {
+    let mut request = http::Request::new(());
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    request
+}
+
 /// One bucket at one endpoint. Path-style (`host/bucket/key`) serves S3-compatible stores;
 /// virtual-hosted style (`bucket.s3.region.amazonaws.com/key`, the host configured as is) is
 /// AWS's default.

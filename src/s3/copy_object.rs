@@ -1,5 +1,6 @@
 //! CopyObject within the bucket. <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html>
 
+use super::bucket::unsigned;
 use super::{Bucket, ObjectKey, S3Error};
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use serde::Deserialize;
@@ -27,9 +28,7 @@ pub struct CopyObjectOutput {
 impl CopyObject<'_> {
     /// The unsigned request.
     pub fn request(&self, bucket: &Bucket) -> Request<()> {
-        let mut request = Request::new(());
-        *request.method_mut() = Method::PUT;
-        *request.uri_mut() = bucket.object_uri(self.to, &[]);
+        let mut request = unsigned(Method::PUT, bucket.object_uri(self.to, &[]));
         let source = HeaderValue::from_str(&bucket.copy_source(self.from))
             .expect("an encoded key is a valid header value");
         request.headers_mut().insert("x-amz-copy-source", source);

@@ -1,5 +1,6 @@
 //! DeleteObject. <https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html>
 
+use super::bucket::unsigned;
 use super::{Bucket, ObjectKey, S3Error};
 use http::{HeaderMap, Method, Request, StatusCode};
 
@@ -13,10 +14,7 @@ pub struct DeleteObject<'a> {
 impl DeleteObject<'_> {
     /// The unsigned request.
     pub fn request(&self, bucket: &Bucket) -> Request<()> {
-        let mut request = Request::new(());
-        *request.method_mut() = Method::DELETE;
-        *request.uri_mut() = bucket.object_uri(self.key, &[]);
-        request
+        unsigned(Method::DELETE, bucket.object_uri(self.key, &[]))
     }
 
     /// Success, or the error.

@@ -3,8 +3,9 @@
 //! The body is streamed by the caller; this type builds the request and reads the head
 //! through [`ObjectHead::from_parts`](super::ObjectHead::from_parts).
 
+use super::bucket::unsigned;
 use super::{Bucket, ObjectKey};
-use http::{HeaderValue, Request};
+use http::{HeaderValue, Method, Request};
 
 /// `GET /{key}`, optionally for a byte range or unless the ETag matches.
 #[derive(Debug, Clone)]
@@ -20,8 +21,7 @@ pub struct GetObject<'a> {
 impl GetObject<'_> {
     /// The unsigned request.
     pub fn request(&self, bucket: &Bucket) -> Request<()> {
-        let mut request = Request::new(());
-        *request.uri_mut() = bucket.object_uri(self.key, &[]);
+        let mut request = unsigned(Method::GET, bucket.object_uri(self.key, &[]));
         let headers = request.headers_mut();
         if let Some(range) = self.range {
             headers.insert(http::header::RANGE, range.clone());

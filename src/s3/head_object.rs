@@ -1,6 +1,7 @@
 //! HeadObject, and the object metadata GET and HEAD share.
 //! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html>
 
+use super::bucket::unsigned;
 use super::{Bucket, ObjectKey, S3Error};
 use http::{HeaderMap, HeaderName, Method, Request, StatusCode};
 
@@ -72,10 +73,7 @@ pub struct HeadObject<'a> {
 impl HeadObject<'_> {
     /// The unsigned request.
     pub fn request(&self, bucket: &Bucket) -> Request<()> {
-        let mut request = Request::new(());
-        *request.method_mut() = Method::HEAD;
-        *request.uri_mut() = bucket.object_uri(self.key, &[]);
-        request
+        unsigned(Method::HEAD, bucket.object_uri(self.key, &[]))
     }
 
     /// The object's metadata, or the error (HEAD answers carry no body, so the code comes from the status).

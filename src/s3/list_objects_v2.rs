@@ -1,8 +1,9 @@
 //! ListObjectsV2. <https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html>
 
+use super::bucket::unsigned;
 use super::error::parse_xml;
 use super::{Bucket, S3Error};
-use http::{HeaderMap, Request, StatusCode};
+use http::{HeaderMap, Method, Request, StatusCode};
 use serde::Deserialize;
 
 /// `GET /?list-type=2` with the optional listing parameters.
@@ -83,9 +84,7 @@ impl ListObjectsV2<'_> {
                 .iter()
                 .filter_map(|(name, value)| Some((*name, (*value)?))),
         );
-        let mut request = Request::new(());
-        *request.uri_mut() = bucket.bucket_uri(&query);
-        request
+        unsigned(Method::GET, bucket.bucket_uri(&query))
     }
 
     /// The page of results.

@@ -1,6 +1,7 @@
 //! Multipart upload: create, upload parts, complete, and abort on failure.
 //! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html>
 
+use super::bucket::unsigned;
 use super::delete_object::expect_no_content;
 use super::error::parse_xml;
 use super::put_object::{etag_header, set_stored_headers};
@@ -29,9 +30,10 @@ struct InitiateMultipartUploadResult {
 impl CreateMultipartUpload<'_> {
     /// The unsigned request.
     pub fn request(&self, bucket: &Bucket) -> Request<()> {
-        let mut request = Request::new(());
-        *request.method_mut() = Method::POST;
-        *request.uri_mut() = bucket.object_uri(self.key, &[("uploads", "")]);
+        let mut request = unsigned(
+            Method::POST,
+            bucket.object_uri(self.key, &[("uploads", "")]),
+        );
         set_stored_headers(request.headers_mut(), self.content_type, &self.metadata);
         request
     }
@@ -70,11 +72,12 @@ impl UploadPart<'_> {
     /// The unsigned request.
     pub fn request(&self, bucket: &Bucket) -> Request<()> {
         let part_number = self.part_number.to_string();
-        let mut request = Request::new(());
-        *request.method_mut() = Method::PUT;
-        *request.uri_mut() = bucket.object_uri(
-            self.key,
-            &[("partNumber", &part_number), ("uploadId", self.upload_id)],
+        let mut request = unsigned(
+            Method::PUT,
+            bucket.object_uri(
+                self.key,
+                &[("partNumber", &part_number), ("uploadId", self.upload_id)],
+            ),
         );
         request.headers_mut().insert(
             http::header::CONTENT_LENGTH,
@@ -180,10 +183,10 @@ pub struct AbortMultipartUpload<'a> {
 impl AbortMultipartUpload<'_> {
     /// The unsigned request.
     pub fn request(&self, bucket: &Bucket) -> Request<()> {
-        let mut request = Request::new(());
-        *request.method_mut() = Method::DELETE;
-        *request.uri_mut() = bucket.object_uri(self.key, &[("uploadId", self.upload_id)]);
-        request
+        unsigned(
+            Method::DELETE,
+            bucket.object_uri(self.key, &[("uploadId", self.upload_id)]),
+        )
     }
 
     /// Success, or the error.

@@ -1,5 +1,6 @@
 //! PutObject. <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html>
 
+use super::bucket::unsigned;
 use super::{Bucket, ObjectKey, S3Error};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 
@@ -26,9 +27,7 @@ pub struct PutObjectOutput {
 impl PutObject<'_> {
     /// The unsigned request.
     pub fn request(&self, bucket: &Bucket) -> Request<()> {
-        let mut request = Request::new(());
-        *request.method_mut() = Method::PUT;
-        *request.uri_mut() = bucket.object_uri(self.key, &[]);
+        let mut request = unsigned(Method::PUT, bucket.object_uri(self.key, &[]));
         let headers = request.headers_mut();
         headers.insert(
             http::header::CONTENT_LENGTH,
