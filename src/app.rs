@@ -16,6 +16,7 @@ use http::{Method, Request, Response};
 
 use crate::auth::{require_bearer, require_webhook_token};
 use crate::body::Body;
+use crate::cache::Cache;
 use crate::config::{self, Variables};
 use crate::error::ApiError;
 use crate::indexer::Indexer;
@@ -26,15 +27,17 @@ use crate::sigv4::SigningTime;
 
 /// Answers one request; errors become their JSON response, server errors are logged.
 ///
+/// `cache` outlives the request (Spin's key-value store in the component).
 /// `now` is read once by the caller (the component's clock seam) and signs every S3 call
 /// this request makes.
 pub async fn handle<C: HttpClient>(
     request: Request<Body>,
     vars: &dyn Variables,
     client: &C,
+    cache: &dyn Cache,
     now: SigningTime,
 ) -> Response<Body> {
-    match route(request, vars, client, now).await {
+    match route(request, vars, client, cache, now).await {
         Ok(response) => response,
         Err(err) => {
             if let Some(line) = err.log_line() {
@@ -50,6 +53,7 @@ async fn route<C: HttpClient>(
     request: Request<Body>,
     vars: &dyn Variables,
     client: &C,
+    cache: &dyn Cache,
     now: SigningTime,
 ) -> Result<Response<Body>, ApiError> {
     let (parts, body) = request.into_parts();
@@ -66,7 +70,7 @@ async fn route<C: HttpClient>(
         }
         let s3 = S3Call::load(vars, client, now)?;
         let indexer = Indexer::new(config::index_prefix(vars)?);
-        return events::deliver(&s3, &indexer, &parts.headers, body).await;
+        return events::deliver(&s3, &indexer, vars, cache, &parts.headers, body).await;
     }
     // Loaded here, per request, so a rotated token applies without a redeploy.
     let token = config::api_token(vars)?;
@@ -144,7 +148,13 @@ mod tests {
         }
         let request = request.body(Body::Empty).unwrap();
         let now = SigningTime::from_unix_seconds(1_700_000_000);
-        let response = futures::executor::block_on(handle(request, vars, &NoNetwork, now));
+        let response = futures::executor::block_on(handle(
+            request,
+            vars,
+            &NoNetwork,
+            &crate::cache::MemoryCache::default(),
+            now,
+        ));
         let challenge = response
             .headers()
             .get("www-authenticate")

@@ -13,6 +13,7 @@
 //!
 //! Errors name the variable and what is expected, never the value read.
 
+use crate::events::sns::SnsOrigin;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -247,6 +248,37 @@ pub fn webhook_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
 /// The variable is missing, empty or unreadable: an empty prefix would index the index.
 pub fn index_prefix(vars: &dyn Variables) -> Result<String, ConfigError> {
     required(vars, "index_prefix")
+}
+
+/// Reads `sns_cert_origin`, the `scheme://host[:port]` SNS messages may point at for their
+/// signing certificate and subscription confirmation (e.g. `https://sns.us-east-1.amazonaws.com`).
+/// The same variable is the SNS entry of `allowed_outbound_hosts`.
+///
+/// # Errors
+///
+/// The variable is missing, unreadable, or not an origin.
+pub fn sns_cert_origin(vars: &dyn Variables) -> Result<SnsOrigin, ConfigError> {
+    let variable = "sns_cert_origin";
+    SnsOrigin::parse(&required(vars, variable)?)
+        .ok_or_else(|| invalid(variable, "http(s)://host[:port], without a path"))
+}
+
+/// Reads `sns_topic_arns`: the comma-separated topic ARNs whose SNS messages are accepted.
+/// Empty accepts any topic (the webhook token still gates the endpoint).
+///
+/// # Errors
+///
+/// The variable is unreadable.
+pub fn sns_topic_arns(vars: &dyn Variables) -> Result<Vec<String>, ConfigError> {
+    Ok(optional(vars, "sns_topic_arns")?
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|arn| !arn.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 /// A variable that must be present and non-empty.

@@ -38,6 +38,22 @@ pub enum ApiError {
     },
     /// The request body is larger than the route accepts: 413.
     PayloadTooLarge(usize),
+    /// The request is authenticated but what it carries is not trusted (403), e.g. an SNS
+    /// message whose signature does not verify.
+    Forbidden {
+        /// Stable machine-readable code.
+        code: &'static str,
+        /// What was refused and why.
+        message: String,
+    },
+    /// A non-S3 peer (SNS) failed or could not be reached (502). The message is ours, never
+    /// the peer's, and holds no URL query (SNS tokens travel there).
+    BadGateway {
+        /// Stable machine-readable code, or the peer's error code.
+        code: String,
+        /// What failed.
+        message: String,
+    },
     /// S3 answered with an error: its code, mapped to 404/412/416, 400/413 for the client's
     /// own input, else 502.
     Upstream(S3Error),
@@ -45,8 +61,6 @@ pub enum ApiError {
     Transport(TransportError),
     /// A fault of spinlift itself: 500, code `internal`; the detail goes to the log only.
     Internal(String),
-    /// A feature this build does not have: 501, code `not_implemented`, saying what to use.
-    NotImplemented(String),
 }
 
 impl ApiError {
@@ -59,6 +73,8 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::BadGateway { .. } => StatusCode::BAD_GATEWAY,
             ApiError::Upstream(err) => match err.kind() {
                 S3ErrorKind::NotFound => StatusCode::NOT_FOUND,
                 S3ErrorKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
@@ -68,7 +84,6 @@ impl ApiError {
                 _ => StatusCode::BAD_GATEWAY,
             },
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::Transport(err) => match err.kind {
                 TransportErrorKind::Timeout => StatusCode::GATEWAY_TIMEOUT,
                 TransportErrorKind::RequestBody => StatusCode::BAD_REQUEST,
@@ -86,10 +101,11 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::BadRequest { code, .. } => code,
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::Forbidden { code, .. } => code,
+            ApiError::BadGateway { code, .. } => code,
             // The AWS error code itself, e.g. `NoSuchKey`, so clients can match on it.
             ApiError::Upstream(err) => &err.code,
             ApiError::Internal(_) => "internal",
-            ApiError::NotImplemented(_) => "not_implemented",
             ApiError::Transport(err) => match err.kind {
                 TransportErrorKind::Timeout => "upstream_timeout",
                 TransportErrorKind::Denied => "outbound_denied",
@@ -107,7 +123,9 @@ impl ApiError {
             ApiError::Unauthorized(_) => "a valid bearer token is required".to_owned(),
             ApiError::NotFound => "no such route".to_owned(),
             ApiError::MethodNotAllowed(allow) => format!("this route accepts {allow}"),
-            ApiError::BadRequest { message, .. } => message.clone(),
+            ApiError::BadRequest { message, .. }
+            | ApiError::Forbidden { message, .. }
+            | ApiError::BadGateway { message, .. } => message.clone(),
             ApiError::PayloadTooLarge(limit) => {
                 format!("the request body is larger than {limit} bytes")
             }
@@ -124,7 +142,6 @@ impl ApiError {
                 message
             }
             ApiError::Internal(_) => "spinlift failed; the log says why".to_owned(),
-            ApiError::NotImplemented(message) => message.clone(),
             ApiError::Transport(err) => match err.kind {
                 TransportErrorKind::Timeout => "s3 did not answer in time".to_owned(),
                 TransportErrorKind::Denied => "s3 is not in allowed_outbound_hosts".to_owned(),
@@ -149,6 +166,9 @@ impl ApiError {
                 Some(format!("upstream error: {}", self.message()))
             }
             ApiError::Internal(detail) => Some(format!("internal error: {detail}")),
+            ApiError::BadGateway { code, message } => {
+                Some(format!("upstream error: {code}: {message}"))
+            }
             ApiError::Transport(err) if self.status().is_server_error() => {
                 Some(format!("upstream error: {} ({err})", self.code()))
             }

@@ -12,6 +12,7 @@ use crate::outbound::HttpClient;
 use crate::routes::s3_call::{broken_upstream, upstream_error, S3Call};
 use crate::s3::{
     DeleteObject, GetObject, HeadObject, ObjectHead, ObjectKey, PutObject, S3Error, S3ErrorKind,
+    WriteCondition,
 };
 use crate::sigv4::Payload;
 use futures::StreamExt;
@@ -79,12 +80,12 @@ impl Indexer {
         })
     }
 
-    /// The stored manifest's sequencer, when a manifest exists.
-    async fn stored_sequencer<C: HttpClient>(
+    /// The stored manifest's sequencer and ETag, when a manifest exists.
+    async fn stored<C: HttpClient>(
         &self,
         s3: &S3Call<'_, C>,
         manifest: &ObjectKey,
-    ) -> Result<Option<Option<String>>, ApiError> {
+    ) -> Result<Option<Stored>, ApiError> {
         let get = GetObject {
             key: manifest,
             range: None,
@@ -96,7 +97,11 @@ impl Indexer {
         if answer.status == http::StatusCode::OK {
             // A manifest that does not parse still exists: it carries no order to keep.
             let manifest = serde_json::from_slice::<Manifest>(&answer.body).ok();
-            return Ok(Some(manifest.and_then(|m| m.sequencer)));
+            let etag = answer.headers.get(http::header::ETAG);
+            return Ok(Some(Stored {
+                sequencer: manifest.and_then(|m| m.sequencer),
+                etag: etag.and_then(|v| v.to_str().ok()).map(str::to_owned),
+            }));
         }
         let err = S3Error::from_response(answer.status, &answer.headers, &answer.body);
         match err.kind() {
@@ -210,62 +215,339 @@ impl ObjectEventHandler for Indexer {
                 "sequencer {sequencer:?} is not hexadecimal"
             )));
         }
-        let stored = self.stored_sequencer(s3, &manifest_key).await?;
-        match event.kind {
-            ObjectEventKind::Created => {
-                if let Some(stored) = &stored {
-                    if !is_newer(sequencer, stored.as_deref()) {
+        // Compare-and-swap: every write or delete of the manifest is conditional on the
+        // version read, so concurrent deliveries for one key cannot let an older event win.
+        // On a conflict the decision is made again from what is stored now, the object
+        // included: it may have been deleted or replaced meanwhile.
+        for _ in 0..MAX_CONFLICTS {
+            let stored = self.stored(s3, &manifest_key).await?;
+            let stored_sequencer = stored.as_ref().map(|s| s.sequencer.as_deref());
+            let step = match event.kind {
+                ObjectEventKind::Created => {
+                    if stored_sequencer.is_some_and(|seq| !is_newer(sequencer, seq)) {
                         return Ok(Outcome::Skipped(
                             "the manifest is from this or a later event".into(),
                         ));
                     }
+                    let object = self.read_object(s3, &key, event.sequencer.clone()).await?;
+                    let Some(manifest) = object else {
+                        return Ok(Outcome::Skipped("the object no longer exists".into()));
+                    };
+                    self.write(s3, &manifest_key, &manifest, stored.as_ref())
+                        .await?
                 }
-                let Some(manifest) = self.read_object(s3, &key, event.sequencer.clone()).await?
-                else {
-                    return Ok(Outcome::Skipped("the object no longer exists".into()));
-                };
-                let json = serde_json::to_vec(&manifest)
-                    .map_err(|err| ApiError::Internal(err.to_string()))?;
-                let content_type = http::HeaderValue::from_static("application/json");
-                let put = PutObject {
-                    key: &manifest_key,
-                    content_length: json.len() as u64,
-                    content_type: Some(&content_type),
-                    metadata: Vec::new(),
-                };
-                let answer = s3.send_buffered(put.request(&s3.bucket), json).await?;
-                PutObject::parse_response(answer.status, &answer.headers, &answer.body)?;
-                Ok(Outcome::Processed)
-            }
-            ObjectEventKind::Removed => {
-                let Some(stored) = stored else {
-                    return Ok(Outcome::Skipped("no manifest to remove".into()));
-                };
-                if !is_newer(sequencer, stored.as_deref()) {
-                    return Ok(Outcome::Skipped(
-                        "the manifest is from a later event".into(),
-                    ));
+                ObjectEventKind::Removed => {
+                    let Some(stored) = &stored else {
+                        return Ok(Outcome::Skipped("no manifest to remove".into()));
+                    };
+                    if !is_newer(sequencer, stored.sequencer.as_deref()) {
+                        return Ok(Outcome::Skipped(
+                            "the manifest is from a later event".into(),
+                        ));
+                    }
+                    if self.exists(s3, &key).await? {
+                        return Ok(Outcome::Skipped(
+                            "the object exists again: its creation event will update the manifest"
+                                .into(),
+                        ));
+                    }
+                    self.remove(s3, &manifest_key, stored).await?
                 }
-                if self.exists(s3, &key).await? {
-                    return Ok(Outcome::Skipped(
-                        "the object exists again: its creation event will update the manifest"
-                            .into(),
-                    ));
-                }
-                let delete = DeleteObject { key: &manifest_key };
-                let answer = s3
-                    .send_buffered(delete.request(&s3.bucket), Vec::new())
-                    .await?;
-                DeleteObject::parse_response(answer.status, &answer.headers, &answer.body)?;
-                Ok(Outcome::Processed)
+            };
+            if step == Step::Done {
+                return Ok(Outcome::Processed);
             }
         }
+        Err(ApiError::BadGateway {
+            code: "manifest_conflict".into(),
+            message: format!(
+                "the manifest changed under {MAX_CONFLICTS} concurrent writes; a redelivery will retry"
+            ),
+        })
+    }
+}
+
+/// How many times a conflicting manifest write is decided again before the record fails
+/// (and the batch is redelivered).
+const MAX_CONFLICTS: usize = 4;
+
+/// The stored manifest's version.
+struct Stored {
+    sequencer: Option<String>,
+    /// `None` when the store sent no ETag: the write is then unconditional.
+    etag: Option<String>,
+}
+
+/// Whether a conditional write happened or lost a race.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    Done,
+    Conflict,
+}
+
+impl Indexer {
+    /// Writes `manifest` if the stored one is still `stored` (or still absent).
+    async fn write<C: HttpClient>(
+        &self,
+        s3: &S3Call<'_, C>,
+        manifest_key: &ObjectKey,
+        manifest: &Manifest,
+        stored: Option<&Stored>,
+    ) -> Result<Step, ApiError> {
+        let json =
+            serde_json::to_vec(manifest).map_err(|err| ApiError::Internal(err.to_string()))?;
+        let content_type = http::HeaderValue::from_static("application/json");
+        let condition = match stored {
+            None => Some(WriteCondition::Absent),
+            Some(stored) => stored.etag.as_deref().map(WriteCondition::Matches),
+        };
+        let put = PutObject {
+            key: manifest_key,
+            content_length: json.len() as u64,
+            content_type: Some(&content_type),
+            metadata: Vec::new(),
+            condition,
+        };
+        let answer = s3.send_buffered(put.request(&s3.bucket), json).await?;
+        conditional(PutObject::parse_response(
+            answer.status,
+            &answer.headers,
+            &answer.body,
+        ))
+    }
+
+    /// Deletes the manifest if it is still `stored`.
+    async fn remove<C: HttpClient>(
+        &self,
+        s3: &S3Call<'_, C>,
+        manifest_key: &ObjectKey,
+        stored: &Stored,
+    ) -> Result<Step, ApiError> {
+        let delete = DeleteObject {
+            key: manifest_key,
+            if_match: stored.etag.as_deref(),
+        };
+        let answer = s3
+            .send_buffered(delete.request(&s3.bucket), Vec::new())
+            .await?;
+        conditional(DeleteObject::parse_response(
+            answer.status,
+            &answer.headers,
+            &answer.body,
+        ))
+    }
+}
+
+/// A lost race is decided again; other errors fail the record. S3 signals one as 412
+/// `PreconditionFailed`, 409 `ConditionalRequestConflict` (conditional requests colliding),
+/// or 404 `NoSuchKey` (an `If-Match` on a manifest deleted meanwhile).
+fn conditional<T>(result: Result<T, S3Error>) -> Result<Step, ApiError> {
+    match result {
+        Ok(_) => Ok(Step::Done),
+        Err(err)
+            if matches!(
+                err.code.as_str(),
+                "PreconditionFailed" | "ConditionalRequestConflict" | "NoSuchKey"
+            ) =>
+        {
+            Ok(Step::Conflict)
+        }
+        Err(err) => Err(ApiError::from(err)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outbound::TransportError;
+    use crate::sigv4::SigningTime;
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    /// A scripted answer: status, headers, body.
+    type Answer = (u16, Vec<(&'static str, &'static str)>, &'static str);
+
+    /// Answers S3 calls from a script and records each request's method, path and
+    /// conditional header. What a real store does with the conditions (412) is proven
+    /// against s3s-fs in `tests/s3_native.rs`; this checks the indexer's decisions.
+    struct Scripted {
+        answers: RefCell<Vec<Answer>>,
+        seen: RefCell<Vec<String>>,
+    }
+
+    impl HttpClient for Scripted {
+        async fn send(
+            &self,
+            request: http::Request<()>,
+            _: Body,
+        ) -> Result<http::Response<Body>, TransportError> {
+            let condition = ["if-match", "if-none-match"]
+                .iter()
+                .filter_map(|name| {
+                    Some(format!(
+                        " {name}={}",
+                        request.headers().get(*name)?.to_str().ok()?
+                    ))
+                })
+                .collect::<String>();
+            self.seen.borrow_mut().push(format!(
+                "{} {}{condition}",
+                request.method(),
+                request.uri().path()
+            ));
+            let (status, headers, body) = self.answers.borrow_mut().remove(0);
+            let mut response = http::Response::builder().status(status);
+            for (name, value) in headers {
+                response = response.header(name, value);
+            }
+            Ok(response
+                .body(Body::Bytes(body.as_bytes().to_vec()))
+                .unwrap())
+        }
+    }
+
+    fn run(event: ObjectEvent, answers: Vec<Answer>) -> (Result<Outcome, ApiError>, Vec<String>) {
+        let vars: BTreeMap<String, String> = [
+            ("aws_region", "us-east-1"),
+            ("aws_access_key_id", "AK"),
+            ("aws_secret_access_key", "SK"),
+            ("s3_bucket", "spinlift-dev"),
+            ("s3_scheme", "http"),
+            ("s3_host", "127.0.0.1:8014"),
+            ("s3_path_style", "true"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let client = Scripted {
+            answers: RefCell::new(answers),
+            seen: RefCell::default(),
+        };
+        let s3 = S3Call::load(
+            &vars,
+            &client,
+            SigningTime::from_unix_seconds(1_700_000_000),
+        )
+        .unwrap();
+        let outcome = futures::executor::block_on(Indexer::new("_index/").handle(&s3, &event));
+        (outcome, client.seen.take())
+    }
+
+    fn event(kind: ObjectEventKind, sequencer: &str) -> ObjectEvent {
+        ObjectEvent {
+            kind,
+            name: "test".into(),
+            bucket: "spinlift-dev".into(),
+            key: "k".into(),
+            size: Some(3),
+            etag: None,
+            sequencer: Some(sequencer.into()),
+        }
+    }
+
+    const MISSING: Answer = (404, Vec::new(), "<Error><Code>NoSuchKey</Code></Error>");
+    const CONFLICT: Answer = (
+        412,
+        Vec::new(),
+        "<Error><Code>PreconditionFailed</Code></Error>",
+    );
+
+    #[test]
+    fn a_lost_race_is_decided_again_from_the_newer_manifest() {
+        let older = r#"{"key":"k","size":1,"sha256":"00","content_type":null,"etag":null,"sequencer":"0A"}"#;
+        let newer = r#"{"key":"k","size":1,"sha256":"00","content_type":null,"etag":null,"sequencer":"0C"}"#;
+        let (outcome, seen) = run(
+            event(ObjectEventKind::Created, "0B"),
+            vec![
+                (200, vec![("etag", "\"e1\"")], older),
+                (200, vec![("etag", "\"o\"")], "abc"),
+                CONFLICT,
+                (200, vec![("etag", "\"e2\"")], newer),
+            ],
+        );
+        assert_eq!(
+            outcome.unwrap(),
+            Outcome::Skipped("the manifest is from this or a later event".into())
+        );
+        assert_eq!(
+            seen,
+            [
+                "GET /spinlift-dev/_index/k.json",
+                "GET /spinlift-dev/k",
+                "PUT /spinlift-dev/_index/k.json if-match=\"e1\"",
+                "GET /spinlift-dev/_index/k.json",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_first_manifest_is_created_only_if_still_absent_and_retried_on_conflict() {
+        let (outcome, seen) = run(
+            event(ObjectEventKind::Created, "0B"),
+            vec![
+                MISSING,
+                (200, vec![("etag", "\"o\"")], "abc"),
+                CONFLICT,
+                (
+                    200,
+                    vec![("etag", "\"e2\"")],
+                    r#"{"key":"k","size":1,"sha256":"00","content_type":null,"etag":null,"sequencer":"0A"}"#,
+                ),
+                (200, vec![("etag", "\"o2\"")], "abcd"),
+                (200, vec![("etag", "\"e3\"")], ""),
+            ],
+        );
+        assert_eq!(outcome.unwrap(), Outcome::Processed);
+        // The retry reads the object again and writes on the version it found.
+        assert_eq!(
+            seen,
+            [
+                "GET /spinlift-dev/_index/k.json",
+                "GET /spinlift-dev/k",
+                "PUT /spinlift-dev/_index/k.json if-none-match=*",
+                "GET /spinlift-dev/_index/k.json",
+                "GET /spinlift-dev/k",
+                "PUT /spinlift-dev/_index/k.json if-match=\"e2\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_retry_never_writes_a_manifest_for_an_object_deleted_meanwhile() {
+        let (outcome, seen) = run(
+            event(ObjectEventKind::Created, "0B"),
+            vec![
+                MISSING,
+                (200, vec![("etag", "\"o\"")], "abc"),
+                // A removal won the race: the manifest is still absent, the object gone.
+                CONFLICT,
+                MISSING,
+                MISSING,
+            ],
+        );
+        assert_eq!(
+            outcome.unwrap(),
+            Outcome::Skipped("the object no longer exists".into())
+        );
+        assert_eq!(seen.len(), 5);
+        assert_eq!(seen[4], "GET /spinlift-dev/k");
+    }
+
+    #[test]
+    fn removals_are_conditional_and_endless_conflicts_fail_the_record() {
+        let stored = r#"{"key":"k","size":1,"sha256":"00","content_type":null,"etag":null,"sequencer":"0A"}"#;
+        let mut answers = Vec::new();
+        for _ in 0..MAX_CONFLICTS {
+            answers.extend([(200, vec![("etag", "\"e1\"")], stored), MISSING, CONFLICT]);
+        }
+        let (outcome, seen) = run(event(ObjectEventKind::Removed, "0B"), answers);
+        assert_eq!(outcome.unwrap_err().code(), "manifest_conflict");
+        assert_eq!(seen.len(), 3 * MAX_CONFLICTS);
+        assert_eq!(
+            seen[2],
+            "DELETE /spinlift-dev/_index/k.json if-match=\"e1\""
+        );
+    }
 
     #[test]
     fn only_hex_sequencers_order_events() {

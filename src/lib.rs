@@ -21,6 +21,7 @@
 pub mod app;
 pub mod auth;
 pub mod body;
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod events;
@@ -37,13 +38,15 @@ mod spin_adapter;
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)]
 mod entry {
-    use crate::spin_adapter::{incoming, now, respond, SpinHttp, SpinVariables};
+    use crate::spin_adapter::{incoming, now, respond, SpinCache, SpinHttp, SpinVariables};
     use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
     #[spin_sdk::http_component]
     async fn handle_request(request: IncomingRequest, out: ResponseOutparam) {
         let response = match incoming(request) {
-            Ok(request) => crate::app::handle(request, &SpinVariables, &SpinHttp, now()).await,
+            Ok(request) => {
+                crate::app::handle(request, &SpinVariables, &SpinHttp, &SpinCache, now()).await
+            }
             Err(err) => err.into_response(),
         };
         respond(out, response).await;

@@ -4,6 +4,7 @@
 //! Kept thin: all logic lives in the native, tested modules.
 
 use crate::body::{Body, BodyError};
+use crate::cache::Cache;
 use crate::config::{VariableError, Variables};
 use crate::error::ApiError;
 use crate::outbound::{HttpClient, TransportError, TransportErrorKind};
@@ -25,6 +26,35 @@ impl Variables for SpinVariables {
             Err(Error::Undefined(_)) => Ok(None),
             // `Display` of the other kinds carries the provider's reason, not a value.
             Err(err) => Err(VariableError(err.to_string())),
+        }
+    }
+}
+
+/// Spin's default key-value store (`fermyon:spin/key-value`), granted in `spin.toml` by
+/// `key_value_stores = ["default"]`. Best effort: a store that is missing or failing is
+/// logged and treated as empty, so the worst case is a refetch.
+pub(crate) struct SpinCache;
+
+impl SpinCache {
+    fn store() -> Option<spin_sdk::key_value::Store> {
+        spin_sdk::key_value::Store::open_default()
+            .inspect_err(|err| eprintln!("spinlift: key-value store unavailable: {err}"))
+            .ok()
+    }
+}
+
+impl Cache for SpinCache {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        Self::store()?
+            .get(key)
+            .inspect_err(|err| eprintln!("spinlift: key-value read failed: {err}"))
+            .ok()
+            .flatten()
+    }
+
+    fn set(&self, key: &str, value: &[u8]) {
+        if let Some(Err(err)) = Self::store().map(|store| store.set(key, value)) {
+            eprintln!("spinlift: key-value write failed: {err}");
         }
     }
 }

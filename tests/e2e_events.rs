@@ -324,11 +324,12 @@ async fn deliveries_are_authenticated_bounded_and_shaped() {
             answer.body
         );
     }
+    // An SNS envelope without a signature is never acted on (tests/e2e_sns.rs has the rest).
     let sns = br#"{"Type":"Notification","TopicArn":"arn:aws:sns:us-east-1:123456789012:t","Message":"{}"}"#;
     let answer = post(&host, "/events/s3", Some(HOOK), sns.to_vec()).await;
     assert_eq!(
         (answer.status, code(&answer)),
-        (501, json!("not_implemented"))
+        (403, json!("sns_message_incomplete"))
     );
 }
 

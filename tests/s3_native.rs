@@ -68,6 +68,7 @@ async fn the_store_rejects_bad_signatures_so_it_can_judge_ours() {
         content_length: 5,
         content_type: None,
         metadata: vec![],
+        condition: None,
     };
 
     let forged = call(
@@ -145,6 +146,7 @@ async fn every_action_round_trips() {
         content_length: body.len() as u64,
         content_type: Some(&content_type),
         metadata: vec![(&meta.0, &meta.1)],
+        condition: None,
     };
     let answer = call(&bucket, &signer, put.request(&bucket), body).await;
     let etag = PutObject::parse_response(answer.status(), answer.headers(), answer.body())
@@ -228,7 +230,11 @@ async fn every_action_round_trips() {
         let answer = call(
             &bucket,
             &signer,
-            DeleteObject { key: gone }.request(&bucket),
+            DeleteObject {
+                key: gone,
+                if_match: None,
+            }
+            .request(&bucket),
             b"",
         )
         .await;
@@ -336,4 +342,62 @@ async fn multipart_upload_completes_and_aborts() {
     .await;
     AbortMultipartUpload::parse_response(answer.status(), answer.headers(), answer.body()).unwrap();
     assert!(!store.object_path(other.as_str()).exists());
+}
+
+#[tokio::test]
+async fn conditional_writes_are_compare_and_swap() {
+    let store = S3Store::start();
+    let bucket = bucket(&store);
+    let signer = signer(SECRET_KEY);
+    let key = ObjectKey::new("_index/cas.json").unwrap();
+    let put = |condition| PutObject {
+        key: &key,
+        content_length: 2,
+        content_type: None,
+        metadata: vec![],
+        condition,
+    };
+    let outcome = |response: http::Response<Vec<u8>>| {
+        PutObject::parse_response(response.status(), response.headers(), response.body())
+            .map_err(|err| err.kind())
+    };
+
+    let created = call(
+        &bucket,
+        &signer,
+        put(Some(WriteCondition::Absent)).request(&bucket),
+        b"v1",
+    )
+    .await;
+    let v1 = outcome(created).unwrap().etag;
+    let again = call(
+        &bucket,
+        &signer,
+        put(Some(WriteCondition::Absent)).request(&bucket),
+        b"v2",
+    )
+    .await;
+    assert_eq!(outcome(again), Err(S3ErrorKind::PreconditionFailed));
+
+    let swapped = call(
+        &bucket,
+        &signer,
+        put(Some(WriteCondition::Matches(&v1))).request(&bucket),
+        b"v2",
+    )
+    .await;
+    outcome(swapped).unwrap();
+    // A second writer that read v1 too loses: the object is v2 now.
+    let stale = call(
+        &bucket,
+        &signer,
+        put(Some(WriteCondition::Matches(&v1))).request(&bucket),
+        b"v3",
+    )
+    .await;
+    assert_eq!(outcome(stale), Err(S3ErrorKind::PreconditionFailed));
+    assert_eq!(
+        std::fs::read(store.object_path(key.as_str())).unwrap(),
+        b"v2"
+    );
 }

@@ -10,6 +10,7 @@
 
 mod eventbridge;
 mod s3;
+pub mod sns;
 
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -65,8 +66,9 @@ pub enum Delivery {
     },
     /// S3's `s3:TestEvent`: nothing to process.
     TestEvent,
-    /// An SNS HTTP delivery (its `Type`): spinlift does not verify SNS signatures yet.
-    Sns(String),
+    /// An SNS HTTP/S delivery, to verify before anything else; a Notification's `Message`
+    /// is then decoded with [`decode_sns_message`].
+    Sns(sns::SnsMessage),
 }
 
 /// Why a body is not an accepted delivery.
@@ -78,6 +80,7 @@ pub struct EventError {
 /// The shapes `POST /events/s3` accepts, for error messages.
 pub const ACCEPTED_SHAPES: &str =
     "an S3 event notification {\"Records\": [...]}, the s3:TestEvent, \
+     an SNS message (Type, TopicArn) carrying one of those, \
      or an EventBridge event with \"source\": \"aws.s3\"";
 
 impl EventError {
@@ -106,15 +109,40 @@ pub fn decode(body: &[u8], sns_header: Option<&str>) -> Result<Delivery, EventEr
             "the body is not JSON ({err}); expected {ACCEPTED_SHAPES}"
         ))
     })?;
-    if let Some(kind) = sns_header {
-        return Ok(Delivery::Sns(kind.to_owned()));
+    if sns_header.is_some() || (value.get("Type").is_some() && value.get("TopicArn").is_some()) {
+        return sns::SnsMessage::from_value(value, sns_header)
+            .map(Delivery::Sns)
+            .map_err(|err| EventError::new(err.to_string()));
     }
-    if let (Some(kind), Some(_)) = (
-        value.get("Type").and_then(Value::as_str),
-        value.get("TopicArn"),
-    ) {
-        return Ok(Delivery::Sns(kind.to_owned()));
+    decode_s3_shapes(value)
+}
+
+/// Decodes the `Message` of a verified SNS Notification: an S3 notification or the
+/// s3:TestEvent (what S3 publishes to a topic; no records), never another SNS envelope.
+///
+/// # Errors
+/// The message is not JSON or not one of those shapes.
+pub fn decode_sns_message(
+    message: &str,
+) -> Result<(Vec<ObjectEvent>, Vec<OtherEvent>), EventError> {
+    let value: Value = serde_json::from_str(message).map_err(|err| {
+        EventError::new(format!(
+            "the SNS Message is not JSON ({err}); expected an S3 event notification"
+        ))
+    })?;
+    let not_s3 =
+        || EventError::new("the SNS Message is not an S3 event notification or the s3:TestEvent");
+    if value.get("source").is_some() {
+        return Err(not_s3());
     }
+    match decode_s3_shapes(value)? {
+        Delivery::Objects { events, others } => Ok((events, others)),
+        Delivery::TestEvent => Ok((Vec::new(), Vec::new())),
+        Delivery::Sns(_) => Err(not_s3()),
+    }
+}
+
+fn decode_s3_shapes(value: Value) -> Result<Delivery, EventError> {
     if value.get("Records").is_some() {
         return s3::decode(value);
     }
@@ -166,15 +194,33 @@ mod tests {
 
     #[test]
     fn sns_deliveries_are_recognised_by_header_or_body() {
-        assert_eq!(
-            decode(b"{}", Some("Notification")).unwrap(),
-            Delivery::Sns("Notification".into())
-        );
+        let Delivery::Sns(message) = decode(b"{}", Some("Notification")).unwrap() else {
+            panic!("not SNS");
+        };
+        assert_eq!(message.kind(), sns::SnsMessageType::Notification);
         let body = br#"{"Type":"SubscriptionConfirmation","TopicArn":"arn:aws:sns:us-east-1:1:t"}"#;
+        let Delivery::Sns(message) = decode(body, None).unwrap() else {
+            panic!("not SNS");
+        };
         assert_eq!(
-            decode(body, None).unwrap(),
-            Delivery::Sns("SubscriptionConfirmation".into())
+            message.kind(),
+            sns::SnsMessageType::SubscriptionConfirmation
         );
+        let unknown = br#"{"Type":"Other","TopicArn":"arn:aws:sns:us-east-1:1:t"}"#;
+        assert!(decode(unknown, None).is_err());
+    }
+
+    #[test]
+    fn sns_messages_carry_s3_shapes_only() {
+        let test_event = r#"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"b"}"#;
+        assert_eq!(decode_sns_message(test_event).unwrap(), (vec![], vec![]));
+        for nested in [
+            r#"{"Type":"Notification","TopicArn":"arn","Message":"{}"}"#,
+            r#"{"source":"aws.s3","detail-type":"Object Created","detail":{}}"#,
+            "not json",
+        ] {
+            assert!(decode_sns_message(nested).is_err(), "{nested}");
+        }
     }
 
     #[test]

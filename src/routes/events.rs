@@ -3,11 +3,18 @@
 //! Answers `{"processed":n,"skipped":[{"key","reason"}],"failed":[{"key","error"}]}`: 200 when
 //! nothing failed, 502 otherwise so the sender retries the batch (safe: handlers are idempotent).
 //! A failed record is never reported as processed.
+//!
+//! SNS deliveries are verified first (signature, certificate origin); a subscription
+//! confirmation is then confirmed, an unsubscribe confirmation noted, and a notification's
+//! `Message` handled like a raw S3 notification.
 
 use super::s3_call::S3Call;
+use super::sns::{self, Opened};
 use crate::body::Body;
+use crate::cache::Cache;
+use crate::config::Variables;
 use crate::error::{json_response, ApiError};
-use crate::events::{decode, Delivery};
+use crate::events::{decode, decode_sns_message, Delivery};
 use crate::indexer::{ObjectEventHandler, Outcome};
 use crate::outbound::HttpClient;
 use http::{HeaderMap, Response, StatusCode};
@@ -16,10 +23,13 @@ use serde_json::json;
 /// The largest delivery accepted (S3 notifications are at most 64 KiB; batches stay well below).
 pub const MAX_EVENT_BYTES: usize = 1 << 20;
 
-/// Decodes the delivery and runs `handler` on each object event, in order.
+/// Decodes the delivery and runs `handler` on each object event, in order. `vars` and
+/// `cache` serve SNS deliveries only (the certificate origin, cached certificates).
 pub async fn deliver<C: HttpClient, H: ObjectEventHandler>(
     s3: &S3Call<'_, C>,
     handler: &H,
+    vars: &dyn Variables,
+    cache: &dyn Cache,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response<Body>, ApiError> {
@@ -27,19 +37,17 @@ pub async fn deliver<C: HttpClient, H: ObjectEventHandler>(
     let sns = headers
         .get("x-amz-sns-message-type")
         .and_then(|v| v.to_str().ok());
-    let delivery = decode(&bytes, sns).map_err(|err| ApiError::BadRequest {
+    let invalid = |err: crate::events::EventError| ApiError::BadRequest {
         code: "invalid_event",
         message: err.to_string(),
-    })?;
-    let (events, others) = match delivery {
-        Delivery::TestEvent => (Vec::new(), Vec::new()),
-        Delivery::Sns(kind) => {
-            return Err(ApiError::NotImplemented(format!(
-                "SNS deliveries ({kind}) need signature verification, which is not available yet; \
-                 deliver raw S3 notifications or EventBridge events"
-            )))
-        }
+    };
+    let (events, others) = match decode(&bytes, sns).map_err(invalid)? {
         Delivery::Objects { events, others } => (events, others),
+        Delivery::TestEvent => (Vec::new(), Vec::new()),
+        Delivery::Sns(message) => match sns::open(s3.client(), vars, cache, &message).await? {
+            Opened::Records(message) => decode_sns_message(message).map_err(invalid)?,
+            Opened::Answered(response) => return Ok(response),
+        },
     };
     let mut processed = 0;
     let mut skipped: Vec<serde_json::Value> = others

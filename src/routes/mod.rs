@@ -10,6 +10,7 @@ pub mod health;
 pub mod objects;
 pub mod presign;
 pub mod s3_call;
+pub mod sns;
 
 use crate::body::Body;
 use crate::error::ApiError;

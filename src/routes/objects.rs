@@ -82,7 +82,14 @@ pub async fn delete<C: HttpClient>(
     key: &ObjectKey,
 ) -> Result<Response<Body>, ApiError> {
     let answer = s3
-        .send_buffered(DeleteObject { key }.request(&s3.bucket), Vec::new())
+        .send_buffered(
+            DeleteObject {
+                key,
+                if_match: None,
+            }
+            .request(&s3.bucket),
+            Vec::new(),
+        )
         .await?;
     DeleteObject::parse_response(answer.status, &answer.headers, &answer.body)?;
     let mut response = Response::new(Body::Empty);
@@ -131,6 +138,7 @@ pub async fn put<C: HttpClient>(
                 content_length: size,
                 content_type,
                 metadata,
+                condition: None,
             };
             let answer = s3.send_streamed(put.request(&s3.bucket), body).await?;
             let etag =
@@ -188,6 +196,7 @@ async fn put_in_parts<C: HttpClient>(
             content_length: size,
             content_type,
             metadata,
+            condition: None,
         };
         let answer = s3.send_buffered(put.request(&s3.bucket), buffer).await?;
         return Ok((

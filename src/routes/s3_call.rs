@@ -53,6 +53,11 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         })
     }
 
+    /// The outbound client, for calls that are not to S3 (SNS confirmations).
+    pub fn client(&self) -> &'a C {
+        self.client
+    }
+
     /// Signs `request` for `payload` and sends it with `body`.
     ///
     /// # Errors

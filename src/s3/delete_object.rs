@@ -1,7 +1,7 @@
 //! DeleteObject. <https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html>
 
 use super::bucket::unsigned;
-use super::{Bucket, ObjectKey, S3Error};
+use super::{Bucket, ObjectKey, S3Error, WriteCondition};
 use http::{HeaderMap, Method, Request, StatusCode};
 
 /// `DELETE /{key}`. S3 answers 204 whether or not the key existed.
@@ -9,12 +9,19 @@ use http::{HeaderMap, Method, Request, StatusCode};
 pub struct DeleteObject<'a> {
     /// The object.
     pub key: &'a ObjectKey,
+    /// Delete only if its ETag is this one (`If-Match`; 412 otherwise). S3 supports it on
+    /// general purpose buckets since 2025; stores that do not ignore it.
+    pub if_match: Option<&'a str>,
 }
 
 impl DeleteObject<'_> {
     /// The unsigned request.
     pub fn request(&self, bucket: &Bucket) -> Request<()> {
-        unsigned(Method::DELETE, bucket.object_uri(self.key, &[]))
+        let mut request = unsigned(Method::DELETE, bucket.object_uri(self.key, &[]));
+        if let Some(etag) = self.if_match {
+            WriteCondition::Matches(etag).apply(request.headers_mut());
+        }
+        request
     }
 
     /// Success, or the error.

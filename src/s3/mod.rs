@@ -17,6 +17,7 @@ mod list_objects_v2;
 mod multipart;
 mod presign;
 mod put_object;
+mod write_condition;
 
 pub use bucket::Bucket;
 pub use copy_object::{CopyObject, CopyObjectOutput};
@@ -31,3 +32,4 @@ pub use multipart::{
 };
 pub use presign::{PresignMethod, PresignObject};
 pub use put_object::{PutObject, PutObjectOutput};
+pub use write_condition::WriteCondition;

@@ -1,7 +1,7 @@
 //! PutObject. <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html>
 
 use super::bucket::unsigned;
-use super::{Bucket, ObjectKey, S3Error};
+use super::{Bucket, ObjectKey, S3Error, WriteCondition};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 
 /// `PUT /{key}` with a body of known length (the caller streams or buffers it).
@@ -15,6 +15,8 @@ pub struct PutObject<'a> {
     pub content_type: Option<&'a HeaderValue>,
     /// `x-amz-meta-*` headers to store, names included.
     pub metadata: Vec<(&'a HeaderName, &'a HeaderValue)>,
+    /// Write only if the object is in this state (412 otherwise).
+    pub condition: Option<WriteCondition<'a>>,
 }
 
 /// What S3 answers to a stored object.
@@ -34,6 +36,9 @@ impl PutObject<'_> {
             HeaderValue::from(self.content_length),
         );
         set_stored_headers(headers, self.content_type, &self.metadata);
+        if let Some(condition) = self.condition {
+            condition.apply(headers);
+        }
         request
     }
 
@@ -96,6 +101,7 @@ mod tests {
             content_length: 5,
             content_type: Some(&content_type),
             metadata: vec![(&name, &value)],
+            condition: None,
         }
         .request(&bucket(true));
         assert_eq!(request.method(), Method::PUT);

@@ -1,8 +1,9 @@
 //! A small Spin-like host for the built component, for end-to-end tests.
 //!
 //! It links what Spin links for an HTTP component (WASI 0.2 `wasi:cli/imports`,
-//! `wasi:http`, `fermyon:spin/variables`), takes variables and
-//! `allowed_outbound_hosts` from `spin.toml` plus per-test overrides, and
+//! `wasi:http`, `fermyon:spin/variables`, `fermyon:spin/key-value`), takes
+//! variables, `allowed_outbound_hosts` and `key_value_stores` from `spin.toml`
+//! plus per-test overrides, and
 //! serves HTTP/1.1 on `127.0.0.1:0`. Each request gets a fresh instance, as in
 //! Spin. Guest stdout and stderr (and the host's own notes, such as a denied
 //! outbound request) go to one in-memory log that tests read with
@@ -12,14 +13,14 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Linker, Resource, ResourceTable};
 use wasmtime::{Config, Engine, OptLevel, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::p2::OutputStream;
@@ -36,10 +37,17 @@ use super::outbound::AllowedHosts;
 use super::wasm_build;
 
 wasmtime::component::bindgen!({
-    // Parsed together with `wit/`, which provides `fermyon:spin/variables`.
-    inline: "package spinlift:harness; world host { import fermyon:spin/variables@2.0.0; }",
+    // Parsed together with `wit/`, which provides the `fermyon:spin` interfaces.
+    inline: "package spinlift:harness; world host {
+        import fermyon:spin/variables@2.0.0;
+        import fermyon:spin/key-value@2.0.0;
+    }",
+    with: { "fermyon:spin/key-value.store": KvStore },
 });
-use fermyon::spin::variables;
+use fermyon::spin::{key_value, variables};
+
+/// An open key-value store: the host has one, `default`, shared by every request.
+pub struct KvStore;
 
 /// Engine and compiled component, shared by every host in this test process.
 fn compiled() -> &'static (Engine, Component) {
@@ -82,12 +90,15 @@ impl HostBuilder {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).unwrap();
         variables::add_to_linker::<_, HasSelf<Guest>>(&mut linker, |guest| guest).unwrap();
+        key_value::add_to_linker::<_, HasSelf<Guest>>(&mut linker, |guest| guest).unwrap();
         let shared = Arc::new(Shared {
             pre: ProxyPre::new(linker.instantiate_pre(component).unwrap()).unwrap(),
             variables: manifest.component_variables(&self.overrides),
             allowed: Arc::new(AllowedHosts::parse(
                 &manifest.allowed_outbound_hosts(&self.overrides),
             )),
+            kv_granted: manifest.key_value_stores().contains(&"default".to_owned()),
+            kv: Arc::default(),
             log: MemoryOutputPipe::new(1 << 20),
             peak_memory: Arc::new(AtomicUsize::new(0)),
         });
@@ -180,9 +191,15 @@ struct Shared {
     pre: ProxyPre<Guest>,
     variables: HashMap<String, String>,
     allowed: Arc<AllowedHosts>,
+    /// Whether spin.toml grants the component the `default` key-value store.
+    kv_granted: bool,
+    kv: Kv,
     log: MemoryOutputPipe,
     peak_memory: Arc<AtomicUsize>,
 }
+
+/// The `default` key-value store's contents.
+type Kv = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 
 async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let mut connections = JoinSet::new();
@@ -238,6 +255,7 @@ async fn run_guest(
             log: shared.log.clone(),
         },
         variables: shared.variables.clone(),
+        kv: shared.kv_granted.then(|| shared.kv.clone()),
         memory: PeakMemory(shared.peak_memory.clone()),
     };
     let mut store = Store::new(shared.pre.engine(), guest);
@@ -282,6 +300,8 @@ struct Guest {
     table: ResourceTable,
     hooks: OutboundPolicy,
     variables: HashMap<String, String>,
+    /// The `default` store, when granted.
+    kv: Option<Kv>,
     memory: PeakMemory,
 }
 
@@ -336,6 +356,61 @@ impl variables::Host for Guest {
             .ok_or(variables::Error::Undefined(format!(
                 "no variable for {name:?}"
             )))
+    }
+}
+
+impl key_value::Host for Guest {}
+
+impl key_value::HostStore for Guest {
+    fn open(&mut self, label: String) -> Result<Resource<KvStore>, key_value::Error> {
+        match (label.as_str(), &self.kv) {
+            ("default", Some(_)) => Ok(self.table.push(KvStore).expect("resource table")),
+            ("default", None) => Err(key_value::Error::AccessDenied),
+            _ => Err(key_value::Error::NoSuchStore),
+        }
+    }
+
+    fn get(
+        &mut self,
+        _: Resource<KvStore>,
+        key: String,
+    ) -> Result<Option<Vec<u8>>, key_value::Error> {
+        Ok(self.kv_data().get(&key).cloned())
+    }
+
+    fn set(
+        &mut self,
+        _: Resource<KvStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> Result<(), key_value::Error> {
+        self.kv_data().insert(key, value);
+        Ok(())
+    }
+
+    fn delete(&mut self, _: Resource<KvStore>, key: String) -> Result<(), key_value::Error> {
+        self.kv_data().remove(&key);
+        Ok(())
+    }
+
+    fn exists(&mut self, _: Resource<KvStore>, key: String) -> Result<bool, key_value::Error> {
+        Ok(self.kv_data().contains_key(&key))
+    }
+
+    fn get_keys(&mut self, _: Resource<KvStore>) -> Result<Vec<String>, key_value::Error> {
+        Ok(self.kv_data().keys().cloned().collect())
+    }
+
+    fn drop(&mut self, store: Resource<KvStore>) -> wasmtime::Result<()> {
+        self.table.delete(store)?;
+        Ok(())
+    }
+}
+
+impl Guest {
+    /// The granted store's data (only reachable through a store `open` handed out).
+    fn kv_data(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<u8>>> {
+        self.kv.as_ref().expect("opened").lock().unwrap()
     }
 }
 

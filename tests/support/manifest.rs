@@ -17,6 +17,8 @@ pub struct Manifest {
     component_variables: BTreeMap<String, String>,
     /// `allowed_outbound_hosts` entries, unexpanded.
     allowed_outbound_hosts: Vec<String>,
+    /// `key_value_stores` labels the component is granted.
+    key_value_stores: Vec<String>,
 }
 
 /// Per-test values of application variables: `Some` sets, `None` removes the default.
@@ -47,10 +49,16 @@ impl Manifest {
             .iter()
             .map(string)
             .collect();
+        let key_value_stores = component
+            .get("key_value_stores")
+            .and_then(toml::Value::as_array)
+            .map(|labels| labels.iter().map(string).collect())
+            .unwrap_or_default();
         Self {
             app_variables,
             component_variables,
             allowed_outbound_hosts,
+            key_value_stores,
         }
     }
 
@@ -77,6 +85,11 @@ impl Manifest {
             .iter()
             .filter_map(|(name, template)| Some((name.clone(), expand(template, &app)?)))
             .collect()
+    }
+
+    /// The key-value store labels granted to the component.
+    pub fn key_value_stores(&self) -> &[String] {
+        &self.key_value_stores
     }
 
     /// `allowed_outbound_hosts` with templates expanded; unresolvable or empty entries dropped.

@@ -4,7 +4,8 @@
 //! - [`manifest`]: variables and `allowed_outbound_hosts` from `spin.toml`;
 //! - [`outbound`]: the `allowed_outbound_hosts` matcher;
 //! - [`host`]: the wasmtime host serving the component on `127.0.0.1:0`;
-//! - [`s3_store`]: a real, signature-verifying S3 store (s3s-fs) and a plain HTTP client.
+//! - [`s3_store`]: a real, signature-verifying S3 store (s3s-fs) and a plain HTTP client;
+//! - [`sns_peer`]: SNS's HTTP side (certificate, confirmations) and SNS-style message signing.
 //!
 //! Each test crate uses a different part of this module, so what one crate leaves unused
 //! is not dead code.
@@ -14,4 +15,5 @@ pub mod host;
 pub mod manifest;
 pub mod outbound;
 pub mod s3_store;
+pub mod sns_peer;
 pub mod wasm_build;

@@ -161,10 +161,16 @@ mod tests {
     }
 
     #[test]
-    fn outbound_manifest_entry_expands_from_the_s3_variables() {
+    fn outbound_manifest_entries_expand_from_the_s3_and_sns_variables() {
         let manifest = Manifest::load();
         let defaults = manifest.allowed_outbound_hosts(&Default::default());
-        assert_eq!(defaults, ["http://127.0.0.1:8014"]);
+        assert_eq!(
+            defaults,
+            [
+                "http://127.0.0.1:8014",
+                "https://sns.us-east-1.amazonaws.com"
+            ]
+        );
         let overrides = [
             ("s3_scheme".to_owned(), Some("https".to_owned())),
             (
@@ -176,5 +182,21 @@ mod tests {
         let aws = AllowedHosts::parse(&manifest.allowed_outbound_hosts(&overrides));
         assert!(aws.allows(&"https://s3.us-west-2.amazonaws.com/b/k".parse().unwrap()));
         assert!(!aws.allows(&"http://127.0.0.1:8014/b/k".parse().unwrap()));
+        let sns = [(
+            "sns_cert_origin".to_owned(),
+            Some("https://sns.eu-west-1.amazonaws.com".to_owned()),
+        )]
+        .into();
+        let sns = AllowedHosts::parse(&manifest.allowed_outbound_hosts(&sns));
+        assert!(sns.allows(
+            &"https://sns.eu-west-1.amazonaws.com/cert.pem"
+                .parse()
+                .unwrap()
+        ));
+        assert!(!sns.allows(
+            &"https://sns.us-east-1.amazonaws.com/cert.pem"
+                .parse()
+                .unwrap()
+        ));
     }
 }
