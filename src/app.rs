@@ -2,17 +2,18 @@
 //!
 //! The app speaks `http` types only and never names `spin_sdk`, so it compiles
 //! and is tested natively; `lib.rs` adapts it to Spin. Its dependencies come in
-//! as arguments: the [`Variables`] source, the outbound [`HttpClient`] and the
-//! request's time (read once, at the edge).
+//! through a [`Context`]: the [`Variables`] source, the outbound [`HttpClient`],
+//! the cache and the request's time (read once, at the edge).
 //!
 //! Order of checks, so that a client learns nothing it is not entitled to:
-//! 1. public routes (`GET /healthz`) answer without reading any configuration;
-//! 2. every other request must carry `Authorization: Bearer <api_token>`,
-//!    whether or not its path exists (401 otherwise, so unauthenticated probes
-//!    cannot map the API);
-//! 3. only then is an unknown route answered 404.
+//! 1. CORS preflights are answered from the CORS variables alone;
+//! 2. public routes (`GET /healthz`) answer without reading any other configuration;
+//! 3. every other request must carry `Authorization: Bearer <api_token>` (the
+//!    webhook: `webhook_token`), whether or not its path exists (401 otherwise,
+//!    so unauthenticated probes cannot map the API);
+//! 4. only then is an unknown route answered 404.
 
-use http::{Method, Request, Response};
+use http::{header, Method, Request, Response};
 
 use crate::auth::{require_bearer, require_webhook_token};
 use crate::body::Body;
@@ -22,40 +23,83 @@ use crate::error::ApiError;
 use crate::indexer::Indexer;
 use crate::outbound::HttpClient;
 use crate::routes::s3_call::S3Call;
-use crate::routes::{events, health, objects, presign};
+use crate::routes::{events, health, lambda, objects, presign};
 use crate::sigv4::SigningTime;
 
-/// Answers one request; errors become their JSON response, server errors are logged.
-///
-/// `cache` outlives the request (Spin's key-value store in the component).
-/// `now` is read once by the caller (the component's clock seam) and signs every S3 call
-/// this request makes.
-pub async fn handle<C: HttpClient>(
-    request: Request<Body>,
-    vars: &dyn Variables,
-    client: &C,
-    cache: &dyn Cache,
-    now: SigningTime,
-) -> Response<Body> {
-    match route(request, vars, client, cache, now).await {
-        Ok(response) => response,
-        Err(err) => {
-            if let Some(line) = err.log_line() {
-                // One line on stderr: Spin keeps component output as the app's log.
-                eprintln!("spinlift: {line}");
-            }
-            err.into_response()
-        }
+/// What a request is served with: the seams to the host, read at the edge.
+pub struct Context<'a, C> {
+    /// Configuration and secrets.
+    pub vars: &'a dyn Variables,
+    /// Outbound HTTP (to AWS).
+    pub client: &'a C,
+    /// A cache that outlives the request (Spin's key-value store in the component).
+    pub cache: &'a dyn Cache,
+    /// The request's time, read once: it signs every AWS call this request makes.
+    pub now: SigningTime,
+}
+
+/// Who sent the request a route sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// A client over HTTP: every route checks its credentials.
+    Direct,
+    /// A request unwrapped from a Lambda event: the `POST /lambda` call that carried it
+    /// was authenticated with `api_token`, as API Gateway or an ALB authenticates before
+    /// invoking a Lambda.
+    Forwarded,
+}
+
+/// Answers one request: CORS first (preflights need no credentials), then the routes.
+/// Errors become their JSON response; server errors are logged.
+pub async fn handle<C: HttpClient>(request: Request<Body>, cx: &Context<'_, C>) -> Response<Body> {
+    let cors = match config::cors(cx.vars) {
+        Ok(cors) => cors,
+        Err(err) => return answer(Err(err.into())),
+    };
+    if let Some(preflight) = cors.preflight(request.method(), request.headers()) {
+        return preflight;
     }
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let mut response = answer(dispatch(request, cx).await);
+    cors.decorate(origin.as_ref(), response.headers_mut());
+    response
+}
+
+/// A route's result as a response; a server error's log line goes to stderr, which Spin
+/// keeps as the app's log.
+fn answer(result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    result.unwrap_or_else(|err| {
+        if let Some(line) = err.log_line() {
+            eprintln!("spinlift: {line}");
+        }
+        err.into_response()
+    })
+}
+
+/// `POST /lambda` unwraps an invocation event and routes what it carries; everything else
+/// goes to the routes directly.
+async fn dispatch<C: HttpClient>(
+    request: Request<Body>,
+    cx: &Context<'_, C>,
+) -> Result<Response<Body>, ApiError> {
+    if request.uri().path() != "/lambda" {
+        return route(request, cx, Caller::Direct).await;
+    }
+    let token = config::api_token(cx.vars)?;
+    require_bearer(request.headers(), &token)?;
+    if request.method() != Method::POST {
+        return Err(ApiError::MethodNotAllowed("POST"));
+    }
+    let forward = |inner| async move { answer(route(inner, cx, Caller::Forwarded).await) };
+    lambda::invoke(request.into_body(), forward).await
 }
 
 async fn route<C: HttpClient>(
     request: Request<Body>,
-    vars: &dyn Variables,
-    client: &C,
-    cache: &dyn Cache,
-    now: SigningTime,
+    cx: &Context<'_, C>,
+    caller: Caller,
 ) -> Result<Response<Body>, ApiError> {
+    let (vars, client, now) = (cx.vars, cx.client, cx.now);
     let (parts, body) = request.into_parts();
     let (method, path) = (&parts.method, parts.uri.path());
     if method == Method::GET && path == "/healthz" {
@@ -63,18 +107,22 @@ async fn route<C: HttpClient>(
     }
     // The webhook has its own secret: event senders never hold the API token.
     if path == "/events/s3" {
-        let token = config::webhook_token(vars)?;
-        require_webhook_token(&parts.headers, parts.uri.query(), &token)?;
+        if caller == Caller::Direct {
+            let token = config::webhook_token(vars)?;
+            require_webhook_token(&parts.headers, parts.uri.query(), &token)?;
+        }
         if method != Method::POST {
             return Err(ApiError::MethodNotAllowed("POST"));
         }
         let s3 = S3Call::load(vars, client, now)?;
         let indexer = Indexer::new(config::index_prefix(vars)?);
-        return events::deliver(&s3, &indexer, vars, cache, &parts.headers, body).await;
+        return events::deliver(&s3, &indexer, vars, cx.cache, &parts.headers, body).await;
     }
-    // Loaded here, per request, so a rotated token applies without a redeploy.
-    let token = config::api_token(vars)?;
-    require_bearer(&parts.headers, &token)?;
+    if caller == Caller::Direct {
+        // Loaded here, per request, so a rotated token applies without a redeploy.
+        let token = config::api_token(vars)?;
+        require_bearer(&parts.headers, &token)?;
+    }
 
     if path == "/objects" {
         if method != Method::GET {
@@ -148,13 +196,13 @@ mod tests {
         }
         let request = request.body(Body::Empty).unwrap();
         let now = SigningTime::from_unix_seconds(1_700_000_000);
-        let response = futures::executor::block_on(handle(
-            request,
+        let cx = Context {
             vars,
-            &NoNetwork,
-            &crate::cache::MemoryCache::default(),
+            client: &NoNetwork,
+            cache: &crate::cache::MemoryCache::default(),
             now,
-        ));
+        };
+        let response = futures::executor::block_on(handle(request, &cx));
         let challenge = response
             .headers()
             .get("www-authenticate")

@@ -13,6 +13,7 @@
 //!
 //! Errors name the variable and what is expected, never the value read.
 
+use crate::cors::Cors;
 use crate::events::sns::SnsOrigin;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -279,6 +280,21 @@ pub fn sns_topic_arns(vars: &dyn Variables) -> Result<Vec<String>, ConfigError> 
                 .collect()
         })
         .unwrap_or_default())
+}
+
+/// Reads `cors_allowed_origins`, `cors_allowed_methods`, `cors_allowed_headers`
+/// (comma-separated; no origins means CORS is off).
+///
+/// # Errors
+///
+/// A variable is unreadable.
+pub fn cors(vars: &dyn Variables) -> Result<Cors, ConfigError> {
+    let list = |name| Ok::<_, ConfigError>(optional(vars, name)?.unwrap_or_default());
+    Ok(Cors::new(
+        &list("cors_allowed_origins")?,
+        &list("cors_allowed_methods")?,
+        &list("cors_allowed_headers")?,
+    ))
 }
 
 /// A variable that must be present and non-empty.

@@ -23,9 +23,11 @@ pub mod auth;
 pub mod body;
 pub mod cache;
 pub mod config;
+pub mod cors;
 pub mod error;
 pub mod events;
 pub mod indexer;
+pub mod lambda;
 pub mod outbound;
 pub mod routes;
 pub mod s3;
@@ -45,7 +47,13 @@ mod entry {
     async fn handle_request(request: IncomingRequest, out: ResponseOutparam) {
         let response = match incoming(request) {
             Ok(request) => {
-                crate::app::handle(request, &SpinVariables, &SpinHttp, &SpinCache, now()).await
+                let cx = crate::app::Context {
+                    vars: &SpinVariables,
+                    client: &SpinHttp,
+                    cache: &SpinCache,
+                    now: now(),
+                };
+                crate::app::handle(request, &cx).await
             }
             Err(err) => err.into_response(),
         };

@@ -14,11 +14,11 @@ use crate::body::Body;
 use crate::cache::Cache;
 use crate::config::Variables;
 use crate::error::{json_response, ApiError};
-use crate::events::{decode, decode_sns_message, Delivery};
+use crate::events::{decode, decode_s3_payload, Delivery, ObjectEvent, OtherEvent};
 use crate::indexer::{ObjectEventHandler, Outcome};
 use crate::outbound::HttpClient;
 use http::{HeaderMap, Response, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// The largest delivery accepted (S3 notifications are at most 64 KiB; batches stay well below).
 pub const MAX_EVENT_BYTES: usize = 1 << 20;
@@ -45,46 +45,78 @@ pub async fn deliver<C: HttpClient, H: ObjectEventHandler>(
         Delivery::Objects { events, others } => (events, others),
         Delivery::TestEvent => (Vec::new(), Vec::new()),
         Delivery::Sns(message) => match sns::open(s3.client(), vars, cache, &message).await? {
-            Opened::Records(message) => decode_sns_message(message).map_err(invalid)?,
+            Opened::Records(message) => decode_s3_payload(message).map_err(invalid)?,
             Opened::Answered(response) => return Ok(response),
         },
     };
-    let mut processed = 0;
-    let mut skipped: Vec<serde_json::Value> = others
-        .iter()
-        .map(|other| json!({"key": other.key, "reason": format!("{} is not an object creation or removal", other.name)}))
-        .collect();
-    let mut failed = Vec::new();
+    Ok(process(s3, handler, &events, &others).await.into_response())
+}
+
+/// What became of one batch of records.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Records applied.
+    pub processed: usize,
+    /// `{"key","reason"}` for each record that needed nothing done.
+    pub skipped: Vec<Value>,
+    /// `{"key","error":{"code","message"}}` for each record that failed.
+    pub failed: Vec<Value>,
+}
+
+impl Report {
+    /// `{"processed","skipped","failed"}`: 200, or 502 when a record failed, so the sender
+    /// retries the batch (safe: handlers are idempotent).
+    pub fn into_response(self) -> Response<Body> {
+        let status = match self.failed.is_empty() {
+            true => StatusCode::OK,
+            false => {
+                eprintln!(
+                    "spinlift: event delivery: {} of {} records failed; answering 502 for a retry",
+                    self.failed.len(),
+                    self.processed + self.skipped.len() + self.failed.len()
+                );
+                StatusCode::BAD_GATEWAY
+            }
+        };
+        let body =
+            json!({"processed": self.processed, "skipped": self.skipped, "failed": self.failed});
+        json_response(status, &body)
+    }
+}
+
+/// Runs `handler` on each object event of the configured bucket, in order; reports the
+/// other records as skipped. A failed record is never counted as processed.
+pub async fn process<C: HttpClient, H: ObjectEventHandler>(
+    s3: &S3Call<'_, C>,
+    handler: &H,
+    events: &[ObjectEvent],
+    others: &[OtherEvent],
+) -> Report {
+    let mut report = Report {
+        skipped: others
+            .iter()
+            .map(|other| json!({"key": other.key, "reason": format!("{} is not an object creation or removal", other.name)}))
+            .collect(),
+        ..Report::default()
+    };
     let bucket = s3.bucket.name();
-    for event in &events {
+    for event in events {
         if event.bucket != bucket {
             let reason = format!("bucket {} is not the configured bucket", event.bucket);
-            skipped.push(json!({"key": event.key, "reason": reason}));
+            report
+                .skipped
+                .push(json!({"key": event.key, "reason": reason}));
             continue;
         }
         match handler.handle(s3, event).await {
-            Ok(Outcome::Processed) => processed += 1,
-            Ok(Outcome::Skipped(reason)) => {
-                skipped.push(json!({"key": event.key, "reason": reason}))
-            }
-            Err(err) => failed.push(
+            Ok(Outcome::Processed) => report.processed += 1,
+            Ok(Outcome::Skipped(reason)) => report
+                .skipped
+                .push(json!({"key": event.key, "reason": reason})),
+            Err(err) => report.failed.push(
                 json!({"key": event.key, "error": {"code": err.code(), "message": err.message()}}),
             ),
         }
     }
-    let status = match failed.is_empty() {
-        true => StatusCode::OK,
-        false => {
-            eprintln!(
-                "spinlift: event delivery: {} of {} records failed; answering 502 for a retry",
-                failed.len(),
-                events.len()
-            );
-            StatusCode::BAD_GATEWAY
-        }
-    };
-    Ok(json_response(
-        status,
-        &json!({"processed": processed, "skipped": skipped, "failed": failed}),
-    ))
+    report
 }

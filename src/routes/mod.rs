@@ -7,6 +7,7 @@
 
 pub mod events;
 pub mod health;
+pub mod lambda;
 pub mod objects;
 pub mod presign;
 pub mod s3_call;

@@ -1,0 +1,375 @@
+//! API events to HTTP requests, and HTTP responses to Lambda proxy answers.
+//!
+//! The formats, per AWS's documentation:
+//! - API Gateway REST API (payload 1.0): `httpMethod`, `path` (URL-decoded), `headers` /
+//!   `multiValueHeaders`, `queryStringParameters` / `multiValueQueryStringParameters`
+//!   (URL-decoded); answered with `statusCode`, `headers`, `multiValueHeaders`, `body`,
+//!   `isBase64Encoded`.
+//! - API Gateway HTTP API (payload 2.0) and Lambda Function URLs: `requestContext.http.method`,
+//!   `rawPath`, `rawQueryString`, `headers` (repeated values comma-joined), `cookies`;
+//!   answered with `statusCode`, `headers`, `cookies`, `body`, `isBase64Encoded`.
+//! - ALB target (`requestContext.elb`): `httpMethod`, `path`, query parameters as received
+//!   (not decoded), `headers`, or `multiValueHeaders` and `multiValueQueryStringParameters`
+//!   when multi-value headers are on; answered in the same mode, with `statusDescription`.
+
+use super::{event_body, LambdaError};
+use crate::sigv4::{uri_encode, uri_encode_path};
+use base64ct::{Base64, Encoding};
+use http::header::{self, HeaderName, HeaderValue};
+use http::uri::PathAndQuery;
+use serde_json::{json, Map, Value};
+
+/// The answer shape an API event expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiFormat {
+    /// API Gateway REST API proxy integration (payload format 1.0).
+    RestV1,
+    /// API Gateway HTTP API (payload format 2.0) or a Lambda Function URL.
+    HttpV2,
+    /// An ALB target group, with or without multi-value headers.
+    Alb {
+        /// Multi-value headers are enabled on the target group.
+        multi_value: bool,
+    },
+}
+
+/// Headers the event may carry that describe the original connection, not this request:
+/// the body is re-framed here, and the router never reads `host`.
+const DROPPED: [&str; 5] = [
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+];
+
+/// The HTTP request an API event stands for.
+pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiFormat), LambdaError> {
+    let context = &event["requestContext"];
+    let (format, method, path, query, mut headers) = if context.get("elb").is_some() {
+        let multi_value = event.get("multiValueHeaders").is_some_and(Value::is_object);
+        let (query, headers) = match multi_value {
+            true => (
+                pairs(&event["multiValueQueryStringParameters"]),
+                pairs(&event["multiValueHeaders"]),
+            ),
+            false => (
+                pairs(&event["queryStringParameters"]),
+                pairs(&event["headers"]),
+            ),
+        };
+        // ALB passes the query as received: already encoded.
+        let query = join_query(&query, |text| text.to_owned());
+        let path = raw_path(text(event, "path")?);
+        (
+            ApiFormat::Alb { multi_value },
+            text(event, "httpMethod")?,
+            path,
+            query,
+            headers,
+        )
+    } else if event.get("version").and_then(Value::as_str) == Some("2.0") {
+        let method = context["http"]["method"]
+            .as_str()
+            .ok_or_else(|| LambdaError::new("the event has no requestContext.http.method"))?;
+        let query = event["rawQueryString"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let mut headers = pairs(&event["headers"]);
+        if let Some(cookies) = event["cookies"].as_array() {
+            let cookies: Vec<&str> = cookies.iter().filter_map(Value::as_str).collect();
+            if !cookies.is_empty() {
+                headers.push(("cookie".to_owned(), cookies.join("; ")));
+            }
+        }
+        let path = raw_path(text(event, "rawPath")?);
+        (ApiFormat::HttpV2, method, path, query, headers)
+    } else {
+        let query = match event["multiValueQueryStringParameters"].is_object() {
+            true => pairs(&event["multiValueQueryStringParameters"]),
+            false => pairs(&event["queryStringParameters"]),
+        };
+        let headers = match event["multiValueHeaders"].is_object() {
+            true => pairs(&event["multiValueHeaders"]),
+            false => pairs(&event["headers"]),
+        };
+        // REST APIs hand over the path and query decoded: encode them again.
+        let query = join_query(&query, uri_encode);
+        let path = uri_encode_path(text(event, "path")?);
+        (
+            ApiFormat::RestV1,
+            text(event, "httpMethod")?,
+            path,
+            query,
+            headers,
+        )
+    };
+    let body = event_body(event)?;
+    headers.retain(|(name, _)| !DROPPED.contains(&name.to_ascii_lowercase().as_str()));
+    let target = match query.is_empty() {
+        true => path,
+        false => format!("{path}?{query}"),
+    };
+    let target: PathAndQuery = target.parse().map_err(|_| {
+        LambdaError::new(format!(
+            "the event's path and query {target:?} are not a valid URI"
+        ))
+    })?;
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(target)
+        .body(body)
+        .map_err(|err| LambdaError::new(format!("the event is not a valid HTTP request: {err}")))?;
+    let map = request.headers_mut();
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(name.as_bytes());
+        let value = HeaderValue::from_str(&value);
+        let (Ok(name), Ok(value)) = (name, value) else {
+            return Err(LambdaError::new(
+                "the event has a header that is not valid HTTP",
+            ));
+        };
+        map.append(name, value);
+    }
+    let length = request.body().len();
+    if length > 0 || ["PUT", "POST", "PATCH"].contains(&request.method().as_str()) {
+        request
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    Ok((request, format))
+}
+
+fn text<'a>(event: &'a Value, field: &str) -> Result<&'a str, LambdaError> {
+    event[field]
+        .as_str()
+        .ok_or_else(|| LambdaError::new(format!("the event has no {field}")))
+}
+
+/// A path as the event gives it, when it is already a valid encoded path; else encoded.
+fn raw_path(path: &str) -> String {
+    match path.starts_with('/')
+        && !path.contains(['?', '#'])
+        && path.parse::<PathAndQuery>().is_ok()
+    {
+        true => path.to_owned(),
+        false => uri_encode_path(path),
+    }
+}
+
+/// Name/value pairs from `{name: value}` or `{name: [values]}`; other values are skipped.
+fn pairs(map: &Value) -> Vec<(String, String)> {
+    let Some(map) = map.as_object() else {
+        return Vec::new();
+    };
+    let mut pairs = Vec::new();
+    for (name, value) in map {
+        match value {
+            Value::String(value) => pairs.push((name.clone(), value.clone())),
+            Value::Array(values) => pairs.extend(
+                values
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|value| (name.clone(), value.to_owned())),
+            ),
+            _ => {}
+        }
+    }
+    pairs
+}
+
+fn join_query(pairs: &[(String, String)], encode: impl Fn(&str) -> String) -> String {
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Whether a body of this content type travels as text (else base64), as API Gateway and
+/// Function URLs treat it: text types, JSON, XML, JavaScript and forms, if valid UTF-8.
+fn is_text(content_type: Option<&str>, body: &[u8]) -> bool {
+    let Some(content_type) = content_type else {
+        return body.is_empty();
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let textual = essence.starts_with("text/")
+        || essence.ends_with("+json")
+        || essence.ends_with("+xml")
+        || matches!(
+            essence.as_str(),
+            "application/json"
+                | "application/xml"
+                | "application/javascript"
+                | "application/x-www-form-urlencoded"
+        );
+    textual && std::str::from_utf8(body).is_ok()
+}
+
+/// The Lambda proxy answer for `response` in `format`. Header names are lowercase.
+pub fn lambda_response(format: ApiFormat, response: &http::Response<Vec<u8>>) -> Value {
+    let headers = response.headers();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let body = response.body();
+    let (body, base64) = match is_text(content_type, body) {
+        true => (String::from_utf8_lossy(body).into_owned(), false),
+        false => (Base64::encode_string(body), true),
+    };
+    let status = response.status();
+    let mut answer = json!({
+        "statusCode": status.as_u16(),
+        "body": body,
+        "isBase64Encoded": base64,
+    });
+    let values = |name: &HeaderName| -> Vec<Value> {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| Value::String(v.to_owned()))
+            .collect()
+    };
+    let joined = |name: &HeaderName| {
+        let texts: Vec<String> = values(name)
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        Value::String(texts.join(", "))
+    };
+    let mut single = Map::new();
+    let mut multi = Map::new();
+    let mut cookies = Vec::new();
+    for name in headers.keys() {
+        if format == ApiFormat::HttpV2 && name == header::SET_COOKIE {
+            cookies = values(name);
+            continue;
+        }
+        multi.insert(name.to_string(), Value::Array(values(name)));
+        match format {
+            // REST: a header with several values lives in multiValueHeaders only.
+            ApiFormat::RestV1 if headers.get_all(name).iter().count() > 1 => {}
+            _ => {
+                single.insert(name.to_string(), joined(name));
+            }
+        }
+    }
+    let fields = answer.as_object_mut().expect("an object");
+    match format {
+        ApiFormat::RestV1 => {
+            fields.insert("headers".into(), Value::Object(single));
+            fields.insert("multiValueHeaders".into(), Value::Object(multi));
+        }
+        ApiFormat::HttpV2 => {
+            fields.insert("headers".into(), Value::Object(single));
+            fields.insert("cookies".into(), Value::Array(cookies));
+        }
+        ApiFormat::Alb { multi_value } => {
+            let description = format!(
+                "{} {}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or_default()
+            );
+            fields.insert("statusDescription".into(), Value::String(description));
+            match multi_value {
+                true => fields.insert("multiValueHeaders".into(), Value::Object(multi)),
+                false => fields.insert("headers".into(), Value::Object(single)),
+            };
+        }
+    }
+    answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_or_base64_follows_the_content_type_and_the_bytes() {
+        assert!(is_text(Some("application/json"), b"{}"));
+        assert!(is_text(Some("text/plain; charset=utf-8"), "é".as_bytes()));
+        assert!(is_text(Some("application/problem+json"), b"{}"));
+        assert!(is_text(None, b""));
+        assert!(!is_text(None, b"x"));
+        assert!(!is_text(Some("image/png"), b"\x89PNG"));
+        assert!(!is_text(Some("application/octet-stream"), b"abc"));
+        assert!(!is_text(Some("text/plain"), b"\xff\xfe"));
+    }
+
+    #[test]
+    fn rest_paths_and_queries_are_encoded_again_and_alb_ones_kept() {
+        let rest = json!({"requestContext": {}, "httpMethod": "GET", "path": "/objects/a b+c",
+            "multiValueQueryStringParameters": {"prefix": ["x y"], "k": ["1", "2"]}});
+        let (rest, format) = request(&rest).unwrap();
+        assert_eq!(format, ApiFormat::RestV1);
+        assert_eq!(rest.uri().path(), "/objects/a%20b%2Bc");
+        assert_eq!(rest.uri().query(), Some("k=1&k=2&prefix=x%20y"));
+        let alb = json!({"requestContext": {"elb": {}}, "httpMethod": "GET", "path": "/objects/a%20b",
+            "queryStringParameters": {"prefix": "x%20y"}, "headers": {"host": "h", "x-a": "1"}});
+        let (request, format) = request(&alb).unwrap();
+        assert_eq!(format, ApiFormat::Alb { multi_value: false });
+        assert_eq!(request.uri().to_string(), "/objects/a%20b?prefix=x%20y");
+        assert!(request.headers().get("host").is_none());
+        assert_eq!(request.headers()["x-a"], "1");
+    }
+
+    #[test]
+    fn v2_cookies_become_one_cookie_header_and_bodies_are_reframed() {
+        let v2 = json!({"version": "2.0", "requestContext": {"http": {"method": "PUT"}},
+            "rawPath": "/objects/k", "rawQueryString": "", "cookies": ["a=1", "b=2"],
+            "headers": {"content-length": "999", "content-type": "image/png"},
+            "body": "AAEC/w==", "isBase64Encoded": true});
+        let (request, format) = request(&v2).unwrap();
+        assert_eq!(format, ApiFormat::HttpV2);
+        assert_eq!(request.body(), &[0, 1, 2, 255]);
+        assert_eq!(request.headers()["content-length"], "4");
+        assert_eq!(request.headers()["cookie"], "a=1; b=2");
+        let bad = json!({"version": "2.0", "requestContext": {"http": {"method": "PUT"}},
+            "rawPath": "/x", "body": "***", "isBase64Encoded": true});
+        assert!(super::request(&bad).is_err());
+    }
+
+    #[test]
+    fn answers_take_each_documented_shape() {
+        let response = http::Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .header("set-cookie", "a=1")
+            .header("set-cookie", "b=2")
+            .body(b"{}".to_vec())
+            .unwrap();
+        assert_eq!(
+            lambda_response(ApiFormat::RestV1, &response),
+            json!({"statusCode": 200, "body": "{}", "isBase64Encoded": false,
+                   "headers": {"content-type": "application/json"},
+                   "multiValueHeaders": {"content-type": ["application/json"], "set-cookie": ["a=1", "b=2"]}})
+        );
+        assert_eq!(
+            lambda_response(ApiFormat::HttpV2, &response),
+            json!({"statusCode": 200, "body": "{}", "isBase64Encoded": false,
+                   "headers": {"content-type": "application/json"}, "cookies": ["a=1", "b=2"]})
+        );
+        assert_eq!(
+            lambda_response(ApiFormat::Alb { multi_value: true }, &response),
+            json!({"statusCode": 200, "statusDescription": "200 OK", "body": "{}", "isBase64Encoded": false,
+                   "multiValueHeaders": {"content-type": ["application/json"], "set-cookie": ["a=1", "b=2"]}})
+        );
+        let binary = http::Response::builder()
+            .status(404)
+            .header("content-type", "image/png")
+            .body(vec![0, 1, 2, 255])
+            .unwrap();
+        assert_eq!(
+            lambda_response(ApiFormat::Alb { multi_value: false }, &binary),
+            json!({"statusCode": 404, "statusDescription": "404 Not Found", "body": "AAEC/w==",
+                   "isBase64Encoded": true, "headers": {"content-type": "image/png"}})
+        );
+    }
+}

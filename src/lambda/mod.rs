@@ -1,0 +1,262 @@
+//! Lambda invocation events, for `POST /lambda`: what kind of event a body is, the HTTP
+//! request an API event stands for, and the Lambda proxy answer for each API shape. Pure.
+//!
+//! This is the AWS Lambda Web Adapter's translation run the other way: during a migration,
+//! producers that still emit Lambda events reach the same router as direct HTTP clients.
+
+mod api;
+
+pub use api::{lambda_response, ApiFormat};
+
+use base64ct::{Base64, Encoding};
+use serde_json::Value;
+use std::fmt;
+
+/// What an invocation event asks for.
+#[derive(Debug)]
+pub enum Invocation {
+    /// An API event (API Gateway v1/v2, ALB, Function URL): an HTTP request to route, and
+    /// the shape to answer in.
+    Api {
+        /// The request, with its body decoded (boxed: it dwarfs the other variants).
+        request: Box<http::Request<Vec<u8>>>,
+        /// How to shape the answer.
+        format: ApiFormat,
+    },
+    /// An S3 notification or an EventBridge event: the body as `/events/s3` takes it.
+    S3(Vec<u8>),
+    /// A Lambda SNS event: each record's `Message`.
+    Sns(Vec<String>),
+    /// A Lambda SQS event: each message, answered per message.
+    Sqs(Vec<SqsMessage>),
+}
+
+/// One SQS message of a Lambda SQS event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqsMessage {
+    /// `messageId`, the identifier a partial batch failure names.
+    pub id: String,
+    /// `body`: an S3 notification, or an SNS envelope carrying one.
+    pub body: String,
+}
+
+/// Why a body is not an invocation spinlift can serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LambdaError(String);
+
+impl fmt::Display for LambdaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LambdaError {}
+
+impl LambdaError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+/// The event shapes `POST /lambda` accepts, for error messages.
+pub const ACCEPTED_EVENTS: &str = "an API Gateway REST (v1) or HTTP API (v2) proxy event, an ALB \
+     target event, a Lambda Function URL event, an S3 notification, an SNS, SQS or EventBridge \
+     (aws.s3) event";
+
+/// Classifies an invocation event by shape: `requestContext` makes it an API event; otherwise
+/// the records' `eventSource`, or EventBridge's `source` and `detail-type`.
+///
+/// # Errors
+/// Not JSON, not an accepted shape, or an API event that does not make a valid request.
+pub fn classify(body: &[u8]) -> Result<Invocation, LambdaError> {
+    let event: Value = serde_json::from_slice(body).map_err(|err| {
+        LambdaError::new(format!(
+            "the event is not JSON ({err}); expected {ACCEPTED_EVENTS}"
+        ))
+    })?;
+    if event.get("requestContext").is_some() {
+        let (request, format) = api::request(&event)?;
+        return Ok(Invocation::Api {
+            request: Box::new(request),
+            format,
+        });
+    }
+    if let Some(records) = event.get("Records").and_then(Value::as_array) {
+        return records_invocation(records, body);
+    }
+    if event.get("source").is_some() && event.get("detail-type").is_some() {
+        return Ok(Invocation::S3(body.to_vec()));
+    }
+    Err(LambdaError::new(format!(
+        "unknown event shape; expected {ACCEPTED_EVENTS}"
+    )))
+}
+
+fn records_invocation(records: &[Value], body: &[u8]) -> Result<Invocation, LambdaError> {
+    // S3 and SQS spell it `eventSource`, SNS `EventSource`.
+    let source = |record: &Value| {
+        record
+            .get("eventSource")
+            .or_else(|| record.get("EventSource"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let Some(first) = records.first().map(source) else {
+        return Err(LambdaError::new("the event has no Records"));
+    };
+    if records.iter().any(|record| source(record) != first) {
+        return Err(LambdaError::new(
+            "the Records come from different event sources",
+        ));
+    }
+    let text = |record: &Value, path: &[&str]| {
+        path.iter()
+            .try_fold(record, |value, key| value.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| LambdaError::new(format!("a record has no {}", path.join("."))))
+    };
+    match first.as_str() {
+        "aws:s3" => Ok(Invocation::S3(body.to_vec())),
+        "aws:sns" => records
+            .iter()
+            .map(|record| text(record, &["Sns", "Message"]))
+            .collect::<Result<_, _>>()
+            .map(Invocation::Sns),
+        "aws:sqs" => records
+            .iter()
+            .map(|record| {
+                Ok(SqsMessage {
+                    id: text(record, &["messageId"])?,
+                    body: text(record, &["body"])?,
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map(Invocation::Sqs),
+        other => Err(LambdaError::new(format!(
+            "records from {other:?} are not handled; expected {ACCEPTED_EVENTS}"
+        ))),
+    }
+}
+
+/// The S3 records of a Lambda SNS event's messages, as one S3 notification; `None` when
+/// there are none (S3's s3:TestEvent carries no records).
+///
+/// # Errors
+/// A message is not an S3 notification or the s3:TestEvent.
+pub fn combine_sns_messages(messages: &[String]) -> Result<Option<Vec<u8>>, LambdaError> {
+    let mut records = Vec::new();
+    for message in messages {
+        let value: Value = serde_json::from_str(message).unwrap_or(Value::Null);
+        match (
+            value.get("Records"),
+            value.get("Event").and_then(Value::as_str),
+        ) {
+            (Some(Value::Array(more)), _) => records.extend(more.iter().cloned()),
+            (None, Some("s3:TestEvent")) => {}
+            _ => {
+                return Err(LambdaError::new(
+                    "an SNS record's Message is not an S3 event notification",
+                ))
+            }
+        }
+    }
+    Ok((!records.is_empty()).then(|| {
+        serde_json::json!({ "Records": records })
+            .to_string()
+            .into_bytes()
+    }))
+}
+
+/// What an SQS message carries for `/events/s3`: the `Message` of an SNS envelope (a topic
+/// delivering to the queue without raw delivery), else the body itself.
+pub fn sqs_payload(body: &str) -> Vec<u8> {
+    let envelope: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    match (
+        envelope.get("Type").and_then(Value::as_str),
+        envelope.get("Message").and_then(Value::as_str),
+    ) {
+        (Some("Notification"), Some(message)) => message.as_bytes().to_vec(),
+        _ => body.as_bytes().to_vec(),
+    }
+}
+
+/// Decodes a Lambda event body: base64 when `isBase64Encoded`, else the text itself.
+fn event_body(event: &Value) -> Result<Vec<u8>, LambdaError> {
+    let text = event
+        .get("body")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    match event.get("isBase64Encoded").and_then(Value::as_bool) {
+        Some(true) => Base64::decode_vec(text)
+            .map_err(|_| LambdaError::new("isBase64Encoded is true but the body is not base64")),
+        _ => Ok(text.as_bytes().to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_classified_by_their_source() {
+        let s3 = br#"{"Records":[{"eventSource":"aws:s3"}]}"#;
+        assert!(matches!(classify(s3).unwrap(), Invocation::S3(_)));
+        let sns = br#"{"Records":[{"EventSource":"aws:sns","Sns":{"Message":"m"}}]}"#;
+        assert!(matches!(classify(sns).unwrap(), Invocation::Sns(m) if m == ["m"]));
+        let sqs = br#"{"Records":[{"eventSource":"aws:sqs","messageId":"1","body":"b"}]}"#;
+        let Invocation::Sqs(messages) = classify(sqs).unwrap() else {
+            panic!("not SQS")
+        };
+        assert_eq!(
+            messages,
+            [SqsMessage {
+                id: "1".into(),
+                body: "b".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn sns_messages_combine_into_one_notification() {
+        let a = r#"{"Records":[{"n":1}]}"#.to_owned();
+        let b = r#"{"Records":[{"n":2},{"n":3}]}"#.to_owned();
+        let test = r#"{"Service":"Amazon S3","Event":"s3:TestEvent"}"#.to_owned();
+        let combined = combine_sns_messages(&[a, test.clone(), b])
+            .unwrap()
+            .unwrap();
+        let combined: Value = serde_json::from_slice(&combined).unwrap();
+        assert_eq!(
+            combined,
+            serde_json::json!({"Records":[{"n":1},{"n":2},{"n":3}]})
+        );
+        assert_eq!(combine_sns_messages(&[test]).unwrap(), None);
+        assert!(combine_sns_messages(&["hello".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn sqs_bodies_lose_their_sns_envelope() {
+        let wrapped = r#"{"Type":"Notification","TopicArn":"t","Message":"{\"Records\":[]}"}"#;
+        assert_eq!(sqs_payload(wrapped), br#"{"Records":[]}"#);
+        assert_eq!(sqs_payload(r#"{"Records":[]}"#), br#"{"Records":[]}"#);
+        assert_eq!(sqs_payload("not json"), b"not json");
+    }
+
+    #[test]
+    fn other_shapes_name_what_is_accepted() {
+        for body in [
+            &br#"{"Records":[{"eventSource":"aws:kinesis"}]}"#[..],
+            br#"{"Records":[{"eventSource":"aws:s3"},{"eventSource":"aws:sqs"}]}"#,
+            br#"{"Records":[]}"#,
+            br#"{"Records":[{"eventSource":"aws:sqs","body":"b"}]}"#,
+            b"{}",
+            b"[]",
+            b"nope",
+        ] {
+            assert!(classify(body).is_err(), "{}", String::from_utf8_lossy(body));
+        }
+        let err = classify(b"{}").unwrap_err();
+        assert!(err.to_string().contains("Function URL"), "{err}");
+    }
+}

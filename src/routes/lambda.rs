@@ -1,0 +1,84 @@
+//! `POST /lambda`: a Lambda invocation event in, the answer a Lambda would give out.
+//!
+//! API events become HTTP requests to the same routes direct clients use, answered in the
+//! event's proxy format. Other events go to the `/events/s3` handler: S3 notifications and
+//! EventBridge events as they are, the S3 notifications inside SNS records combined into one
+//! delivery, and each SQS message on its own, answered with the SQS partial batch response.
+//! The `/lambda` call was authenticated, so the requests it carries are not checked again,
+//! as a Lambda trusts what API Gateway, an ALB, SNS or SQS hands it.
+
+use super::events::Report;
+use crate::body::Body;
+use crate::error::{json_response, ApiError};
+use crate::lambda::{classify, combine_sns_messages, lambda_response, sqs_payload, Invocation};
+use http::{Method, Request, Response, StatusCode};
+use serde_json::json;
+use std::future::Future;
+
+/// Lambda's limit for a synchronous invocation's payload, and for its answer.
+pub const MAX_INVOCATION_BYTES: usize = 6 << 20;
+
+/// Answers one invocation event; `forward` routes a request carried by the event.
+///
+/// # Errors
+/// 413 over [`MAX_INVOCATION_BYTES`]; 400 for an event that is not an accepted shape; 502
+/// when a routed answer is larger than a Lambda may return.
+pub async fn invoke<F, Fut>(body: Body, forward: F) -> Result<Response<Body>, ApiError>
+where
+    F: Fn(Request<Body>) -> Fut,
+    Fut: Future<Output = Response<Body>>,
+{
+    let bytes = super::read_body(body, MAX_INVOCATION_BYTES).await?;
+    let invalid = |err: crate::lambda::LambdaError| ApiError::BadRequest {
+        code: "invalid_event",
+        message: err.to_string(),
+    };
+    let to_events = |body: Vec<u8>| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/events/s3")
+            .body(Body::Bytes(body))
+            .expect("a static request")
+    };
+    match classify(&bytes).map_err(invalid)? {
+        Invocation::Api { request, format } => {
+            let (parts, body) = forward((*request).map(Body::Bytes)).await.into_parts();
+            let body =
+                body.collect(MAX_INVOCATION_BYTES)
+                    .await
+                    .map_err(|err| ApiError::BadGateway {
+                        code: "lambda_response_too_large".into(),
+                        message: format!(
+                            "the answer cannot be returned as a Lambda response: {err}"
+                        ),
+                    })?;
+            let answer = lambda_response(format, &Response::from_parts(parts, body));
+            Ok(json_response(StatusCode::OK, &answer))
+        }
+        Invocation::S3(body) => Ok(forward(to_events(body)).await),
+        Invocation::Sns(messages) => match combine_sns_messages(&messages).map_err(invalid)? {
+            Some(notification) => Ok(forward(to_events(notification)).await),
+            None => Ok(Report::default().into_response()),
+        },
+        Invocation::Sqs(messages) => {
+            let mut failures = Vec::new();
+            for message in &messages {
+                let answer = forward(to_events(sqs_payload(&message.body))).await;
+                if !answer.status().is_success() {
+                    failures.push(json!({"itemIdentifier": message.id}));
+                }
+            }
+            if !failures.is_empty() {
+                eprintln!(
+                    "spinlift: SQS batch: {} of {} messages failed and stay on the queue",
+                    failures.len(),
+                    messages.len()
+                );
+            }
+            Ok(json_response(
+                StatusCode::OK,
+                &json!({"batchItemFailures": failures}),
+            ))
+        }
+    }
+}

@@ -1,0 +1,476 @@
+//! `POST /lambda` and CORS end to end: AWS-authored invocation events (`tests/vectors/events/`)
+//! through the component in the wasm host, against the real S3 store. The expected answer
+//! shapes are written from AWS's documented Lambda proxy formats, not from our output.
+
+mod support;
+
+use base64ct::{Base64, Encoding};
+use serde_json::{json, Value};
+use spinlift::sigv4::uri_encode_path;
+use support::host::{Answer, Host};
+use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
+
+const API: &str = "Bearer dev-api-token";
+
+fn fixture(path: &str) -> Value {
+    let full = format!("{}/tests/vectors/events/{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn host_for(store: &S3Store) -> Host {
+    Host::builder()
+        .var("s3_host", &store.host())
+        .var("aws_access_key_id", ACCESS_KEY)
+        .var("aws_secret_access_key", SECRET_KEY)
+        .start()
+        .await
+}
+
+/// Invokes `/lambda` with `event`; returns the outer status and the JSON answer.
+async fn invoke(host: &Host, event: &Value) -> (u16, Value) {
+    let request = http::Request::post("/lambda")
+        .header("authorization", API)
+        .body(event.to_string().into_bytes())
+        .unwrap();
+    let answer = host.send(request).await;
+    let body =
+        serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {}", answer.body));
+    (answer.status, body)
+}
+
+/// The keys of an answer object, sorted.
+fn keys(answer: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = answer
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// The API fixtures, the answer keys each format documents, and how to point one at a path.
+const API_FIXTURES: [(&str, &[&str]); 9] = [
+    ("aws_lambda_events/example-apigw-request.json", REST),
+    (
+        "aws_lambda_events/example-apigw-request-multi-value-parameters.json",
+        REST,
+    ),
+    ("powertools/apiGatewayProxyEvent.json", REST),
+    (
+        "aws_lambda_events/example-apigw-v2-request-no-authorizer.json",
+        HTTP,
+    ),
+    ("powertools/apiGatewayProxyV2Event.json", HTTP),
+    ("powertools/lambdaFunctionUrlEvent.json", HTTP),
+    (
+        "aws_lambda_events/example-alb-lambda-target-request-headers-only.json",
+        ALB_SINGLE,
+    ),
+    (
+        "aws_lambda_events/example-alb-lambda-target-request-multivalue-headers.json",
+        ALB_MULTI,
+    ),
+    ("powertools/albMultiValueHeadersEvent.json", ALB_MULTI),
+];
+const REST: &[&str] = &[
+    "body",
+    "headers",
+    "isBase64Encoded",
+    "multiValueHeaders",
+    "statusCode",
+];
+const HTTP: &[&str] = &[
+    "body",
+    "cookies",
+    "headers",
+    "isBase64Encoded",
+    "statusCode",
+];
+const ALB_SINGLE: &[&str] = &[
+    "body",
+    "headers",
+    "isBase64Encoded",
+    "statusCode",
+    "statusDescription",
+];
+const ALB_MULTI: &[&str] = &[
+    "body",
+    "isBase64Encoded",
+    "multiValueHeaders",
+    "statusCode",
+    "statusDescription",
+];
+
+/// Points an API event at `method path` (with `query`, raw) in its own format's fields.
+fn aim(event: &mut Value, method: &str, path: &str, query: &str) {
+    if event.get("version").and_then(Value::as_str) == Some("2.0") {
+        event["requestContext"]["http"]["method"] = method.into();
+        event["rawPath"] = path.into();
+        event["rawQueryString"] = query.into();
+    } else {
+        event["httpMethod"] = method.into();
+        event["path"] = path.into();
+        let params: serde_json::Map<String, Value> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap();
+                (k.to_owned(), json!([v]))
+            })
+            .collect();
+        let single: serde_json::Map<String, Value> = params
+            .iter()
+            .map(|(k, v)| (k.clone(), v[0].clone()))
+            .collect();
+        for (field, value) in [
+            ("multiValueQueryStringParameters", Value::Object(params)),
+            ("queryStringParameters", Value::Object(single)),
+        ] {
+            if event.get(field).is_some() {
+                event[field] = value;
+            }
+        }
+    }
+}
+
+/// Sets an API event's body (base64 when `binary`) and its content type.
+fn carry(event: &mut Value, bytes: &[u8], content_type: &str, binary: bool) {
+    event["body"] = match binary {
+        true => Base64::encode_string(bytes).into(),
+        false => String::from_utf8(bytes.to_vec()).unwrap().into(),
+    };
+    event["isBase64Encoded"] = binary.into();
+    for field in ["headers", "multiValueHeaders"] {
+        if let Some(headers) = event.get_mut(field).and_then(Value::as_object_mut) {
+            headers.retain(|name, _| !name.eq_ignore_ascii_case("content-type"));
+            let value = match field {
+                "headers" => json!(content_type),
+                _ => json!([content_type]),
+            };
+            headers.insert("content-type".into(), value);
+        }
+    }
+}
+
+fn header<'a>(answer: &'a Value, name: &str) -> Option<&'a str> {
+    answer["headers"][name]
+        .as_str()
+        .or_else(|| answer["multiValueHeaders"][name][0].as_str())
+}
+
+fn answer_bytes(answer: &Value) -> Vec<u8> {
+    let body = answer["body"].as_str().unwrap();
+    match answer["isBase64Encoded"].as_bool().unwrap() {
+        true => Base64::decode_vec(body).unwrap(),
+        false => body.as_bytes().to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn api_events_are_routed_and_answered_in_their_own_shape() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    for (name, shape) in API_FIXTURES {
+        // As AWS sent it: its path is not a spinlift route.
+        let (status, answer) = invoke(&host, &fixture(name)).await;
+        assert_eq!(status, 200, "{name}: {answer}");
+        assert_eq!(keys(&answer), shape, "{name}");
+        assert_eq!(answer["statusCode"], 404, "{name}: {answer}");
+        assert_eq!(
+            header(&answer, "content-type"),
+            Some("application/json"),
+            "{name}"
+        );
+        let error: Value = serde_json::from_slice(&answer_bytes(&answer)).unwrap();
+        assert_eq!(error["error"]["code"], "not_found", "{name}");
+
+        // Aimed at the health route.
+        let mut event = fixture(name);
+        aim(&mut event, "GET", "/healthz", "");
+        let (_, answer) = invoke(&host, &event).await;
+        assert_eq!(answer["statusCode"], 200, "{name}: {answer}");
+        assert_eq!(answer["isBase64Encoded"], false, "{name}");
+        let health: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+        assert_eq!(health["status"], "ok", "{name}");
+        if shape == ALB_SINGLE || shape == ALB_MULTI {
+            assert_eq!(answer["statusDescription"], "200 OK", "{name}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn binary_bodies_round_trip_through_rest_http_and_alb_events() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let image: Vec<u8> = (0..=255u8)
+        .chain([0x89, b'P', b'N', b'G', 0, 0xff])
+        .collect();
+    let formats = [
+        "aws_lambda_events/example-apigw-request.json",
+        "powertools/apiGatewayProxyV2Event.json",
+        "aws_lambda_events/example-alb-lambda-target-request-multivalue-headers.json",
+    ];
+    for (i, put_with) in formats.iter().enumerate() {
+        let key = format!("images/{i} a+b.png");
+        let path = format!("/objects/{}", uri_encode_path(&key));
+        let mut put = fixture(put_with);
+        // REST APIs hand over the path decoded; HTTP APIs and ALBs as received.
+        let put_path = match put_with.contains("apigw-request") {
+            true => format!("/objects/{key}"),
+            false => path.clone(),
+        };
+        aim(&mut put, "PUT", &put_path, "");
+        carry(&mut put, &image, "image/png", true);
+        let (_, answer) = invoke(&host, &put).await;
+        assert_eq!(answer["statusCode"], 201, "{put_with}: {answer}");
+        assert_eq!(
+            std::fs::read(store.object_path(&key)).unwrap(),
+            image,
+            "{put_with}"
+        );
+
+        for get_with in formats {
+            let mut get = fixture(get_with);
+            let get_path = match get_with.contains("apigw-request") {
+                true => format!("/objects/{key}"),
+                false => path.clone(),
+            };
+            aim(&mut get, "GET", &get_path, "");
+            carry(&mut get, b"", "text/plain", false);
+            let (_, answer) = invoke(&host, &get).await;
+            assert_eq!(answer["statusCode"], 200, "{get_with}: {answer}");
+            assert_eq!(answer["isBase64Encoded"], true, "{get_with}");
+            assert_eq!(answer_bytes(&answer), image, "{put_with} then {get_with}");
+            assert_eq!(header(&answer, "content-type"), Some("image/png"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_call_through_lambda_answers_as_the_direct_call_does() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let put = http::Request::put("/objects/docs/report%201.txt")
+        .header("authorization", API)
+        .header("content-type", "text/plain")
+        .body(b"quarterly numbers".to_vec())
+        .unwrap();
+    assert_eq!(host.send(put).await.status, 201);
+
+    for (path, query) in [
+        ("/objects/docs/report%201.txt", ""),
+        ("/objects/docs/missing.txt", ""),
+        ("/objects", "prefix=docs%2F&limit=5"),
+        ("/objects", "limit=0"),
+    ] {
+        let target = match query.is_empty() {
+            true => path.to_owned(),
+            false => format!("{path}?{query}"),
+        };
+        let direct: Answer = host
+            .send(
+                http::Request::get(&target)
+                    .header("authorization", API)
+                    .body(Vec::new())
+                    .unwrap(),
+            )
+            .await;
+        let mut event = fixture("powertools/lambdaFunctionUrlEvent.json");
+        aim(&mut event, "GET", path, query);
+        let (_, answer) = invoke(&host, &event).await;
+        assert_eq!(answer["statusCode"], direct.status, "{target}: {answer}");
+        for name in ["content-type", "etag", "content-length", "last-modified"] {
+            assert_eq!(
+                header(&answer, name),
+                direct.headers.get(name).map(|v| v.to_str().unwrap()),
+                "{target}: {name}"
+            );
+        }
+        assert_eq!(answer_bytes(&answer), direct.bytes, "{target}");
+    }
+}
+
+#[tokio::test]
+async fn non_api_events_reach_the_event_handler() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let put = http::Request::put("/objects/uploads/photo.jpg")
+        .header("authorization", API)
+        .body(b"jpeg bytes".to_vec())
+        .unwrap();
+    assert_eq!(host.send(put).await.status, 201);
+    let record = json!({
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-11-23T00:00:00.000Z", "eventName": "ObjectCreated:Put",
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": BUCKET, "arn": format!("arn:aws:s3:::{BUCKET}")},
+               "object": {"key": "uploads/photo.jpg", "size": 10, "eTag": "x", "sequencer": "00A1"}}
+    });
+    let notification = json!({"Records": [record]}).to_string();
+    let manifest = store.object_path("_index/uploads/photo.jpg.json");
+
+    // The AWS samples as sent: their buckets are not ours, so their records are skipped.
+    for name in [
+        "aws_lambda_events/example-s3-event.json",
+        "derived/sns-wrapping-s3-event.json",
+        "powertools/s3EventBridgeNotificationObjectCreatedEvent.json",
+    ] {
+        let (status, answer) = invoke(&host, &fixture(name)).await;
+        assert_eq!(status, 200, "{name}: {answer}");
+        assert_eq!(answer["processed"], 0, "{name}");
+        let reason = answer["skipped"][0]["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("not the configured bucket"),
+            "{name}: {reason}"
+        );
+    }
+    assert!(!manifest.exists());
+
+    // A Lambda SNS event carrying our notification runs the indexer.
+    let mut sns = fixture("derived/sns-wrapping-s3-event.json");
+    sns["Records"][0]["Sns"]["Message"] = notification.clone().into();
+    let (status, answer) = invoke(&host, &sns).await;
+    assert_eq!((status, &answer["processed"]), (200, &json!(1)), "{answer}");
+    assert!(manifest.exists());
+    std::fs::remove_file(&manifest).unwrap();
+
+    // SQS: each message on its own; only the failed ones are reported, by messageId.
+    let mut sqs = fixture("powertools/s3SqsEvent.json");
+    let good = sqs["Records"][0].clone();
+    let mut ours = good.clone();
+    ours["messageId"] = "ours".into();
+    ours["body"] = notification.into();
+    let mut junk = good.clone();
+    junk["messageId"] = "junk".into();
+    junk["body"] = "not an event".into();
+    let wrapped = fixture("powertools/snsSqsEvent.json")["Records"][0].clone();
+    let wrapped_id = wrapped["messageId"].as_str().unwrap().to_owned();
+    sqs["Records"] = json!([good, ours, junk, wrapped]);
+    let (status, answer) = invoke(&host, &sqs).await;
+    assert_eq!(status, 200, "{answer}");
+    // The SNS-wrapped sample carries a message that is not an S3 event: it fails too.
+    assert_eq!(
+        answer,
+        json!({"batchItemFailures": [{"itemIdentifier": "junk"}, {"itemIdentifier": wrapped_id}]})
+    );
+    assert!(manifest.exists(), "the good message was processed");
+
+    // Events spinlift does not serve get a 400 naming what it accepts.
+    for event in [
+        json!({}),
+        json!({"Records": []}),
+        json!({"Records": [{"eventSource": "aws:kinesis"}]}),
+    ] {
+        let (status, answer) = invoke(&host, &event).await;
+        assert_eq!(status, 400, "{event}: {answer}");
+        assert_eq!(answer["error"]["code"], "invalid_event");
+    }
+    let (status, _) = invoke(&host, &fixture("powertools/eventBridgeEvent.json")).await;
+    assert_eq!(status, 400, "an EventBridge event from another source");
+    // AWS's SQS sample carries plain text: a message spinlift cannot use, reported as failed.
+    let sample = fixture("aws_lambda_events/example-sqs-event.json");
+    let id = sample["Records"][0]["messageId"].clone();
+    let (status, answer) = invoke(&host, &sample).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        answer,
+        json!({"batchItemFailures": [{"itemIdentifier": id}]})
+    );
+}
+
+#[tokio::test]
+async fn lambda_needs_the_api_token_and_post() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let event = fixture("powertools/lambdaFunctionUrlEvent.json").to_string();
+    let no_token = http::Request::post("/lambda")
+        .body(event.clone().into_bytes())
+        .unwrap();
+    assert_eq!(host.send(no_token).await.status, 401);
+    let webhook = http::Request::post("/lambda")
+        .header("authorization", "Bearer dev-webhook-token")
+        .body(event.into_bytes())
+        .unwrap();
+    assert_eq!(host.send(webhook).await.status, 401);
+    let get = http::Request::get("/lambda")
+        .header("authorization", API)
+        .body(Vec::new())
+        .unwrap();
+    assert_eq!(host.send(get).await.status, 405);
+}
+
+#[tokio::test]
+async fn cors_preflights_and_answers_follow_the_allowed_origins() {
+    let store = S3Store::start();
+    let host = Host::builder()
+        .var("s3_host", &store.host())
+        .var("cors_allowed_origins", "https://app.example.com")
+        .start()
+        .await;
+    let preflight = |origin: &str| {
+        http::Request::builder()
+            .method("OPTIONS")
+            .uri("/objects/a.txt")
+            .header("origin", origin)
+            .header("access-control-request-method", "PUT")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .body(Vec::new())
+            .unwrap()
+    };
+    let allowed = host.send(preflight("https://app.example.com")).await;
+    assert_eq!(allowed.status, 204, "{}", allowed.body);
+    assert_eq!(
+        allowed.headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert!(allowed.headers["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("PUT"));
+    assert_eq!(allowed.headers["vary"], "origin");
+    let refused = host.send(preflight("https://evil.example")).await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.headers.get("access-control-allow-origin").is_none());
+
+    let simple = |origin: &str| {
+        http::Request::get("/healthz")
+            .header("origin", origin)
+            .body(Vec::new())
+            .unwrap()
+    };
+    let answer = host.send(simple("https://app.example.com")).await;
+    assert_eq!(
+        answer.headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert!(answer.headers["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .contains("etag"));
+    let answer = host.send(simple("https://evil.example")).await;
+    assert_eq!(answer.status, 200);
+    assert!(answer.headers.get("access-control-allow-origin").is_none());
+    assert_eq!(answer.headers["vary"], "origin");
+    // Errors carry the header too, so a browser client can read them.
+    let unauthenticated = http::Request::get("/objects")
+        .header("origin", "https://app.example.com")
+        .body(Vec::new())
+        .unwrap();
+    let answer = host.send(unauthenticated).await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(
+        answer.headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+
+    // With CORS off (the default), nothing is added and a preflight is just unauthenticated.
+    let off = host_for(&store).await;
+    let answer = off.send(preflight("https://app.example.com")).await;
+    assert_eq!(answer.status, 401);
+    assert!(answer.headers.get("access-control-allow-origin").is_none());
+}
