@@ -4,6 +4,7 @@
 SPINLIFT_TOOLS="${SPINLIFT_TOOLS:-$HOME/.cache/spinlift/tools}"
 S3S_FS_VERSION="0.14.1"
 BOTO3_VERSION="1.44.5"
+MOTO_VERSION="5.2.5"
 
 # The Rust target Spin components are built for.
 ensure_wasm_target() {
@@ -29,6 +30,18 @@ ensure_boto3() {
     echo "installing boto3 $BOTO3_VERSION into $venv" >&2
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "boto3==$BOTO3_VERSION" >&2
+  fi
+  echo "$venv/bin/python"
+}
+
+# moto's server in its own virtualenv: a local DynamoDB, SQS, SNS and STS that verify SigV4
+# (after the bootstrap calls). Prints the python to use.
+ensure_moto() {
+  local venv="$SPINLIFT_TOOLS/moto-venv"
+  if ! "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+    echo "installing moto[server] $MOTO_VERSION into $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
   fi
   echo "$venv/bin/python"
 }

@@ -13,15 +13,18 @@
 //!    so unauthenticated probes cannot map the API);
 //! 4. only then is an unknown route answered 404.
 
-use http::{header, Method, Request, Response};
+use http::{header, HeaderValue, Method, Request, Response};
 
 use crate::auth::{require_bearer, require_webhook_token};
 use crate::body::Body;
 use crate::cache::Cache;
 use crate::config::{self, Variables};
+use crate::cors::Cors;
 use crate::error::ApiError;
 use crate::indexer::Indexer;
 use crate::outbound::HttpClient;
+use crate::routes::aws_call::AwsCall;
+use crate::routes::credentials;
 use crate::routes::s3_call::S3Call;
 use crate::routes::{events, health, lambda, objects, presign};
 use crate::sigv4::SigningTime;
@@ -45,23 +48,51 @@ enum Caller {
     Direct,
     /// A request unwrapped from a Lambda event: the `POST /lambda` call that carried it
     /// was authenticated with `api_token`, as API Gateway or an ALB authenticates before
-    /// invoking a Lambda.
+    /// invoking a Lambda. `api_token` therefore also grants what `webhook_token` does.
     Forwarded,
 }
 
 /// Answers one request: CORS first (preflights need no credentials), then the routes.
 /// Errors become their JSON response; server errors are logged.
 pub async fn handle<C: HttpClient>(request: Request<Body>, cx: &Context<'_, C>) -> Response<Body> {
-    let cors = match config::cors(cx.vars) {
+    let cors = match cors_for(&request, cx.vars) {
         Ok(cors) => cors,
-        Err(err) => return answer(Err(err.into())),
+        Err(answer) => return *answer,
     };
-    if let Some(preflight) = cors.preflight(request.method(), request.headers()) {
-        return preflight;
+    with_cors(cors, answer(dispatch(request, cx).await))
+}
+
+/// A request carried by a Lambda event, answered as a direct one is, CORS included.
+async fn forwarded<C: HttpClient>(request: Request<Body>, cx: &Context<'_, C>) -> Response<Body> {
+    let cors = match cors_for(&request, cx.vars) {
+        Ok(cors) => cors,
+        Err(answer) => return *answer,
+    };
+    with_cors(cors, answer(route(request, cx, Caller::Forwarded).await))
+}
+
+/// The CORS policy and origin to mark the answer with, when the request comes from a
+/// browser (has an `Origin`); `Err` is the whole answer: a preflight's, or the
+/// configuration error when the CORS variables cannot be read. Requests without an
+/// `Origin` read no CORS variable, so `/healthz` still reads nothing.
+fn cors_for(
+    request: &Request<Body>,
+    vars: &dyn Variables,
+) -> Result<Option<(Cors, HeaderValue)>, Box<Response<Body>>> {
+    let Some(origin) = request.headers().get(header::ORIGIN).cloned() else {
+        return Ok(None);
+    };
+    let cors = config::cors(vars).map_err(|err| Box::new(answer(Err(err.into()))))?;
+    match cors.preflight(request.method(), request.headers()) {
+        Some(preflight) => Err(Box::new(preflight)),
+        None => Ok(Some((cors, origin))),
     }
-    let origin = request.headers().get(header::ORIGIN).cloned();
-    let mut response = answer(dispatch(request, cx).await);
-    cors.decorate(origin.as_ref(), response.headers_mut());
+}
+
+fn with_cors(cors: Option<(Cors, HeaderValue)>, mut response: Response<Body>) -> Response<Body> {
+    if let Some((cors, origin)) = cors {
+        cors.decorate(Some(&origin), response.headers_mut());
+    }
     response
 }
 
@@ -90,8 +121,7 @@ async fn dispatch<C: HttpClient>(
     if request.method() != Method::POST {
         return Err(ApiError::MethodNotAllowed("POST"));
     }
-    let forward = |inner| async move { answer(route(inner, cx, Caller::Forwarded).await) };
-    lambda::invoke(request.into_body(), forward).await
+    lambda::invoke(request.into_body(), |inner| forwarded(inner, cx)).await
 }
 
 async fn route<C: HttpClient>(
@@ -102,10 +132,14 @@ async fn route<C: HttpClient>(
     let (vars, client, now) = (cx.vars, cx.client, cx.now);
     let (parts, body) = request.into_parts();
     let (method, path) = (&parts.method, parts.uri.path());
-    if method == Method::GET && path == "/healthz" {
+    let deep = parts
+        .uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p == "deep=1"));
+    if method == Method::GET && path == "/healthz" && !deep {
         return Ok(health::healthz());
     }
-    // The webhook has its own secret: event senders never hold the API token.
+    // The webhook has its own secret, so event senders never need the API token.
     if path == "/events/s3" {
         if caller == Caller::Direct {
             let token = config::webhook_token(vars)?;
@@ -114,7 +148,7 @@ async fn route<C: HttpClient>(
         if method != Method::POST {
             return Err(ApiError::MethodNotAllowed("POST"));
         }
-        let s3 = S3Call::load(vars, client, now)?;
+        let s3 = S3Call::load(vars, client, cx.cache, now).await?;
         let indexer = Indexer::new(config::index_prefix(vars)?);
         return events::deliver(&s3, &indexer, vars, cx.cache, &parts.headers, body).await;
     }
@@ -124,18 +158,22 @@ async fn route<C: HttpClient>(
         require_bearer(&parts.headers, &token)?;
     }
 
+    if method == Method::GET && path == "/healthz" {
+        let (signer, aws) = credentials::signer(vars, client, cx.cache, now).await?;
+        return health::deep(&AwsCall::new(vars, client, signer, aws.region, now)).await;
+    }
     if path == "/objects" {
         if method != Method::GET {
             return Err(ApiError::MethodNotAllowed("GET"));
         }
-        let s3 = S3Call::load(vars, client, now)?;
+        let s3 = S3Call::load(vars, client, cx.cache, now).await?;
         return objects::list(&s3, parts.uri.query()).await;
     }
     if path == "/presign" {
         if method != Method::POST {
             return Err(ApiError::MethodNotAllowed("POST"));
         }
-        return presign::presign(&S3Call::load(vars, client, now)?, body).await;
+        return presign::presign(&S3Call::load(vars, client, cx.cache, now).await?, body).await;
     }
     let Some(raw_key) = path.strip_prefix("/objects/") else {
         return Err(ApiError::NotFound);
@@ -146,10 +184,15 @@ async fn route<C: HttpClient>(
             .strip_suffix("/copy")
             .ok_or(ApiError::MethodNotAllowed("GET, HEAD, PUT, DELETE"))?;
         let source = objects::parse_key(source)?;
-        return objects::copy(&S3Call::load(vars, client, now)?, &source, body).await;
+        return objects::copy(
+            &S3Call::load(vars, client, cx.cache, now).await?,
+            &source,
+            body,
+        )
+        .await;
     }
     let key = objects::parse_key(raw_key)?;
-    let s3 = S3Call::load(vars, client, now)?;
+    let s3 = S3Call::load(vars, client, cx.cache, now).await?;
     match *method {
         Method::GET => objects::get(&s3, &key, &parts.headers).await,
         Method::HEAD => objects::head(&s3, &key).await,

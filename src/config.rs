@@ -13,6 +13,7 @@
 //!
 //! Errors name the variable and what is expected, never the value read.
 
+use crate::aws::{Endpoint, Service};
 use crate::cors::Cors;
 use crate::events::sns::SnsOrigin;
 use std::collections::{BTreeMap, HashMap};
@@ -295,6 +296,38 @@ pub fn cors(vars: &dyn Variables) -> Result<Cors, ConfigError> {
         &list("cors_allowed_methods")?,
         &list("cors_allowed_headers")?,
     ))
+}
+
+/// Reads `aws_role_arn`: the role to assume with the configured keys; empty means none.
+///
+/// # Errors
+///
+/// The variable is unreadable or not an IAM role ARN.
+pub fn aws_role_arn(vars: &dyn Variables) -> Result<Option<String>, ConfigError> {
+    match optional(vars, "aws_role_arn")? {
+        Some(arn) if !(arn.starts_with("arn:") && arn.contains(":role/")) => Err(invalid(
+            "aws_role_arn",
+            "an IAM role ARN such as arn:aws:iam::123456789012:role/name",
+        )),
+        arn => Ok(arn),
+    }
+}
+
+/// Reads the endpoint variable of `service` (`dynamodb_endpoint`, `sqs_endpoint`,
+/// `sns_endpoint`, `sts_endpoint`): `https://<service>.<region>.amazonaws.com`, or a local
+/// emulator's origin. Each is also an entry of `allowed_outbound_hosts`.
+///
+/// # Errors
+///
+/// The variable is missing, unreadable, or not `http(s)://host[:port]`.
+pub fn aws_endpoint(
+    vars: &dyn Variables,
+    service: Service,
+    region: &str,
+) -> Result<Endpoint, ConfigError> {
+    let variable = service.endpoint_variable();
+    Endpoint::new(service, &required(vars, variable)?, region)
+        .ok_or_else(|| invalid(variable, "http(s)://host[:port], without a path"))
 }
 
 /// A variable that must be present and non-empty.

@@ -54,6 +54,14 @@ pub enum ApiError {
         /// What failed.
         message: String,
     },
+    /// Another AWS service (DynamoDB, SQS, SNS, STS) answered with an error: 502 with the AWS
+    /// code; the service's message is logged, never sent.
+    Aws {
+        /// The service's signing name, e.g. `dynamodb`.
+        service: &'static str,
+        /// What it answered.
+        error: crate::aws::AwsError,
+    },
     /// S3 answered with an error: its code, mapped to 404/412/416, 400/413 for the client's
     /// own input, else 502.
     Upstream(S3Error),
@@ -74,7 +82,7 @@ impl ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ApiError::BadGateway { .. } => StatusCode::BAD_GATEWAY,
+            ApiError::BadGateway { .. } | ApiError::Aws { .. } => StatusCode::BAD_GATEWAY,
             ApiError::Upstream(err) => match err.kind() {
                 S3ErrorKind::NotFound => StatusCode::NOT_FOUND,
                 S3ErrorKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
@@ -103,6 +111,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::Forbidden { code, .. } => code,
             ApiError::BadGateway { code, .. } => code,
+            ApiError::Aws { error, .. } => &error.code,
             // The AWS error code itself, e.g. `NoSuchKey`, so clients can match on it.
             ApiError::Upstream(err) => &err.code,
             ApiError::Internal(_) => "internal",
@@ -126,6 +135,7 @@ impl ApiError {
             ApiError::BadRequest { message, .. }
             | ApiError::Forbidden { message, .. }
             | ApiError::BadGateway { message, .. } => message.clone(),
+            ApiError::Aws { service, error } => format!("{service} answered {error}"),
             ApiError::PayloadTooLarge(limit) => {
                 format!("the request body is larger than {limit} bytes")
             }
@@ -143,10 +153,12 @@ impl ApiError {
             }
             ApiError::Internal(_) => "spinlift failed; the log says why".to_owned(),
             ApiError::Transport(err) => match err.kind {
-                TransportErrorKind::Timeout => "s3 did not answer in time".to_owned(),
-                TransportErrorKind::Denied => "s3 is not in allowed_outbound_hosts".to_owned(),
+                TransportErrorKind::Timeout => "the AWS endpoint did not answer in time".to_owned(),
+                TransportErrorKind::Denied => {
+                    "the AWS endpoint is not in allowed_outbound_hosts".to_owned()
+                }
                 TransportErrorKind::RequestBody => "the request body broke off".to_owned(),
-                _ => "s3 could not be reached".to_owned(),
+                _ => "the AWS endpoint could not be reached".to_owned(),
             },
         }
     }
@@ -168,6 +180,9 @@ impl ApiError {
             ApiError::Internal(detail) => Some(format!("internal error: {detail}")),
             ApiError::BadGateway { code, message } => {
                 Some(format!("upstream error: {code}: {message}"))
+            }
+            ApiError::Aws { service, error } => {
+                Some(format!("upstream error: {service} answered {error}"))
             }
             ApiError::Transport(err) if self.status().is_server_error() => {
                 Some(format!("upstream error: {} ({err})", self.code()))

@@ -423,13 +423,12 @@ mod tests {
             answers: RefCell::new(answers),
             seen: RefCell::default(),
         };
-        let s3 = S3Call::load(
-            &vars,
-            &client,
-            SigningTime::from_unix_seconds(1_700_000_000),
-        )
-        .unwrap();
-        let outcome = futures::executor::block_on(Indexer::new("_index/").handle(&s3, &event));
+        let cache = crate::cache::MemoryCache::default();
+        let now = SigningTime::from_unix_seconds(1_700_000_000);
+        let outcome = futures::executor::block_on(async {
+            let s3 = S3Call::load(&vars, &client, &cache, now).await.unwrap();
+            Indexer::new("_index/").handle(&s3, &event).await
+        });
         (outcome, client.seen.take())
     }
 

@@ -20,6 +20,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod aws;
 pub mod body;
 pub mod cache;
 pub mod config;

@@ -217,12 +217,7 @@ async fn binary_bodies_round_trip_through_rest_http_and_alb_events() {
         let key = format!("images/{i} a+b.png");
         let path = format!("/objects/{}", uri_encode_path(&key));
         let mut put = fixture(put_with);
-        // REST APIs hand over the path decoded; HTTP APIs and ALBs as received.
-        let put_path = match put_with.contains("apigw-request") {
-            true => format!("/objects/{key}"),
-            false => path.clone(),
-        };
-        aim(&mut put, "PUT", &put_path, "");
+        aim(&mut put, "PUT", &path, "");
         carry(&mut put, &image, "image/png", true);
         let (_, answer) = invoke(&host, &put).await;
         assert_eq!(answer["statusCode"], 201, "{put_with}: {answer}");
@@ -234,11 +229,7 @@ async fn binary_bodies_round_trip_through_rest_http_and_alb_events() {
 
         for get_with in formats {
             let mut get = fixture(get_with);
-            let get_path = match get_with.contains("apigw-request") {
-                true => format!("/objects/{key}"),
-                false => path.clone(),
-            };
-            aim(&mut get, "GET", &get_path, "");
+            aim(&mut get, "GET", &path, "");
             carry(&mut get, b"", "text/plain", false);
             let (_, answer) = invoke(&host, &get).await;
             assert_eq!(answer["statusCode"], 200, "{get_with}: {answer}");
@@ -247,6 +238,66 @@ async fn binary_bodies_round_trip_through_rest_http_and_alb_events() {
             assert_eq!(header(&answer, "content-type"), Some("image/png"));
         }
     }
+}
+
+#[tokio::test]
+async fn encoded_and_decoded_event_paths_name_the_same_key() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let key = "docs/a b+c?.txt";
+    let put = http::Request::put(format!("/objects/{}", uri_encode_path(key)))
+        .header("authorization", API)
+        .body(b"x".to_vec())
+        .unwrap();
+    assert_eq!(host.send(put).await.status, 201);
+    // REST APIs, Function URLs and ALBs keep the path encoded; HTTP APIs decode it.
+    for (name, path) in [
+        (
+            "aws_lambda_events/example-apigw-request.json",
+            uri_encode_path(key),
+        ),
+        (
+            "powertools/lambdaFunctionUrlEvent.json",
+            uri_encode_path(key),
+        ),
+        ("powertools/apiGatewayProxyV2Event.json", key.to_owned()),
+    ] {
+        let mut event = fixture(name);
+        aim(&mut event, "HEAD", &format!("/objects/{path}"), "");
+        let (_, answer) = invoke(&host, &event).await;
+        assert_eq!(answer["statusCode"], 200, "{name} {path}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn malformed_and_misdirected_events_are_client_errors() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let mut bad_base64 = fixture("powertools/apiGatewayProxyV2Event.json");
+    bad_base64["body"] = "***".into();
+    bad_base64["isBase64Encoded"] = true.into();
+    let (status, answer) = invoke(&host, &bad_base64).await;
+    assert_eq!(
+        (status, &answer["error"]["code"]),
+        (400, &json!("invalid_event"))
+    );
+    // A Lambda event cannot reach /lambda again.
+    let mut nested = fixture("powertools/lambdaFunctionUrlEvent.json");
+    aim(&mut nested, "POST", "/lambda", "");
+    let (_, answer) = invoke(&host, &nested).await;
+    assert_eq!(answer["statusCode"], 404, "{answer}");
+    // The /lambda call's api_token also covers the webhook it forwards to.
+    let mut webhook = fixture("powertools/lambdaFunctionUrlEvent.json");
+    aim(&mut webhook, "POST", "/events/s3", "");
+    let test_event = json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": BUCKET});
+    carry(
+        &mut webhook,
+        test_event.to_string().as_bytes(),
+        "application/json",
+        false,
+    );
+    let (_, answer) = invoke(&host, &webhook).await;
+    assert_eq!(answer["statusCode"], 200, "{answer}");
 }
 
 #[tokio::test]
@@ -367,6 +418,22 @@ async fn non_api_events_reach_the_event_handler() {
         assert_eq!(status, 400, "{event}: {answer}");
         assert_eq!(answer["error"]["code"], "invalid_event");
     }
+    // FIFO: after the first failure, the rest are not processed and are all reported.
+    let mut fifo = fixture("powertools/s3SqsEvent.json");
+    let mut first = fifo["Records"][0].clone();
+    first["eventSourceARN"] = "arn:aws:sqs:us-east-1:123456789012:uploads.fifo".into();
+    let (mut a, mut b, mut c) = (first.clone(), first.clone(), first);
+    a["messageId"] = "a".into();
+    b["messageId"] = "b".into();
+    b["body"] = "not an event".into();
+    c["messageId"] = "c".into();
+    fifo["Records"] = json!([a, b, c]);
+    let (_, answer) = invoke(&host, &fifo).await;
+    assert_eq!(
+        answer,
+        json!({"batchItemFailures": [{"itemIdentifier": "b"}, {"itemIdentifier": "c"}]})
+    );
+
     let (status, _) = invoke(&host, &fixture("powertools/eventBridgeEvent.json")).await;
     assert_eq!(status, 400, "an EventBridge event from another source");
     // AWS's SQS sample carries plain text: a message spinlift cannot use, reported as failed.
@@ -465,6 +532,20 @@ async fn cors_preflights_and_answers_follow_the_allowed_origins() {
     assert_eq!(answer.status, 401);
     assert_eq!(
         answer.headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+
+    // A request carried by a Lambda event gets the same treatment.
+    let mut event = fixture("powertools/apiGatewayProxyV2Event.json");
+    aim(&mut event, "GET", "/healthz", "");
+    event["headers"]["origin"] = "https://app.example.com".into();
+    let request = http::Request::post("/lambda")
+        .header("authorization", API)
+        .body(event.to_string().into_bytes())
+        .unwrap();
+    let answer: Value = serde_json::from_str(&host.send(request).await.body).unwrap();
+    assert_eq!(
+        answer["headers"]["access-control-allow-origin"],
         "https://app.example.com"
     );
 

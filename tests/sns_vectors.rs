@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use spinlift::events::sns::{SigningCert, SnsError, SnsMessage, SnsMessageType, SnsOrigin};
-use spinlift::events::{decode, decode_s3_payload, Delivery};
+use spinlift::events::{decode, decode_sns_message, Delivery};
 
 fn vector(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/vectors/sns/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -60,14 +60,14 @@ fn openssl_signed_messages_verify() {
 #[test]
 fn a_notification_carries_the_s3_event() {
     let notification = message(json("notification-v1.json"));
-    let (events, others) = decode_s3_payload(notification.required("Message").unwrap()).unwrap();
+    let (events, others) = decode_sns_message(notification.required("Message").unwrap()).unwrap();
     assert!(others.is_empty());
     // powertools s3Event.json: one ObjectCreated:Put of b21b84d653bb07b05b1e6b33684dc11b.
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].key, "b21b84d653bb07b05b1e6b33684dc11b");
     assert_eq!(events[0].bucket, "lambda-artifacts-deafc19498e3f2df");
     let test_event = message(json("notification-v2-no-subject.json"));
-    let (events, others) = decode_s3_payload(test_event.required("Message").unwrap()).unwrap();
+    let (events, others) = decode_sns_message(test_event.required("Message").unwrap()).unwrap();
     assert!(
         events.is_empty() && others.is_empty(),
         "the s3:TestEvent has no records"

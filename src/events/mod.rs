@@ -67,7 +67,7 @@ pub enum Delivery {
     /// S3's `s3:TestEvent`: nothing to process.
     TestEvent,
     /// An SNS HTTP/S delivery, to verify before anything else; a Notification's `Message`
-    /// is then decoded with [`decode_s3_payload`].
+    /// is then decoded with [`decode_sns_message`].
     Sns(sns::SnsMessage),
 }
 
@@ -117,13 +117,14 @@ pub fn decode(body: &[u8], sns_header: Option<&str>) -> Result<Delivery, EventEr
     decode_s3_shapes(value)
 }
 
-/// Decodes an S3 notification carried inside another envelope (the `Message` of a verified
-/// SNS Notification, an SQS message body): S3 records, or none for the s3:TestEvent. Never
-/// another SNS envelope or an EventBridge event.
+/// Decodes the `Message` of a verified SNS Notification: S3 records, or none for the
+/// s3:TestEvent. Never another SNS envelope or an EventBridge event.
 ///
 /// # Errors
 /// The message is not JSON or not one of those shapes.
-pub fn decode_s3_payload(message: &str) -> Result<(Vec<ObjectEvent>, Vec<OtherEvent>), EventError> {
+pub fn decode_sns_message(
+    message: &str,
+) -> Result<(Vec<ObjectEvent>, Vec<OtherEvent>), EventError> {
     let value: Value = serde_json::from_str(message).map_err(|err| {
         EventError::new(format!(
             "the SNS Message is not JSON ({err}); expected an S3 event notification"
@@ -212,13 +213,13 @@ mod tests {
     #[test]
     fn sns_messages_carry_s3_shapes_only() {
         let test_event = r#"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"b"}"#;
-        assert_eq!(decode_s3_payload(test_event).unwrap(), (vec![], vec![]));
+        assert_eq!(decode_sns_message(test_event).unwrap(), (vec![], vec![]));
         for nested in [
             r#"{"Type":"Notification","TopicArn":"arn","Message":"{}"}"#,
             r#"{"source":"aws.s3","detail-type":"Object Created","detail":{}}"#,
             "not json",
         ] {
-            assert!(decode_s3_payload(nested).is_err(), "{nested}");
+            assert!(decode_sns_message(nested).is_err(), "{nested}");
         }
     }
 

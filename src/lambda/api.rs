@@ -1,7 +1,7 @@
 //! API events to HTTP requests, and HTTP responses to Lambda proxy answers.
 //!
 //! The formats, per AWS's documentation:
-//! - API Gateway REST API (payload 1.0): `httpMethod`, `path` (URL-decoded), `headers` /
+//! - API Gateway REST API (payload 1.0): `httpMethod`, `path`, `headers` /
 //!   `multiValueHeaders`, `queryStringParameters` / `multiValueQueryStringParameters`
 //!   (URL-decoded); answered with `statusCode`, `headers`, `multiValueHeaders`, `body`,
 //!   `isBase64Encoded`.
@@ -11,9 +11,16 @@
 //! - ALB target (`requestContext.elb`): `httpMethod`, `path`, query parameters as received
 //!   (not decoded), `headers`, or `multiValueHeaders` and `multiValueQueryStringParameters`
 //!   when multi-value headers are on; answered in the same mode, with `statusDescription`.
+//!
+//! Whether the path arrives percent-encoded differs by service, and AWS does not document it:
+//! captures published by other adapters show REST APIs, Function URLs and ALBs keeping the
+//! encoding and HTTP APIs decoding it. So a path is never decoded or re-encoded as a whole:
+//! only what cannot appear in an encoded path (spaces, non-ASCII, `?`, `#`, a `%` that starts
+//! no escape, ...) is escaped, which leaves encoded paths byte for byte and makes decoded
+//! ones valid.
 
 use super::{event_body, LambdaError};
-use crate::sigv4::{uri_encode, uri_encode_path};
+use crate::sigv4::uri_encode;
 use base64ct::{Base64, Encoding};
 use http::header::{self, HeaderName, HeaderValue};
 use http::uri::PathAndQuery;
@@ -60,7 +67,7 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
         };
         // ALB passes the query as received: already encoded.
         let query = join_query(&query, |text| text.to_owned());
-        let path = raw_path(text(event, "path")?);
+        let path = escape_path(text(event, "path")?);
         (
             ApiFormat::Alb { multi_value },
             text(event, "httpMethod")?,
@@ -83,7 +90,7 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
                 headers.push(("cookie".to_owned(), cookies.join("; ")));
             }
         }
-        let path = raw_path(text(event, "rawPath")?);
+        let path = escape_path(text(event, "rawPath")?);
         (ApiFormat::HttpV2, method, path, query, headers)
     } else {
         let query = match event["multiValueQueryStringParameters"].is_object() {
@@ -94,9 +101,9 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
             true => pairs(&event["multiValueHeaders"]),
             false => pairs(&event["headers"]),
         };
-        // REST APIs hand over the path and query decoded: encode them again.
+        // REST APIs hand over query parameters decoded: encode them again.
         let query = join_query(&query, uri_encode);
-        let path = uri_encode_path(text(event, "path")?);
+        let path = escape_path(text(event, "path")?);
         (
             ApiFormat::RestV1,
             text(event, "httpMethod")?,
@@ -124,7 +131,7 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
     let map = request.headers_mut();
     for (name, value) in headers {
         let name = HeaderName::from_bytes(name.as_bytes());
-        let value = HeaderValue::from_str(&value);
+        let value = HeaderValue::from_bytes(value.as_bytes());
         let (Ok(name), Ok(value)) = (name, value) else {
             return Err(LambdaError::new(
                 "the event has a header that is not valid HTTP",
@@ -147,15 +154,28 @@ fn text<'a>(event: &'a Value, field: &str) -> Result<&'a str, LambdaError> {
         .ok_or_else(|| LambdaError::new(format!("the event has no {field}")))
 }
 
-/// A path as the event gives it, when it is already a valid encoded path; else encoded.
-fn raw_path(path: &str) -> String {
-    match path.starts_with('/')
-        && !path.contains(['?', '#'])
-        && path.parse::<PathAndQuery>().is_ok()
-    {
-        true => path.to_owned(),
-        false => uri_encode_path(path),
+/// The path with every byte that cannot appear in an encoded path escaped, and nothing else
+/// touched: encoded paths pass unchanged, decoded ones become valid.
+fn escape_path(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let is_hex = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_hexdigit);
+    let mut out = String::with_capacity(path.len() + 1);
+    if !path.starts_with('/') {
+        out.push('/');
     }
+    for (i, &b) in bytes.iter().enumerate() {
+        let literal = match b {
+            b'%' => is_hex(i + 1) && is_hex(i + 2),
+            b'?' | b'#' | b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' => false,
+            0x21..=0x7e => true,
+            _ => false,
+        };
+        match literal {
+            true => out.push(char::from(b)),
+            false => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// Name/value pairs from `{name: value}` or `{name: [values]}`; other values are skipped.
@@ -256,6 +276,11 @@ pub fn lambda_response(format: ApiFormat, response: &http::Response<Vec<u8>>) ->
         match format {
             // REST: a header with several values lives in multiValueHeaders only.
             ApiFormat::RestV1 if headers.get_all(name).iter().count() > 1 => {}
+            // One Set-Cookie per header: joined they would be one broken cookie.
+            ApiFormat::Alb { multi_value: false } if name == header::SET_COOKIE => {
+                let last = values(name).pop().unwrap_or(Value::Null);
+                single.insert(name.to_string(), last);
+            }
             _ => {
                 single.insert(name.to_string(), joined(name));
             }
@@ -272,11 +297,10 @@ pub fn lambda_response(format: ApiFormat, response: &http::Response<Vec<u8>>) ->
             fields.insert("cookies".into(), Value::Array(cookies));
         }
         ApiFormat::Alb { multi_value } => {
-            let description = format!(
-                "{} {}",
-                status.as_u16(),
-                status.canonical_reason().unwrap_or_default()
-            );
+            let description = match status.canonical_reason() {
+                Some(reason) => format!("{} {reason}", status.as_u16()),
+                None => status.as_u16().to_string(),
+            };
             fields.insert("statusDescription".into(), Value::String(description));
             match multi_value {
                 true => fields.insert("multiValueHeaders".into(), Value::Object(multi)),
@@ -304,8 +328,22 @@ mod tests {
     }
 
     #[test]
-    fn rest_paths_and_queries_are_encoded_again_and_alb_ones_kept() {
-        let rest = json!({"requestContext": {}, "httpMethod": "GET", "path": "/objects/a b+c",
+    fn encoded_paths_pass_unchanged_and_decoded_ones_are_escaped() {
+        for (given, sent) in [
+            ("/objects/a%20b%2Bc", "/objects/a%20b%2Bc"),
+            ("/objects/a b+c", "/objects/a%20b+c"),
+            ("/objects/what?#", "/objects/what%3F%23"),
+            ("/objects/100%", "/objects/100%25"),
+            ("/objects/caf\u{e9}", "/objects/caf%C3%A9"),
+            ("objects", "/objects"),
+        ] {
+            assert_eq!(escape_path(given), sent, "{given}");
+        }
+    }
+
+    #[test]
+    fn rest_queries_are_encoded_again_and_alb_ones_kept() {
+        let rest = json!({"requestContext": {}, "httpMethod": "GET", "path": "/objects/a%20b%2Bc",
             "multiValueQueryStringParameters": {"prefix": ["x y"], "k": ["1", "2"]}});
         let (rest, format) = request(&rest).unwrap();
         assert_eq!(format, ApiFormat::RestV1);
@@ -361,6 +399,8 @@ mod tests {
             json!({"statusCode": 200, "statusDescription": "200 OK", "body": "{}", "isBase64Encoded": false,
                    "multiValueHeaders": {"content-type": ["application/json"], "set-cookie": ["a=1", "b=2"]}})
         );
+        let alb = lambda_response(ApiFormat::Alb { multi_value: false }, &response);
+        assert_eq!(alb["headers"]["set-cookie"], "b=2", "one cookie, the last");
         let binary = http::Response::builder()
             .status(404)
             .header("content-type", "image/png")

@@ -28,7 +28,12 @@ pub enum Invocation {
     /// A Lambda SNS event: each record's `Message`.
     Sns(Vec<String>),
     /// A Lambda SQS event: each message, answered per message.
-    Sqs(Vec<SqsMessage>),
+    Sqs {
+        /// The messages, in queue order.
+        messages: Vec<SqsMessage>,
+        /// From a FIFO queue: after a failure, the later messages must not be processed.
+        fifo: bool,
+    },
 }
 
 /// One SQS message of a Lambda SQS event.
@@ -124,16 +129,24 @@ fn records_invocation(records: &[Value], body: &[u8]) -> Result<Invocation, Lamb
             .map(|record| text(record, &["Sns", "Message"]))
             .collect::<Result<_, _>>()
             .map(Invocation::Sns),
-        "aws:sqs" => records
-            .iter()
-            .map(|record| {
-                Ok(SqsMessage {
-                    id: text(record, &["messageId"])?,
-                    body: text(record, &["body"])?,
+        "aws:sqs" => {
+            let messages = records
+                .iter()
+                .map(|record| {
+                    Ok(SqsMessage {
+                        id: text(record, &["messageId"])?,
+                        body: text(record, &["body"])?,
+                    })
                 })
-            })
-            .collect::<Result<_, _>>()
-            .map(Invocation::Sqs),
+                .collect::<Result<_, _>>()?;
+            let fifo = records.iter().any(|record| {
+                record["eventSourceARN"]
+                    .as_str()
+                    .is_some_and(|arn| arn.ends_with(".fifo"))
+                    || record["attributes"].get("MessageGroupId").is_some()
+            });
+            Ok(Invocation::Sqs { messages, fifo })
+        }
         other => Err(LambdaError::new(format!(
             "records from {other:?} are not handled; expected {ACCEPTED_EVENTS}"
         ))),
@@ -206,16 +219,24 @@ mod tests {
         let sns = br#"{"Records":[{"EventSource":"aws:sns","Sns":{"Message":"m"}}]}"#;
         assert!(matches!(classify(sns).unwrap(), Invocation::Sns(m) if m == ["m"]));
         let sqs = br#"{"Records":[{"eventSource":"aws:sqs","messageId":"1","body":"b"}]}"#;
-        let Invocation::Sqs(messages) = classify(sqs).unwrap() else {
+        let Invocation::Sqs { messages, fifo } = classify(sqs).unwrap() else {
             panic!("not SQS")
         };
         assert_eq!(
-            messages,
-            [SqsMessage {
-                id: "1".into(),
-                body: "b".into()
-            }]
+            (messages, fifo),
+            (
+                vec![SqsMessage {
+                    id: "1".into(),
+                    body: "b".into()
+                }],
+                false
+            )
         );
+        let fifo = br#"{"Records":[{"eventSource":"aws:sqs","messageId":"1","body":"b","eventSourceARN":"arn:aws:sqs:us-east-1:1:q.fifo"}]}"#;
+        assert!(matches!(
+            classify(fifo).unwrap(),
+            Invocation::Sqs { fifo: true, .. }
+        ));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::body::Body;
 use crate::cache::Cache;
 use crate::config::Variables;
 use crate::error::{json_response, ApiError};
-use crate::events::{decode, decode_s3_payload, Delivery, ObjectEvent, OtherEvent};
+use crate::events::{decode, decode_sns_message, Delivery, ObjectEvent, OtherEvent};
 use crate::indexer::{ObjectEventHandler, Outcome};
 use crate::outbound::HttpClient;
 use http::{HeaderMap, Response, StatusCode};
@@ -45,7 +45,7 @@ pub async fn deliver<C: HttpClient, H: ObjectEventHandler>(
         Delivery::Objects { events, others } => (events, others),
         Delivery::TestEvent => (Vec::new(), Vec::new()),
         Delivery::Sns(message) => match sns::open(s3.client(), vars, cache, &message).await? {
-            Opened::Records(message) => decode_s3_payload(message).map_err(invalid)?,
+            Opened::Records(message) => decode_sns_message(message).map_err(invalid)?,
             Opened::Answered(response) => return Ok(response),
         },
     };
@@ -54,19 +54,19 @@ pub async fn deliver<C: HttpClient, H: ObjectEventHandler>(
 
 /// What became of one batch of records.
 #[derive(Debug, Default)]
-pub struct Report {
+pub(crate) struct Report {
     /// Records applied.
-    pub processed: usize,
+    processed: usize,
     /// `{"key","reason"}` for each record that needed nothing done.
-    pub skipped: Vec<Value>,
+    skipped: Vec<Value>,
     /// `{"key","error":{"code","message"}}` for each record that failed.
-    pub failed: Vec<Value>,
+    failed: Vec<Value>,
 }
 
 impl Report {
     /// `{"processed","skipped","failed"}`: 200, or 502 when a record failed, so the sender
     /// retries the batch (safe: handlers are idempotent).
-    pub fn into_response(self) -> Response<Body> {
+    pub(crate) fn into_response(self) -> Response<Body> {
         let status = match self.failed.is_empty() {
             true => StatusCode::OK,
             false => {
@@ -86,7 +86,7 @@ impl Report {
 
 /// Runs `handler` on each object event of the configured bucket, in order; reports the
 /// other records as skipped. A failed record is never counted as processed.
-pub async fn process<C: HttpClient, H: ObjectEventHandler>(
+async fn process<C: HttpClient, H: ObjectEventHandler>(
     s3: &S3Call<'_, C>,
     handler: &H,
     events: &[ObjectEvent],

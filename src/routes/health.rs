@@ -1,14 +1,36 @@
-//! `GET /healthz`: the readiness check.
+//! `GET /healthz`: the readiness check, and `GET /healthz?deep=1`, the credentials check.
 //!
-//! Public and free of configuration on purpose: it answers as soon as the
-//! component is instantiated, so a platform probe never depends on secrets or
-//! on AWS being reachable.
+//! The plain check is public and free of configuration on purpose: it answers as soon as
+//! the component is instantiated, so a platform probe never depends on secrets or on AWS
+//! being reachable. The deep one (authenticated) asks STS who the credentials are: the
+//! quickest way to see that keys, role and clock are right after `spin deploy`.
 
 use http::{Response, StatusCode};
 use serde_json::json;
 
+use super::aws_call::AwsCall;
+use crate::aws::sts::GetCallerIdentity;
+use crate::aws::Service;
 use crate::body::Body;
-use crate::error::json_response;
+use crate::error::{json_response, ApiError};
+use crate::outbound::HttpClient;
+
+/// `200 {"status":"ok","version","aws":{"account","arn"}}` from STS GetCallerIdentity
+/// (never the keys).
+///
+/// # Errors
+/// 502 with the AWS code when STS refuses (bad keys, clock skew), or cannot be reached.
+pub async fn deep<C: HttpClient>(aws: &AwsCall<'_, C>) -> Result<Response<Body>, ApiError> {
+    let identity = aws.call(Service::Sts, &GetCallerIdentity).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "aws": {"account": identity.account, "arn": identity.arn},
+        }),
+    ))
+}
 
 /// `200 {"status":"ok","version":"<crate version>"}`.
 pub fn healthz() -> Response<Body> {

@@ -18,6 +18,16 @@ use std::future::Future;
 /// Lambda's limit for a synchronous invocation's payload, and for its answer.
 pub const MAX_INVOCATION_BYTES: usize = 6 << 20;
 
+fn too_large() -> ApiError {
+    ApiError::BadGateway {
+        code: "lambda_response_too_large".into(),
+        message: format!(
+            "the answer is larger than a Lambda may return ({MAX_INVOCATION_BYTES} bytes); \
+             call the route directly"
+        ),
+    }
+}
+
 /// Answers one invocation event; `forward` routes a request carried by the event.
 ///
 /// # Errors
@@ -46,23 +56,31 @@ where
             let body =
                 body.collect(MAX_INVOCATION_BYTES)
                     .await
-                    .map_err(|err| ApiError::BadGateway {
-                        code: "lambda_response_too_large".into(),
-                        message: format!(
-                            "the answer cannot be returned as a Lambda response: {err}"
-                        ),
+                    .map_err(|err| match err.too_large {
+                        true => too_large(),
+                        false => super::s3_call::broken_upstream(err),
                     })?;
             let answer = lambda_response(format, &Response::from_parts(parts, body));
-            Ok(json_response(StatusCode::OK, &answer))
+            // The limit is on what a Lambda returns: the JSON, base64 included.
+            let response = json_response(StatusCode::OK, &answer);
+            match response.body() {
+                Body::Bytes(json) if json.len() > MAX_INVOCATION_BYTES => Err(too_large()),
+                _ => Ok(response),
+            }
         }
         Invocation::S3(body) => Ok(forward(to_events(body)).await),
         Invocation::Sns(messages) => match combine_sns_messages(&messages).map_err(invalid)? {
             Some(notification) => Ok(forward(to_events(notification)).await),
             None => Ok(Report::default().into_response()),
         },
-        Invocation::Sqs(messages) => {
+        Invocation::Sqs { messages, fifo } => {
             let mut failures = Vec::new();
             for message in &messages {
+                // FIFO order: once one fails, the rest wait for its retry.
+                if fifo && !failures.is_empty() {
+                    failures.push(json!({"itemIdentifier": message.id}));
+                    continue;
+                }
                 let answer = forward(to_events(sqs_payload(&message.body))).await;
                 if !answer.status().is_success() {
                     failures.push(json!({"itemIdentifier": message.id}));

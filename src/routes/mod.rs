@@ -5,6 +5,8 @@
 //! [`ApiError`](crate::error::ApiError); the router in [`crate::app`] decides which handler
 //! runs and what must be checked first.
 
+pub mod aws_call;
+pub mod credentials;
 pub mod events;
 pub mod health;
 pub mod lambda;

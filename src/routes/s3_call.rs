@@ -1,11 +1,12 @@
 //! Everything a route needs to call S3: the bucket, a signer, the client and the time.
 
 use crate::body::{Body, BodyError};
-use crate::config::{AwsConfig, S3Config, Variables};
+use crate::cache::Cache;
+use crate::config::{S3Config, Variables};
 use crate::error::ApiError;
 use crate::outbound::HttpClient;
 use crate::s3::{Bucket, S3Error};
-use crate::sigv4::{Credentials, Payload, Signer, SigningErrorKind, SigningTime};
+use crate::sigv4::{Payload, Signer, SigningErrorKind, SigningTime};
 use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 
 /// The most of an S3 answer read into memory (XML documents, error bodies).
@@ -33,18 +34,19 @@ pub struct Buffered {
 }
 
 impl<'a, C: HttpClient> S3Call<'a, C> {
-    /// Loads the AWS and S3 configuration.
+    /// Loads the S3 configuration and this request's credentials (the configured keys, or
+    /// the assumed role's session, see [`super::credentials`]).
     ///
     /// # Errors
-    /// A variable is missing or invalid.
-    pub fn load(vars: &dyn Variables, client: &'a C, now: SigningTime) -> Result<Self, ApiError> {
-        let aws = AwsConfig::load(vars)?;
+    /// A variable is missing or invalid, or STS refused the role.
+    pub async fn load(
+        vars: &dyn Variables,
+        client: &'a C,
+        cache: &dyn Cache,
+        now: SigningTime,
+    ) -> Result<Self, ApiError> {
         let s3 = S3Config::load(vars)?;
-        let signer = Signer::new(Credentials {
-            access_key_id: aws.access_key_id.expose().to_owned(),
-            secret_access_key: aws.secret_access_key.expose().to_owned(),
-            session_token: aws.session_token.as_ref().map(|t| t.expose().to_owned()),
-        });
+        let (signer, aws) = super::credentials::signer(vars, client, cache, now).await?;
         Ok(Self {
             bucket: Bucket::new(&s3, &aws.region),
             signer,

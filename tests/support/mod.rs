@@ -5,6 +5,7 @@
 //! - [`outbound`]: the `allowed_outbound_hosts` matcher;
 //! - [`host`]: the wasmtime host serving the component on `127.0.0.1:0`;
 //! - [`s3_store`]: a real, signature-verifying S3 store (s3s-fs) and a plain HTTP client;
+//! - [`moto`]: moto's server, a signature-verifying DynamoDB/SQS/SNS/STS, bootstrapped;
 //! - [`sns_peer`]: SNS's HTTP side (certificate, confirmations) and SNS-style message signing.
 //!
 //! Each test crate uses a different part of this module, so what one crate leaves unused
@@ -13,6 +14,7 @@
 
 pub mod host;
 pub mod manifest;
+pub mod moto;
 pub mod outbound;
 pub mod s3_store;
 pub mod sns_peer;

@@ -168,7 +168,11 @@ mod tests {
             defaults,
             [
                 "http://127.0.0.1:8014",
-                "https://sns.us-east-1.amazonaws.com"
+                "https://sns.us-east-1.amazonaws.com",
+                "https://dynamodb.us-east-1.amazonaws.com",
+                "https://sqs.us-east-1.amazonaws.com",
+                "https://sns.us-east-1.amazonaws.com",
+                "https://sts.us-east-1.amazonaws.com",
             ]
         );
         let overrides = [
@@ -193,8 +197,9 @@ mod tests {
                 .parse()
                 .unwrap()
         ));
+        // Only the configured regions' hosts: the certificate origin and the four endpoints.
         assert!(!sns.allows(
-            &"https://sns.us-east-1.amazonaws.com/cert.pem"
+            &"https://sns.ap-south-1.amazonaws.com/cert.pem"
                 .parse()
                 .unwrap()
         ));

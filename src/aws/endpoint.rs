@@ -1,0 +1,131 @@
+//! Where each service is reached and how it is signed.
+
+use crate::sigv4::{
+    Payload, SignableRequest, SignatureLocation, Signer, SigningError, SigningParams,
+    SigningSettings, SigningTime,
+};
+
+/// The services spinlift calls besides S3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// Amazon DynamoDB (JSON 1.0, `DynamoDB_20120810`).
+    DynamoDb,
+    /// Amazon SQS (JSON 1.0, `AmazonSQS`).
+    Sqs,
+    /// Amazon SNS (Query, `2010-03-31`).
+    Sns,
+    /// AWS STS (Query, `2011-06-15`).
+    Sts,
+}
+
+impl Service {
+    /// The name in signatures and in the regional host name.
+    pub fn signing_name(self) -> &'static str {
+        match self {
+            Service::DynamoDb => "dynamodb",
+            Service::Sqs => "sqs",
+            Service::Sns => "sns",
+            Service::Sts => "sts",
+        }
+    }
+
+    /// The variable that holds this service's endpoint (`dynamodb_endpoint`, ...).
+    pub fn endpoint_variable(self) -> &'static str {
+        match self {
+            Service::DynamoDb => "dynamodb_endpoint",
+            Service::Sqs => "sqs_endpoint",
+            Service::Sns => "sns_endpoint",
+            Service::Sts => "sts_endpoint",
+        }
+    }
+}
+
+/// A service at an origin (`https://dynamodb.eu-west-1.amazonaws.com`, or a local emulator),
+/// signed for a region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    service: Service,
+    origin: String,
+    region: String,
+}
+
+impl Endpoint {
+    /// `origin` is `http(s)://host[:port]`, without a path; `None` otherwise.
+    pub fn new(service: Service, origin: &str, region: &str) -> Option<Self> {
+        let (scheme, authority) = origin.split_once("://")?;
+        let authority_ok = !authority.is_empty()
+            && authority
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+        ((scheme == "https" || scheme == "http") && authority_ok).then(|| Self {
+            service,
+            origin: origin.to_owned(),
+            region: region.to_owned(),
+        })
+    }
+
+    /// The service.
+    pub fn service(&self) -> Service {
+        self.service
+    }
+
+    /// The absolute URI of `path_and_query` (starting with `/`) at this endpoint.
+    pub fn uri(&self, path_and_query: &str) -> http::Uri {
+        format!("{}{path_and_query}", self.origin)
+            .parse()
+            .expect("an origin checked by Endpoint::new and a path built by an Operation")
+    }
+
+    /// Signs `request` (its body hashed into the signature) with the service's rules.
+    ///
+    /// # Errors
+    /// A header of `request` cannot be signed.
+    pub fn sign(
+        &self,
+        request: &mut http::Request<Vec<u8>>,
+        signer: &Signer,
+        time: SigningTime,
+    ) -> Result<(), SigningError> {
+        let signed = {
+            let signable = SignableRequest::from_http(request, Payload::Bytes(request.body()))?;
+            let params = SigningParams {
+                region: &self.region,
+                service: self.service.signing_name(),
+                time,
+                settings: SigningSettings::standard(),
+                location: SignatureLocation::Headers,
+            };
+            signer.sign(&signable, &params)?
+        };
+        signed.apply_to(request).map_err(|_| {
+            SigningError::invalid_header("authorization", "the signature is not a header value")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_scheme_and_authority() {
+        assert!(Endpoint::new(
+            Service::Sts,
+            "https://sts.us-east-1.amazonaws.com",
+            "us-east-1"
+        )
+        .is_some());
+        assert!(Endpoint::new(Service::Sqs, "http://127.0.0.1:5000", "us-east-1").is_some());
+        for bad in [
+            "sts.amazonaws.com",
+            "https://sts.amazonaws.com/",
+            "ftp://x",
+            "https://a@b",
+        ] {
+            assert!(
+                Endpoint::new(Service::Sts, bad, "us-east-1").is_none(),
+                "{bad}"
+            );
+        }
+    }
+}

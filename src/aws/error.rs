@@ -1,0 +1,229 @@
+//! One error type for every service: the code from `__type` or `x-amzn-ErrorType` (JSON
+//! protocol) or `<Code>` (Query protocol, and moto's XML answers), the message, the request
+//! id, and whether a retry may succeed.
+
+use http::{HeaderMap, StatusCode};
+use serde_json::Value;
+use std::fmt;
+
+/// An error answer from an AWS service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsError {
+    /// HTTP status.
+    pub status: u16,
+    /// The AWS error code, e.g. `ConditionalCheckFailedException`, `InvalidParameter`.
+    pub code: String,
+    /// The service's message (may echo input; log it, do not forward it blindly).
+    pub message: String,
+    /// `x-amzn-RequestId` / `x-amz-request-id` / `<RequestId>`.
+    pub request_id: Option<String>,
+}
+
+/// Error codes AWS documents as throttling or transient.
+const RETRYABLE: [&str; 12] = [
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "SlowDown",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "RequestTimeout",
+];
+
+impl AwsError {
+    /// Reads an error answer in either protocol; a body that is neither still yields a code
+    /// from the status.
+    pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let request_id = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));
+        let (code, message, body_request_id) = json_fields(body)
+            .or_else(|| xml_fields(body))
+            .unwrap_or_default();
+        let code = header("x-amzn-errortype")
+            .map(|t| short_code(&t))
+            .filter(|c| !c.is_empty())
+            .or(code)
+            .unwrap_or_else(|| {
+                status
+                    .canonical_reason()
+                    .unwrap_or("UnknownError")
+                    .replace(' ', "")
+            });
+        Self {
+            status: status.as_u16(),
+            code,
+            message: message.unwrap_or_default(),
+            request_id: request_id.or(body_request_id),
+        }
+    }
+
+    /// An answer that succeeded but cannot be read.
+    pub fn malformed(status: StatusCode, what: impl fmt::Display) -> Self {
+        Self {
+            status: status.as_u16(),
+            code: "MalformedResponse".into(),
+            message: format!("the answer could not be read: {what}"),
+            request_id: None,
+        }
+    }
+
+    /// Whether the same call may succeed later: throttling, 5xx, transient codes.
+    pub fn retryable(&self) -> bool {
+        self.status >= 500 || self.status == 429 || RETRYABLE.contains(&self.code.as_str())
+    }
+
+    /// Whether the caller's credentials, signature or clock were refused.
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self.code.as_str(),
+            "SignatureDoesNotMatch"
+                | "InvalidClientTokenId"
+                | "UnrecognizedClientException"
+                | "IncompleteSignature"
+                | "ExpiredToken"
+                | "ExpiredTokenException"
+                | "AccessDenied"
+                | "AccessDeniedException"
+                | "InvalidSignatureException"
+                | "RequestExpired"
+                | "SignatureExpired"
+        )
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.status, self.code)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AwsError {}
+
+/// `com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException` and
+/// `ConditionalCheckFailedException:http://internal.amazon.com/...` both name
+/// `ConditionalCheckFailedException`.
+fn short_code(raw: &str) -> String {
+    let after_hash = raw.rsplit('#').next().unwrap_or(raw);
+    after_hash
+        .split(':')
+        .next()
+        .unwrap_or(after_hash)
+        .to_owned()
+}
+
+type Fields = (Option<String>, Option<String>, Option<String>);
+
+fn json_fields(body: &[u8]) -> Option<Fields> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let text = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| value.get(*n).and_then(Value::as_str))
+            .map(str::to_owned)
+    };
+    let code = text(&["__type", "code", "Code"]).map(|t| short_code(&t));
+    Some((code, text(&["message", "Message"]), None))
+}
+
+/// The first `<Code>`, `<Message>` and `<RequestId>` anywhere in the document: AWS nests
+/// them as `ErrorResponse/Error/...`, moto as `ErrorResponse/Errors/Error/...`.
+fn xml_fields(body: &[u8]) -> Option<Fields> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut buf = Vec::new();
+    let (mut code, mut message, mut request_id) = (None, None, None);
+    let mut current: Option<Vec<u8>> = None;
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(e) => current = Some(e.name().into_inner().as_bytes().to_vec()),
+            Event::Text(t) => {
+                let text = t.xml10_content().into_owned();
+                match current.as_deref() {
+                    Some(b"Code") if code.is_none() => code = Some(text),
+                    Some(b"Message") if message.is_none() => message = Some(text),
+                    Some(b"RequestId") if request_id.is_none() => request_id = Some(text),
+                    _ => {}
+                }
+            }
+            Event::End(_) => current = None,
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    code.is_some().then_some((code, message, request_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(status: u16, headers: &[(&'static str, &str)], body: &str) -> AwsError {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, value.parse().unwrap());
+        }
+        AwsError::from_response(StatusCode::from_u16(status).unwrap(), &map, body.as_bytes())
+    }
+
+    #[test]
+    fn json_protocol_errors_name_their_short_code() {
+        // The shape of DynamoDB's documented error answers.
+        let err = error(
+            400,
+            &[("x-amzn-requestid", "R1")],
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#,
+        );
+        assert_eq!(err.code, "ConditionalCheckFailedException");
+        assert_eq!(err.message, "The conditional request failed");
+        assert_eq!(err.request_id.as_deref(), Some("R1"));
+        assert!(!err.retryable());
+        let throttled = error(
+            400,
+            &[("x-amzn-errortype", "ThrottlingException:http://internal.amazon.com/coral/com.amazon.coral.availability/")],
+            "{}",
+        );
+        assert_eq!(throttled.code, "ThrottlingException");
+        assert!(throttled.retryable());
+    }
+
+    #[test]
+    fn query_protocol_errors_are_read_however_nested() {
+        let sns = error(
+            400,
+            &[],
+            "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error><Type>Sender</Type>\
+             <Code>InvalidParameter</Code><Message>Invalid parameter: TopicArn</Message></Error>\
+             <RequestId>R2</RequestId></ErrorResponse>",
+        );
+        assert_eq!(
+            (sns.code.as_str(), sns.request_id.as_deref()),
+            ("InvalidParameter", Some("R2"))
+        );
+        let moto = error(
+            403,
+            &[],
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><ErrorResponse><Errors><Error>\
+             <Code>SignatureDoesNotMatch</Code><Message>no</Message></Error></Errors></ErrorResponse>",
+        );
+        assert_eq!(moto.code, "SignatureDoesNotMatch");
+        assert!(moto.is_auth());
+        let opaque = error(503, &[], "<html>busy</html>");
+        assert_eq!(opaque.code, "ServiceUnavailable");
+        assert!(opaque.retryable());
+    }
+}

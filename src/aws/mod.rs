@@ -1,0 +1,36 @@
+//! AWS services beyond S3, through the same signer and no SDK: DynamoDB and SQS speak the
+//! AWS JSON protocol, SNS and STS the AWS Query protocol. Sans-IO: an [`Operation`] builds
+//! its unsigned `http` request for an [`Endpoint`] and parses the answer; sending is the
+//! caller's (`routes::aws_call`).
+
+pub mod dynamodb;
+mod endpoint;
+mod error;
+mod protocol;
+pub mod sns;
+pub mod sqs;
+pub mod sts;
+
+pub use endpoint::{Endpoint, Service};
+pub use error::AwsError;
+
+use http::{HeaderMap, Request, StatusCode};
+
+/// One AWS API call: its request, and how to read its answer.
+pub trait Operation {
+    /// What a successful answer yields.
+    type Output;
+
+    /// The unsigned request for `endpoint`.
+    fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>>;
+
+    /// Reads the answer.
+    ///
+    /// # Errors
+    /// The service answered an error, or an answer that does not parse.
+    fn parse(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Self::Output, AwsError>;
+}

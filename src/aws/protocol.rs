@@ -1,0 +1,90 @@
+//! The two wire protocols: AWS JSON 1.0 (`X-Amz-Target`, a JSON body, JSON answers) and
+//! AWS Query (a form-encoded `Action=...&Version=...` body, XML answers).
+
+use super::{AwsError, Endpoint};
+use crate::sigv4::uri_encode;
+use http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// `POST /` with `X-Amz-Target: <target>` and a JSON 1.0 body.
+pub(super) fn json_request(endpoint: &Endpoint, target: &str, body: &Value) -> Request<Vec<u8>> {
+    let body = body.to_string().into_bytes();
+    post(endpoint, "application/x-amz-json-1.0", Some(target), body)
+}
+
+/// A JSON answer, or the error it carries.
+pub(super) fn json_answer<T: DeserializeOwned>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, AwsError> {
+    if !status.is_success() {
+        return Err(AwsError::from_response(status, headers, body));
+    }
+    // An empty success body is `{}`.
+    let body = if body.is_empty() { &b"{}"[..] } else { body };
+    serde_json::from_slice(body).map_err(|err| AwsError::malformed(status, err))
+}
+
+/// `POST /` with `Action`, `Version` and `params`, form-encoded (`+` for a space, as
+/// `application/x-www-form-urlencoded` has it; everything but unreserved characters escaped).
+pub(super) fn query_request(
+    endpoint: &Endpoint,
+    action: &str,
+    version: &str,
+    params: &[(String, String)],
+) -> Request<Vec<u8>> {
+    let mut form = format!("Action={action}&Version={version}");
+    for (name, value) in params {
+        form.push('&');
+        form.push_str(&form_encode(name));
+        form.push('=');
+        form.push_str(&form_encode(value));
+    }
+    post(
+        endpoint,
+        "application/x-www-form-urlencoded; charset=utf-8",
+        None,
+        form.into_bytes(),
+    )
+}
+
+/// An XML answer, or the error it carries.
+pub(super) fn query_answer<T: DeserializeOwned>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, AwsError> {
+    if !status.is_success() {
+        return Err(AwsError::from_response(status, headers, body));
+    }
+    let text = std::str::from_utf8(body).map_err(|err| AwsError::malformed(status, err))?;
+    quick_xml::de::from_str(text).map_err(|err| AwsError::malformed(status, err))
+}
+
+fn form_encode(text: &str) -> String {
+    uri_encode(text).replace("%20", "+")
+}
+
+fn post(
+    endpoint: &Endpoint,
+    content_type: &'static str,
+    target: Option<&str>,
+    body: Vec<u8>,
+) -> Request<Vec<u8>> {
+    let mut request = Request::new(body);
+    *request.method_mut() = Method::POST;
+    *request.uri_mut() = endpoint.uri("/");
+    let headers = request.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let length = request.body().len();
+    request
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if let Some(target) = target {
+        let target = HeaderValue::from_str(target).expect("targets are static ASCII names");
+        request.headers_mut().insert("x-amz-target", target);
+    }
+    request
+}

@@ -1,0 +1,183 @@
+//! SNS Publish and PublishBatch. Query protocol, version 2010-03-31.
+
+use super::protocol::{query_answer, query_request};
+use super::{AwsError, Endpoint, Operation};
+use http::{HeaderMap, Request, StatusCode};
+use serde::Deserialize;
+
+const VERSION: &str = "2010-03-31";
+
+/// `Publish` to a topic.
+#[derive(Debug, Clone)]
+pub struct Publish<'a> {
+    /// The topic ARN.
+    pub topic_arn: &'a str,
+    /// The message (up to 256 KiB).
+    pub message: &'a str,
+    /// An optional subject (email subscriptions).
+    pub subject: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct PublishAnswer {
+    #[serde(rename = "PublishResult")]
+    result: PublishResult,
+}
+
+#[derive(Deserialize)]
+struct PublishResult {
+    #[serde(rename = "MessageId")]
+    message_id: String,
+}
+
+impl Operation for Publish<'_> {
+    /// The message id.
+    type Output = String;
+
+    fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
+        let mut params = vec![
+            ("TopicArn".to_owned(), self.topic_arn.to_owned()),
+            ("Message".to_owned(), self.message.to_owned()),
+        ];
+        if let Some(subject) = self.subject {
+            params.push(("Subject".to_owned(), subject.to_owned()));
+        }
+        query_request(endpoint, "Publish", VERSION, &params)
+    }
+
+    fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<String, AwsError> {
+        query_answer::<PublishAnswer>(status, headers, body).map(|a| a.result.message_id)
+    }
+}
+
+/// `PublishBatch`: up to 10 messages, each with an id unique in the batch.
+#[derive(Debug, Clone)]
+pub struct PublishBatch<'a> {
+    /// The topic ARN.
+    pub topic_arn: &'a str,
+    /// `(id, message)` pairs.
+    pub entries: &'a [(String, String)],
+}
+
+/// Which entries of a batch were accepted and which failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// Ids of accepted entries.
+    pub successful: Vec<String>,
+    /// `(id, code)` of failed entries.
+    pub failed: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+struct PublishBatchAnswer {
+    #[serde(rename = "PublishBatchResult")]
+    result: PublishBatchResult,
+}
+
+#[derive(Deserialize, Default)]
+struct PublishBatchResult {
+    #[serde(rename = "Successful", default)]
+    successful: Members<SuccessEntry>,
+    #[serde(rename = "Failed", default)]
+    failed: Members<FailedEntry>,
+}
+
+#[derive(Deserialize)]
+struct Members<T> {
+    #[serde(rename = "member", default = "Vec::new")]
+    member: Vec<T>,
+}
+
+impl<T> Default for Members<T> {
+    fn default() -> Self {
+        Self { member: Vec::new() }
+    }
+}
+
+#[derive(Deserialize)]
+struct SuccessEntry {
+    #[serde(rename = "Id")]
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct FailedEntry {
+    #[serde(rename = "Id")]
+    id: String,
+    #[serde(rename = "Code")]
+    code: String,
+}
+
+impl Operation for PublishBatch<'_> {
+    type Output = BatchOutcome;
+
+    fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
+        let mut params = vec![("TopicArn".to_owned(), self.topic_arn.to_owned())];
+        for (n, (id, message)) in self.entries.iter().enumerate() {
+            let prefix = format!("PublishBatchRequestEntries.member.{}", n + 1);
+            params.push((format!("{prefix}.Id"), id.clone()));
+            params.push((format!("{prefix}.Message"), message.clone()));
+        }
+        query_request(endpoint, "PublishBatch", VERSION, &params)
+    }
+
+    fn parse(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<BatchOutcome, AwsError> {
+        let result = query_answer::<PublishBatchAnswer>(status, headers, body)?.result;
+        Ok(BatchOutcome {
+            successful: result.successful.member.into_iter().map(|e| e.id).collect(),
+            failed: result
+                .failed
+                .member
+                .into_iter()
+                .map(|e| (e.id, e.code))
+                .collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::Service;
+
+    #[test]
+    fn builds_publish_batch_members_and_parses_the_answer() {
+        let endpoint = Endpoint::new(
+            Service::Sns,
+            "https://sns.us-east-1.amazonaws.com",
+            "us-east-1",
+        )
+        .unwrap();
+        let entries = [
+            ("a".to_owned(), "x y".to_owned()),
+            ("b".to_owned(), "z".to_owned()),
+        ];
+        let request = PublishBatch {
+            topic_arn: "arn:t",
+            entries: &entries,
+        }
+        .request(&endpoint);
+        assert_eq!(
+            String::from_utf8(request.body().clone()).unwrap(),
+            "Action=PublishBatch&Version=2010-03-31&TopicArn=arn%3At\
+             &PublishBatchRequestEntries.member.1.Id=a&PublishBatchRequestEntries.member.1.Message=x+y\
+             &PublishBatchRequestEntries.member.2.Id=b&PublishBatchRequestEntries.member.2.Message=z"
+        );
+        let answer = br#"<PublishBatchResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">
+  <PublishBatchResult>
+    <Successful><member><Id>a</Id><MessageId>m1</MessageId></member></Successful>
+    <Failed><member><Id>b</Id><Code>InvalidParameter</Code><SenderFault>true</SenderFault></member></Failed>
+  </PublishBatchResult>
+</PublishBatchResponse>"#;
+        let outcome = PublishBatch::parse(StatusCode::OK, &HeaderMap::new(), answer).unwrap();
+        assert_eq!(outcome.successful, ["a"]);
+        assert_eq!(
+            outcome.failed,
+            [("b".to_owned(), "InvalidParameter".to_owned())]
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! STS: GetCallerIdentity (who the credentials are) and AssumeRole (temporary credentials,
+//! the Spin equivalent of a Lambda execution role). Query protocol, version 2011-06-15.
+
+use super::protocol::{query_answer, query_request};
+use super::{AwsError, Endpoint, Operation};
+use crate::sigv4::SigningTime;
+use http::{HeaderMap, Request, StatusCode};
+use serde::Deserialize;
+
+const VERSION: &str = "2011-06-15";
+
+/// `GetCallerIdentity`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GetCallerIdentity;
+
+/// Who signed the call.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CallerIdentity {
+    /// The account id.
+    #[serde(rename = "Account")]
+    pub account: String,
+    /// The ARN of the user or assumed role.
+    #[serde(rename = "Arn")]
+    pub arn: String,
+    /// The unique id of the principal.
+    #[serde(rename = "UserId")]
+    pub user_id: String,
+}
+
+#[derive(Deserialize)]
+struct CallerIdentityAnswer {
+    #[serde(rename = "GetCallerIdentityResult")]
+    result: CallerIdentity,
+}
+
+impl Operation for GetCallerIdentity {
+    type Output = CallerIdentity;
+
+    fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
+        query_request(endpoint, "GetCallerIdentity", VERSION, &[])
+    }
+
+    fn parse(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<CallerIdentity, AwsError> {
+        query_answer::<CallerIdentityAnswer>(status, headers, body).map(|a| a.result)
+    }
+}
+
+/// `AssumeRole`.
+#[derive(Debug, Clone)]
+pub struct AssumeRole<'a> {
+    /// The role to assume.
+    pub role_arn: &'a str,
+    /// A name for the session, shown in CloudTrail.
+    pub session_name: &'a str,
+    /// Lifetime in seconds (900 to the role's maximum).
+    pub duration_seconds: u32,
+}
+
+/// Temporary credentials.
+#[derive(Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct SessionCredentials {
+    /// Access key id.
+    #[serde(rename = "AccessKeyId")]
+    pub access_key_id: String,
+    /// Secret access key.
+    #[serde(rename = "SecretAccessKey")]
+    pub secret_access_key: String,
+    /// Session token, sent with every signed call.
+    #[serde(rename = "SessionToken")]
+    pub session_token: String,
+    /// When they expire, as STS writes it (`2026-11-23T07:00:00Z`).
+    #[serde(rename = "Expiration")]
+    pub expiration: String,
+}
+
+impl std::fmt::Debug for SessionCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("expiration", &self.expiration)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionCredentials {
+    /// The expiry as seconds since the epoch; `None` when STS wrote something else.
+    pub fn expires_at(&self) -> Option<u64> {
+        // `YYYY-MM-DDTHH:MM:SS` then `Z` or fractions: the same instant as `YYYYMMDDTHHMMSSZ`.
+        let head = self.expiration.get(..19)?;
+        let compact: String = head.chars().filter(|c| !matches!(c, '-' | ':')).collect();
+        SigningTime::parse_amz_date(&format!("{compact}Z")).map(SigningTime::unix_seconds)
+    }
+
+    /// Whether they are still good at `now` with `margin` seconds to spare.
+    pub fn fresh_at(&self, now: SigningTime, margin: u64) -> bool {
+        self.expires_at()
+            .is_some_and(|expiry| now.unix_seconds() + margin < expiry)
+    }
+}
+
+#[derive(Deserialize)]
+struct AssumeRoleAnswer {
+    #[serde(rename = "AssumeRoleResult")]
+    result: AssumeRoleResult,
+}
+
+#[derive(Deserialize)]
+struct AssumeRoleResult {
+    #[serde(rename = "Credentials")]
+    credentials: SessionCredentials,
+}
+
+impl Operation for AssumeRole<'_> {
+    type Output = SessionCredentials;
+
+    fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
+        let params = [
+            ("RoleArn", self.role_arn.to_owned()),
+            ("RoleSessionName", self.session_name.to_owned()),
+            ("DurationSeconds", self.duration_seconds.to_string()),
+        ]
+        .map(|(name, value)| (name.to_owned(), value));
+        query_request(endpoint, "AssumeRole", VERSION, &params)
+    }
+
+    fn parse(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<SessionCredentials, AwsError> {
+        query_answer::<AssumeRoleAnswer>(status, headers, body).map(|a| a.result.credentials)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::Service;
+
+    fn endpoint() -> Endpoint {
+        Endpoint::new(
+            Service::Sts,
+            "https://sts.us-east-1.amazonaws.com",
+            "us-east-1",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn parses_the_documented_answers() {
+        // The examples of the STS API reference.
+        let identity =
+            br#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+   <Arn>arn:aws:iam::123456789012:user/Alice</Arn>
+    <UserId>AKIAI44QH8DHBEXAMPLE</UserId>
+    <Account>123456789012</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>"#;
+        let identity =
+            GetCallerIdentity::parse(StatusCode::OK, &HeaderMap::new(), identity).unwrap();
+        assert_eq!(identity.account, "123456789012");
+        assert_eq!(identity.arn, "arn:aws:iam::123456789012:user/Alice");
+        let assumed = br#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <SourceIdentity>Alice</SourceIdentity>
+    <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/demo/TestAR</Arn><AssumedRoleId>ARO123EXAMPLE123:TestAR</AssumedRoleId></AssumedRoleUser>
+    <Credentials>
+      <AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId>
+      <SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</SecretAccessKey>
+      <SessionToken>AQoDYXdzEPT//////////wEXAMPLEtc764</SessionToken>
+      <Expiration>2019-11-09T13:34:41Z</Expiration>
+    </Credentials>
+    <PackedPolicySize>6</PackedPolicySize>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>
+</AssumeRoleResponse>"#;
+        let creds = AssumeRole::parse(StatusCode::OK, &HeaderMap::new(), assumed).unwrap();
+        assert_eq!(creds.access_key_id, "ASIAIOSFODNN7EXAMPLE");
+        assert_eq!(creds.expires_at(), Some(1_573_306_481));
+        let before = SigningTime::from_unix_seconds(1_573_306_481 - 600);
+        assert!(creds.fresh_at(before, 300));
+        assert!(!creds.fresh_at(before, 600));
+        assert!(
+            !format!("{creds:?}").contains("wJalr"),
+            "Debug hides the secret"
+        );
+    }
+
+    #[test]
+    fn builds_query_requests() {
+        let request = AssumeRole {
+            role_arn: "arn:aws:iam::123456789012:role/demo",
+            session_name: "spinlift",
+            duration_seconds: 900,
+        }
+        .request(&endpoint());
+        assert_eq!(request.uri(), "https://sts.us-east-1.amazonaws.com/");
+        assert_eq!(
+            String::from_utf8(request.body().clone()).unwrap(),
+            "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdemo\
+             &RoleSessionName=spinlift&DurationSeconds=900"
+        );
+        assert_eq!(
+            request.headers()["content-type"],
+            "application/x-www-form-urlencoded; charset=utf-8"
+        );
+    }
+}

@@ -1,0 +1,87 @@
+//! Calls to AWS services other than S3: the endpoint from its variable, the request signed,
+//! sent, and the answer parsed; AWS errors become 502 with the AWS code.
+
+use crate::aws::{AwsError, Endpoint, Operation, Service};
+use crate::config::{self, Variables};
+use crate::error::ApiError;
+use crate::outbound::HttpClient;
+use crate::sigv4::{Signer, SigningTime};
+
+/// The most of an AWS answer read into memory.
+const MAX_ANSWER_BYTES: usize = 16 << 20;
+
+/// One request's view of the other AWS services.
+pub struct AwsCall<'a, C> {
+    vars: &'a dyn Variables,
+    client: &'a C,
+    signer: Signer,
+    region: String,
+    now: SigningTime,
+}
+
+impl<'a, C: HttpClient> AwsCall<'a, C> {
+    /// Calls signed by `signer` for `region` at `now`; endpoints come from `vars`.
+    pub fn new(
+        vars: &'a dyn Variables,
+        client: &'a C,
+        signer: Signer,
+        region: String,
+        now: SigningTime,
+    ) -> Self {
+        Self {
+            vars,
+            client,
+            signer,
+            region,
+            now,
+        }
+    }
+
+    /// The endpoint of `service`, from its variable (`dynamodb_endpoint`, ...).
+    ///
+    /// # Errors
+    /// The variable is missing or not an origin.
+    pub fn endpoint(&self, service: Service) -> Result<Endpoint, ApiError> {
+        Ok(config::aws_endpoint(self.vars, service, &self.region)?)
+    }
+
+    /// Signs, sends and parses `operation`.
+    ///
+    /// # Errors
+    /// 502 with the AWS code when the service refuses; 502/504 when it cannot be reached.
+    pub async fn call<O: Operation>(
+        &self,
+        service: Service,
+        operation: &O,
+    ) -> Result<O::Output, ApiError> {
+        let endpoint = self.endpoint(service)?;
+        let mut request = operation.request(&endpoint);
+        endpoint
+            .sign(&mut request, &self.signer, self.now)
+            .map_err(|err| {
+                ApiError::Internal(format!("signing a {} call: {err}", service.signing_name()))
+            })?;
+        let (request, body) = request.into_parts();
+        let response = self
+            .client
+            .send(
+                http::Request::from_parts(request, ()),
+                crate::body::Body::Bytes(body),
+            )
+            .await?;
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect(MAX_ANSWER_BYTES)
+            .await
+            .map_err(|err| aws_error(service, AwsError::malformed(parts.status, err)))?;
+        O::parse(parts.status, &parts.headers, &body).map_err(|err| aws_error(service, err))
+    }
+}
+
+/// An AWS service's refusal, as the client sees it.
+pub fn aws_error(service: Service, error: AwsError) -> ApiError {
+    ApiError::Aws {
+        service: service.signing_name(),
+        error,
+    }
+}

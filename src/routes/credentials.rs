@@ -1,0 +1,68 @@
+//! The credentials every AWS call is signed with: the configured keys, or, when
+//! `aws_role_arn` is set, temporary credentials from STS AssumeRole made with those keys
+//! (how a Lambda execution role maps to Spin). Session credentials are kept in the cache
+//! (Spin's key-value store, private to the app) until 5 minutes before they expire.
+
+use super::aws_call::AwsCall;
+use crate::aws::sts::{AssumeRole, SessionCredentials};
+use crate::aws::Service;
+use crate::cache::Cache;
+use crate::config::{self, AwsConfig, Variables};
+use crate::error::ApiError;
+use crate::outbound::HttpClient;
+use crate::sigv4::{Credentials, Signer, SigningTime};
+
+/// Session credentials are renewed this long before they expire.
+pub const REFRESH_MARGIN_SECONDS: u64 = 300;
+/// The lifetime asked of STS (its default, and every role's minimum maximum).
+const SESSION_SECONDS: u32 = 3600;
+/// Shown in CloudTrail as the session name.
+const SESSION_NAME: &str = "spinlift";
+
+/// The signer for this request's AWS calls.
+///
+/// # Errors
+/// A variable is missing or invalid, or STS refused or could not be reached.
+pub async fn signer<C: HttpClient>(
+    vars: &dyn Variables,
+    client: &C,
+    cache: &dyn Cache,
+    now: SigningTime,
+) -> Result<(Signer, AwsConfig), ApiError> {
+    let aws = AwsConfig::load(vars)?;
+    let base = Signer::new(Credentials {
+        access_key_id: aws.access_key_id.expose().to_owned(),
+        secret_access_key: aws.secret_access_key.expose().to_owned(),
+        session_token: aws.session_token.as_ref().map(|t| t.expose().to_owned()),
+    });
+    let Some(role_arn) = config::aws_role_arn(vars)? else {
+        return Ok((base, aws));
+    };
+    let key = format!("sts-session:{role_arn}");
+    let cached = cache
+        .get(&key)
+        .and_then(|bytes| serde_json::from_slice::<SessionCredentials>(&bytes).ok())
+        .filter(|session| session.fresh_at(now, REFRESH_MARGIN_SECONDS));
+    let session = match cached {
+        Some(session) => session,
+        None => {
+            let sts = AwsCall::new(vars, client, base, aws.region.clone(), now);
+            let assume = AssumeRole {
+                role_arn: &role_arn,
+                session_name: SESSION_NAME,
+                duration_seconds: SESSION_SECONDS,
+            };
+            let session = sts.call(Service::Sts, &assume).await?;
+            if let Ok(json) = serde_json::to_vec(&session) {
+                cache.set(&key, &json);
+            }
+            session
+        }
+    };
+    let signer = Signer::new(Credentials {
+        access_key_id: session.access_key_id,
+        secret_access_key: session.secret_access_key,
+        session_token: Some(session.session_token),
+    });
+    Ok((signer, aws))
+}

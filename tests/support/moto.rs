@@ -1,0 +1,147 @@
+//! moto's server (PyPI `moto[server]`) as a real, signature-verifying DynamoDB, SQS, SNS and
+//! STS for tests, on `127.0.0.1` with a free port.
+//!
+//! It starts with `INITIAL_NO_AUTH_ACTION_COUNT=3`: `tests/tools/moto_bootstrap.py` spends
+//! those three unauthenticated calls on an IAM user, its key and its policy, then creates a
+//! role, a table, a queue and a topic with signed calls. From then on moto checks every
+//! signature. The virtualenv is installed by `scripts/test` and found through `MOTO_PYTHON`;
+//! a missing one fails the test, it never skips it.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use spinlift::body::Body;
+use spinlift::outbound::{HttpClient, TransportError};
+
+/// What the bootstrap made.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Fixtures {
+    /// The IAM user's access key id.
+    pub access_key_id: String,
+    /// Its secret.
+    pub secret_access_key: String,
+    /// A role that key may assume.
+    pub role_arn: String,
+    /// A table with string keys `pk` (hash) and `sk` (range).
+    pub table: String,
+    /// A queue's URL.
+    pub queue_url: String,
+    /// A topic's ARN.
+    pub topic_arn: String,
+    /// A queue subscribed to the topic with raw delivery.
+    pub topic_sink_url: String,
+}
+
+/// A running moto server.
+pub struct Moto {
+    child: Child,
+    port: u16,
+    /// What the bootstrap made.
+    pub fixtures: Fixtures,
+}
+
+fn python() -> PathBuf {
+    std::env::var_os("MOTO_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let tools = std::env::var_os("SPINLIFT_TOOLS")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").expect("HOME"))
+                        .join(".cache/spinlift/tools")
+                });
+            tools.join("moto-venv/bin/python")
+        })
+}
+
+impl Moto {
+    /// Starts moto, waits for it, and bootstraps it.
+    pub fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let python = python();
+        let child = Command::new(&python)
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .env("INITIAL_NO_AUTH_ACTION_COUNT", "3")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start moto with {} ({e}); ./scripts/test installs it",
+                    python.display()
+                )
+            });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto did not start listening");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut moto = Self {
+            child,
+            port,
+            fixtures: Fixtures {
+                access_key_id: String::new(),
+                secret_access_key: String::new(),
+                role_arn: String::new(),
+                table: String::new(),
+                queue_url: String::new(),
+                topic_arn: String::new(),
+                topic_sink_url: String::new(),
+            },
+        };
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/moto_bootstrap.py");
+        let out = Command::new(&python)
+            .args([script, &moto.origin()])
+            .output()
+            .expect("run the moto bootstrap");
+        assert!(
+            out.status.success(),
+            "bootstrap failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        moto.fixtures = serde_json::from_slice(&out.stdout).expect("bootstrap JSON");
+        moto
+    }
+
+    /// `http://127.0.0.1:PORT`: every service's endpoint.
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// spinlift's outbound seam over a plain native HTTP client, for native tests of the routes
+/// that call AWS.
+pub struct NativeHttp;
+
+impl HttpClient for NativeHttp {
+    async fn send(
+        &self,
+        request: http::Request<()>,
+        body: Body,
+    ) -> Result<http::Response<Body>, TransportError> {
+        let bytes = body.collect(64 << 20).await.expect("a buffered test body");
+        let response = super::s3_store::send(request.map(|()| bytes)).await;
+        Ok(response.map(Body::Bytes))
+    }
+}
