@@ -26,8 +26,9 @@ use crate::outbound::HttpClient;
 use crate::routes::aws_call::AwsCall;
 use crate::routes::credentials;
 use crate::routes::s3_call::S3Call;
+use crate::routes::services::Services;
 use crate::routes::{events, health, lambda, objects, presign};
-use crate::sigv4::SigningTime;
+use crate::sigv4::{Signer, SigningTime};
 
 /// What a request is served with: the seams to the host, read at the edge.
 pub struct Context<'a, C> {
@@ -148,9 +149,10 @@ async fn route<C: HttpClient>(
         if method != Method::POST {
             return Err(ApiError::MethodNotAllowed("POST"));
         }
-        let s3 = S3Call::load(vars, client, cx.cache, now).await?;
-        let indexer = Indexer::new(config::index_prefix(vars)?);
-        return events::deliver(&s3, &indexer, vars, cx.cache, &parts.headers, body).await;
+        let services = Services::load(vars, client, cx.cache, now).await?;
+        let indexer =
+            Indexer::new(config::index_prefix(vars)?).with_mirrors(config::mirrors(vars)?);
+        return events::deliver(&services, &indexer, vars, cx.cache, &parts.headers, body).await;
     }
     if caller == Caller::Direct {
         // Loaded here, per request, so a rotated token applies without a redeploy.
@@ -159,8 +161,10 @@ async fn route<C: HttpClient>(
     }
 
     if method == Method::GET && path == "/healthz" {
-        let (signer, aws) = credentials::signer(vars, client, cx.cache, now).await?;
-        return health::deep(&AwsCall::new(vars, client, signer, aws.region, now)).await;
+        let resolved = credentials::resolve(vars, client, cx.cache, now).await?;
+        let signer = Signer::new(resolved.credentials);
+        let sts = AwsCall::new(vars, client, signer, resolved.aws.region, now);
+        return health::deep(&sts).await;
     }
     if path == "/objects" {
         if method != Method::GET {

@@ -1,7 +1,8 @@
 //! A small cache that outlives one request.
 //!
 //! Spin starts a fresh instance for every request, so memory does not carry over; what
-//! should (SNS signing certificates) goes to Spin's key-value store through this seam.
+//! should (SNS signing certificates, an assumed role's session credentials) goes to Spin's
+//! key-value store through this seam.
 //! It is best effort: a store that fails or is not granted only means refetching.
 
 use std::cell::RefCell;

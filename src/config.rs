@@ -16,6 +16,7 @@
 use crate::aws::{Endpoint, Service};
 use crate::cors::Cors;
 use crate::events::sns::SnsOrigin;
+use crate::mirror::Mirrors;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -326,8 +327,44 @@ pub fn aws_endpoint(
     region: &str,
 ) -> Result<Endpoint, ConfigError> {
     let variable = service.endpoint_variable();
-    Endpoint::new(service, &required(vars, variable)?, region)
+    let origin = required(vars, variable)?;
+    let host = origin.split_once("://").map_or("", |(_, rest)| rest);
+    let name = service.signing_name();
+    // An AWS regional host names its region: it must be the one signatures are scoped to.
+    let named_region = host
+        .strip_prefix(name)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .and_then(|rest| {
+            rest.strip_suffix(".amazonaws.com")
+                .or(rest.strip_suffix(".amazonaws.com.cn"))
+        });
+    let region = match (host, named_region) {
+        // The global STS endpoint signs as us-east-1.
+        ("sts.amazonaws.com", _) => "us-east-1",
+        (_, Some(named)) if named != region => {
+            return Err(invalid(
+                variable,
+                "the endpoint of the service in aws_region",
+            ))
+        }
+        _ => region,
+    };
+    Endpoint::new(service, &origin, region)
         .ok_or_else(|| invalid(variable, "http(s)://host[:port], without a path"))
+}
+
+/// Reads `index_table`, `notify_queue_url` and `notify_topic_arn`: where the indexer also
+/// records what it did (each optional; empty means off).
+///
+/// # Errors
+///
+/// A variable is unreadable.
+pub fn mirrors(vars: &dyn Variables) -> Result<Mirrors, ConfigError> {
+    Ok(Mirrors {
+        table: optional(vars, "index_table")?,
+        queue_url: optional(vars, "notify_queue_url")?,
+        topic_arn: optional(vars, "notify_topic_arn")?,
+    })
 }
 
 /// A variable that must be present and non-empty.
@@ -560,5 +597,42 @@ mod tests {
             assert!(!text.contains(secret), "{secret} leaked in {text}");
         }
         assert!(text.contains("Secret(<redacted>)"));
+    }
+
+    #[test]
+    fn role_arns_and_endpoints_are_checked_against_the_region() {
+        let vars = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let role = vars(&[("aws_role_arn", "arn:aws:iam::123456789012:role/exec")]);
+        assert_eq!(
+            aws_role_arn(&role).unwrap().as_deref(),
+            Some("arn:aws:iam::123456789012:role/exec")
+        );
+        assert_eq!(aws_role_arn(&vars(&[("aws_role_arn", "")])).unwrap(), None);
+        let user = vars(&[("aws_role_arn", "arn:aws:iam::123456789012:user/me")]);
+        assert_eq!(aws_role_arn(&user).unwrap_err().variable(), "aws_role_arn");
+
+        let endpoint = |origin: &str| {
+            aws_endpoint(
+                &vars(&[("sqs_endpoint", origin)]),
+                Service::Sqs,
+                "eu-west-1",
+            )
+        };
+        assert!(endpoint("https://sqs.eu-west-1.amazonaws.com").is_ok());
+        assert!(endpoint("http://127.0.0.1:5000").is_ok());
+        let other_region = endpoint("https://sqs.us-east-1.amazonaws.com").unwrap_err();
+        assert_eq!(other_region.variable(), "sqs_endpoint");
+        assert!(endpoint("https://sqs.eu-west-1.amazonaws.com/path").is_err());
+        let global = aws_endpoint(
+            &vars(&[("sts_endpoint", "https://sts.amazonaws.com")]),
+            Service::Sts,
+            "eu-west-1",
+        );
+        assert!(global.is_ok(), "the global STS host signs as us-east-1");
     }
 }

@@ -55,7 +55,8 @@ pub enum ApiError {
         message: String,
     },
     /// Another AWS service (DynamoDB, SQS, SNS, STS) answered with an error: 502 with the AWS
-    /// code; the service's message is logged, never sent.
+    /// code and request id; the service's own message is neither sent nor logged (it may echo
+    /// configuration), except ours for an answer that could not be read.
     Aws {
         /// The service's signing name, e.g. `dynamodb`.
         service: &'static str,
@@ -181,9 +182,16 @@ impl ApiError {
             ApiError::BadGateway { code, message } => {
                 Some(format!("upstream error: {code}: {message}"))
             }
-            ApiError::Aws { service, error } => {
-                Some(format!("upstream error: {service} answered {error}"))
-            }
+            ApiError::Aws { service, error } => Some(match error.code.as_str() {
+                // Our own description of an answer that could not be read.
+                "MalformedResponse" => {
+                    format!(
+                        "upstream error: {service} answered {error}: {}",
+                        error.message
+                    )
+                }
+                _ => format!("upstream error: {service} answered {error}"),
+            }),
             ApiError::Transport(err) if self.status().is_server_error() => {
                 Some(format!("upstream error: {} ({err})", self.code()))
             }

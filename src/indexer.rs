@@ -8,8 +8,10 @@
 use crate::body::Body;
 use crate::error::ApiError;
 use crate::events::{compare_sequencers, ObjectEvent, ObjectEventKind};
+use crate::mirror::Mirrors;
 use crate::outbound::HttpClient;
 use crate::routes::s3_call::{broken_upstream, upstream_error, S3Call};
+use crate::routes::services::Services;
 use crate::s3::{
     DeleteObject, GetObject, HeadObject, ObjectHead, ObjectKey, PutObject, S3Error, S3ErrorKind,
     WriteCondition,
@@ -35,18 +37,21 @@ pub enum Outcome {
 /// It must be idempotent (events are delivered at least once) and must return an error only
 /// for failures worth a redelivery: the whole batch is then answered 5xx and retried.
 pub trait ObjectEventHandler {
-    /// Handles `event` with access to the bucket through `s3`.
+    /// Handles `event` with access to the bucket (`services.s3`) and the other AWS services
+    /// (`services.aws`).
     fn handle<C: HttpClient>(
         &self,
-        s3: &S3Call<'_, C>,
+        services: &Services<'_, C>,
         event: &ObjectEvent,
     ) -> impl Future<Output = Result<Outcome, ApiError>>;
 }
 
-/// The default handler: a manifest per object at `<prefix><key>.json`.
+/// The default handler: a manifest per object at `<prefix><key>.json`, mirrored to a
+/// DynamoDB table and notified to a queue or topic when those are configured.
 #[derive(Debug, Clone)]
 pub struct Indexer {
     prefix: String,
+    mirrors: Mirrors,
 }
 
 /// The manifest the indexer writes.
@@ -71,7 +76,14 @@ impl Indexer {
     pub fn new(prefix: impl Into<String>) -> Self {
         Self {
             prefix: prefix.into(),
+            mirrors: Mirrors::default(),
         }
+    }
+
+    /// Also records each change in `mirrors` (before the manifest, which is written last:
+    /// a failure anywhere leaves no manifest, so the redelivery redoes every step).
+    pub fn with_mirrors(self, mirrors: Mirrors) -> Self {
+        Self { mirrors, ..self }
     }
 
     fn manifest_key(&self, key: &str) -> Result<ObjectKey, Outcome> {
@@ -192,9 +204,10 @@ fn is_newer(incoming: Option<&str>, stored: Option<&str>) -> bool {
 impl ObjectEventHandler for Indexer {
     async fn handle<C: HttpClient>(
         &self,
-        s3: &S3Call<'_, C>,
+        services: &Services<'_, C>,
         event: &ObjectEvent,
     ) -> Result<Outcome, ApiError> {
+        let s3 = &services.s3;
         if event.key.starts_with(&self.prefix) {
             return Ok(Outcome::Skipped(
                 "a manifest itself: never indexed, or it would loop".into(),
@@ -233,6 +246,10 @@ impl ObjectEventHandler for Indexer {
                     let Some(manifest) = object else {
                         return Ok(Outcome::Skipped("the object no longer exists".into()));
                     };
+                    let bucket = s3.bucket.name();
+                    self.mirrors
+                        .created(&services.aws, bucket, &manifest)
+                        .await?;
                     self.write(s3, &manifest_key, &manifest, stored.as_ref())
                         .await?
                 }
@@ -251,6 +268,10 @@ impl ObjectEventHandler for Indexer {
                                 .into(),
                         ));
                     }
+                    let bucket = s3.bucket.name();
+                    self.mirrors
+                        .removed(&services.aws, bucket, &event.key, sequencer)
+                        .await?;
                     self.remove(s3, &manifest_key, stored).await?
                 }
             };
@@ -426,8 +447,8 @@ mod tests {
         let cache = crate::cache::MemoryCache::default();
         let now = SigningTime::from_unix_seconds(1_700_000_000);
         let outcome = futures::executor::block_on(async {
-            let s3 = S3Call::load(&vars, &client, &cache, now).await.unwrap();
-            Indexer::new("_index/").handle(&s3, &event).await
+            let services = Services::load(&vars, &client, &cache, now).await.unwrap();
+            Indexer::new("_index/").handle(&services, &event).await
         });
         (outcome, client.seen.take())
     }

@@ -29,6 +29,7 @@ pub mod error;
 pub mod events;
 pub mod indexer;
 pub mod lambda;
+pub mod mirror;
 pub mod outbound;
 pub mod routes;
 pub mod s3;

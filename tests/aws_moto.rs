@@ -5,6 +5,7 @@
 mod support;
 
 use serde_json::{json, Value};
+use sha2::Digest;
 use spinlift::aws::dynamodb::{
     self, DeleteItem, Expression, GetItem, Item, PutItem, Query, UpdateItem,
 };
@@ -16,12 +17,14 @@ use spinlift::cache::MemoryCache;
 use spinlift::error::ApiError;
 use spinlift::routes::aws_call::AwsCall;
 use spinlift::routes::credentials;
+use spinlift::sigv4::{uri_encode, uri_encode_path};
 use spinlift::sigv4::{Credentials, Signer, SigningTime};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 use support::host::Host;
 use support::moto::{Moto, NativeHttp};
+use support::s3_store::{S3Store, BUCKET};
 
 fn now() -> SigningTime {
     let seconds = SystemTime::now()
@@ -311,7 +314,8 @@ async fn sqs_messages_are_sent_received_and_deleted() {
         queue_url: &queue,
         receipt_handle: "not-a-handle",
     };
-    assert!(call(&moto, &secret, Service::Sqs, &bad).await.is_err());
+    let err = call(&moto, &secret, Service::Sqs, &bad).await.unwrap_err();
+    assert_eq!(err.code, "ReceiptHandleIsInvalid", "{err:?}");
 }
 
 #[tokio::test]
@@ -391,10 +395,17 @@ async fn an_assumed_role_signs_calls_and_is_renewed_before_it_expires() {
     let (client, cache) = (Counting(AtomicUsize::new(0)), MemoryCache::default());
     let start = now();
 
-    let (signer, aws) = credentials::signer(&vars, &client, &cache, start)
+    let resolved = credentials::resolve(&vars, &client, &cache, start)
         .await
         .unwrap();
-    let sts = AwsCall::new(&vars, &client, signer, aws.region, start);
+    let expires_at = resolved.expires_at.expect("a session expires");
+    let sts = AwsCall::new(
+        &vars,
+        &client,
+        Signer::new(resolved.credentials),
+        "us-east-1".into(),
+        start,
+    );
     let identity = sts.call(Service::Sts, &GetCallerIdentity).await.unwrap();
     assert!(
         identity
@@ -406,26 +417,38 @@ async fn an_assumed_role_signs_calls_and_is_renewed_before_it_expires() {
     assert_eq!(client.0.load(Ordering::Relaxed), 1);
 
     // The cached session serves the next requests...
-    credentials::signer(&vars, &client, &cache, start)
+    credentials::resolve(&vars, &client, &cache, start)
         .await
         .unwrap();
     assert_eq!(client.0.load(Ordering::Relaxed), 1, "served from the cache");
-    // ...until 5 minutes before it expires (moto grants the hour asked for).
-    let late = SigningTime::from_unix_seconds(start.unix_seconds() + 3600 - 200);
-    credentials::signer(&vars, &client, &cache, late)
+    // ...until 5 minutes before it expires, and not before.
+    let early = SigningTime::from_unix_seconds(expires_at - 301);
+    credentials::resolve(&vars, &client, &cache, early)
+        .await
+        .unwrap();
+    assert_eq!(client.0.load(Ordering::Relaxed), 1, "still 5 min 1 s to go");
+    let late = SigningTime::from_unix_seconds(expires_at - 299);
+    credentials::resolve(&vars, &client, &cache, late)
         .await
         .unwrap();
     assert_eq!(client.0.load(Ordering::Relaxed), 2, "renewed near expiry");
 
     // Without the role, the keys sign for the user itself.
     vars.remove("aws_role_arn");
-    let (signer, aws) = credentials::signer(&vars, &client, &cache, start)
+    let resolved = credentials::resolve(&vars, &client, &cache, start)
         .await
         .unwrap();
-    let identity = AwsCall::new(&vars, &client, signer, aws.region, start)
-        .call(Service::Sts, &GetCallerIdentity)
-        .await
-        .unwrap();
+    assert_eq!(resolved.expires_at, None);
+    let identity = AwsCall::new(
+        &vars,
+        &client,
+        Signer::new(resolved.credentials),
+        "us-east-1".into(),
+        start,
+    )
+    .call(Service::Sts, &GetCallerIdentity)
+    .await
+    .unwrap();
     assert!(identity.arn.ends_with(":user/spinlift"));
 }
 
@@ -483,4 +506,120 @@ async fn the_deep_health_check_shows_who_the_component_is() {
     let body: Value = serde_json::from_str(&answer.body).unwrap();
     assert_eq!(body["error"]["code"], "SignatureDoesNotMatch");
     assert!(!answer.body.contains("not-the-secret"));
+}
+
+#[tokio::test]
+async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
+    let moto = Moto::start();
+    let fx = moto.fixtures.clone();
+    // One key pair for both servers: the component signs every call with the same one.
+    let store = S3Store::start_with(&fx.access_key_id, &fx.secret_access_key);
+    let origin = moto.origin();
+    let host = Host::builder()
+        .var("s3_host", &store.host())
+        .var("aws_access_key_id", &fx.access_key_id)
+        .var("aws_secret_access_key", &fx.secret_access_key)
+        .var("dynamodb_endpoint", &origin)
+        .var("sqs_endpoint", &origin)
+        .var("sns_endpoint", &origin)
+        .var("index_table", &fx.index_table)
+        .var("notify_queue_url", &fx.queue_url)
+        .var("notify_topic_arn", &fx.topic_arn)
+        .start()
+        .await;
+    let key = "photos/a b+c.jpg";
+    let bytes = b"not really a jpeg";
+    let put = http::Request::put(format!("/objects/{}", uri_encode_path(key)))
+        .header("authorization", "Bearer dev-api-token")
+        .body(bytes.to_vec())
+        .unwrap();
+    assert_eq!(host.send(put).await.status, 201);
+    let event = |name: &str, sequencer: &str| {
+        let record = json!({
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+            "eventTime": "2026-11-23T00:00:00.000Z", "eventName": name,
+            "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": BUCKET, "arn": format!("arn:aws:s3:::{BUCKET}")},
+                   "object": {"key": uri_encode(key).replace("%20", "+"), "size": 17, "eTag": "x", "sequencer": sequencer}}
+        });
+        http::Request::post("/events/s3")
+            .header("authorization", "Bearer dev-webhook-token")
+            .body(json!({"Records": [record]}).to_string().into_bytes())
+            .unwrap()
+    };
+    let secret = fx.secret_access_key.clone();
+    let row_key = item(&[("pk", dynamodb::s(key))]);
+    let get = GetItem {
+        table: &fx.index_table,
+        key: &row_key,
+        consistent: true,
+    };
+    let drain = |queue: String| {
+        let (moto, secret) = (&moto, secret.clone());
+        async move {
+            let receive = ReceiveMessage {
+                queue_url: &queue,
+                max_messages: 10,
+                wait_seconds: 0,
+            };
+            let messages = call(moto, &secret, Service::Sqs, &receive).await.unwrap();
+            for message in &messages {
+                let delete = DeleteMessage {
+                    queue_url: &queue,
+                    receipt_handle: &message.receipt_handle,
+                };
+                call(moto, &secret, Service::Sqs, &delete).await.unwrap();
+            }
+            messages
+                .into_iter()
+                .map(|m| serde_json::from_str::<Value>(&m.body).unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+
+    let answer = host.send(event("ObjectCreated:Put", "00A1")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let row = call(&moto, &secret, Service::DynamoDb, &get)
+        .await
+        .unwrap()
+        .expect("an index item");
+    let digest = hex::encode(sha2::Sha256::digest(bytes));
+    assert_eq!(row["sha256"], dynamodb::s(&digest));
+    assert_eq!(row["size"], dynamodb::n(bytes.len()));
+    assert_eq!(row["sequencer"], dynamodb::s("00A1"));
+    for queue in [fx.queue_url.clone(), fx.topic_sink_url.clone()] {
+        let notes = drain(queue.clone()).await;
+        assert_eq!(notes.len(), 1, "{queue}: {notes:?}");
+        assert_eq!(notes[0]["event"], "created");
+        assert_eq!(notes[0]["key"], key);
+        assert_eq!(notes[0]["sha256"], digest);
+    }
+
+    // Redelivered, or older: nothing changes and nobody is notified again.
+    for (name, sequencer) in [("ObjectCreated:Put", "00A1"), ("ObjectCreated:Put", "0099")] {
+        let answer = host.send(event(name, sequencer)).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(body["processed"], 0, "{sequencer}");
+    }
+    assert!(drain(fx.queue_url.clone()).await.is_empty());
+    let row_again = call(&moto, &secret, Service::DynamoDb, &get)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row_again, row);
+
+    let delete = http::Request::delete(format!("/objects/{}", uri_encode_path(key)))
+        .header("authorization", "Bearer dev-api-token")
+        .body(Vec::new())
+        .unwrap();
+    assert_eq!(host.send(delete).await.status, 204);
+    let answer = host.send(event("ObjectRemoved:Delete", "00A2")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        call(&moto, &secret, Service::DynamoDb, &get).await.unwrap(),
+        None
+    );
+    let notes = drain(fx.queue_url.clone()).await;
+    assert_eq!((notes.len(), &notes[0]["event"]), (1, &json!("removed")));
+    assert!(!store.object_path(&format!("_index/{key}.json")).exists());
 }

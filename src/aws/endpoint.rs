@@ -108,6 +108,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_service_signs_with_its_own_name_in_the_scope() {
+        // Signing names from each service's API reference; moto takes them from the request,
+        // so only this test pins them.
+        let signer = Signer::new(crate::sigv4::Credentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "secret".into(),
+            session_token: None,
+        });
+        for (service, name) in [
+            (Service::DynamoDb, "dynamodb"),
+            (Service::Sqs, "sqs"),
+            (Service::Sns, "sns"),
+            (Service::Sts, "sts"),
+        ] {
+            let endpoint = Endpoint::new(service, "https://example.com", "eu-west-1").unwrap();
+            let mut request = http::Request::post(endpoint.uri("/"))
+                .body(b"x".to_vec())
+                .unwrap();
+            endpoint
+                .sign(
+                    &mut request,
+                    &signer,
+                    SigningTime::from_unix_seconds(1_700_000_000),
+                )
+                .unwrap();
+            let auth = request.headers()["authorization"].to_str().unwrap();
+            assert!(
+                auth.contains(&format!("/20231114/eu-west-1/{name}/aws4_request")),
+                "{auth}"
+            );
+        }
+    }
+
+    #[test]
     fn origins_are_scheme_and_authority() {
         assert!(Endpoint::new(
             Service::Sts,

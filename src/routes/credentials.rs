@@ -1,7 +1,8 @@
 //! The credentials every AWS call is signed with: the configured keys, or, when
 //! `aws_role_arn` is set, temporary credentials from STS AssumeRole made with those keys
 //! (how a Lambda execution role maps to Spin). Session credentials are kept in the cache
-//! (Spin's key-value store, private to the app) until 5 minutes before they expire.
+//! (Spin's `default` key-value store: private to the app, but stored as they are, so grant
+//! that store to no other component) until 5 minutes before they expire.
 
 use super::aws_call::AwsCall;
 use crate::aws::sts::{AssumeRole, SessionCredentials};
@@ -19,50 +20,81 @@ const SESSION_SECONDS: u32 = 3600;
 /// Shown in CloudTrail as the session name.
 const SESSION_NAME: &str = "spinlift";
 
-/// The signer for this request's AWS calls.
+/// What this request signs with.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The keys, or the role's session.
+    pub credentials: Credentials,
+    /// Region and base keys.
+    pub aws: AwsConfig,
+    /// When the session ends (seconds since the epoch); `None` for long-lived keys.
+    pub expires_at: Option<u64>,
+}
+
+/// The credentials for this request's AWS calls.
 ///
 /// # Errors
-/// A variable is missing or invalid, or STS refused or could not be reached.
-pub async fn signer<C: HttpClient>(
+/// A variable is missing or invalid, or STS refused or could not be reached while no
+/// cached session is still valid.
+pub async fn resolve<C: HttpClient>(
     vars: &dyn Variables,
     client: &C,
     cache: &dyn Cache,
     now: SigningTime,
-) -> Result<(Signer, AwsConfig), ApiError> {
+) -> Result<Resolved, ApiError> {
     let aws = AwsConfig::load(vars)?;
-    let base = Signer::new(Credentials {
+    let base = Credentials {
         access_key_id: aws.access_key_id.expose().to_owned(),
         secret_access_key: aws.secret_access_key.expose().to_owned(),
         session_token: aws.session_token.as_ref().map(|t| t.expose().to_owned()),
-    });
-    let Some(role_arn) = config::aws_role_arn(vars)? else {
-        return Ok((base, aws));
     };
-    let key = format!("sts-session:{role_arn}");
+    let Some(role_arn) = config::aws_role_arn(vars)? else {
+        return Ok(Resolved {
+            credentials: base,
+            aws,
+            expires_at: None,
+        });
+    };
+    // Keyed by the base key too: new keys never inherit a session the old ones opened.
+    let key = format!("sts-session:{}:{role_arn}", base.access_key_id);
     let cached = cache
         .get(&key)
         .and_then(|bytes| serde_json::from_slice::<SessionCredentials>(&bytes).ok())
-        .filter(|session| session.fresh_at(now, REFRESH_MARGIN_SECONDS));
+        .filter(|session| session.fresh_at(now, 0));
     let session = match cached {
-        Some(session) => session,
-        None => {
-            let sts = AwsCall::new(vars, client, base, aws.region.clone(), now);
+        Some(session) if session.fresh_at(now, REFRESH_MARGIN_SECONDS) => session,
+        cached => {
+            let sts = AwsCall::new(vars, client, Signer::new(base), aws.region.clone(), now);
             let assume = AssumeRole {
                 role_arn: &role_arn,
                 session_name: SESSION_NAME,
                 duration_seconds: SESSION_SECONDS,
             };
-            let session = sts.call(Service::Sts, &assume).await?;
-            if let Ok(json) = serde_json::to_vec(&session) {
-                cache.set(&key, &json);
+            match (sts.call(Service::Sts, &assume).await, cached) {
+                (Ok(session), _) => {
+                    if let Ok(json) = serde_json::to_vec(&session) {
+                        cache.set(&key, &json);
+                    }
+                    session
+                }
+                // STS failing near the end of a session that is still valid: keep using it.
+                (Err(err), Some(session)) => {
+                    eprintln!("spinlift: renewing the role session failed ({}); using the current one until it expires", err.code());
+                    session
+                }
+                (Err(err), None) => return Err(err),
             }
-            session
         }
     };
-    let signer = Signer::new(Credentials {
+    let expires_at = session.expires_at();
+    let credentials = Credentials {
         access_key_id: session.access_key_id,
         secret_access_key: session.secret_access_key,
         session_token: Some(session.session_token),
-    });
-    Ok((signer, aws))
+    };
+    Ok(Resolved {
+        credentials,
+        aws,
+        expires_at,
+    })
 }

@@ -8,7 +8,7 @@
 //! confirmation is then confirmed, an unsubscribe confirmation noted, and a notification's
 //! `Message` handled like a raw S3 notification.
 
-use super::s3_call::S3Call;
+use super::services::Services;
 use super::sns::{self, Opened};
 use crate::body::Body;
 use crate::cache::Cache;
@@ -26,7 +26,7 @@ pub const MAX_EVENT_BYTES: usize = 1 << 20;
 /// Decodes the delivery and runs `handler` on each object event, in order. `vars` and
 /// `cache` serve SNS deliveries only (the certificate origin, cached certificates).
 pub async fn deliver<C: HttpClient, H: ObjectEventHandler>(
-    s3: &S3Call<'_, C>,
+    services: &Services<'_, C>,
     handler: &H,
     vars: &dyn Variables,
     cache: &dyn Cache,
@@ -44,12 +44,16 @@ pub async fn deliver<C: HttpClient, H: ObjectEventHandler>(
     let (events, others) = match decode(&bytes, sns).map_err(invalid)? {
         Delivery::Objects { events, others } => (events, others),
         Delivery::TestEvent => (Vec::new(), Vec::new()),
-        Delivery::Sns(message) => match sns::open(s3.client(), vars, cache, &message).await? {
-            Opened::Records(message) => decode_sns_message(message).map_err(invalid)?,
-            Opened::Answered(response) => return Ok(response),
-        },
+        Delivery::Sns(message) => {
+            match sns::open(services.s3.client(), vars, cache, &message).await? {
+                Opened::Records(message) => decode_sns_message(message).map_err(invalid)?,
+                Opened::Answered(response) => return Ok(response),
+            }
+        }
     };
-    Ok(process(s3, handler, &events, &others).await.into_response())
+    Ok(process(services, handler, &events, &others)
+        .await
+        .into_response())
 }
 
 /// What became of one batch of records.
@@ -87,7 +91,7 @@ impl Report {
 /// Runs `handler` on each object event of the configured bucket, in order; reports the
 /// other records as skipped. A failed record is never counted as processed.
 async fn process<C: HttpClient, H: ObjectEventHandler>(
-    s3: &S3Call<'_, C>,
+    services: &Services<'_, C>,
     handler: &H,
     events: &[ObjectEvent],
     others: &[OtherEvent],
@@ -99,7 +103,7 @@ async fn process<C: HttpClient, H: ObjectEventHandler>(
             .collect(),
         ..Report::default()
     };
-    let bucket = s3.bucket.name();
+    let bucket = services.s3.bucket.name();
     for event in events {
         if event.bucket != bucket {
             let reason = format!("bucket {} is not the configured bucket", event.bucket);
@@ -108,7 +112,7 @@ async fn process<C: HttpClient, H: ObjectEventHandler>(
                 .push(json!({"key": event.key, "reason": reason}));
             continue;
         }
-        match handler.handle(s3, event).await {
+        match handler.handle(services, event).await {
             Ok(Outcome::Processed) => report.processed += 1,
             Ok(Outcome::Skipped(reason)) => report
                 .skipped

@@ -13,6 +13,7 @@ pub mod lambda;
 pub mod objects;
 pub mod presign;
 pub mod s3_call;
+pub mod services;
 pub mod sns;
 
 use crate::body::Body;

@@ -45,10 +45,14 @@ pub async fn presign<C: HttpClient>(
             ),
         });
     }
+    // An assumed role's session signs the URL: it stops working when the session ends.
+    let remaining = s3
+        .credentials_expire_at
+        .map(|end| end.saturating_sub(s3.now.unix_seconds()).max(1));
     let presign = PresignObject {
         key: &key,
         method,
-        expires_in: request.expires_in,
+        expires_in: remaining.map_or(request.expires_in, |r| r.min(request.expires_in)),
     };
     // The range was checked above, so the signer has nothing left to refuse.
     let (url, expires_at) = presign

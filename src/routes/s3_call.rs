@@ -1,5 +1,6 @@
 //! Everything a route needs to call S3: the bucket, a signer, the client and the time.
 
+use super::credentials::Resolved;
 use crate::body::{Body, BodyError};
 use crate::cache::Cache;
 use crate::config::{S3Config, Variables};
@@ -21,6 +22,9 @@ pub struct S3Call<'a, C> {
     client: &'a C,
     /// The request's time, read once at the edge: every signature of one request uses it.
     pub now: SigningTime,
+    /// When the signing credentials end (an assumed role's session): presigned URLs cannot
+    /// outlive them.
+    pub credentials_expire_at: Option<u64>,
 }
 
 /// A fully read S3 answer.
@@ -45,13 +49,27 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         cache: &dyn Cache,
         now: SigningTime,
     ) -> Result<Self, ApiError> {
+        let resolved = super::credentials::resolve(vars, client, cache, now).await?;
+        Self::new(vars, client, resolved, now)
+    }
+
+    /// S3 calls signed with `resolved` credentials.
+    ///
+    /// # Errors
+    /// An S3 variable is missing or invalid.
+    pub fn new(
+        vars: &dyn Variables,
+        client: &'a C,
+        resolved: Resolved,
+        now: SigningTime,
+    ) -> Result<Self, ApiError> {
         let s3 = S3Config::load(vars)?;
-        let (signer, aws) = super::credentials::signer(vars, client, cache, now).await?;
         Ok(Self {
-            bucket: Bucket::new(&s3, &aws.region),
-            signer,
+            bucket: Bucket::new(&s3, &resolved.aws.region),
+            signer: Signer::new(resolved.credentials),
             client,
             now,
+            credentials_expire_at: resolved.expires_at,
         })
     }
 

@@ -17,7 +17,7 @@ use spinlift::body::Body;
 use spinlift::outbound::{HttpClient, TransportError};
 
 /// What the bootstrap made.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct Fixtures {
     /// The IAM user's access key id.
     pub access_key_id: String,
@@ -27,6 +27,8 @@ pub struct Fixtures {
     pub role_arn: String,
     /// A table with string keys `pk` (hash) and `sk` (range).
     pub table: String,
+    /// A table with string key `pk` only, for the indexer.
+    pub index_table: String,
     /// A queue's URL.
     pub queue_url: String,
     /// A topic's ARN.
@@ -66,6 +68,7 @@ impl Moto {
             .unwrap()
             .port();
         let python = python();
+        let log = std::env::temp_dir().join(format!("spinlift-moto-{port}.log"));
         let child = Command::new(&python)
             .args([
                 "-m",
@@ -77,7 +80,7 @@ impl Moto {
             ])
             .env("INITIAL_NO_AUTH_ACTION_COUNT", "3")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("a log file for moto"))
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(
@@ -85,24 +88,23 @@ impl Moto {
                     python.display()
                 )
             });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto did not start listening");
-            std::thread::sleep(Duration::from_millis(100));
-        }
         let mut moto = Self {
             child,
             port,
-            fixtures: Fixtures {
-                access_key_id: String::new(),
-                secret_access_key: String::new(),
-                role_arn: String::new(),
-                table: String::new(),
-                queue_url: String::new(),
-                topic_arn: String::new(),
-                topic_sink_url: String::new(),
-            },
+            fixtures: Fixtures::default(),
         };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            let exited = moto.child.try_wait().ok().flatten();
+            let log = || std::fs::read_to_string(&log).unwrap_or_default();
+            assert!(exited.is_none(), "moto exited ({exited:?}): {}", log());
+            assert!(
+                Instant::now() < deadline,
+                "moto did not start listening: {}",
+                log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/moto_bootstrap.py");
         let out = Command::new(&python)
             .args([script, &moto.origin()])

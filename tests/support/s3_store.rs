@@ -45,6 +45,12 @@ fn binary() -> PathBuf {
 impl S3Store {
     /// Starts a store with an empty `spinlift-dev` bucket and waits until it listens.
     pub fn start() -> Self {
+        Self::start_with(ACCESS_KEY, SECRET_KEY)
+    }
+
+    /// As [`S3Store::start`], accepting only signatures of this key pair (to share one with
+    /// another test server, e.g. moto).
+    pub fn start_with(access_key: &str, secret_key: &str) -> Self {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let root = std::env::temp_dir().join(format!(
             "spinlift-s3-{}-{}",
@@ -60,9 +66,9 @@ impl S3Store {
                 "--port",
                 "0",
                 "--access-key",
-                ACCESS_KEY,
+                access_key,
                 "--secret-key",
-                SECRET_KEY,
+                secret_key,
             ])
             .arg(&root)
             .env("RUST_LOG", "s3s_fs=info")

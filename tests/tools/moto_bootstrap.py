@@ -29,11 +29,18 @@ role = boto3.client("iam", **signed).create_role(
     RoleName="spinlift-exec", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
 boto3.client("iam", **signed).put_role_policy(
     RoleName="spinlift-exec", PolicyName="all", PolicyDocument=json.dumps(allow_all))
-boto3.client("dynamodb", **signed).create_table(
-    TableName="spinlift-index",
+dynamodb = boto3.client("dynamodb", **signed)
+dynamodb.create_table(
+    TableName="spinlift-items",
     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                           {"AttributeName": "sk", "AttributeType": "S"}],
+    BillingMode="PAY_PER_REQUEST")
+# The indexer's table: one item per object, keyed by the object key.
+dynamodb.create_table(
+    TableName="spinlift-index",
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
     BillingMode="PAY_PER_REQUEST")
 sqs = boto3.client("sqs", **signed)
 queue_url = sqs.create_queue(QueueName="spinlift-notify")["QueueUrl"]
@@ -47,7 +54,8 @@ print(json.dumps({
     "access_key_id": key["AccessKeyId"],
     "secret_access_key": key["SecretAccessKey"],
     "role_arn": role["Arn"],
-    "table": "spinlift-index",
+    "table": "spinlift-items",
+    "index_table": "spinlift-index",
     "queue_url": queue_url,
     "topic_arn": topic_arn,
     "topic_sink_url": sink_url,

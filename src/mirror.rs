@@ -1,0 +1,218 @@
+//! Where else the indexer records what it did: a DynamoDB table (`index_table`) and
+//! notifications to an SQS queue (`notify_queue_url`) or an SNS topic (`notify_topic_arn`).
+//!
+//! The table write is conditional on the event's sequencer, so redelivered and reordered
+//! events leave the newest state; notifications are at least once (a redelivery may repeat
+//! one), identified by key and sequencer for consumers to deduplicate.
+
+use crate::aws::dynamodb::{self, DeleteItem, Expression, Item, PutItem};
+use crate::aws::sns::Publish;
+use crate::aws::sqs::SendMessage;
+use crate::aws::Service;
+use crate::error::ApiError;
+use crate::indexer::Manifest;
+use crate::outbound::HttpClient;
+use crate::routes::aws_call::AwsCall;
+use serde_json::{json, Value};
+
+/// The sequencer width the table stores: S3 sequencers are hex of varying length, compared
+/// after left-padding; padded to one width they compare as plain strings.
+const SEQUENCER_WIDTH: usize = 32;
+
+/// The configured mirrors; all optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mirrors {
+    /// Table with string partition key `pk` (the object key).
+    pub table: Option<String>,
+    /// Queue notified of each processed object.
+    pub queue_url: Option<String>,
+    /// Topic notified of each processed object.
+    pub topic_arn: Option<String>,
+}
+
+impl Mirrors {
+    /// Records a created object: the table item, then the notifications.
+    ///
+    /// # Errors
+    /// A service refused or could not be reached (the record fails and is redelivered).
+    pub async fn created<C: HttpClient>(
+        &self,
+        aws: &AwsCall<'_, C>,
+        bucket: &str,
+        manifest: &Manifest,
+    ) -> Result<(), ApiError> {
+        if let Some(table) = &self.table {
+            let item = item(bucket, manifest);
+            let condition = newer_than_stored(manifest.sequencer.as_deref());
+            let put = PutItem {
+                table,
+                item: &item,
+                condition: condition.as_ref(),
+            };
+            tolerate_stale(aws.call(Service::DynamoDb, &put).await)?;
+        }
+        self.notify(
+            aws,
+            &notification(
+                "created",
+                bucket,
+                &manifest.key,
+                Some(manifest),
+                manifest.sequencer.as_deref(),
+            ),
+        )
+        .await
+    }
+
+    /// Records a removed object: the table item deleted, then the notifications.
+    ///
+    /// # Errors
+    /// A service refused or could not be reached.
+    pub async fn removed<C: HttpClient>(
+        &self,
+        aws: &AwsCall<'_, C>,
+        bucket: &str,
+        key: &str,
+        sequencer: Option<&str>,
+    ) -> Result<(), ApiError> {
+        if let Some(table) = &self.table {
+            let key_item: Item = [("pk".to_owned(), dynamodb::s(key))].into_iter().collect();
+            let condition = newer_than_stored(sequencer);
+            let delete = DeleteItem {
+                table,
+                key: &key_item,
+                condition: condition.as_ref(),
+            };
+            tolerate_stale(aws.call(Service::DynamoDb, &delete).await)?;
+        }
+        self.notify(aws, &notification("removed", bucket, key, None, sequencer))
+            .await
+    }
+
+    async fn notify<C: HttpClient>(
+        &self,
+        aws: &AwsCall<'_, C>,
+        message: &str,
+    ) -> Result<(), ApiError> {
+        if let Some(queue_url) = &self.queue_url {
+            let send = SendMessage {
+                queue_url,
+                body: message,
+            };
+            aws.call(Service::Sqs, &send).await?;
+        }
+        if let Some(topic_arn) = &self.topic_arn {
+            let publish = Publish {
+                topic_arn,
+                message,
+                subject: None,
+            };
+            aws.call(Service::Sns, &publish).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The table item of a manifest.
+pub fn item(bucket: &str, manifest: &Manifest) -> Item {
+    let mut item: Item = [
+        ("pk".to_owned(), dynamodb::s(&manifest.key)),
+        ("bucket".to_owned(), dynamodb::s(bucket)),
+        ("size".to_owned(), dynamodb::n(manifest.size)),
+        ("sha256".to_owned(), dynamodb::s(&manifest.sha256)),
+    ]
+    .into_iter()
+    .collect();
+    let optional = [
+        ("content_type", manifest.content_type.as_deref()),
+        ("etag", manifest.etag.as_deref()),
+        ("sequencer", manifest.sequencer.as_deref()),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            item.insert(name.to_owned(), dynamodb::s(value));
+        }
+    }
+    if let Some(sequencer) = &manifest.sequencer {
+        item.insert("seq".to_owned(), dynamodb::s(&padded(sequencer)));
+    }
+    item
+}
+
+/// `attribute_not_exists(pk) OR #seq < :seq`: write only over an older event's item.
+/// Without a sequencer there is no order to keep: unconditional.
+fn newer_than_stored(sequencer: Option<&str>) -> Option<Expression> {
+    let sequencer = sequencer?;
+    Some(Expression {
+        text: "attribute_not_exists(pk) OR #seq < :seq".into(),
+        names: [("#seq".to_owned(), json!("seq"))].into_iter().collect(),
+        values: [(":seq".to_owned(), dynamodb::s(&padded(sequencer)))]
+            .into_iter()
+            .collect(),
+    })
+}
+
+/// A failed condition means the table already holds this or a later event: done.
+fn tolerate_stale(result: Result<(), ApiError>) -> Result<(), ApiError> {
+    match result {
+        Err(ApiError::Aws { error, .. }) if error.code == "ConditionalCheckFailedException" => {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// A sequencer left-padded with zeros to [`SEQUENCER_WIDTH`], uppercase.
+pub fn padded(sequencer: &str) -> String {
+    format!("{:0>SEQUENCER_WIDTH$}", sequencer.to_ascii_uppercase())
+}
+
+/// The notification body: `{"event","bucket","key","sequencer"}` plus the manifest's size,
+/// sha256 and content type for a creation.
+fn notification(
+    event: &str,
+    bucket: &str,
+    key: &str,
+    manifest: Option<&Manifest>,
+    sequencer: Option<&str>,
+) -> String {
+    let mut body = json!({"event": event, "bucket": bucket, "key": key, "sequencer": sequencer});
+    if let Some(manifest) = manifest {
+        body["size"] = manifest.size.into();
+        body["sha256"] = manifest.sha256.clone().into();
+        body["content_type"] = manifest
+            .content_type
+            .clone()
+            .map_or(Value::Null, Value::String);
+    }
+    body.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padded_sequencers_order_as_strings() {
+        assert_eq!(padded("0a1").len(), SEQUENCER_WIDTH);
+        assert!(padded("FF") < padded("0100"));
+        assert!(padded("0055AED6DCD90281E5") < padded("0055aed6dcd90281e6"));
+    }
+
+    #[test]
+    fn items_carry_the_manifest_and_the_padded_sequencer() {
+        let manifest = Manifest {
+            key: "a b.txt".into(),
+            size: 3,
+            sha256: "ab".into(),
+            content_type: None,
+            etag: Some("\"e\"".into()),
+            sequencer: Some("0A".into()),
+        };
+        let item = item("bkt", &manifest);
+        assert_eq!(item["pk"], dynamodb::s("a b.txt"));
+        assert_eq!(item["size"], dynamodb::n(3));
+        assert_eq!(item["seq"], dynamodb::s(&padded("0A")));
+        assert!(!item.contains_key("content_type"));
+    }
+}
