@@ -34,6 +34,7 @@ pub mod outbound;
 pub mod routes;
 pub mod s3;
 pub mod sigv4;
+pub mod xml;
 
 #[cfg(target_arch = "wasm32")]
 mod spin_adapter;

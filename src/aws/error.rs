@@ -142,30 +142,10 @@ fn json_fields(body: &[u8]) -> Option<Fields> {
 /// The first `<Code>`, `<Message>` and `<RequestId>` anywhere in the document: AWS nests
 /// them as `ErrorResponse/Error/...`, moto as `ErrorResponse/Errors/Error/...`.
 fn xml_fields(body: &[u8]) -> Option<Fields> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(body);
-    let mut buf = Vec::new();
-    let (mut code, mut message, mut request_id) = (None, None, None);
-    let mut current: Option<Vec<u8>> = None;
-    loop {
-        match reader.read_event_into(&mut buf).ok()? {
-            Event::Start(e) => current = Some(e.name().into_inner().as_bytes().to_vec()),
-            Event::Text(t) => {
-                let text = t.xml10_content().into_owned();
-                match current.as_deref() {
-                    Some(b"Code") if code.is_none() => code = Some(text),
-                    Some(b"Message") if message.is_none() => message = Some(text),
-                    Some(b"RequestId") if request_id.is_none() => request_id = Some(text),
-                    _ => {}
-                }
-            }
-            Event::End(_) => current = None,
-            Event::Eof => break,
-            _ => {}
-        }
-        buf.clear();
-    }
-    code.is_some().then_some((code, message, request_id))
+    let doc = crate::xml::parse(body).ok()?;
+    let text = |name: &str| doc.find(name).map(|e| e.text.clone());
+    let code = text("Code")?;
+    Some((Some(code), text("Message"), text("RequestId")))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use super::{AwsError, Endpoint};
 use crate::sigv4::uri_encode;
+use crate::xml::{Element, XmlError};
 use http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -50,17 +51,26 @@ pub(super) fn query_request(
     )
 }
 
-/// An XML answer, or the error it carries.
-pub(super) fn query_answer<T: DeserializeOwned>(
+/// An XML answer read by `read` from the element at `result` (e.g.
+/// `["PublishResult"]` below the root), or the error it carries.
+pub(super) fn query_answer<T>(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
+    result: &str,
+    read: impl FnOnce(&Element) -> Result<T, XmlError>,
 ) -> Result<T, AwsError> {
     if !status.is_success() {
         return Err(AwsError::from_response(status, headers, body));
     }
-    let text = std::str::from_utf8(body).map_err(|err| AwsError::malformed(status, err))?;
-    quick_xml::de::from_str(text).map_err(|err| AwsError::malformed(status, err))
+    crate::xml::parse(body)
+        .and_then(|doc| {
+            let result = doc
+                .child(result)
+                .ok_or_else(|| XmlError::new(format!("the answer has no <{result}>")))?;
+            read(result)
+        })
+        .map_err(|err| AwsError::malformed(status, err))
 }
 
 fn form_encode(text: &str) -> String {

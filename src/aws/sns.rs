@@ -3,7 +3,6 @@
 use super::protocol::{query_answer, query_request};
 use super::{AwsError, Endpoint, Operation};
 use http::{HeaderMap, Request, StatusCode};
-use serde::Deserialize;
 
 const VERSION: &str = "2010-03-31";
 
@@ -16,18 +15,6 @@ pub struct Publish<'a> {
     pub message: &'a str,
     /// An optional subject (email subscriptions).
     pub subject: Option<&'a str>,
-}
-
-#[derive(Deserialize)]
-struct PublishAnswer {
-    #[serde(rename = "PublishResult")]
-    result: PublishResult,
-}
-
-#[derive(Deserialize)]
-struct PublishResult {
-    #[serde(rename = "MessageId")]
-    message_id: String,
 }
 
 impl Operation for Publish<'_> {
@@ -46,7 +33,9 @@ impl Operation for Publish<'_> {
     }
 
     fn parse(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<String, AwsError> {
-        query_answer::<PublishAnswer>(status, headers, body).map(|a| a.result.message_id)
+        query_answer(status, headers, body, "PublishResult", |result| {
+            Ok(result.required("MessageId")?.to_owned())
+        })
     }
 }
 
@@ -68,46 +57,6 @@ pub struct BatchOutcome {
     pub failed: Vec<(String, String)>,
 }
 
-#[derive(Deserialize)]
-struct PublishBatchAnswer {
-    #[serde(rename = "PublishBatchResult")]
-    result: PublishBatchResult,
-}
-
-#[derive(Deserialize, Default)]
-struct PublishBatchResult {
-    #[serde(rename = "Successful", default)]
-    successful: Members<SuccessEntry>,
-    #[serde(rename = "Failed", default)]
-    failed: Members<FailedEntry>,
-}
-
-#[derive(Deserialize)]
-struct Members<T> {
-    #[serde(rename = "member", default = "Vec::new")]
-    member: Vec<T>,
-}
-
-impl<T> Default for Members<T> {
-    fn default() -> Self {
-        Self { member: Vec::new() }
-    }
-}
-
-#[derive(Deserialize)]
-struct SuccessEntry {
-    #[serde(rename = "Id")]
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct FailedEntry {
-    #[serde(rename = "Id")]
-    id: String,
-    #[serde(rename = "Code")]
-    code: String,
-}
-
 impl Operation for PublishBatch<'_> {
     type Output = BatchOutcome;
 
@@ -126,15 +75,23 @@ impl Operation for PublishBatch<'_> {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<BatchOutcome, AwsError> {
-        let result = query_answer::<PublishBatchAnswer>(status, headers, body)?.result;
-        Ok(BatchOutcome {
-            successful: result.successful.member.into_iter().map(|e| e.id).collect(),
-            failed: result
-                .failed
-                .member
-                .into_iter()
-                .map(|e| (e.id, e.code))
-                .collect(),
+        query_answer(status, headers, body, "PublishBatchResult", |result| {
+            let members = |list: &str| -> Vec<&crate::xml::Element> {
+                result
+                    .child(list)
+                    .map(|l| l.children("member").collect())
+                    .unwrap_or_default()
+            };
+            Ok(BatchOutcome {
+                successful: members("Successful")
+                    .into_iter()
+                    .map(|m| m.required("Id").map(str::to_owned))
+                    .collect::<Result<_, _>>()?,
+                failed: members("Failed")
+                    .into_iter()
+                    .map(|m| Ok((m.required("Id")?.to_owned(), m.required("Code")?.to_owned())))
+                    .collect::<Result<_, crate::xml::XmlError>>()?,
+            })
         })
     }
 }

@@ -4,8 +4,9 @@
 use super::protocol::{query_answer, query_request};
 use super::{AwsError, Endpoint, Operation};
 use crate::sigv4::SigningTime;
+use crate::xml::XmlError;
 use http::{HeaderMap, Request, StatusCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 const VERSION: &str = "2011-06-15";
 
@@ -14,23 +15,14 @@ const VERSION: &str = "2011-06-15";
 pub struct GetCallerIdentity;
 
 /// Who signed the call.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerIdentity {
     /// The account id.
-    #[serde(rename = "Account")]
     pub account: String,
     /// The ARN of the user or assumed role.
-    #[serde(rename = "Arn")]
     pub arn: String,
     /// The unique id of the principal.
-    #[serde(rename = "UserId")]
     pub user_id: String,
-}
-
-#[derive(Deserialize)]
-struct CallerIdentityAnswer {
-    #[serde(rename = "GetCallerIdentityResult")]
-    result: CallerIdentity,
 }
 
 impl Operation for GetCallerIdentity {
@@ -45,7 +37,13 @@ impl Operation for GetCallerIdentity {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<CallerIdentity, AwsError> {
-        query_answer::<CallerIdentityAnswer>(status, headers, body).map(|a| a.result)
+        query_answer(status, headers, body, "GetCallerIdentityResult", |result| {
+            Ok(CallerIdentity {
+                account: result.required("Account")?.to_owned(),
+                arn: result.required("Arn")?.to_owned(),
+                user_id: result.required("UserId")?.to_owned(),
+            })
+        })
     }
 }
 
@@ -61,7 +59,7 @@ pub struct AssumeRole<'a> {
 }
 
 /// Temporary credentials.
-#[derive(Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct SessionCredentials {
     /// Access key id.
     #[serde(rename = "AccessKeyId")]
@@ -102,18 +100,6 @@ impl SessionCredentials {
     }
 }
 
-#[derive(Deserialize)]
-struct AssumeRoleAnswer {
-    #[serde(rename = "AssumeRoleResult")]
-    result: AssumeRoleResult,
-}
-
-#[derive(Deserialize)]
-struct AssumeRoleResult {
-    #[serde(rename = "Credentials")]
-    credentials: SessionCredentials,
-}
-
 impl Operation for AssumeRole<'_> {
     type Output = SessionCredentials;
 
@@ -132,7 +118,17 @@ impl Operation for AssumeRole<'_> {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<SessionCredentials, AwsError> {
-        query_answer::<AssumeRoleAnswer>(status, headers, body).map(|a| a.result.credentials)
+        query_answer(status, headers, body, "AssumeRoleResult", |result| {
+            let credentials = result
+                .child("Credentials")
+                .ok_or_else(|| XmlError::new("the answer has no <Credentials>"))?;
+            Ok(SessionCredentials {
+                access_key_id: credentials.required("AccessKeyId")?.to_owned(),
+                secret_access_key: credentials.required("SecretAccessKey")?.to_owned(),
+                session_token: credentials.required("SessionToken")?.to_owned(),
+                expiration: credentials.required("Expiration")?.to_owned(),
+            })
+        })
     }
 }
 

@@ -9,7 +9,6 @@ use crate::error::{json_response, ApiError};
 use crate::events::sns::{SigningCert, SnsError, SnsMessage, SnsMessageType, SnsOrigin};
 use crate::outbound::{HttpClient, TransportError};
 use http::{Request, Response, StatusCode};
-use serde::Deserialize;
 use serde_json::json;
 
 /// What a verified SNS message leads to.
@@ -101,22 +100,27 @@ async fn confirm<C: HttpClient>(
     let url = message.required("SubscribeURL").map_err(refused)?;
     origin.check_subscribe_url(url).map_err(refused)?;
     let (status, body) = get(client, url, MAX_ANSWER_BYTES, "sns_confirm_failed").await?;
-    let answer: ConfirmAnswer = match status.is_success() {
-        true => quick_xml::de::from_str(&String::from_utf8_lossy(&body)).map_err(|_| {
-            bad_gateway("sns_confirm_failed", "SNS's confirmation answer is not XML")
-        })?,
-        false => {
-            let code = quick_xml::de::from_str::<SnsErrorAnswer>(&String::from_utf8_lossy(&body))
-                .ok()
-                .and_then(|answer| answer.error.code)
-                .unwrap_or_else(|| "sns_confirm_failed".to_owned());
-            return Err(ApiError::BadGateway {
-                message: format!("SNS refused the subscription confirmation ({status} {code})"),
-                code,
-            });
-        }
-    };
-    Ok(answer.result.subscription_arn)
+    let doc = crate::xml::parse(&body).ok();
+    if !status.is_success() {
+        let code = doc
+            .as_ref()
+            .and_then(|doc| doc.find("Code"))
+            .map(|code| code.text.clone())
+            .unwrap_or_else(|| "sns_confirm_failed".to_owned());
+        return Err(ApiError::BadGateway {
+            message: format!("SNS refused the subscription confirmation ({status} {code})"),
+            code,
+        });
+    }
+    doc.as_ref()
+        .and_then(|doc| doc.at(&["ConfirmSubscriptionResult", "SubscriptionArn"]))
+        .map(|arn| arn.text.clone())
+        .ok_or_else(|| {
+            bad_gateway(
+                "sns_confirm_failed",
+                "SNS's confirmation answer is not the expected XML",
+            )
+        })
 }
 
 async fn signing_cert<C: HttpClient>(
@@ -192,30 +196,4 @@ fn bad_gateway(code: &str, message: &str) -> ApiError {
         code: code.to_owned(),
         message: message.to_owned(),
     }
-}
-
-/// `<ConfirmSubscriptionResponse><ConfirmSubscriptionResult><SubscriptionArn>`.
-#[derive(Deserialize)]
-struct ConfirmAnswer {
-    #[serde(rename = "ConfirmSubscriptionResult")]
-    result: ConfirmResult,
-}
-
-#[derive(Deserialize)]
-struct ConfirmResult {
-    #[serde(rename = "SubscriptionArn")]
-    subscription_arn: String,
-}
-
-/// `<ErrorResponse><Error><Code>`.
-#[derive(Deserialize)]
-struct SnsErrorAnswer {
-    #[serde(rename = "Error")]
-    error: SnsErrorBody,
-}
-
-#[derive(Deserialize)]
-struct SnsErrorBody {
-    #[serde(rename = "Code")]
-    code: Option<String>,
 }

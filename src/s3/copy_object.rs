@@ -3,7 +3,6 @@
 use super::bucket::unsigned;
 use super::{Bucket, ObjectKey, S3Error};
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
-use serde::Deserialize;
 
 /// `PUT /{to}` with `x-amz-copy-source: /bucket/{from}`.
 #[derive(Debug, Clone)]
@@ -15,13 +14,11 @@ pub struct CopyObject<'a> {
 }
 
 /// The copy's ETag and time.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyObjectOutput {
     /// ETag of the new object, quotes included.
-    #[serde(rename = "ETag")]
     pub etag: String,
     /// When the copy was made (ISO 8601).
-    #[serde(rename = "LastModified", default)]
     pub last_modified: String,
 }
 
@@ -50,7 +47,12 @@ impl CopyObject<'_> {
         if let Some(err) = S3Error::from_embedded(status, headers, body) {
             return Err(err);
         }
-        super::error::parse_xml(status, headers, body)
+        super::error::parse_xml(status, headers, body, |doc| {
+            Ok(CopyObjectOutput {
+                etag: doc.required("ETag")?.to_owned(),
+                last_modified: doc.text_of("LastModified").unwrap_or_default().to_owned(),
+            })
+        })
     }
 }
 

@@ -5,7 +5,6 @@
 //! a client or a log.
 
 use http::{HeaderMap, StatusCode};
-use serde::Deserialize;
 use std::fmt;
 
 /// An error answer from S3.
@@ -39,29 +38,19 @@ pub enum S3ErrorKind {
     Upstream,
 }
 
-#[derive(Deserialize)]
-struct ErrorXml {
-    #[serde(rename = "Code")]
-    code: String,
-    #[serde(rename = "Message", default)]
-    message: String,
-    #[serde(rename = "RequestId", default)]
-    request_id: Option<String>,
-}
-
 impl S3Error {
     /// Reads an error answer; a body that is not S3 error XML still yields a code from the status.
     pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
         let header_request_id = request_id(headers);
-        let parsed = std::str::from_utf8(body)
+        let parsed = crate::xml::parse(body)
             .ok()
-            .and_then(|text| quick_xml::de::from_str::<ErrorXml>(text).ok());
+            .filter(|doc| doc.name == "Error" && doc.child("Code").is_some());
         match parsed {
-            Some(xml) => Self {
+            Some(doc) => Self {
                 status: status.as_u16(),
-                code: xml.code,
-                message: xml.message,
-                request_id: header_request_id.or(xml.request_id),
+                code: doc.text_of("Code").unwrap_or_default().to_owned(),
+                message: doc.text_of("Message").unwrap_or_default().to_owned(),
+                request_id: header_request_id.or(doc.text_of("RequestId").map(str::to_owned)),
             },
             None => Self {
                 status: status.as_u16(),
@@ -116,22 +105,22 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Parses a successful answer's XML body into `T`; a body that does not parse is an error
-/// with code `MalformedResponse` (the store, not the client, is at fault).
-pub(crate) fn parse_xml<T: serde::de::DeserializeOwned>(
+/// Reads a successful answer's XML body with `read`; a body that is not the expected document
+/// is an error with code `MalformedResponse` (the store, not the client, is at fault).
+pub(crate) fn parse_xml<T>(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
+    read: impl FnOnce(&crate::xml::Element) -> Result<T, crate::xml::XmlError>,
 ) -> Result<T, S3Error> {
-    let parsed = std::str::from_utf8(body)
-        .map_err(|e| e.to_string())
-        .and_then(|text| quick_xml::de::from_str(text).map_err(|e| e.to_string()));
-    parsed.map_err(|reason| S3Error {
-        status: status.as_u16(),
-        code: "MalformedResponse".to_owned(),
-        message: format!("the store's answer is not the expected xml: {reason}"),
-        request_id: request_id(headers),
-    })
+    crate::xml::parse(body)
+        .and_then(|doc| read(&doc))
+        .map_err(|reason| S3Error {
+            status: status.as_u16(),
+            code: "MalformedResponse".to_owned(),
+            message: format!("the store's answer is not the expected xml: {reason}"),
+            request_id: request_id(headers),
+        })
 }
 
 /// The code S3 would name for a body-less answer (HEAD requests carry no error body).

@@ -3,8 +3,8 @@
 use super::bucket::unsigned;
 use super::error::parse_xml;
 use super::{Bucket, S3Error};
+use crate::xml::{Element, XmlError};
 use http::{HeaderMap, Method, Request, StatusCode};
-use serde::Deserialize;
 
 /// `GET /?list-type=2` with the optional listing parameters.
 #[derive(Debug, Clone, Default)]
@@ -20,49 +20,71 @@ pub struct ListObjectsV2<'a> {
 }
 
 /// One page of a listing.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListObjectsV2Output {
     /// The objects of this page.
-    #[serde(rename = "Contents", default)]
     pub objects: Vec<ListedObject>,
     /// The common prefixes of this page (with a delimiter).
-    #[serde(rename = "CommonPrefixes", default)]
-    common_prefixes: Vec<CommonPrefix>,
+    common_prefixes: Vec<String>,
     /// Whether more pages follow.
-    #[serde(rename = "IsTruncated", default)]
     pub is_truncated: bool,
     /// The token for the next page.
-    #[serde(rename = "NextContinuationToken", default)]
     pub next_continuation_token: Option<String>,
 }
 
 /// One object in a listing.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedObject {
     /// The key.
-    #[serde(rename = "Key")]
     pub key: String,
     /// Size in bytes.
-    #[serde(rename = "Size", default)]
     pub size: u64,
     /// ETag, quotes included.
-    #[serde(rename = "ETag", default)]
     pub etag: String,
     /// Last modification (ISO 8601).
-    #[serde(rename = "LastModified", default)]
     pub last_modified: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-struct CommonPrefix {
-    #[serde(rename = "Prefix")]
-    prefix: String,
 }
 
 impl ListObjectsV2Output {
     /// The common prefixes, in S3's order.
     pub fn prefixes(&self) -> impl Iterator<Item = &str> {
-        self.common_prefixes.iter().map(|p| p.prefix.as_str())
+        self.common_prefixes.iter().map(String::as_str)
+    }
+
+    /// Reads a `ListBucketResult`.
+    fn read(doc: &Element) -> Result<Self, XmlError> {
+        let objects = doc
+            .children("Contents")
+            .map(|entry| {
+                Ok(ListedObject {
+                    key: entry.required("Key")?.to_owned(),
+                    size: match entry.text_of("Size") {
+                        Some(size) => size
+                            .trim()
+                            .parse()
+                            .map_err(|_| XmlError::new("a <Size> that is not a number"))?,
+                        None => 0,
+                    },
+                    etag: entry.text_of("ETag").unwrap_or_default().to_owned(),
+                    last_modified: entry.text_of("LastModified").unwrap_or_default().to_owned(),
+                })
+            })
+            .collect::<Result<_, XmlError>>()?;
+        let common_prefixes = doc
+            .children("CommonPrefixes")
+            .map(|p| p.required("Prefix").map(str::to_owned))
+            .collect::<Result<_, _>>()?;
+        let is_truncated = match doc.text_of("IsTruncated").map(str::trim) {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return Err(XmlError::new("an <IsTruncated> that is not true or false")),
+        };
+        Ok(Self {
+            objects,
+            common_prefixes,
+            is_truncated,
+            next_continuation_token: doc.text_of("NextContinuationToken").map(str::to_owned),
+        })
     }
 }
 
@@ -99,7 +121,7 @@ impl ListObjectsV2<'_> {
         if status != StatusCode::OK {
             return Err(S3Error::from_response(status, headers, body));
         }
-        parse_xml(status, headers, body)
+        parse_xml(status, headers, body, ListObjectsV2Output::read)
     }
 }
 

@@ -7,7 +7,6 @@ use super::error::parse_xml;
 use super::put_object::{etag_header, set_stored_headers};
 use super::{Bucket, ObjectKey, S3Error};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
-use serde::Deserialize;
 
 /// `POST /{key}?uploads`: starts an upload and names it.
 /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html>
@@ -19,12 +18,6 @@ pub struct CreateMultipartUpload<'a> {
     pub content_type: Option<&'a HeaderValue>,
     /// `x-amz-meta-*` headers to store.
     pub metadata: Vec<(&'a HeaderName, &'a HeaderValue)>,
-}
-
-#[derive(Deserialize)]
-struct InitiateMultipartUploadResult {
-    #[serde(rename = "UploadId")]
-    upload_id: String,
 }
 
 impl CreateMultipartUpload<'_> {
@@ -50,7 +43,9 @@ impl CreateMultipartUpload<'_> {
         if status != StatusCode::OK {
             return Err(S3Error::from_response(status, headers, body));
         }
-        parse_xml::<InitiateMultipartUploadResult>(status, headers, body).map(|r| r.upload_id)
+        parse_xml(status, headers, body, |doc| {
+            Ok(doc.required("UploadId")?.to_owned())
+        })
     }
 }
 
@@ -123,12 +118,6 @@ pub struct CompleteMultipartUpload<'a> {
     pub parts: &'a [CompletedPart],
 }
 
-#[derive(Deserialize)]
-struct CompleteMultipartUploadResult {
-    #[serde(rename = "ETag")]
-    etag: String,
-}
-
 impl CompleteMultipartUpload<'_> {
     /// The unsigned request and its XML body.
     pub fn request(&self, bucket: &Bucket) -> Request<Vec<u8>> {
@@ -166,7 +155,9 @@ impl CompleteMultipartUpload<'_> {
         if let Some(err) = S3Error::from_embedded(status, headers, body) {
             return Err(err);
         }
-        parse_xml::<CompleteMultipartUploadResult>(status, headers, body).map(|r| r.etag)
+        parse_xml(status, headers, body, |doc| {
+            Ok(doc.required("ETag")?.to_owned())
+        })
     }
 }
 
