@@ -4,6 +4,8 @@
 //! results) are small and shallow; a tree with name, text and children covers them all, and
 //! costs far less code in the component than a derived deserializer per answer type.
 //! Namespaces are ignored (local names only); entity and character references are resolved.
+//! Depth and element count are bounded, so a hostile answer cannot exhaust the stack (the
+//! tree is dropped recursively) or memory.
 
 use quick_xml::events::Event;
 use std::fmt;
@@ -38,6 +40,11 @@ impl XmlError {
     }
 }
 
+/// The deepest nesting read; AWS answers are a handful of levels deep.
+const MAX_DEPTH: usize = 32;
+/// The most elements read: a 1000-entry listing has about 6000.
+const MAX_ELEMENTS: usize = 100_000;
+
 /// Parses a document into its root element.
 ///
 /// # Errors
@@ -47,10 +54,19 @@ pub fn parse(body: &[u8]) -> Result<Element, XmlError> {
         std::str::from_utf8(body).map_err(|_| XmlError("the document is not UTF-8".into()))?;
     let mut reader = quick_xml::Reader::from_str(text);
     let mut stack: Vec<Element> = Vec::new();
+    let mut elements = 0usize;
     loop {
         let event = reader
             .read_event()
             .map_err(|err| XmlError(format!("not well-formed XML: {err}")))?;
+        if matches!(event, Event::Start(_) | Event::Empty(_)) {
+            elements += 1;
+            if stack.len() >= MAX_DEPTH || elements > MAX_ELEMENTS {
+                return Err(XmlError(
+                    "the document is nested too deep or too large".into(),
+                ));
+            }
+        }
         match event {
             Event::Start(start) => stack.push(Element {
                 name: local(start.name().into_inner()),
@@ -82,15 +98,16 @@ pub fn parse(body: &[u8]) -> Result<Element, XmlError> {
             }
             Event::CData(data) => {
                 if let Some(current) = stack.last_mut() {
-                    current.text.push_str(&data.into_inner());
+                    current.text.push_str(&data.xml10_content());
                 }
             }
             Event::GeneralRef(reference) => {
                 let resolved = match reference.resolve_char_ref() {
                     Ok(Some(c)) => c,
-                    _ => predefined(&reference.into_inner()).ok_or_else(|| {
+                    Ok(None) => predefined(&reference.into_inner()).ok_or_else(|| {
                         XmlError("an entity other than the five XML predefines".into())
                     })?,
+                    Err(_) => return Err(XmlError("an invalid character reference".into())),
                 };
                 if let Some(current) = stack.last_mut() {
                     current.text.push(resolved);
@@ -185,8 +202,40 @@ mod tests {
     }
 
     #[test]
+    fn keys_keep_their_spaces_and_carriage_returns() {
+        let doc = parse(
+            b"<R><Key> a &#xD;b&#13; </Key><ETag>&quot;e&quot;</ETag><C><![CDATA[x\r\ny]]></C></R>",
+        )
+        .unwrap();
+        assert_eq!(doc.text_of("Key"), Some(" a \rb\r "));
+        assert_eq!(doc.text_of("ETag"), Some("\"e\""));
+        assert_eq!(doc.text_of("C"), Some("x\ny"));
+    }
+
+    #[test]
+    fn deep_or_huge_documents_are_refused_not_overflowed() {
+        let deep = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+        assert!(parse(deep.as_bytes()).is_err());
+        let wide = format!("<r>{}</r>", "<a/>".repeat(MAX_ELEMENTS + 1));
+        assert!(parse(wide.as_bytes()).is_err());
+        let fine = format!(
+            "{}{}",
+            "<a>".repeat(MAX_DEPTH - 1),
+            "</a>".repeat(MAX_DEPTH - 1)
+        );
+        assert!(parse(fine.as_bytes()).is_ok());
+    }
+
+    #[test]
     fn malformed_documents_are_errors() {
-        for bad in [&b"<a><b></a>"[..], b"", b"<a>", b"<a>&nope;</a>", b"\xff"] {
+        for bad in [
+            &b"<a><b></a>"[..],
+            b"",
+            b"<a>",
+            b"<a>&nope;</a>",
+            b"<a>&#0;</a>",
+            b"\xff",
+        ] {
             assert!(parse(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
     }

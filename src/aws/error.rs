@@ -144,7 +144,7 @@ fn json_fields(body: &[u8]) -> Option<Fields> {
 fn xml_fields(body: &[u8]) -> Option<Fields> {
     let doc = crate::xml::parse(body).ok()?;
     let text = |name: &str| doc.find(name).map(|e| e.text.clone());
-    let code = text("Code")?;
+    let code = text("Code").filter(|code| !code.is_empty())?;
     Some((Some(code), text("Message"), text("RequestId")))
 }
 

@@ -75,8 +75,8 @@ impl ListObjectsV2Output {
             .map(|p| p.required("Prefix").map(str::to_owned))
             .collect::<Result<_, _>>()?;
         let is_truncated = match doc.text_of("IsTruncated").map(str::trim) {
-            None | Some("false") => false,
-            Some("true") => true,
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
             Some(_) => return Err(XmlError::new("an <IsTruncated> that is not true or false")),
         };
         Ok(Self {
@@ -174,6 +174,9 @@ mod tests {
     fn malformed_answers_are_errors_not_panics() {
         for body in [
             &b"<ListBucketResult><Contents><Size>x</Size>"[..],
+            b"<ListBucketResult><Contents><Key>k</Key><Size>x</Size></Contents></ListBucketResult>",
+            b"<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>",
+            b"<ListBucketResult><IsTruncated>maybe</IsTruncated></ListBucketResult>",
             b"\xff",
             b"",
         ] {
