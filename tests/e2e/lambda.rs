@@ -2,7 +2,7 @@
 //! through the component in the wasm host, against the real S3 store. The expected answer
 //! shapes are written from AWS's documented Lambda proxy formats, not from our output.
 
-mod support;
+use crate::support;
 
 use base64ct::{Base64, Encoding};
 use serde_json::{json, Value};

@@ -6,7 +6,7 @@
 //! taking the same steps against the same store (`tests/tools/s3_probe.py`), never by us: a
 //! key the store handles through boto3 but not through spinlift fails this test.
 
-mod support;
+use crate::support;
 
 use spinlift::sigv4::{uri_encode, uri_encode_path};
 use std::collections::BTreeSet;

@@ -2,7 +2,7 @@
 //! moto's server, which verifies every signature after its bootstrap. The server first
 //! proves it judges: the same call with a wrong secret is refused.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use sha2::Digest;

@@ -1,7 +1,7 @@
 //! `POST /events/s3` end to end: the component in the wasm host, the real S3 store, events
 //! shaped like AWS sends them, and assertions on the manifests the store really holds.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -324,7 +324,7 @@ async fn deliveries_are_authenticated_bounded_and_shaped() {
             answer.body
         );
     }
-    // An SNS envelope without a signature is never acted on (tests/e2e_sns.rs has the rest).
+    // An SNS envelope without a signature is never acted on (tests/e2e/sns.rs has the rest).
     let sns = br#"{"Type":"Notification","TopicArn":"arn:aws:sns:us-east-1:123456789012:t","Message":"{}"}"#;
     let answer = post(&host, "/events/s3", Some(HOOK), sns.to_vec()).await;
     assert_eq!(

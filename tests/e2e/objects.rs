@@ -1,7 +1,7 @@
 //! The object API end to end: the built component in the wasm host, talking to a real
 //! signature-verifying S3 store (s3s-fs). Assertions are on what the store really holds.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::host::{Answer, Host};

@@ -4,7 +4,7 @@
 //! a presigned URL carries the access key id and its signature, so that answer's body is
 //! only checked for the other secrets.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use spinlift::sigv4::uri_encode;

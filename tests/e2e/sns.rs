@@ -3,7 +3,7 @@
 //! Messages are signed with the test key as SNS signs them; tampered ones must get 403
 //! and leave nothing behind.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

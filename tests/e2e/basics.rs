@@ -5,7 +5,7 @@
 //! every variable the component reads, and that the component reads them
 //! through `fermyon:spin/variables` at request time.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::host::{Answer, Host};
