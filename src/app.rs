@@ -18,17 +18,20 @@ use http::{header, HeaderValue, Method, Request, Response};
 use crate::auth::{require_bearer, require_webhook_token};
 use crate::body::Body;
 use crate::cache::Cache;
+use crate::clock::Clock;
 use crate::config::{self, Variables};
 use crate::cors::Cors;
 use crate::error::ApiError;
 use crate::indexer::Indexer;
 use crate::outbound::HttpClient;
+use crate::retry::{CallStats, Resilient};
 use crate::routes::aws_call::AwsCall;
 use crate::routes::credentials;
 use crate::routes::s3_call::S3Call;
 use crate::routes::services::Services;
 use crate::routes::{events, health, lambda, objects, presign};
 use crate::sigv4::{Signer, SigningTime};
+use std::time::{Duration, Instant};
 
 /// What a request is served with: the seams to the host, read at the edge.
 pub struct Context<'a, C> {
@@ -38,8 +41,11 @@ pub struct Context<'a, C> {
     pub client: &'a C,
     /// A cache that outlives the request (Spin's key-value store in the component).
     pub cache: &'a dyn Cache,
-    /// The request's time, read once: it signs every AWS call this request makes.
+    /// The host's time, read once: corrected by [`Clock`], it signs every AWS call this
+    /// request makes.
     pub now: SigningTime,
+    /// Where the request's log line goes (stdout, in the component).
+    pub log: &'a dyn Fn(&str),
 }
 
 /// Who sent the request a route sees.
@@ -54,22 +60,99 @@ enum Caller {
 }
 
 /// Answers one request: CORS first (preflights need no credentials), then the routes.
-/// Errors become their JSON response; server errors are logged.
+/// Errors become their JSON response; server errors are logged. Every request ends with
+/// one log line on stdout (see [`log_line`]).
 pub async fn handle<C: HttpClient>(request: Request<Body>, cx: &Context<'_, C>) -> Response<Body> {
-    let cors = match cors_for(&request, cx.vars) {
-        Ok(cors) => cors,
-        Err(answer) => return *answer,
+    let started = Instant::now();
+    let method = request.method().clone();
+    let label = route_label(&method, request.uri().path());
+    let stats = CallStats::default();
+    let response = match cors_for(&request, cx.vars) {
+        Ok(cors) => with_cors(cors, answer(dispatch(request, cx, &stats).await)),
+        Err(answer) => *answer,
     };
-    with_cors(cors, answer(dispatch(request, cx).await))
+    let line = log_line(
+        cx.now,
+        &method,
+        label,
+        response.status(),
+        started.elapsed(),
+        &stats,
+    );
+    (cx.log)(&line);
+    response
 }
 
 /// A request carried by a Lambda event, answered as a direct one is, CORS included.
-async fn forwarded<C: HttpClient>(request: Request<Body>, cx: &Context<'_, C>) -> Response<Body> {
+async fn forwarded<C: HttpClient>(
+    request: Request<Body>,
+    cx: &Context<'_, C>,
+    stats: &CallStats,
+) -> Response<Body> {
     let cors = match cors_for(&request, cx.vars) {
         Ok(cors) => cors,
         Err(answer) => return *answer,
     };
-    with_cors(cors, answer(route(request, cx, Caller::Forwarded).await))
+    with_cors(
+        cors,
+        answer(route(request, cx, Caller::Forwarded, stats).await),
+    )
+}
+
+/// The route a path belongs to, without the key or query: log lines name routes, never
+/// keys (which are the client's data) or queries (which may hold a presigned signature).
+fn route_label(method: &Method, path: &str) -> &'static str {
+    match path {
+        "/healthz" => "/healthz",
+        "/objects" => "/objects",
+        "/presign" => "/presign",
+        "/events/s3" => "/events/s3",
+        "/lambda" => "/lambda",
+        p if p.starts_with("/objects/") && method == Method::POST => "/objects/{key}/copy",
+        p if p.starts_with("/objects/") => "/objects/{key}",
+        _ => "other",
+    }
+}
+
+/// The request's log line, JSON (the CloudWatch line of the Lambda it replaces): when, what
+/// route, the status, how long until the answer's head, how many AWS calls and retries it
+/// took, and the last AWS request id (what AWS support asks for). Nothing from the request
+/// itself beyond its method and route.
+fn log_line(
+    now: SigningTime,
+    method: &Method,
+    route: &'static str,
+    status: http::StatusCode,
+    duration: Duration,
+    stats: &CallStats,
+) -> String {
+    let text = |value: &str| serde_json::Value::from(value).to_string();
+    format!(
+        r#"{{"time":"{}","method":{},"route":"{route}","status":{},"duration_ms":{},"aws_calls":{},"retries":{},"aws_request_id":{}}}"#,
+        now.rfc3339(),
+        text(method.as_str()),
+        status.as_u16(),
+        (duration.as_secs_f64() * 10_000.0).round() / 10.0,
+        stats.calls(),
+        stats.retries(),
+        stats
+            .aws_request_id()
+            .map_or_else(|| "null".to_owned(), |id| text(&id)),
+    )
+}
+
+/// What a route that calls AWS sends with: the client with retries and timeouts (from their
+/// variables), and the signing clock.
+fn outbound<'a, C>(
+    cx: &'a Context<'a, C>,
+    stats: &'a CallStats,
+) -> Result<(Resilient<'a, C>, Clock<'a>), ApiError> {
+    let policy = config::retry_policy(cx.vars)?;
+    let timeouts = config::timeouts(cx.vars)?;
+    Ok((
+        Resilient::new(cx.client, policy, timeouts, stats),
+        Clock::new(cx.now, cx.cache),
+    ))
 }
 
 /// The CORS policy and origin to mark the answer with, when the request comes from a
@@ -113,24 +196,26 @@ fn answer(result: Result<Response<Body>, ApiError>) -> Response<Body> {
 async fn dispatch<C: HttpClient>(
     request: Request<Body>,
     cx: &Context<'_, C>,
+    stats: &CallStats,
 ) -> Result<Response<Body>, ApiError> {
     if request.uri().path() != "/lambda" {
-        return route(request, cx, Caller::Direct).await;
+        return route(request, cx, Caller::Direct, stats).await;
     }
     let token = config::api_token(cx.vars)?;
     require_bearer(request.headers(), &token)?;
     if request.method() != Method::POST {
         return Err(ApiError::MethodNotAllowed("POST"));
     }
-    lambda::invoke(request.into_body(), |inner| forwarded(inner, cx)).await
+    lambda::invoke(request.into_body(), |inner| forwarded(inner, cx, stats)).await
 }
 
 async fn route<C: HttpClient>(
     request: Request<Body>,
     cx: &Context<'_, C>,
     caller: Caller,
+    stats: &CallStats,
 ) -> Result<Response<Body>, ApiError> {
-    let (vars, client, now) = (cx.vars, cx.client, cx.now);
+    let vars = cx.vars;
     let (parts, body) = request.into_parts();
     let (method, path) = (&parts.method, parts.uri.path());
     let deep = parts
@@ -149,7 +234,8 @@ async fn route<C: HttpClient>(
         if method != Method::POST {
             return Err(ApiError::MethodNotAllowed("POST"));
         }
-        let services = Services::load(vars, client, cx.cache, now).await?;
+        let (client, clock) = outbound(cx, stats)?;
+        let services = Services::load(vars, &client, cx.cache, &clock).await?;
         let indexer =
             Indexer::new(config::index_prefix(vars)?).with_mirrors(config::mirrors(vars)?);
         return events::deliver(&services, &indexer, vars, cx.cache, &parts.headers, body).await;
@@ -161,23 +247,27 @@ async fn route<C: HttpClient>(
     }
 
     if method == Method::GET && path == "/healthz" {
-        let resolved = credentials::resolve(vars, client, cx.cache, now).await?;
+        let (client, clock) = outbound(cx, stats)?;
+        let client = &client;
+        let resolved = credentials::resolve(vars, client, cx.cache, &clock).await?;
         let signer = Signer::new(resolved.credentials);
-        let sts = AwsCall::new(vars, client, signer, resolved.aws.region, now);
+        let sts = AwsCall::new(vars, client, signer, resolved.aws.region, &clock);
         return health::deep(&sts).await;
     }
     if path == "/objects" {
         if method != Method::GET {
             return Err(ApiError::MethodNotAllowed("GET"));
         }
-        let s3 = S3Call::load(vars, client, cx.cache, now).await?;
+        let (client, clock) = outbound(cx, stats)?;
+        let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
         return objects::list(&s3, parts.uri.query()).await;
     }
     if path == "/presign" {
         if method != Method::POST {
             return Err(ApiError::MethodNotAllowed("POST"));
         }
-        return presign::presign(&S3Call::load(vars, client, cx.cache, now).await?, body).await;
+        let (client, clock) = outbound(cx, stats)?;
+        return presign::presign(&S3Call::load(vars, &client, cx.cache, &clock).await?, body).await;
     }
     let Some(raw_key) = path.strip_prefix("/objects/") else {
         return Err(ApiError::NotFound);
@@ -188,15 +278,17 @@ async fn route<C: HttpClient>(
             .strip_suffix("/copy")
             .ok_or(ApiError::MethodNotAllowed("GET, HEAD, PUT, DELETE"))?;
         let source = objects::parse_key(source)?;
+        let (client, clock) = outbound(cx, stats)?;
         return objects::copy(
-            &S3Call::load(vars, client, cx.cache, now).await?,
+            &S3Call::load(vars, &client, cx.cache, &clock).await?,
             &source,
             body,
         )
         .await;
     }
     let key = objects::parse_key(raw_key)?;
-    let s3 = S3Call::load(vars, client, cx.cache, now).await?;
+    let (client, clock) = outbound(cx, stats)?;
+    let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
     match *method {
         Method::GET => objects::get(&s3, &key, &parts.headers).await,
         Method::HEAD => objects::head(&s3, &key).await,
@@ -248,6 +340,7 @@ mod tests {
             client: &NoNetwork,
             cache: &crate::cache::MemoryCache::default(),
             now,
+            log: &|_| {},
         };
         let response = futures::executor::block_on(handle(request, &cx));
         let challenge = response
@@ -304,6 +397,60 @@ mod tests {
             body,
             r#"{"error":{"code":"config","message":"variable api_token is not set"}}"#
         );
+    }
+
+    #[test]
+    fn every_request_logs_one_json_line_naming_the_route_not_the_key() {
+        let lines = std::cell::RefCell::new(Vec::new());
+        let log = |line: &str| lines.borrow_mut().push(line.to_owned());
+        let vars = vars(Some("t0ken"));
+        for (method, uri) in [
+            ("GET", "/healthz"),
+            ("PUT", "/objects/secret%20plans.txt?X-Amz-Signature=abc"),
+            ("POST", "/objects/a/copy"),
+        ] {
+            let request = Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Body::Empty)
+                .unwrap();
+            let cx = Context {
+                vars: &vars,
+                client: &NoNetwork,
+                cache: &crate::cache::MemoryCache::default(),
+                now: SigningTime::from_unix_seconds(1_700_000_000),
+                log: &log,
+            };
+            futures::executor::block_on(handle(request, &cx));
+        }
+        let lines = lines.into_inner();
+        assert_eq!(lines.len(), 3);
+        let parsed: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let summary: Vec<(&str, &str, u64)> = parsed
+            .iter()
+            .map(|v| {
+                (
+                    v["method"].as_str().unwrap(),
+                    v["route"].as_str().unwrap(),
+                    v["status"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("GET", "/healthz", 200),
+                ("PUT", "/objects/{key}", 401),
+                ("POST", "/objects/{key}/copy", 401)
+            ]
+        );
+        assert!(lines[0].starts_with(r#"{"time":"2023-11-14T22:13:20Z","method":"GET""#));
+        assert_eq!(parsed[1]["aws_calls"], 0);
+        assert!(parsed[1]["aws_request_id"].is_null());
+        assert!(!lines[1].contains("secret") && !lines[1].contains("Signature"));
     }
 
     #[test]

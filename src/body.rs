@@ -77,6 +77,15 @@ impl Body {
         }
     }
 
+    /// A copy, to send the same body again; a stream cannot be read twice.
+    pub fn try_clone(&self) -> Option<Body> {
+        match self {
+            Body::Empty => Some(Body::Empty),
+            Body::Bytes(bytes) => Some(Body::Bytes(bytes.clone())),
+            Body::Stream(_) => None,
+        }
+    }
+
     /// The body as a chunk stream, whatever it holds.
     pub fn into_stream(self) -> ChunkStream {
         match self {

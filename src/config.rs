@@ -7,8 +7,8 @@
 //! `spin_sdk::variables`, tests implement it with a map.
 //!
 //! Configuration is loaded lazily, per request, and only the part a route needs:
-//! `/healthz` reads nothing, the bearer check reads only `api_token`, S3 routes
-//! read [`AwsConfig`] and [`S3Config`]. A missing S3 setting therefore cannot
+//! `/healthz` reads nothing, the bearer check reads only `api_token`, routes that call
+//! AWS read the retry and timeout settings, S3 routes read [`AwsConfig`] and [`S3Config`]. A missing S3 setting therefore cannot
 //! take down authentication or the readiness check.
 //!
 //! Errors name the variable and what is expected, never the value read.
@@ -17,8 +17,11 @@ use crate::aws::{Endpoint, Service};
 use crate::cors::Cors;
 use crate::events::sns::SnsOrigin;
 use crate::mirror::Mirrors;
+use crate::outbound::Timeouts;
+use crate::retry::RetryPolicy;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::time::Duration;
 
 /// Source of variable values, by lower_snake name.
 pub trait Variables {
@@ -367,6 +370,75 @@ pub fn mirrors(vars: &dyn Variables) -> Result<Mirrors, ConfigError> {
     })
 }
 
+/// Reads `aws_max_attempts` (1–10, default 3) and `aws_retry_base_ms` (0–10000, default
+/// 100): how AWS calls are retried.
+///
+/// # Errors
+///
+/// A variable is unreadable or out of range.
+pub fn retry_policy(vars: &dyn Variables) -> Result<RetryPolicy, ConfigError> {
+    Ok(RetryPolicy {
+        max_attempts: number(
+            vars,
+            "aws_max_attempts",
+            3,
+            1..=10,
+            "a number of attempts, 1 to 10",
+        )? as u32,
+        base_delay: Duration::from_millis(number(
+            vars,
+            "aws_retry_base_ms",
+            100,
+            0..=10_000,
+            "milliseconds, 0 to 10000",
+        )?),
+    })
+}
+
+/// Reads `aws_connect_timeout_ms`, `aws_first_byte_timeout_ms` and
+/// `aws_between_bytes_timeout_ms` (1–600000 ms each; defaults 5 s, 60 s, 30 s).
+///
+/// # Errors
+///
+/// A variable is unreadable or out of range.
+pub fn timeouts(vars: &dyn Variables) -> Result<Timeouts, ConfigError> {
+    let defaults = Timeouts::default();
+    let read = |variable, default: Duration| {
+        number(
+            vars,
+            variable,
+            default.as_millis() as u64,
+            1..=600_000,
+            "milliseconds, 1 to 600000",
+        )
+        .map(Duration::from_millis)
+    };
+    Ok(Timeouts {
+        connect: read("aws_connect_timeout_ms", defaults.connect)?,
+        first_byte: read("aws_first_byte_timeout_ms", defaults.first_byte)?,
+        between_bytes: read("aws_between_bytes_timeout_ms", defaults.between_bytes)?,
+    })
+}
+
+/// A whole number in `range`, `default` when unset.
+fn number(
+    vars: &dyn Variables,
+    variable: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    expected: &'static str,
+) -> Result<u64, ConfigError> {
+    match optional(vars, variable)? {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| invalid(variable, expected)),
+    }
+}
+
 /// A variable that must be present and non-empty.
 fn required(vars: &dyn Variables, variable: &'static str) -> Result<String, ConfigError> {
     optional(vars, variable)?.ok_or(ConfigError {
@@ -597,6 +669,51 @@ mod tests {
             assert!(!text.contains(secret), "{secret} leaked in {text}");
         }
         assert!(text.contains("Secret(<redacted>)"));
+    }
+
+    #[test]
+    fn retries_and_timeouts_default_parse_and_refuse_out_of_range_values() {
+        let none = BTreeMap::<String, String>::new();
+        assert_eq!(
+            retry_policy(&none).unwrap(),
+            RetryPolicy {
+                max_attempts: 3,
+                base_delay: Duration::from_millis(100)
+            }
+        );
+        assert_eq!(timeouts(&none).unwrap(), Timeouts::default());
+        let set = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let tuned = set(&[
+            ("aws_max_attempts", "5"),
+            ("aws_retry_base_ms", "0"),
+            ("aws_first_byte_timeout_ms", " 250 "),
+        ]);
+        assert_eq!(retry_policy(&tuned).unwrap().max_attempts, 5);
+        assert_eq!(retry_policy(&tuned).unwrap().base_delay, Duration::ZERO);
+        assert_eq!(
+            timeouts(&tuned).unwrap().first_byte,
+            Duration::from_millis(250)
+        );
+        for (name, value) in [
+            ("aws_max_attempts", "0"),
+            ("aws_max_attempts", "11"),
+            ("aws_retry_base_ms", "-1"),
+            ("aws_retry_base_ms", "fast"),
+            ("aws_connect_timeout_ms", "0"),
+            ("aws_between_bytes_timeout_ms", "600001"),
+        ] {
+            let vars = set(&[(name, value)]);
+            let err = retry_policy(&vars)
+                .err()
+                .or_else(|| timeouts(&vars).err())
+                .unwrap_or_else(|| panic!("{name}={value} accepted"));
+            assert_eq!(err.variable(), name, "{name}={value}");
+        }
     }
 
     #[test]

@@ -445,9 +445,11 @@ mod tests {
             seen: RefCell::default(),
         };
         let cache = crate::cache::MemoryCache::default();
-        let now = SigningTime::from_unix_seconds(1_700_000_000);
+        let clock = crate::clock::Clock::new(SigningTime::from_unix_seconds(1_700_000_000), &cache);
         let outcome = futures::executor::block_on(async {
-            let services = Services::load(&vars, &client, &cache, now).await.unwrap();
+            let services = Services::load(&vars, &client, &cache, &clock)
+                .await
+                .unwrap();
             Indexer::new("_index/").handle(&services, &event).await
         });
         (outcome, client.seen.take())

@@ -23,6 +23,7 @@ pub mod auth;
 pub mod aws;
 pub mod body;
 pub mod cache;
+pub mod clock;
 pub mod config;
 pub mod cors;
 pub mod error;
@@ -31,6 +32,7 @@ pub mod indexer;
 pub mod lambda;
 pub mod mirror;
 pub mod outbound;
+pub mod retry;
 pub mod routes;
 pub mod s3;
 pub mod sigv4;
@@ -43,7 +45,9 @@ mod spin_adapter;
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)]
 mod entry {
-    use crate::spin_adapter::{incoming, now, respond, SpinCache, SpinHttp, SpinVariables};
+    use crate::spin_adapter::{
+        incoming, log_line, now, respond, SpinCache, SpinHttp, SpinVariables,
+    };
     use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
     #[spin_sdk::http_component]
@@ -55,6 +59,7 @@ mod entry {
                     client: &SpinHttp,
                     cache: &SpinCache,
                     now: now(),
+                    log: &log_line,
                 };
                 crate::app::handle(request, &cx).await
             }

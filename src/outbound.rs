@@ -8,6 +8,7 @@
 use crate::body::Body;
 use std::fmt;
 use std::future::Future;
+use std::time::Duration;
 
 /// Sends requests and returns responses whose bodies stream.
 pub trait HttpClient {
@@ -20,6 +21,41 @@ pub trait HttpClient {
         request: http::Request<()>,
         body: Body,
     ) -> impl Future<Output = Result<http::Response<Body>, TransportError>>;
+}
+
+/// How long an outbound call may wait (`aws_connect_timeout_ms`, `aws_first_byte_timeout_ms`,
+/// `aws_between_bytes_timeout_ms`). They travel with each request as an extension, and the
+/// transport hands them to the host (WASI HTTP request options).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// To establish the connection.
+    pub connect: Duration,
+    /// From the request sent to the answer's first byte.
+    pub first_byte: Duration,
+    /// Between two chunks of the answer's body.
+    pub between_bytes: Duration,
+}
+
+impl Default for Timeouts {
+    /// The defaults of the `aws_*_timeout_ms` variables in spin.toml.
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            first_byte: Duration::from_secs(60),
+            between_bytes: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A copy of a bodiless request (method, URI, version, headers, extensions), to send it again.
+pub fn copy_request(request: &http::Request<()>) -> http::Request<()> {
+    let mut copy = http::Request::new(());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    *copy.extensions_mut() = request.extensions().clone();
+    copy
 }
 
 /// Why no response came back.

@@ -7,13 +7,14 @@ use crate::body::{Body, BodyError};
 use crate::cache::Cache;
 use crate::config::{VariableError, Variables};
 use crate::error::ApiError;
-use crate::outbound::{HttpClient, TransportError, TransportErrorKind};
+use crate::outbound::{HttpClient, Timeouts, TransportError, TransportErrorKind};
 use crate::sigv4::SigningTime;
 use futures::{SinkExt, StreamExt};
 use spin_sdk::http::{
     ErrorCode, Fields, IncomingRequest, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
     OutgoingResponse, ResponseOutparam, Scheme,
 };
+use spin_sdk::wit::wasi::http0_2_0::types::RequestOptions;
 
 /// Component variables from the Spin host (`fermyon:spin/variables`).
 pub(crate) struct SpinVariables;
@@ -57,6 +58,13 @@ impl Cache for SpinCache {
             eprintln!("spinlift: key-value write failed: {err}");
         }
     }
+}
+
+/// Writes a request's log line to stdout, which Spin keeps as the app's log. Not `println!`,
+/// which panics when stdout fails: a log line is never worth the answer.
+pub(crate) fn log_line(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 /// The wall clock (`wasi:clocks/wall-clock`): read once per request, at the edge.
@@ -204,14 +212,19 @@ impl HttpClient for SpinHttp {
             drop(sink);
             Ok::<(), TransportError>(())
         };
-        let response = spin_sdk::http::send::<_, IncomingResponse>(outgoing);
+        let timeouts = parts
+            .extensions
+            .get::<Timeouts>()
+            .copied()
+            .unwrap_or_default();
+        let response = send_with_timeouts(outgoing, timeouts);
         let response = match futures::join!(response, write_body) {
             // S3's answer wins: an early 403 explains why the rest of the body was not taken.
             (Ok(response), _) => response,
             (Err(_), Err(written)) if written.kind == TransportErrorKind::RequestBody => {
                 return Err(written)
             }
-            (Err(err), _) => return Err(send_error(err)),
+            (Err(code), _) => return Err(send_error(code)),
         };
         let mut builder = http::Response::builder().status(response.status());
         for (name, value) in response.headers().entries() {
@@ -251,20 +264,70 @@ impl<S: futures::Stream> futures::Stream for KeepAlive<S> {
     }
 }
 
-fn send_error(err: spin_sdk::http::SendError) -> TransportError {
-    let kind = match &err {
-        spin_sdk::http::SendError::Http(
-            ErrorCode::ConnectionTimeout
-            | ErrorCode::DnsTimeout
-            | ErrorCode::ConnectionReadTimeout
-            | ErrorCode::ConnectionWriteTimeout
-            | ErrorCode::HttpResponseTimeout,
-        ) => TransportErrorKind::Timeout,
-        spin_sdk::http::SendError::Http(ErrorCode::HttpRequestDenied) => TransportErrorKind::Denied,
+/// `wasi:http/outgoing-handler.handle` with request options, awaited on spin-sdk's executor
+/// (`spin_sdk::http::send` always passes no options, leaving the host's 10-minute defaults).
+/// The host applies the timeouts: connect, first byte (which includes sending the body),
+/// and between bytes of the answer.
+fn send_with_timeouts(
+    request: OutgoingRequest,
+    timeouts: Timeouts,
+) -> impl std::future::Future<Output = Result<IncomingResponse, ErrorCode>> {
+    use spin_sdk::wit::wasi::http0_2_0::{outgoing_handler, types::FutureIncomingResponse};
+    use std::task::Poll;
+
+    /// Drops the waker token (which holds a pollable) before the future it watches.
+    struct Pending {
+        token: Option<spin_executor::CancelOnDropToken>,
+        response: Option<Result<FutureIncomingResponse, ErrorCode>>,
+    }
+    impl Drop for Pending {
+        fn drop(&mut self) {
+            drop(self.token.take());
+            drop(self.response.take());
+        }
+    }
+
+    let nanos = |d: std::time::Duration| Some(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let options = RequestOptions::new();
+    // The setters fail only for a timeout the host does not support; it then keeps its own.
+    let _ = options.set_connect_timeout(nanos(timeouts.connect));
+    let _ = options.set_first_byte_timeout(nanos(timeouts.first_byte));
+    let _ = options.set_between_bytes_timeout(nanos(timeouts.between_bytes));
+    let mut pending = Pending {
+        token: None,
+        response: Some(outgoing_handler::handle(request, Some(options))),
+    };
+    futures::future::poll_fn(move |cx| match pending.response.as_ref() {
+        Some(Ok(future)) => match future.get() {
+            Some(Ok(result)) => Poll::Ready(result),
+            Some(Err(())) => Poll::Ready(Err(ErrorCode::InternalError(Some(
+                "the response was already taken".into(),
+            )))),
+            None => {
+                pending.token = Some(
+                    spin_executor::push_waker_and_get_token(future.subscribe(), cx.waker().clone())
+                        .into(),
+                );
+                Poll::Pending
+            }
+        },
+        Some(Err(code)) => Poll::Ready(Err(code.clone())),
+        None => Poll::Pending,
+    })
+}
+
+fn send_error(code: ErrorCode) -> TransportError {
+    let kind = match &code {
+        ErrorCode::ConnectionTimeout
+        | ErrorCode::DnsTimeout
+        | ErrorCode::ConnectionReadTimeout
+        | ErrorCode::ConnectionWriteTimeout
+        | ErrorCode::HttpResponseTimeout => TransportErrorKind::Timeout,
+        ErrorCode::HttpRequestDenied => TransportErrorKind::Denied,
         _ => TransportErrorKind::Unreachable,
     };
     TransportError {
         kind,
-        message: format!("{err}"),
+        message: format!("{code}"),
     }
 }

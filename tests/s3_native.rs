@@ -4,6 +4,8 @@
 //! or expired presigned URL get 403. Then every action round-trips with assertions on the
 //! stored bytes. A signer bug fails here because a real server said 403.
 
+// Shared with the end-to-end suites, which use more of it.
+#[allow(dead_code)]
 #[path = "support/s3_store.rs"]
 mod s3_store;
 

@@ -59,6 +59,7 @@ pub struct PutItem<'a> {
 
 impl Operation for PutItem<'_> {
     type Output = ();
+    const IDEMPOTENT: bool = true;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
         let mut body = json!({"TableName": self.table, "Item": self.item});
@@ -94,6 +95,7 @@ struct ItemAnswer {
 impl Operation for GetItem<'_> {
     /// The item, if it exists.
     type Output = Option<Item>;
+    const IDEMPOTENT: bool = true;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
         let body =
@@ -123,6 +125,7 @@ pub struct DeleteItem<'a> {
 
 impl Operation for DeleteItem<'_> {
     type Output = ();
+    const IDEMPOTENT: bool = true;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
         let mut body = json!({"TableName": self.table, "Key": self.key});
@@ -164,6 +167,7 @@ pub struct QueryPage {
 
 impl Operation for Query<'_> {
     type Output = QueryPage;
+    const IDEMPOTENT: bool = true;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
         let condition = self.key_condition;

@@ -21,6 +21,10 @@ pub trait Operation {
     /// What a successful answer yields.
     type Output;
 
+    /// Whether sending it twice has the effect of sending it once (reads, full-item puts,
+    /// deletes), so that a server error or a lost connection may be retried.
+    const IDEMPOTENT: bool = false;
+
     /// The unsigned request for `endpoint`.
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>>;
 

@@ -157,6 +157,7 @@ pub struct DeleteMessage<'a> {
 
 impl Operation for DeleteMessage<'_> {
     type Output = ();
+    const IDEMPOTENT: bool = true;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
         let body = json!({"QueueUrl": self.queue_url, "ReceiptHandle": self.receipt_handle});

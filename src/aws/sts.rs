@@ -27,6 +27,7 @@ pub struct CallerIdentity {
 
 impl Operation for GetCallerIdentity {
     type Output = CallerIdentity;
+    const IDEMPOTENT: bool = true;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
         query_request(endpoint, "GetCallerIdentity", VERSION, &[])
@@ -102,6 +103,7 @@ impl SessionCredentials {
 
 impl Operation for AssumeRole<'_> {
     type Output = SessionCredentials;
+    const IDEMPOTENT: bool = true;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
         let params = [

@@ -2,10 +2,12 @@
 //! sent, and the answer parsed; AWS errors become 502 with the AWS code.
 
 use crate::aws::{AwsError, Endpoint, Operation, Service};
+use crate::clock::{self, Clock};
 use crate::config::{self, Variables};
 use crate::error::ApiError;
 use crate::outbound::HttpClient;
-use crate::sigv4::{Signer, SigningTime};
+use crate::retry::Idempotent;
+use crate::sigv4::Signer;
 
 /// The most of an AWS answer read into memory.
 const MAX_ANSWER_BYTES: usize = 16 << 20;
@@ -16,24 +18,24 @@ pub struct AwsCall<'a, C> {
     client: &'a C,
     signer: Signer,
     region: String,
-    now: SigningTime,
+    clock: &'a Clock<'a>,
 }
 
 impl<'a, C: HttpClient> AwsCall<'a, C> {
-    /// Calls signed by `signer` for `region` at `now`; endpoints come from `vars`.
+    /// Calls signed by `signer` for `region` at the `clock`'s time; endpoints come from `vars`.
     pub fn new(
         vars: &'a dyn Variables,
         client: &'a C,
         signer: Signer,
         region: String,
-        now: SigningTime,
+        clock: &'a Clock<'a>,
     ) -> Self {
         Self {
             vars,
             client,
             signer,
             region,
-            now,
+            clock,
         }
     }
 
@@ -45,7 +47,8 @@ impl<'a, C: HttpClient> AwsCall<'a, C> {
         Ok(config::aws_endpoint(self.vars, service, &self.region)?)
     }
 
-    /// Signs, sends and parses `operation`.
+    /// Signs, sends and parses `operation`. A refusal for the request's time is signed
+    /// again, once, with the service's time (see [`crate::clock`]).
     ///
     /// # Errors
     /// 502 with the AWS code when the service refuses; 502/504 when it cannot be reached.
@@ -55,9 +58,34 @@ impl<'a, C: HttpClient> AwsCall<'a, C> {
         operation: &O,
     ) -> Result<O::Output, ApiError> {
         let endpoint = self.endpoint(service)?;
-        let mut request = operation.request(&endpoint);
+        let mut corrected = false;
+        loop {
+            let (status, headers, body) = self.send(service, &endpoint, operation).await?;
+            match O::parse(status, &headers, &body) {
+                Err(err)
+                    if !corrected
+                        && clock::is_time_refusal(&err.code, &err.message)
+                        && self.clock.adopt_server_time(&headers) =>
+                {
+                    corrected = true;
+                }
+                result => return result.map_err(|err| aws_error(service, err)),
+            }
+        }
+    }
+
+    async fn send<O: Operation>(
+        &self,
+        service: Service,
+        endpoint: &Endpoint,
+        operation: &O,
+    ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>), ApiError> {
+        let mut request = operation.request(endpoint);
+        if O::IDEMPOTENT {
+            request.extensions_mut().insert(Idempotent);
+        }
         endpoint
-            .sign(&mut request, &self.signer, self.now)
+            .sign(&mut request, &self.signer, self.clock.now())
             .map_err(|err| {
                 ApiError::Internal(format!("signing a {} call: {err}", service.signing_name()))
             })?;
@@ -74,7 +102,7 @@ impl<'a, C: HttpClient> AwsCall<'a, C> {
             .collect(MAX_ANSWER_BYTES)
             .await
             .map_err(|err| aws_error(service, AwsError::malformed(parts.status, err)))?;
-        O::parse(parts.status, &parts.headers, &body).map_err(|err| aws_error(service, err))
+        Ok((parts.status, parts.headers, body))
     }
 }
 

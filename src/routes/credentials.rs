@@ -8,10 +8,11 @@ use super::aws_call::AwsCall;
 use crate::aws::sts::{AssumeRole, SessionCredentials};
 use crate::aws::Service;
 use crate::cache::Cache;
+use crate::clock::Clock;
 use crate::config::{self, AwsConfig, Variables};
 use crate::error::ApiError;
 use crate::outbound::HttpClient;
-use crate::sigv4::{Credentials, Signer, SigningTime};
+use crate::sigv4::{Credentials, Signer};
 
 /// Session credentials are renewed this long before they expire.
 pub const REFRESH_MARGIN_SECONDS: u64 = 300;
@@ -40,8 +41,9 @@ pub async fn resolve<C: HttpClient>(
     vars: &dyn Variables,
     client: &C,
     cache: &dyn Cache,
-    now: SigningTime,
+    clock: &Clock<'_>,
 ) -> Result<Resolved, ApiError> {
+    let now = clock.now();
     let aws = AwsConfig::load(vars)?;
     let base = Credentials {
         access_key_id: aws.access_key_id.expose().to_owned(),
@@ -64,7 +66,7 @@ pub async fn resolve<C: HttpClient>(
     let session = match cached {
         Some(session) if session.fresh_at(now, REFRESH_MARGIN_SECONDS) => session,
         cached => {
-            let sts = AwsCall::new(vars, client, Signer::new(base), aws.region.clone(), now);
+            let sts = AwsCall::new(vars, client, Signer::new(base), aws.region.clone(), clock);
             let assume = AssumeRole {
                 role_arn: &role_arn,
                 session_name: SESSION_NAME,

@@ -3,12 +3,16 @@
 use super::credentials::Resolved;
 use crate::body::{Body, BodyError};
 use crate::cache::Cache;
+use crate::clock::{self, Clock};
 use crate::config::{S3Config, Variables};
 use crate::error::ApiError;
-use crate::outbound::HttpClient;
+use crate::outbound::{copy_request, HttpClient};
 use crate::s3::{Bucket, S3Error};
 use crate::sigv4::{Payload, Signer, SigningErrorKind, SigningTime};
 use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+
+/// How far from S3's time a signature may be (15 minutes).
+const S3_TIME_WINDOW_SECONDS: u64 = 900;
 
 /// The most of an S3 answer read into memory (XML documents, error bodies).
 const MAX_XML_BYTES: usize = 16 << 20;
@@ -20,8 +24,7 @@ pub struct S3Call<'a, C> {
     /// Signs with the configured credentials.
     pub signer: Signer,
     client: &'a C,
-    /// The request's time, read once at the edge: every signature of one request uses it.
-    pub now: SigningTime,
+    clock: &'a Clock<'a>,
     /// When the signing credentials end (an assumed role's session): presigned URLs cannot
     /// outlive them.
     pub credentials_expire_at: Option<u64>,
@@ -47,10 +50,10 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         vars: &dyn Variables,
         client: &'a C,
         cache: &dyn Cache,
-        now: SigningTime,
+        clock: &'a Clock<'a>,
     ) -> Result<Self, ApiError> {
-        let resolved = super::credentials::resolve(vars, client, cache, now).await?;
-        Self::new(vars, client, resolved, now)
+        let resolved = super::credentials::resolve(vars, client, cache, clock).await?;
+        Self::new(vars, client, resolved, clock)
     }
 
     /// S3 calls signed with `resolved` credentials.
@@ -61,16 +64,21 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         vars: &dyn Variables,
         client: &'a C,
         resolved: Resolved,
-        now: SigningTime,
+        clock: &'a Clock<'a>,
     ) -> Result<Self, ApiError> {
         let s3 = S3Config::load(vars)?;
         Ok(Self {
             bucket: Bucket::new(&s3, &resolved.aws.region),
             signer: Signer::new(resolved.credentials),
             client,
-            now,
+            clock,
             credentials_expire_at: resolved.expires_at,
         })
+    }
+
+    /// The time signatures carry (presigned URLs included).
+    pub fn now(&self) -> SigningTime {
+        self.clock.now()
     }
 
     /// The outbound client, for calls that are not to S3 (SNS confirmations).
@@ -78,18 +86,58 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         self.client
     }
 
-    /// Signs `request` for `payload` and sends it with `body`.
+    /// Signs `request` for `payload` and sends it with `body`. A refusal for the request's
+    /// time is signed again, once, with S3's time (see [`crate::clock`]), unless the body
+    /// was a stream, which cannot be sent twice.
     ///
     /// # Errors
     /// The request cannot be signed (a client header S3 cannot take), or S3 is unreachable.
     pub async fn send(
+        &self,
+        request: Request<()>,
+        payload: Payload<'_>,
+        body: Body,
+    ) -> Result<Response<Body>, ApiError> {
+        let replay = body.try_clone();
+        let response = self
+            .send_once(copy_request(&request), payload, body)
+            .await?;
+        if !matches!(
+            response.status(),
+            StatusCode::FORBIDDEN | StatusCode::BAD_REQUEST
+        ) {
+            return Ok(response);
+        }
+        let (parts, body) = response.into_parts();
+        let bytes = read_upstream(body).await?;
+        // Adopted even when the body cannot be sent again: the next request signs right.
+        let refused_for_time = if bytes.is_empty() {
+            // A HEAD's refusal has no body to say why: a `Date` beyond S3's window does.
+            parts.status == StatusCode::FORBIDDEN
+                && self
+                    .clock
+                    .adopt_server_time_beyond(&parts.headers, S3_TIME_WINDOW_SECONDS)
+        } else {
+            let error = S3Error::from_response(parts.status, &parts.headers, &bytes);
+            clock::is_time_refusal(&error.code, &error.message)
+                && self.clock.adopt_server_time(&parts.headers)
+        };
+        if refused_for_time {
+            if let Some(replay) = replay {
+                return self.send_once(request, payload, replay).await;
+            }
+        }
+        Ok(Response::from_parts(parts, Body::Bytes(bytes)))
+    }
+
+    async fn send_once(
         &self,
         mut request: Request<()>,
         payload: Payload<'_>,
         body: Body,
     ) -> Result<Response<Body>, ApiError> {
         self.bucket
-            .sign(&mut request, payload, &self.signer, self.now)
+            .sign(&mut request, payload, &self.signer, self.clock.now())
             .map_err(|err| match err.kind() {
                 // Only the client's headers (Range, Content-Type, x-amz-meta-*) can be unsignable.
                 SigningErrorKind::InvalidHeader => ApiError::BadRequest {

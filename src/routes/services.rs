@@ -3,10 +3,11 @@
 use super::aws_call::AwsCall;
 use super::s3_call::S3Call;
 use crate::cache::Cache;
+use crate::clock::Clock;
 use crate::config::Variables;
 use crate::error::ApiError;
 use crate::outbound::HttpClient;
-use crate::sigv4::{Signer, SigningTime};
+use crate::sigv4::Signer;
 
 /// One request's AWS clients, signed with the same credentials.
 pub struct Services<'a, C> {
@@ -25,13 +26,13 @@ impl<'a, C: HttpClient> Services<'a, C> {
         vars: &'a dyn Variables,
         client: &'a C,
         cache: &dyn Cache,
-        now: SigningTime,
+        clock: &'a Clock<'a>,
     ) -> Result<Self, ApiError> {
-        let resolved = super::credentials::resolve(vars, client, cache, now).await?;
+        let resolved = super::credentials::resolve(vars, client, cache, clock).await?;
         let signer = Signer::new(resolved.credentials.clone());
         let region = resolved.aws.region.clone();
-        let s3 = S3Call::new(vars, client, resolved, now)?;
-        let aws = AwsCall::new(vars, client, signer, region, now);
+        let s3 = S3Call::new(vars, client, resolved, clock)?;
+        let aws = AwsCall::new(vars, client, signer, region, clock);
         Ok(Self { s3, aws })
     }
 }

@@ -53,6 +53,25 @@ impl SigningTime {
         ))
     }
 
+    /// Parses an HTTP date in its one current form, IMF-fixdate (`Sun, 06 Nov 1994 08:49:37
+    /// GMT`, RFC 9110), as servers send it in `Date`.
+    pub fn parse_http_date(text: &str) -> Option<Self> {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let fields: Vec<&str> = text.split(' ').collect();
+        let [weekday, day, month, year, clock, "GMT"] = fields[..] else {
+            return None;
+        };
+        if weekday.len() != 4 || !weekday.ends_with(',') || day.len() != 2 || clock.len() != 8 {
+            return None;
+        }
+        let month = MONTHS.iter().position(|m| *m == month)? + 1;
+        let (hour, rest) = clock.split_once(':')?;
+        let (minute, second) = rest.split_once(':')?;
+        Self::parse_amz_date(&format!("{year}{month:02}{day}T{hour}{minute}{second}Z"))
+    }
+
     /// `YYYYMMDDTHHMMSSZ` as a string, written without formatting machinery (it is on the
     /// signing hot path); its first 8 bytes are the scope date.
     pub fn amz_date_string(self) -> String {
@@ -174,6 +193,33 @@ mod tests {
             "+0130524T000000Z",
         ] {
             assert_eq!(SigningTime::parse_amz_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn http_dates_parse_in_their_fixed_form_only() {
+        let parse = SigningTime::parse_http_date;
+        // RFC 9110's example, 784111777 per `date -u -d 'Sun, 06 Nov 1994 08:49:37 GMT' +%s`.
+        assert_eq!(
+            parse("Sun, 06 Nov 1994 08:49:37 GMT").map(SigningTime::unix_seconds),
+            Some(784_111_777)
+        );
+        assert_eq!(
+            parse("Mon, 23 Nov 2026 09:16:47 GMT").map(|t| t.amz_date_string()),
+            Some("20261123T091647Z".to_owned())
+        );
+        for bad in [
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 6 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 31 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+            "Sun, 06 Nov 1994 8:49:370 GMT",
+            "",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
         }
     }
 

@@ -14,6 +14,7 @@ use spinlift::aws::sqs::{DeleteMessage, ReceiveMessage, SendMessage, SendMessage
 use spinlift::aws::sts::GetCallerIdentity;
 use spinlift::aws::{AwsError, Operation, Service};
 use spinlift::cache::MemoryCache;
+use spinlift::clock::Clock;
 use spinlift::error::ApiError;
 use spinlift::routes::aws_call::AwsCall;
 use spinlift::routes::credentials;
@@ -66,12 +67,14 @@ async fn call<O: Operation>(
     op: &O,
 ) -> Result<O::Output, AwsError> {
     let vars = vars(moto, secret);
+    let cache = MemoryCache::default();
+    let clock = Clock::new(now(), &cache);
     let aws = AwsCall::new(
         &vars,
         &NativeHttp,
         signer(moto, secret),
         "us-east-1".into(),
-        now(),
+        &clock,
     );
     match aws.call(service, op).await {
         Ok(output) => Ok(output),
@@ -393,18 +396,21 @@ async fn an_assumed_role_signs_calls_and_is_renewed_before_it_expires() {
     let mut vars = vars(&moto, &moto.fixtures.secret_access_key);
     vars.insert("aws_role_arn".into(), moto.fixtures.role_arn.clone());
     let (client, cache) = (Counting(AtomicUsize::new(0)), MemoryCache::default());
+    let clock_cache = MemoryCache::default();
+    let at = |time: SigningTime| Clock::new(time, &clock_cache);
     let start = now();
 
-    let resolved = credentials::resolve(&vars, &client, &cache, start)
+    let resolved = credentials::resolve(&vars, &client, &cache, &at(start))
         .await
         .unwrap();
     let expires_at = resolved.expires_at.expect("a session expires");
+    let start_clock = at(start);
     let sts = AwsCall::new(
         &vars,
         &client,
         Signer::new(resolved.credentials),
         "us-east-1".into(),
-        start,
+        &start_clock,
     );
     let identity = sts.call(Service::Sts, &GetCallerIdentity).await.unwrap();
     assert!(
@@ -417,25 +423,25 @@ async fn an_assumed_role_signs_calls_and_is_renewed_before_it_expires() {
     assert_eq!(client.0.load(Ordering::Relaxed), 1);
 
     // The cached session serves the next requests...
-    credentials::resolve(&vars, &client, &cache, start)
+    credentials::resolve(&vars, &client, &cache, &at(start))
         .await
         .unwrap();
     assert_eq!(client.0.load(Ordering::Relaxed), 1, "served from the cache");
     // ...until 5 minutes before it expires, and not before.
     let early = SigningTime::from_unix_seconds(expires_at - 301);
-    credentials::resolve(&vars, &client, &cache, early)
+    credentials::resolve(&vars, &client, &cache, &at(early))
         .await
         .unwrap();
     assert_eq!(client.0.load(Ordering::Relaxed), 1, "still 5 min 1 s to go");
     let late = SigningTime::from_unix_seconds(expires_at - 299);
-    credentials::resolve(&vars, &client, &cache, late)
+    credentials::resolve(&vars, &client, &cache, &at(late))
         .await
         .unwrap();
     assert_eq!(client.0.load(Ordering::Relaxed), 2, "renewed near expiry");
 
     // Without the role, the keys sign for the user itself.
     vars.remove("aws_role_arn");
-    let resolved = credentials::resolve(&vars, &client, &cache, start)
+    let resolved = credentials::resolve(&vars, &client, &cache, &at(start))
         .await
         .unwrap();
     assert_eq!(resolved.expires_at, None);
@@ -444,7 +450,7 @@ async fn an_assumed_role_signs_calls_and_is_renewed_before_it_expires() {
         &client,
         Signer::new(resolved.credentials),
         "us-east-1".into(),
-        start,
+        &at(start),
     )
     .call(Service::Sts, &GetCallerIdentity)
     .await

@@ -62,7 +62,18 @@ async fn routes_with_the_manifest_defaults() {
         eprintln!("GET {path} -> {}", answer.status);
         expect(&answer, status, body);
     }
-    assert_eq!(host.logs(), "", "client errors log nothing");
+    // Client errors log nothing but each request's line.
+    let logs = host.logs();
+    let lines: Vec<&str> = logs.lines().collect();
+    assert_eq!(lines.len(), 5, "{logs}");
+    assert!(
+        lines.iter().all(|l| l.starts_with(r#"{"time":""#)),
+        "{logs}"
+    );
+    assert!(
+        lines[1].contains(r#""route":"/objects","status":401"#),
+        "{logs}"
+    );
 }
 
 #[tokio::test]
@@ -95,9 +106,17 @@ async fn a_missing_variable_is_a_500_naming_it_and_one_log_line() {
         500,
         json!({"error": {"code": "config", "message": "variable api_token is not set"}}),
     );
+    // The error's line on stderr, then the request's line.
+    let logs = host.logs();
+    let lines: Vec<&str> = logs.lines().collect();
+    assert_eq!(lines.len(), 2, "{logs}");
     assert_eq!(
-        host.logs(),
-        "spinlift: config error: variable api_token is not set\n"
+        lines[0],
+        "spinlift: config error: variable api_token is not set"
+    );
+    assert!(
+        lines[1].contains(r#""route":"/objects","status":500"#),
+        "{logs}"
     );
     // The readiness check needs no configuration at all.
     let answer = host.send(get("/healthz", None)).await;

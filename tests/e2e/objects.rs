@@ -343,9 +343,17 @@ async fn a_missing_s3_variable_is_a_500_naming_it() {
         json_of(&answer),
         json!({"error": {"code": "config", "message": "variable s3_bucket is not set"}})
     );
+    // The error's line on stderr, then the request's line.
+    let logs = host.logs();
+    let lines: Vec<&str> = logs.lines().collect();
+    assert_eq!(lines.len(), 2, "{logs}");
     assert_eq!(
-        host.logs(),
-        "spinlift: config error: variable s3_bucket is not set\n"
+        lines[0],
+        "spinlift: config error: variable s3_bucket is not set"
+    );
+    assert!(
+        lines[1].contains(r#""route":"/objects","status":500"#),
+        "{logs}"
     );
 }
 

@@ -14,6 +14,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -67,6 +68,7 @@ fn compiled() -> &'static (Engine, Component) {
 #[derive(Default)]
 pub struct HostBuilder {
     overrides: Overrides,
+    clock_offset: i64,
 }
 
 impl HostBuilder {
@@ -79,6 +81,12 @@ impl HostBuilder {
     /// Leaves application variable `name` without a value, default included.
     pub fn unset(mut self, name: &str) -> Self {
         self.overrides.insert(name.into(), None);
+        self
+    }
+
+    /// Makes the guest's wall clock run `seconds` off the real time (a host with a bad clock).
+    pub fn clock_offset(mut self, seconds: i64) -> Self {
+        self.clock_offset = seconds;
         self
     }
 
@@ -99,8 +107,10 @@ impl HostBuilder {
             )),
             kv_granted: manifest.key_value_stores().contains(&"default".to_owned()),
             kv: Arc::default(),
-            log: MemoryOutputPipe::new(1 << 20),
+            // Room for a load test's request lines (a full pipe fails the guest's writes).
+            log: MemoryOutputPipe::new(256 << 20),
             peak_memory: Arc::new(AtomicUsize::new(0)),
+            clock_offset: self.clock_offset,
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -196,6 +206,30 @@ struct Shared {
     kv: Kv,
     log: MemoryOutputPipe,
     peak_memory: Arc<AtomicUsize>,
+    clock_offset: i64,
+}
+
+/// A wall clock `offset` seconds off the system's.
+struct OffsetClock {
+    offset: i64,
+}
+
+impl wasmtime_wasi::HostWallClock for OffsetClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_nanos(1)
+    }
+
+    fn now(&self) -> Duration {
+        let real = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        let shift = Duration::from_secs(self.offset.unsigned_abs());
+        if self.offset >= 0 {
+            real + shift
+        } else {
+            real - shift
+        }
+    }
 }
 
 /// The `default` key-value store's contents.
@@ -245,6 +279,9 @@ async fn run_guest(
     let wasi = WasiCtx::builder()
         .stdout(shared.log.clone())
         .stderr(shared.log.clone())
+        .wall_clock(OffsetClock {
+            offset: shared.clock_offset,
+        })
         .build();
     let guest = Guest {
         wasi,

@@ -4,7 +4,9 @@
 //! - [`manifest`]: variables and `allowed_outbound_hosts` from `spin.toml`;
 //! - [`outbound`]: the `allowed_outbound_hosts` matcher;
 //! - [`host`]: the wasmtime host serving the component on `127.0.0.1:0`;
+//! - [`fault_proxy`]: a proxy in front of the store that injects faults a test scripts;
 //! - [`s3_store`]: a real, signature-verifying S3 store (s3s-fs) and a plain HTTP client;
+//! - [`load`]: a keep-alive load generator and the process's resident memory;
 //! - [`moto`]: moto's server, a signature-verifying DynamoDB/SQS/SNS/STS, bootstrapped;
 //! - [`sns_peer`]: SNS's HTTP side (certificate, confirmations) and SNS-style message signing.
 //!
@@ -12,7 +14,9 @@
 //! is not dead code.
 #![allow(dead_code)]
 
+pub mod fault_proxy;
 pub mod host;
+pub mod load;
 pub mod manifest;
 pub mod moto;
 pub mod outbound;

@@ -103,6 +103,16 @@ impl S3Store {
         self.addr.to_string()
     }
 
+    /// Multipart uploads the store still holds (s3s-fs keeps each upload's parts and its
+    /// record as `.upload*` files in its root until it is completed or aborted).
+    pub fn open_uploads(&self) -> Vec<String> {
+        std::fs::read_dir(&self.root)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".upload"))
+            .collect()
+    }
+
     /// The file s3s-fs keeps object `key` in, to check what was really stored.
     pub fn object_path(&self, key: &str) -> PathBuf {
         self.root.join(BUCKET).join(key)

@@ -1,0 +1,466 @@
+//! Retries of AWS calls that failed for a reason that may pass: capped exponential backoff
+//! with full jitter, the way AWS's SDKs retry
+//! (<https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/>).
+//!
+//! [`Resilient`] wraps the outbound client for one request, so every call (S3, the other
+//! services, STS) gets the same policy and is counted for the request's log line. What may
+//! be sent again:
+//! - a throttled call (429, `SlowDown`, `ThrottlingException`, ...): AWS refused it before
+//!   doing anything, so any call may be repeated;
+//! - a server error (500/502/503/504, `InternalError`, S3's `RequestTimeout`) or a lost
+//!   connection or timeout: the call may have taken effect, so only idempotent ones (GET,
+//!   HEAD, PUT, DELETE, or a request marked [`Idempotent`], such as a DynamoDB read);
+//! - never a streamed body: it cannot be read twice. Multipart parts are buffered, so each
+//!   part is retried on its own.
+
+use crate::aws::AwsError;
+use crate::body::Body;
+use crate::outbound::{copy_request, HttpClient, Timeouts, TransportError, TransportErrorKind};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+use std::cell::{Cell, RefCell};
+use std::hash::BuildHasher;
+use std::time::Duration;
+
+/// No backoff sleeps longer than this.
+const MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// The most of an error answer read to find its code.
+const MAX_ERROR_BYTES: usize = 1 << 20;
+
+/// Codes that mean "refused before doing anything, slow down".
+const THROTTLING: [&str; 12] = [
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+];
+
+/// Codes of transient failures that may have happened after the call took effect.
+const TRANSIENT: [&str; 5] = [
+    "InternalError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "RequestTimeout",
+    "RequestTimeoutException",
+];
+
+/// How often and how patiently to retry (`aws_max_attempts`, `aws_retry_base_ms`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = no retries).
+    pub max_attempts: u32,
+    /// The backoff before the first retry, doubled for each further one (before jitter).
+    pub base_delay: Duration,
+}
+
+impl RetryPolicy {
+    /// How long to wait before retry number `retry` (0 for the first): a uniformly random
+    /// duration up to `min(MAX_DELAY, base × 2^retry)`, `random` being any random number.
+    pub fn delay(&self, retry: u32, random: u64) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1 << retry.min(20))
+            .min(MAX_DELAY);
+        let ceiling_ms = ceiling.as_millis() as u64;
+        Duration::from_millis(random % (ceiling_ms + 1))
+    }
+}
+
+/// Marks a request that may be sent again even though its method is POST (reads of the
+/// JSON and Query protocol services).
+#[derive(Debug, Clone, Copy)]
+pub struct Idempotent;
+
+/// One request's outbound calls, for its log line.
+#[derive(Debug, Default)]
+pub struct CallStats {
+    calls: Cell<u32>,
+    retries: Cell<u32>,
+    request_id: RefCell<Option<String>>,
+}
+
+impl CallStats {
+    /// Calls sent, retries included.
+    pub fn calls(&self) -> u32 {
+        self.calls.get()
+    }
+
+    /// Calls that were retries.
+    pub fn retries(&self) -> u32 {
+        self.retries.get()
+    }
+
+    /// The AWS request id of the last answer that carried one (a retried one included).
+    pub fn aws_request_id(&self) -> Option<String> {
+        self.request_id.borrow().clone()
+    }
+
+    fn note_answer(&self, headers: &HeaderMap) {
+        let id = ["x-amz-request-id", "x-amzn-requestid"]
+            .iter()
+            .find_map(|name| headers.get(*name)?.to_str().ok());
+        if let Some(id) = id {
+            *self.request_id.borrow_mut() = Some(id.to_owned());
+        }
+    }
+}
+
+/// The outbound client with retries, timeouts and counting.
+pub struct Resilient<'a, C> {
+    inner: &'a C,
+    policy: RetryPolicy,
+    timeouts: Timeouts,
+    stats: &'a CallStats,
+}
+
+impl<'a, C> Resilient<'a, C> {
+    /// Wraps `inner`; every request gets `timeouts` and is counted in `stats`.
+    pub fn new(
+        inner: &'a C,
+        policy: RetryPolicy,
+        timeouts: Timeouts,
+        stats: &'a CallStats,
+    ) -> Self {
+        Self {
+            inner,
+            policy,
+            timeouts,
+            stats,
+        }
+    }
+}
+
+/// What to do with one attempt's outcome.
+enum Verdict {
+    Done(Result<Response<Body>, TransportError>),
+    Retry(String),
+}
+
+impl<C: HttpClient> HttpClient for Resilient<'_, C> {
+    async fn send(
+        &self,
+        mut request: Request<()>,
+        body: Body,
+    ) -> Result<Response<Body>, TransportError> {
+        request.extensions_mut().insert(self.timeouts);
+        let idempotent = matches!(
+            *request.method(),
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE
+        ) || request.extensions().get::<Idempotent>().is_some();
+        let mut body = Some(body);
+        let mut retry = 0;
+        loop {
+            // The original body is kept while attempts remain and a copy can be sent.
+            let mut last = retry + 1 >= self.policy.max_attempts;
+            let copy = if last {
+                None
+            } else {
+                body.as_ref().and_then(Body::try_clone)
+            };
+            let sent = match copy {
+                Some(copy) => copy,
+                None => {
+                    last = true;
+                    body.take().unwrap_or(Body::Empty)
+                }
+            };
+            self.stats.calls.set(self.stats.calls.get() + 1);
+            let result = self.inner.send(copy_request(&request), sent).await;
+            if let Ok(response) = &result {
+                self.stats.note_answer(response.headers());
+            }
+            let verdict = if last {
+                Verdict::Done(result)
+            } else {
+                judge(result, idempotent).await
+            };
+            match verdict {
+                Verdict::Done(result) => return result,
+                Verdict::Retry(reason) => {
+                    let delay = self.policy.delay(retry, random());
+                    eprintln!(
+                        "spinlift: {} {} failed ({reason}); retry {} in {} ms",
+                        request.method(),
+                        request.uri().host().unwrap_or(""),
+                        retry + 1,
+                        delay.as_millis()
+                    );
+                    std::thread::sleep(delay);
+                    retry += 1;
+                    self.stats.retries.set(self.stats.retries.get() + 1);
+                }
+            }
+        }
+    }
+}
+
+/// Decides whether an attempt that may be repeated should be. Error answers whose code
+/// matters are read (they are small) and handed back in memory.
+async fn judge(result: Result<Response<Body>, TransportError>, idempotent: bool) -> Verdict {
+    let response = match result {
+        Err(err)
+            if idempotent
+                && matches!(
+                    err.kind,
+                    TransportErrorKind::Timeout | TransportErrorKind::Unreachable
+                ) =>
+        {
+            return Verdict::Retry(format!("{:?}", err.kind).to_lowercase());
+        }
+        Err(err) => return Verdict::Done(Err(err)),
+        Ok(response) => response,
+    };
+    let status = response.status();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return Verdict::Retry("429".into());
+    }
+    if !(status == StatusCode::BAD_REQUEST || status.is_server_error()) {
+        return Verdict::Done(Ok(response));
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match body.collect(MAX_ERROR_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) if idempotent => return Verdict::Retry(format!("{status}, answer broke off")),
+        Err(err) => {
+            return Verdict::Done(Err(TransportError {
+                kind: TransportErrorKind::Unreachable,
+                message: format!("the {status} answer broke off: {err}"),
+            }))
+        }
+    };
+    let code = AwsError::from_response(status, &parts.headers, &bytes).code;
+    let transient =
+        matches!(status.as_u16(), 500 | 502 | 503 | 504) || TRANSIENT.contains(&code.as_str());
+    if THROTTLING.contains(&code.as_str()) || (transient && idempotent) {
+        return Verdict::Retry(format!("{} {code}", status.as_u16()));
+    }
+    Verdict::Done(Ok(Response::from_parts(parts, Body::Bytes(bytes))))
+}
+
+/// A random number for jitter. Not for secrets: std's hasher keys come from the host's
+/// insecure seed, and every new `RandomState` differs.
+fn random() -> u64 {
+    std::collections::hash_map::RandomState::new().hash_one(0u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+    use std::collections::VecDeque;
+
+    #[test]
+    fn backoff_is_capped_exponential_with_full_jitter() {
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(100),
+        };
+        // The ceiling doubles: 100, 200, 400 ms ... then stays at MAX_DELAY.
+        for (retry, ceiling) in [(0, 100), (1, 200), (2, 400), (6, 5000), (40, 5000)] {
+            assert_eq!(
+                policy.delay(retry, u64::MAX).as_millis() as u64,
+                u64::MAX % (ceiling + 1)
+            );
+            assert_eq!(policy.delay(retry, ceiling).as_millis() as u64, ceiling);
+            assert_eq!(policy.delay(retry, ceiling + 1).as_millis(), 0);
+        }
+        // Full jitter spreads over the whole range.
+        let delays: Vec<u128> = (0..200)
+            .map(|_| policy.delay(1, random()).as_millis())
+            .collect();
+        assert!(delays.iter().all(|d| *d <= 200));
+        for quarter in 0..4 {
+            assert!(delays.iter().any(|d| d / 50 == quarter), "{delays:?}");
+        }
+    }
+
+    /// What the scripted client was sent: method, body, timeouts.
+    type Sent = (String, Vec<u8>, Option<Timeouts>);
+
+    /// A client that answers from a script and records what it was sent.
+    struct Scripted {
+        answers: RefCell<VecDeque<Result<(u16, &'static str), TransportErrorKind>>>,
+        sent: RefCell<Vec<Sent>>,
+    }
+
+    impl Scripted {
+        fn new(answers: Vec<Result<(u16, &'static str), TransportErrorKind>>) -> Self {
+            Self {
+                answers: RefCell::new(answers.into()),
+                sent: RefCell::default(),
+            }
+        }
+    }
+
+    impl HttpClient for Scripted {
+        async fn send(
+            &self,
+            request: Request<()>,
+            body: Body,
+        ) -> Result<Response<Body>, TransportError> {
+            let bytes = body.collect(usize::MAX).await.unwrap();
+            let timeouts = request.extensions().get::<Timeouts>().copied();
+            self.sent
+                .borrow_mut()
+                .push((request.method().to_string(), bytes, timeouts));
+            match self
+                .answers
+                .borrow_mut()
+                .pop_front()
+                .expect("no more answers")
+            {
+                Ok((status, body)) => Ok(Response::builder()
+                    .status(status)
+                    .header("x-amz-request-id", format!("req-{status}"))
+                    .body(Body::Bytes(body.as_bytes().to_vec()))
+                    .unwrap()),
+                Err(kind) => Err(TransportError {
+                    kind,
+                    message: "scripted".into(),
+                }),
+            }
+        }
+    }
+
+    const SLOW_DOWN: &str = "<Error><Code>SlowDown</Code><Message>Reduce</Message></Error>";
+    const THROTTLED: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow"}"#;
+    const INTERNAL: &str = "<Error><Code>InternalError</Code></Error>";
+    const DENIED: &str = "<Error><Code>AccessDenied</Code></Error>";
+
+    fn run(
+        method: &str,
+        body: Body,
+        marked: bool,
+        answers: Vec<Result<(u16, &'static str), TransportErrorKind>>,
+    ) -> (
+        Result<(u16, String), TransportErrorKind>,
+        Scripted,
+        CallStats,
+    ) {
+        let client = Scripted::new(answers);
+        let stats = CallStats::default();
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::ZERO,
+        };
+        let timeouts = Timeouts::default();
+        let resilient = Resilient::new(&client, policy, timeouts, &stats);
+        let mut request = Request::builder()
+            .method(method)
+            .uri("http://s3.test/k")
+            .body(())
+            .unwrap();
+        if marked {
+            request.extensions_mut().insert(Idempotent);
+        }
+        let outcome = block_on(async {
+            match resilient.send(request, body).await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let body = response.into_body().collect(usize::MAX).await.unwrap();
+                    Ok((status, String::from_utf8(body).unwrap()))
+                }
+                Err(err) => Err(err.kind),
+            }
+        });
+        (outcome, client, stats)
+    }
+
+    #[test]
+    fn idempotent_calls_are_retried_through_server_errors_with_the_same_body() {
+        let (outcome, client, stats) = run(
+            "PUT",
+            Body::Bytes(b"part".to_vec()),
+            false,
+            vec![
+                Ok((500, INTERNAL)),
+                Err(TransportErrorKind::Unreachable),
+                Ok((200, "ok")),
+            ],
+        );
+        assert_eq!(outcome, Ok((200, "ok".into())));
+        let sent = client.sent.borrow();
+        assert_eq!(sent.len(), 3);
+        assert!(sent.iter().all(|(_, body, _)| body == b"part"));
+        assert!(sent.iter().all(|(_, _, t)| *t == Some(Timeouts::default())));
+        assert_eq!((stats.calls(), stats.retries()), (3, 2));
+        assert_eq!(stats.aws_request_id().as_deref(), Some("req-200"));
+    }
+
+    #[test]
+    fn attempts_are_capped_and_the_last_answer_is_returned_whole() {
+        let (outcome, client, stats) = run(
+            "GET",
+            Body::Empty,
+            false,
+            vec![
+                Ok((503, SLOW_DOWN)),
+                Ok((503, SLOW_DOWN)),
+                Ok((503, SLOW_DOWN)),
+            ],
+        );
+        assert_eq!(outcome, Ok((503, SLOW_DOWN.into())));
+        assert_eq!(client.sent.borrow().len(), 3);
+        assert_eq!(stats.retries(), 2);
+        let (outcome, _, _) = run(
+            "GET",
+            Body::Empty,
+            false,
+            vec![Err(TransportErrorKind::Timeout); 3],
+        );
+        assert_eq!(outcome, Err(TransportErrorKind::Timeout));
+    }
+
+    #[test]
+    fn posts_are_retried_only_when_throttled_or_marked_idempotent() {
+        // Throttled: refused before anything happened, so even a POST goes again.
+        let (outcome, client, _) = run(
+            "POST",
+            Body::Bytes(b"{}".to_vec()),
+            false,
+            vec![Ok((400, THROTTLED)), Ok((503, SLOW_DOWN)), Ok((200, "{}"))],
+        );
+        assert_eq!(outcome, Ok((200, "{}".into())));
+        assert_eq!(client.sent.borrow().len(), 3);
+        // A server error or a lost connection may have taken effect: not again.
+        for answer in [Ok((500, INTERNAL)), Err(TransportErrorKind::Unreachable)] {
+            let (outcome, client, stats) = run("POST", Body::Empty, false, vec![answer]);
+            assert!(outcome != Ok((200, String::new())));
+            assert_eq!((client.sent.borrow().len(), stats.retries()), (1, 0));
+        }
+        // Unless the caller marked it idempotent (a read).
+        let (outcome, _, stats) = run(
+            "POST",
+            Body::Empty,
+            true,
+            vec![Ok((500, INTERNAL)), Ok((200, "{}"))],
+        );
+        assert_eq!((outcome, stats.retries()), (Ok((200, "{}".into())), 1));
+    }
+
+    #[test]
+    fn refusals_and_successes_are_final_and_streams_are_never_resent() {
+        for answer in [(403, DENIED), (404, ""), (400, DENIED), (200, "x")] {
+            let (outcome, client, _) = run("GET", Body::Empty, false, vec![Ok(answer)]);
+            assert_eq!(outcome, Ok((answer.0, answer.1.into())));
+            assert_eq!(client.sent.borrow().len(), 1);
+        }
+        let stream = Body::stream(futures::stream::iter(vec![Ok(b"data".to_vec())]));
+        let (outcome, client, _) = run("PUT", stream, false, vec![Ok((500, INTERNAL))]);
+        assert_eq!(outcome, Ok((500, INTERNAL.into())));
+        assert_eq!(client.sent.borrow()[0].1, b"data");
+        // Denied hosts and broken client uploads are not the network's fault.
+        for kind in [TransportErrorKind::Denied, TransportErrorKind::RequestBody] {
+            let (outcome, client, _) = run("GET", Body::Empty, false, vec![Err(kind)]);
+            assert_eq!((outcome, client.sent.borrow().len()), (Err(kind), 1));
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Upstream faults, injected by a proxy in front of the real store: retries, timeouts,
+//! broken connections, a host clock that is off. Each test asserts the final answer and
+//! what the store holds: a success after retries, or a clean 502/504 and nothing partial.
+
+use crate::support;
+
+use http::Method;
+use serde_json::Value;
+use std::time::Duration;
+use support::fault_proxy::{Fault, FaultProxy};
+use support::host::{Answer, Host, HostBuilder};
+use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
+
+const TOKEN: &str = "dev-api-token";
+const INTERNAL: &str = "<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>";
+const SLOW_DOWN: &str =
+    "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+
+/// A host whose S3 calls go through `proxy` to the store, with fast retries.
+fn host_via(proxy: &FaultProxy) -> HostBuilder {
+    Host::builder()
+        .var("s3_host", &proxy.host())
+        .var("s3_bucket", BUCKET)
+        .var("aws_access_key_id", ACCESS_KEY)
+        .var("aws_secret_access_key", SECRET_KEY)
+        .var("aws_retry_base_ms", "10")
+}
+
+async fn call(host: &Host, method: &str, path: &str, body: Vec<u8>) -> Answer {
+    let request = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(body)
+        .unwrap();
+    host.send(request).await
+}
+
+fn error_code(answer: &Answer) -> String {
+    let body: Value =
+        serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {answer:?}"));
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The request log lines the component printed, in order.
+fn log_lines(host: &Host) -> Vec<Value> {
+    host.logs()
+        .lines()
+        .filter(|line| line.starts_with("{\"time\""))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn reads_are_retried_through_server_errors_and_throttling() {
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = host_via(&proxy).start().await;
+    assert_eq!(
+        call(&host, "PUT", "/objects/a.txt", b"abc".to_vec())
+            .await
+            .status,
+        201
+    );
+
+    proxy.inject(Method::GET, Fault::Answer(500, INTERNAL));
+    proxy.inject(Method::GET, Fault::Answer(503, SLOW_DOWN));
+    let got = call(&host, "GET", "/objects/a.txt", Vec::new()).await;
+    assert_eq!(
+        (got.status, got.bytes.as_slice()),
+        (200, &b"abc"[..]),
+        "{got:?}"
+    );
+    assert_eq!(proxy.count("GET /"), 3);
+    let line = log_lines(&host).pop().unwrap();
+    assert_eq!(
+        (
+            &line["route"],
+            &line["status"],
+            &line["aws_calls"],
+            &line["retries"]
+        ),
+        (
+            &Value::from("/objects/{key}"),
+            &Value::from(200),
+            &Value::from(3),
+            &Value::from(2)
+        ),
+        "{line}"
+    );
+    assert!(line["aws_request_id"].is_string(), "{line}");
+
+    // Throttled on every attempt (3 by default): a 502 with S3's code.
+    for _ in 0..3 {
+        proxy.inject(Method::GET, Fault::Answer(503, SLOW_DOWN));
+    }
+    let refused = call(&host, "GET", "/objects/a.txt", Vec::new()).await;
+    assert_eq!(
+        (refused.status, error_code(&refused).as_str()),
+        (502, "SlowDown"),
+        "{refused:?}"
+    );
+    assert_eq!((proxy.count("GET /"), proxy.pending()), (6, 0));
+}
+
+#[tokio::test]
+async fn a_streamed_upload_is_never_resent_and_leaves_nothing() {
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = host_via(&proxy).start().await;
+
+    // A PUT with a length streams the client's body to S3: it cannot be sent twice.
+    proxy.inject(Method::PUT, Fault::Answer(500, INTERNAL));
+    let put = call(&host, "PUT", "/objects/once.bin", vec![7; 4096]).await;
+    assert_eq!(
+        (put.status, error_code(&put).as_str()),
+        (502, "InternalError"),
+        "{put:?}"
+    );
+    assert_eq!(proxy.count("PUT /"), 1);
+    assert!(!store.object_path("once.bin").exists());
+
+    // The connection breaks while the body is on its way to S3: 502, and S3 stored nothing.
+    proxy.inject(Method::PUT, Fault::CutRequest(100_000));
+    let put = call(&host, "PUT", "/objects/cut.bin", vec![9; 1 << 20]).await;
+    assert_eq!(put.status, 502, "{put:?}");
+    assert!(!store.object_path("cut.bin").exists());
+    assert_eq!(
+        call(&host, "GET", "/objects/cut.bin", Vec::new())
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn multipart_parts_are_retried_alone_and_a_failed_upload_is_aborted() {
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = host_via(&proxy).start().await;
+    // Over 8 MiB: two parts, each buffered, so each may be sent again.
+    let body: Vec<u8> = (0..(9u32 << 20)).map(|i| (i % 251) as u8).collect();
+
+    proxy.inject(Method::PUT, Fault::Answer(500, INTERNAL));
+    proxy.inject(Method::PUT, Fault::CutRequest(1 << 20));
+    let put = call(&host, "PUT", "/objects/big.bin", body.clone()).await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let parts: Vec<String> = proxy
+        .seen()
+        .into_iter()
+        .filter(|r| r.starts_with("PUT /") && r.contains("partNumber="))
+        .collect();
+    assert_eq!(parts.len(), 4, "part 1 three times, part 2 once: {parts:?}");
+    assert_eq!(std::fs::read(store.object_path("big.bin")).unwrap(), body);
+    assert!(
+        store.open_uploads().is_empty(),
+        "{:?}",
+        store.open_uploads()
+    );
+
+    // Part 1 fails on every attempt: the upload is aborted, no parts stay behind.
+    for _ in 0..3 {
+        proxy.inject(Method::PUT, Fault::Answer(503, SLOW_DOWN));
+    }
+    let put = call(&host, "PUT", "/objects/failed.bin", body).await;
+    assert_eq!(
+        (put.status, error_code(&put).as_str()),
+        (502, "SlowDown"),
+        "{put:?}"
+    );
+    assert_eq!(proxy.count("DELETE /"), 1, "{:?}", proxy.seen());
+    assert!(
+        store.open_uploads().is_empty(),
+        "{:?}",
+        store.open_uploads()
+    );
+    assert!(!store.object_path("failed.bin").exists());
+}
+
+#[tokio::test]
+async fn a_stalled_answer_times_out_and_is_retried_then_answered_504() {
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = host_via(&proxy)
+        .var("aws_first_byte_timeout_ms", "300")
+        .start()
+        .await;
+    assert_eq!(
+        call(&host, "PUT", "/objects/s.txt", b"slow".to_vec())
+            .await
+            .status,
+        201
+    );
+
+    proxy.inject(Method::GET, Fault::Stall(Duration::from_secs(2)));
+    let got = call(&host, "GET", "/objects/s.txt", Vec::new()).await;
+    assert_eq!((got.status, got.body.as_str()), (200, "slow"), "{got:?}");
+
+    for _ in 0..3 {
+        proxy.inject(Method::GET, Fault::Stall(Duration::from_secs(2)));
+    }
+    let started = std::time::Instant::now();
+    let timed_out = call(&host, "GET", "/objects/s.txt", Vec::new()).await;
+    assert_eq!(
+        (timed_out.status, error_code(&timed_out).as_str()),
+        (504, "upstream_timeout"),
+        "{timed_out:?}"
+    );
+    // Three attempts of 300 ms, not three stalls of 2 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn an_answer_cut_mid_body_is_a_clean_502() {
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = host_via(&proxy).start().await;
+    for i in 0..40 {
+        let put = call(
+            &host,
+            "PUT",
+            &format!("/objects/list/key-{i:03}"),
+            b"x".to_vec(),
+        )
+        .await;
+        assert_eq!(put.status, 201);
+    }
+    proxy.inject(Method::GET, Fault::CutAnswer(200));
+    let listed = call(&host, "GET", "/objects?prefix=list/", Vec::new()).await;
+    assert_eq!(
+        (listed.status, error_code(&listed).as_str()),
+        (502, "IncompleteResponse"),
+        "{listed:?}"
+    );
+    let listed = call(&host, "GET", "/objects?prefix=list/", Vec::new()).await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+}
+
+#[tokio::test]
+async fn a_host_clock_an_hour_off_is_corrected_from_the_stores_date() {
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    // The store refuses signatures more than 15 minutes from its own time.
+    let host = host_via(&proxy).clock_offset(-3600).start().await;
+
+    // A read is refused once, then signed again with the store's time.
+    let missing = call(&host, "GET", "/objects/clock.txt", Vec::new()).await;
+    assert_eq!(missing.status, 404, "{missing:?}");
+    assert_eq!(proxy.count("GET /"), 2, "{:?}", proxy.seen());
+    // Dates have whole seconds: the offset learned is an hour, give or take one.
+    let logs = host.logs();
+    assert!(
+        ["3599", "3600", "3601"]
+            .iter()
+            .any(|s| logs.contains(&format!("the host clock is {s} s off"))),
+        "{logs}"
+    );
+    // The offset is kept: the next request is signed right the first time, a streamed
+    // upload included.
+    let put = call(&host, "PUT", "/objects/clock.txt", b"on time".to_vec()).await;
+    assert_eq!(put.status, 201, "{put:?}");
+    assert_eq!(proxy.count("PUT /"), 1);
+
+    // A HEAD's refusal has no body; the store's Date, an hour away, says why.
+    let behind = host_via(&proxy).clock_offset(-3600).start().await;
+    let head = call(&behind, "HEAD", "/objects/clock.txt", Vec::new()).await;
+    assert_eq!(head.status, 200, "{head:?}");
+
+    // A streamed upload cannot be sent twice: the first one fails, but teaches the offset.
+    let ahead = host_via(&proxy).clock_offset(3600).start().await;
+    let put = call(&ahead, "PUT", "/objects/ahead.txt", b"later".to_vec()).await;
+    assert_eq!(error_code(&put), "RequestTimeTooSkewed", "{put:?}");
+    let put = call(&ahead, "PUT", "/objects/ahead.txt", b"later".to_vec()).await;
+    assert_eq!(put.status, 201, "{put:?}");
+    assert_eq!(
+        std::fs::read(store.object_path("ahead.txt")).unwrap(),
+        b"later"
+    );
+}
