@@ -38,11 +38,11 @@ pub mod s3;
 pub mod sigv4;
 pub mod xml;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "spin"))]
 mod spin_adapter;
 
 /// The Spin entry point: WASI HTTP in, [`app::handle`], WASI HTTP out, bodies streamed.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "spin"))]
 #[allow(unsafe_code)]
 mod entry {
     use crate::spin_adapter::{

@@ -7,6 +7,7 @@
 use super::encode::{write_canonical_query, write_double_encoded_path, write_single_encoded_path};
 use super::{PathEncoding, SignableRequest, SigningError, SigningTime};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The algorithm name that opens every string to sign and Authorization header.
@@ -23,29 +24,30 @@ const UNSIGNED_HEADERS: [&str; 4] = [
 /// Headers AWS SDKs leave out of presigned URLs, since a browser will not send them.
 const UNSIGNED_PRESIGN_HEADERS: [&str; 2] = ["x-amz-user-agent", "x-amz-checksum-mode"];
 
-/// Lowercased, trimmed, merged and sorted headers, and their names joined by `;`.
+/// Lowercased, trimmed, merged and sorted headers, and their names joined by `;`. Names and
+/// values are borrowed from the request unless canonicalizing changes them.
 #[derive(Debug)]
-pub(crate) struct CanonicalHeaders {
-    entries: Vec<(String, String)>,
+pub(crate) struct CanonicalHeaders<'a> {
+    entries: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     signed: String,
 }
 
-impl CanonicalHeaders {
+impl<'a> CanonicalHeaders<'a> {
     /// Collects the headers to sign. `added` are the SigV4 headers this signature sets
     /// (`x-amz-date`, ...): they replace any copy already in the request.
     pub(crate) fn new(
-        request: &SignableRequest<'_>,
+        request: &SignableRequest<'a>,
         presigning: bool,
         sign_session_token: bool,
-        added: &[(&str, &str)],
+        added: &[(&'a str, &'a str)],
     ) -> Result<Self, SigningError> {
-        let mut entries: Vec<(String, String)> =
+        let mut entries: Vec<(Cow<'a, str>, Cow<'a, str>)> =
             Vec::with_capacity(request.headers.len() + added.len() + 1);
         let mut has_host = false;
         for &(name, value) in &request.headers {
             let name = checked_header_name(name)?;
-            let skip = UNSIGNED_HEADERS.contains(&name.as_str())
-                || (presigning && UNSIGNED_PRESIGN_HEADERS.contains(&name.as_str()))
+            let skip = UNSIGNED_HEADERS.contains(&&*name)
+                || (presigning && UNSIGNED_PRESIGN_HEADERS.contains(&&*name))
                 || (!sign_session_token && name == "x-amz-security-token")
                 || added.iter().any(|(added_name, _)| *added_name == name);
             if skip {
@@ -56,10 +58,10 @@ impl CanonicalHeaders {
             entries.push((name, value));
         }
         if !has_host {
-            entries.push(("host".to_owned(), host_of(request.uri)?));
+            entries.push((Cow::Borrowed("host"), host_of(request.uri)?));
         }
         for &(name, value) in added {
-            entries.push((name.to_owned(), value.to_owned()));
+            entries.push((Cow::Borrowed(name), Cow::Borrowed(value)));
         }
         // Stable sort: repeated headers keep their order when joined with commas.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -67,8 +69,9 @@ impl CanonicalHeaders {
             if later.0 != earlier.0 {
                 return false;
             }
-            earlier.1.push(',');
-            earlier.1.push_str(&later.1);
+            let merged = earlier.1.to_mut();
+            merged.push(',');
+            merged.push_str(&later.1);
             true
         });
         let mut signed = String::with_capacity(entries.len() * 16);
@@ -88,7 +91,7 @@ impl CanonicalHeaders {
 }
 
 /// The `Host` the server will see: the URI authority, without a port that is the scheme's default.
-fn host_of(uri: &http::Uri) -> Result<String, SigningError> {
+fn host_of(uri: &http::Uri) -> Result<Cow<'_, str>, SigningError> {
     let authority = uri
         .authority()
         .ok_or_else(|| SigningError::invalid_uri("the url has no host; give an absolute url"))?;
@@ -102,13 +105,13 @@ fn host_of(uri: &http::Uri) -> Result<String, SigningError> {
         Some("https") => Some(443),
         _ => None,
     };
-    Ok(match authority.port_u16() {
-        Some(port) if Some(port) == default_port => authority.host().to_owned(),
-        _ => authority.as_str().to_owned(),
-    })
+    Ok(Cow::Borrowed(match authority.port_u16() {
+        Some(port) if Some(port) == default_port => authority.host(),
+        _ => authority.as_str(),
+    }))
 }
 
-fn checked_header_name(name: &str) -> Result<String, SigningError> {
+fn checked_header_name(name: &str) -> Result<Cow<'_, str>, SigningError> {
     let is_token_char = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     if name.is_empty() || !name.bytes().all(is_token_char) {
         return Err(SigningError::invalid_header(
@@ -116,7 +119,11 @@ fn checked_header_name(name: &str) -> Result<String, SigningError> {
             "the name is not a valid HTTP header name",
         ));
     }
-    Ok(name.to_ascii_lowercase())
+    Ok(if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    })
 }
 
 fn checked_header_value<'v>(name: &str, value: &'v str) -> Result<&'v str, SigningError> {
@@ -131,8 +138,11 @@ fn checked_header_value<'v>(name: &str, value: &'v str) -> Result<&'v str, Signi
 
 /// Trims spaces at both ends and collapses inner runs of spaces into one (only U+0020,
 /// as AWS does: tabs and other whitespace are kept).
-fn trim_and_collapse_spaces(value: &str) -> String {
+fn trim_and_collapse_spaces(value: &str) -> Cow<'_, str> {
     let value = value.trim_matches(' ');
+    if !value.contains("  ") {
+        return Cow::Borrowed(value);
+    }
     let mut out = String::with_capacity(value.len());
     let mut previous_was_space = false;
     for c in value.chars() {
@@ -142,7 +152,7 @@ fn trim_and_collapse_spaces(value: &str) -> String {
         previous_was_space = c == ' ';
         out.push(c);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The canonical request: method, canonical URI, canonical query, headers, signed headers, payload hash.
@@ -308,7 +318,7 @@ mod tests {
 
     #[test]
     fn host_keeps_only_non_default_ports() {
-        let host = |uri: &str| host_of(&uri.parse().unwrap()).unwrap();
+        let host = |uri: &str| host_of(&uri.parse().unwrap()).unwrap().into_owned();
         assert_eq!(host("https://s3.amazonaws.com:443/b"), "s3.amazonaws.com");
         assert_eq!(host("http://127.0.0.1:80/b"), "127.0.0.1");
         assert_eq!(host("http://127.0.0.1:8014/b"), "127.0.0.1:8014");

@@ -17,8 +17,22 @@ pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 }
 
 /// A derived signing key: `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SigningKey([u8; 32]);
+///
+/// Kept with the HMAC state already keyed with it (its inner and outer pads absorbed), so a
+/// signature costs the hashing of the string to sign and nothing to set the key up.
+#[derive(Clone)]
+pub struct SigningKey {
+    bytes: [u8; 32],
+    keyed: HmacSha256,
+}
+
+impl PartialEq for SigningKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for SigningKey {}
 
 impl SigningKey {
     /// Derives the key for one scope from the secret access key.
@@ -29,17 +43,18 @@ impl SigningKey {
         let k_date = hmac_sha256(&secret, scope_date.as_bytes());
         let k_region = hmac_sha256(&k_date, region.as_bytes());
         let k_service = hmac_sha256(&k_region, service.as_bytes());
-        Self(hmac_sha256(&k_service, b"aws4_request"))
+        let bytes = hmac_sha256(&k_service, b"aws4_request");
+        let keyed = HmacSha256::new_from_slice(&bytes).expect("HMAC accepts keys of any length");
+        Self { bytes, keyed }
     }
 
     /// The lowercase hex HMAC of `string_to_sign`: the signature.
     pub fn sign(&self, string_to_sign: &str) -> String {
+        let mut mac = self.keyed.clone();
+        mac.update(string_to_sign.as_bytes());
         let mut hex_signature = [0u8; 64];
-        hex::encode_to_slice(
-            hmac_sha256(&self.0, string_to_sign.as_bytes()),
-            &mut hex_signature,
-        )
-        .expect("64 bytes hold a hex HMAC-SHA256");
+        hex::encode_to_slice(mac.finalize().into_bytes(), &mut hex_signature)
+            .expect("64 bytes hold a hex HMAC-SHA256");
         String::from_utf8_lossy(&hex_signature).into_owned()
     }
 }
@@ -117,7 +132,7 @@ mod tests {
             "iam",
         );
         assert_eq!(
-            hex::encode(key.0),
+            hex::encode(key.bytes),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
         );
     }

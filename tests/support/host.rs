@@ -56,8 +56,12 @@ fn compiled() -> &'static (Engine, Component) {
     COMPILED.get_or_init(|| {
         let path = wasm_build::component_path();
         let mut config = Config::new();
-        // Tests run a few requests: a fast compile beats fast code.
-        config.cranelift_opt_level(OptLevel::None);
+        // Tests run a few requests: a fast compile beats fast code. Benchmarks
+        // (examples/e2e_bench) set SPINLIFT_HOST_OPTIMIZE for the code Spin would run.
+        config.cranelift_opt_level(match std::env::var_os("SPINLIFT_HOST_OPTIMIZE") {
+            Some(_) => OptLevel::Speed,
+            None => OptLevel::None,
+        });
         let engine = Engine::new(&config).expect("wasmtime engine");
         let component = Component::from_file(&engine, path).expect("compile spinlift.wasm");
         (engine, component)

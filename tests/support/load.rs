@@ -38,6 +38,8 @@ impl Connection {
         request.headers_mut().insert(http::header::HOST, host);
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
             let stream = TcpStream::connect(self.addr).await.ok()?;
+            // As HTTP clients do: no Nagle delay on small requests.
+            stream.set_nodelay(true).ok()?;
             let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
                 .await
                 .ok()?;

@@ -1,0 +1,269 @@
+//! End-to-end overhead of the component (issue 7, items 5 and 6): the same requests through
+//! the built component in the wasmtime test host and sent directly to the store (signed by
+//! spinlift's signer natively), in one run, on loopback.
+//!
+//! 1. Small objects: 1 KiB GET and 1 KiB PUT, each for `E2E_SECONDS` (default 10) at 16
+//!    keep-alive connections: requests per second, p50, p99, and component / direct.
+//! 2. Streaming: a 1 GiB PUT and GET, through the component and directly: MiB/s, and the
+//!    component's peak linear memory.
+//!
+//! Needs s3s-fs (`S3S_FS_BIN`, installed by `scripts/test`); `scripts/bench` runs it with
+//! `cargo run --example e2e_bench` (an example, not a bench: benches build with LTO, which
+//! takes many minutes over wasmtime).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use spinlift::config::{S3Config, Scheme};
+use spinlift::s3::Bucket;
+use spinlift::sigv4::{Credentials, Payload, Signer, SigningTime};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use support::host::Host;
+use support::load::{Connection, Summary};
+use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
+
+const CONNECTIONS: usize = 16;
+const SMALL: usize = 1024;
+const LARGE: usize = 1 << 30;
+
+/// Who the requests go to.
+#[derive(Clone, Copy)]
+enum Target {
+    Component,
+    Direct,
+}
+
+/// Builds requests for either target: the API's for the component, signed S3 ones directly.
+#[derive(Clone)]
+struct Requests {
+    store: SocketAddr,
+    signer: Arc<Signer>,
+    bucket: Arc<Bucket>,
+}
+
+impl Requests {
+    fn new(store: SocketAddr) -> Self {
+        let config = S3Config {
+            bucket: BUCKET.into(),
+            scheme: Scheme::Http,
+            host: store.to_string(),
+            path_style: true,
+        };
+        Self {
+            store,
+            signer: Arc::new(Signer::new(Credentials {
+                access_key_id: ACCESS_KEY.into(),
+                secret_access_key: SECRET_KEY.into(),
+                session_token: None,
+            })),
+            bucket: Arc::new(Bucket::new(&config, "us-east-1")),
+        }
+    }
+
+    fn build(
+        &self,
+        target: Target,
+        method: &str,
+        key: &str,
+        body: Vec<u8>,
+    ) -> http::Request<Vec<u8>> {
+        match target {
+            Target::Component => http::Request::builder()
+                .method(method)
+                .uri(format!("/objects/{key}"))
+                .header("authorization", "Bearer dev-api-token")
+                .body(body)
+                .unwrap(),
+            Target::Direct => {
+                let uri = format!("http://{}/{BUCKET}/{key}", self.store);
+                let mut request = http::Request::builder()
+                    .method(method)
+                    .uri(uri)
+                    .header("content-length", body.len())
+                    .body(body)
+                    .unwrap();
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
+                self.bucket
+                    .sign(
+                        &mut request,
+                        Payload::Unsigned,
+                        &self.signer,
+                        SigningTime::from_unix_seconds(now),
+                    )
+                    .unwrap();
+                // Origin-form on the wire, as the component's host sends it.
+                let path = request.uri().path_and_query().unwrap().as_str().to_owned();
+                *request.uri_mut() = path.parse().unwrap();
+                request
+            }
+        }
+    }
+}
+
+/// `CONNECTIONS` closed loops of `method` on 1 KiB objects for `seconds`.
+async fn small(
+    addr: SocketAddr,
+    target: Target,
+    requests: &Requests,
+    method: &'static str,
+    seconds: u64,
+) -> (f64, Summary) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..CONNECTIONS)
+        .map(|worker| {
+            let (stop, requests) = (stop.clone(), requests.clone());
+            tokio::spawn(async move {
+                let mut connection = Connection::new(addr);
+                let mut summary = Summary::default();
+                let key = format!("bench/{worker}");
+                while !stop.load(Ordering::Relaxed) {
+                    let body = if method == "PUT" {
+                        vec![7u8; SMALL]
+                    } else {
+                        Vec::new()
+                    };
+                    let request = requests.build(target, method, &key, body);
+                    if matches!(target, Target::Direct) {
+                        // A connection per request, as the component's own calls to the store
+                        // have: s3s-fs does not disable Nagle, and on a kept-alive connection
+                        // its GET answers wait out the client's delayed ACK (40 ms).
+                        connection = Connection::new(addr);
+                    }
+                    match connection.send(request).await {
+                        Some(reply) if reply.status < 300 => summary.latencies.push(reply.latency),
+                        Some(reply) => panic!("{method} answered {}", reply.status),
+                        None => summary.transport_errors += 1,
+                    }
+                }
+                summary
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut summary = Summary::default();
+    for worker in workers {
+        summary.merge(worker.await.unwrap());
+    }
+    let rate = summary.latencies.len() as f64 / started.elapsed().as_secs_f64();
+    assert_eq!(summary.transport_errors, 0);
+    (rate, summary)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    // Compile the component as Spin does (optimized), not as the tests do.
+    std::env::set_var("SPINLIFT_HOST_OPTIMIZE", "1");
+    let seconds: u64 = std::env::var("E2E_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let store = S3Store::start();
+    let host = Host::builder()
+        .var("s3_host", &store.host())
+        .var("s3_bucket", BUCKET)
+        .var("aws_access_key_id", ACCESS_KEY)
+        .var("aws_secret_access_key", SECRET_KEY)
+        .start()
+        .await;
+    let requests = Requests::new(store.addr);
+
+    // Objects for the GETs, one per connection.
+    let mut seed = Connection::new(store.addr);
+    for worker in 0..CONNECTIONS {
+        let put = requests.build(
+            Target::Direct,
+            "PUT",
+            &format!("bench/{worker}"),
+            vec![7u8; SMALL],
+        );
+        assert_eq!(seed.send(put).await.unwrap().status, 200);
+    }
+
+    println!("| 1 KiB, {CONNECTIONS} connections, {seconds} s | direct req/s | component req/s | component / direct | direct p50 / p99 | component p50 / p99 | added p99 |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for method in ["GET", "PUT"] {
+        let (direct_rate, mut direct) =
+            small(store.addr, Target::Direct, &requests, method, seconds).await;
+        let (component_rate, mut component) =
+            small(host.addr(), Target::Component, &requests, method, seconds).await;
+        let (d50, d99) = (direct.quantile(0.5), direct.quantile(0.99));
+        let (c50, c99) = (component.quantile(0.5), component.quantile(0.99));
+        println!(
+            "| {method} | {direct_rate:.0} | {component_rate:.0} | {:.0}% | {:.2} / {:.2} ms | {:.2} / {:.2} ms | {:.2} ms |",
+            100.0 * component_rate / direct_rate,
+            ms(d50), ms(d99), ms(c50), ms(c99), ms(c99.saturating_sub(d99)),
+        );
+    }
+
+    // Streaming: 1 GiB up and down, each through a fresh host so its peak memory is its own.
+    let body: Vec<u8> = (0..LARGE).map(|i| (i % 251) as u8).collect();
+    let mib = LARGE as f64 / f64::from(1 << 20);
+    let mut rows = Vec::new();
+    for (name, target) in [("direct", Target::Direct), ("component", Target::Component)] {
+        let streamer = Host::builder()
+            .var("s3_host", &store.host())
+            .var("s3_bucket", BUCKET)
+            .var("aws_access_key_id", ACCESS_KEY)
+            .var("aws_secret_access_key", SECRET_KEY)
+            .start()
+            .await;
+        let addr = match target {
+            Target::Direct => store.addr,
+            Target::Component => streamer.addr(),
+        };
+        let key = format!("bench/large-{name}");
+        let mut connection = Connection::new(addr);
+        let put = connection
+            .send(requests.build(target, "PUT", &key, body.clone()))
+            .await
+            .unwrap();
+        assert!(put.status < 300, "PUT {name}: {}", put.status);
+        let get = connection
+            .send(requests.build(target, "GET", &key, Vec::new()))
+            .await
+            .unwrap();
+        assert!(
+            get.status == 200 && get.body.len() == LARGE,
+            "GET {name}: {}",
+            get.status
+        );
+        assert!(get.body[..] == body[..], "GET {name}: other bytes");
+        let memory = match target {
+            Target::Direct => "-".to_owned(),
+            Target::Component => format!(
+                "{:.1} MiB",
+                streamer.peak_memory() as f64 / f64::from(1 << 20)
+            ),
+        };
+        rows.push((
+            name,
+            mib / put.latency.as_secs_f64(),
+            mib / get.latency.as_secs_f64(),
+            memory,
+        ));
+    }
+    println!();
+    println!("| 1 GiB | PUT MiB/s | GET MiB/s | component linear memory peak |");
+    println!("| --- | ---: | ---: | ---: |");
+    for (name, put, get, memory) in &rows {
+        println!("| {name} | {put:.0} | {get:.0} | {memory} |");
+    }
+    let (direct, component) = (&rows[0], &rows[1]);
+    println!(
+        "| component / direct | {:.0}% | {:.0}% | |",
+        100.0 * component.1 / direct.1,
+        100.0 * component.2 / direct.2
+    );
+}
