@@ -170,13 +170,7 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
     let store = S3Store::start();
-    let host = Host::builder()
-        .var("s3_host", &store.host())
-        .var("s3_bucket", BUCKET)
-        .var("aws_access_key_id", ACCESS_KEY)
-        .var("aws_secret_access_key", SECRET_KEY)
-        .start()
-        .await;
+    let host = Host::builder().s3_store(&store.host()).start().await;
     let requests = Requests::new(store.addr);
 
     // Objects for the GETs, one per connection.
@@ -212,13 +206,7 @@ async fn main() {
     let mib = LARGE as f64 / f64::from(1 << 20);
     let mut rows = Vec::new();
     for (name, target) in [("direct", Target::Direct), ("component", Target::Component)] {
-        let streamer = Host::builder()
-            .var("s3_host", &store.host())
-            .var("s3_bucket", BUCKET)
-            .var("aws_access_key_id", ACCESS_KEY)
-            .var("aws_secret_access_key", SECRET_KEY)
-            .start()
-            .await;
+        let streamer = Host::builder().s3_store(&store.host()).start().await;
         let addr = match target {
             Target::Direct => store.addr,
             Target::Component => streamer.addr(),

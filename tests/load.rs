@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::host::Host;
 use support::load::{resident_bytes, Connection, Summary};
-use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
+use support::s3_store::S3Store;
 
 const WORKERS: usize = 64;
 const KEYS_PER_WORKER: usize = 8;
@@ -106,13 +106,7 @@ async fn worker(id: usize, addr: std::net::SocketAddr, stop: Arc<AtomicBool>) ->
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mixed_load_loses_nothing_and_keeps_memory_flat() {
     let store = S3Store::start();
-    let host = Host::builder()
-        .var("s3_host", &store.host())
-        .var("s3_bucket", BUCKET)
-        .var("aws_access_key_id", ACCESS_KEY)
-        .var("aws_secret_access_key", SECRET_KEY)
-        .start()
-        .await;
+    let host = Host::builder().s3_store(&store.host()).start().await;
     let addr = host.addr();
     let total = Duration::from_secs(seconds());
     let warm_up = total / 6;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use std::time::Duration;
 use support::fault_proxy::{Fault, FaultProxy};
 use support::host::{Answer, Host, HostBuilder};
-use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
+use support::s3_store::S3Store;
 
 const TOKEN: &str = "dev-api-token";
 const INTERNAL: &str = "<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>";
@@ -19,10 +19,7 @@ const SLOW_DOWN: &str =
 /// A host whose S3 calls go through `proxy` to the store, with fast retries.
 fn host_via(proxy: &FaultProxy) -> HostBuilder {
     Host::builder()
-        .var("s3_host", &proxy.host())
-        .var("s3_bucket", BUCKET)
-        .var("aws_access_key_id", ACCESS_KEY)
-        .var("aws_secret_access_key", SECRET_KEY)
+        .s3_store(&proxy.host())
         .var("aws_retry_base_ms", "10")
 }
 

@@ -5,19 +5,13 @@ use crate::support;
 
 use serde_json::{json, Value};
 use support::host::{Answer, Host};
-use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
+use support::s3_store::{S3Store, SECRET_KEY};
 
 const TOKEN: &str = "dev-api-token";
 
 /// A host whose S3 variables point at `store`, with the store's key pair.
 async fn host_for(store: &S3Store) -> Host {
-    Host::builder()
-        .var("s3_host", &store.host())
-        .var("s3_bucket", BUCKET)
-        .var("aws_access_key_id", ACCESS_KEY)
-        .var("aws_secret_access_key", SECRET_KEY)
-        .start()
-        .await
+    Host::builder().s3_store(&store.host()).start().await
 }
 
 fn request(method: &str, path: &str) -> http::request::Builder {

@@ -88,6 +88,15 @@ impl HostBuilder {
         self
     }
 
+    /// Points the S3 variables at a local store (`host:port`, path style) with its key pair.
+    pub fn s3_store(self, host: &str) -> Self {
+        use super::s3_store::{ACCESS_KEY, BUCKET, SECRET_KEY};
+        self.var("s3_host", host)
+            .var("s3_bucket", BUCKET)
+            .var("aws_access_key_id", ACCESS_KEY)
+            .var("aws_secret_access_key", SECRET_KEY)
+    }
+
     /// Makes the guest's wall clock run `seconds` off the real time (a host with a bad clock).
     pub fn clock_offset(mut self, seconds: i64) -> Self {
         self.clock_offset = seconds;
