@@ -27,31 +27,6 @@ const MAX_DELAY: Duration = Duration::from_secs(5);
 /// The most of an error answer read to find its code.
 const MAX_ERROR_BYTES: usize = 1 << 20;
 
-/// Codes that mean "refused before doing anything, slow down".
-const THROTTLING: [&str; 12] = [
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-];
-
-/// Codes of transient failures that may have happened after the call took effect.
-const TRANSIENT: [&str; 5] = [
-    "InternalError",
-    "InternalFailure",
-    "ServiceUnavailable",
-    "RequestTimeout",
-    "RequestTimeoutException",
-];
-
 /// How often and how patiently to retry (`aws_max_attempts`, `aws_retry_base_ms`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -236,11 +211,9 @@ async fn judge(result: Result<Response<Body>, TransportError>, idempotent: bool)
             }))
         }
     };
-    let code = AwsError::from_response(status, &parts.headers, &bytes).code;
-    let transient =
-        matches!(status.as_u16(), 500 | 502 | 503 | 504) || TRANSIENT.contains(&code.as_str());
-    if THROTTLING.contains(&code.as_str()) || (transient && idempotent) {
-        return Verdict::Retry(format!("{} {code}", status.as_u16()));
+    let error = AwsError::from_response(status, &parts.headers, &bytes);
+    if error.is_throttling() || (error.is_transient() && idempotent) {
+        return Verdict::Retry(format!("{} {}", status.as_u16(), error.code));
     }
     Verdict::Done(Ok(Response::from_parts(parts, Body::Bytes(bytes))))
 }

@@ -1,6 +1,6 @@
 //! One error type for every service: the code from `__type` or `x-amzn-ErrorType` (JSON
 //! protocol) or `<Code>` (Query protocol, and moto's XML answers), the message, the request
-//! id, and whether a retry may succeed.
+//! id, and whether a retry may succeed (see [`crate::retry`]).
 
 use http::{HeaderMap, StatusCode};
 use serde_json::Value;
@@ -19,20 +19,29 @@ pub struct AwsError {
     pub request_id: Option<String>,
 }
 
-/// Error codes AWS documents as throttling or transient.
-const RETRYABLE: [&str; 12] = [
-    "ThrottlingException",
+/// Codes that mean "refused before doing anything, slow down": any call may be sent again.
+const THROTTLING: [&str; 12] = [
     "Throttling",
+    "ThrottlingException",
     "ThrottledException",
     "RequestThrottledException",
     "TooManyRequestsException",
     "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
     "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
     "RequestThrottled",
     "SlowDown",
+];
+
+/// Codes of transient failures that may have happened after the call took effect.
+const TRANSIENT: [&str; 5] = [
+    "InternalError",
     "InternalFailure",
     "ServiceUnavailable",
     "RequestTimeout",
+    "RequestTimeoutException",
 ];
 
 impl AwsError {
@@ -77,9 +86,16 @@ impl AwsError {
         }
     }
 
-    /// Whether the same call may succeed later: throttling, 5xx, transient codes.
-    pub fn retryable(&self) -> bool {
-        self.status >= 500 || self.status == 429 || RETRYABLE.contains(&self.code.as_str())
+    /// Throttled: the service refused the call before doing anything, so any call may be
+    /// sent again after a pause.
+    pub fn is_throttling(&self) -> bool {
+        self.status == 429 || THROTTLING.contains(&self.code.as_str())
+    }
+
+    /// A transient server failure (500/502/503/504, or a transient code): the same call may
+    /// succeed later, but it may also have taken effect, so only idempotent calls are repeated.
+    pub fn is_transient(&self) -> bool {
+        matches!(self.status, 500 | 502 | 503 | 504) || TRANSIENT.contains(&self.code.as_str())
     }
 
     /// Whether the caller's credentials, signature or clock were refused.
@@ -171,14 +187,14 @@ mod tests {
         assert_eq!(err.code, "ConditionalCheckFailedException");
         assert_eq!(err.message, "The conditional request failed");
         assert_eq!(err.request_id.as_deref(), Some("R1"));
-        assert!(!err.retryable());
+        assert!(!err.is_throttling() && !err.is_transient());
         let throttled = error(
             400,
             &[("x-amzn-errortype", "ThrottlingException:http://internal.amazon.com/coral/com.amazon.coral.availability/")],
             "{}",
         );
         assert_eq!(throttled.code, "ThrottlingException");
-        assert!(throttled.retryable());
+        assert!(throttled.is_throttling());
     }
 
     #[test]
@@ -204,6 +220,6 @@ mod tests {
         assert!(moto.is_auth());
         let opaque = error(503, &[], "<html>busy</html>");
         assert_eq!(opaque.code, "ServiceUnavailable");
-        assert!(opaque.retryable());
+        assert!(opaque.is_transient());
     }
 }
