@@ -4,7 +4,9 @@
 //! comparing with S3's `SignatureDoesNotMatch` answer) can check every stage.
 //! Spec: <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>.
 
-use super::encode::{write_canonical_query, write_double_encoded_path, write_single_encoded_path};
+use super::encode::{
+    push_hex, write_canonical_query, write_double_encoded_path, write_single_encoded_path,
+};
 use super::{PathEncoding, SignableRequest, SigningError, SigningTime};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -34,22 +36,24 @@ pub(crate) struct CanonicalHeaders<'a> {
 
 impl<'a> CanonicalHeaders<'a> {
     /// Collects the headers to sign. `added` are the SigV4 headers this signature sets
-    /// (`x-amz-date`, ...): they replace any copy already in the request.
+    /// (`x-amz-date`, ...; `None` where one is not set): they replace any copy already in
+    /// the request.
     pub(crate) fn new(
         request: &SignableRequest<'a>,
         presigning: bool,
         sign_session_token: bool,
-        added: &[(&'a str, &'a str)],
+        added: &[Option<(&'a str, &'a str)>],
     ) -> Result<Self, SigningError> {
+        let added = added.iter().flatten();
         let mut entries: Vec<(Cow<'a, str>, Cow<'a, str>)> =
-            Vec::with_capacity(request.headers.len() + added.len() + 1);
+            Vec::with_capacity(request.headers.len() + 4);
         let mut has_host = false;
         for &(name, value) in &request.headers {
             let name = checked_header_name(name)?;
             let skip = UNSIGNED_HEADERS.contains(&&*name)
                 || (presigning && UNSIGNED_PRESIGN_HEADERS.contains(&&*name))
                 || (!sign_session_token && name == "x-amz-security-token")
-                || added.iter().any(|(added_name, _)| *added_name == name);
+                || added.clone().any(|(added_name, _)| *added_name == name);
             if skip {
                 continue;
             }
@@ -171,7 +175,26 @@ impl CanonicalRequest {
         presign_params: &[(&str, &str)],
         payload_hash: &str,
     ) -> Self {
-        let mut text = String::with_capacity(256);
+        // Sized up front (escapes aside) so the text is written without growing.
+        let headers_len: usize = headers
+            .entries
+            .iter()
+            .map(|(name, value)| name.len() + value.len() + 2)
+            .sum();
+        let presign_len: usize = presign_params
+            .iter()
+            .map(|(name, value)| name.len() + value.len() + 16)
+            .sum();
+        let mut text = String::with_capacity(
+            request.method.len()
+                + request.uri.path().len()
+                + request.uri.query().map_or(0, str::len)
+                + presign_len
+                + headers_len
+                + headers.signed.len()
+                + payload_hash.len()
+                + 32,
+        );
         text.push_str(request.method);
         text.push('\n');
         let path = match request.uri.path() {
@@ -288,9 +311,7 @@ impl StringToSign {
         text.push('\n');
         text.push_str(&scope.text);
         text.push('\n');
-        let mut hex_digest = [0u8; 64];
-        hex::encode_to_slice(digest, &mut hex_digest).expect("64 bytes hold a hex SHA-256");
-        text.push_str(std::str::from_utf8(&hex_digest).expect("hex is ASCII"));
+        push_hex(&mut text, &digest);
         Self { text }
     }
 

@@ -4,6 +4,7 @@
 //! with uppercase hex. Paths additionally keep `/`.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// True for the RFC 3986 unreserved characters, the only bytes SigV4 leaves unencoded.
 fn is_unreserved(byte: u8) -> bool {
@@ -13,15 +14,27 @@ fn is_unreserved(byte: u8) -> bool {
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Appends `bytes` to `out`, percent-encoding all but unreserved bytes (and `/` when `keep_slash`).
+/// Runs of bytes that stay as they are are copied whole, not pushed one char at a time.
 pub(crate) fn encode_into(out: &mut String, bytes: &[u8], keep_slash: bool) {
+    let kept = |byte: u8| is_unreserved(byte) || (keep_slash && byte == b'/');
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let run = rest.iter().position(|&b| !kept(b)).unwrap_or(rest.len());
+        out.push_str(std::str::from_utf8(&rest[..run]).expect("unreserved bytes are ASCII"));
+        let Some(&byte) = rest.get(run) else { break };
+        out.push('%');
+        out.push(char::from(HEX_UPPER[usize::from(byte >> 4)]));
+        out.push(char::from(HEX_UPPER[usize::from(byte & 0x0f)]));
+        rest = &rest[run + 1..];
+    }
+}
+
+/// Appends the lowercase hex of `bytes`, the form SigV4 uses for hashes and signatures.
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
     for &byte in bytes {
-        if is_unreserved(byte) || (keep_slash && byte == b'/') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX_UPPER[usize::from(byte >> 4)]));
-            out.push(char::from(HEX_UPPER[usize::from(byte & 0x0f)]));
-        }
+        out.push(char::from(HEX_LOWER[usize::from(byte >> 4)]));
+        out.push(char::from(HEX_LOWER[usize::from(byte & 0x0f)]));
     }
 }
 
@@ -84,7 +97,28 @@ pub fn percent_decode(input: &str, plus_is_space: bool) -> Cow<'_, [u8]> {
 /// Writes the canonical URI of an S3-style path: the wire path's escapes decoded, then every
 /// byte encoded exactly once. S3 never normalizes: `a//b`, `./x` and `..` are distinct keys.
 pub(crate) fn write_single_encoded_path(out: &mut String, wire_path: &str) {
-    encode_into(out, &percent_decode(wire_path, false), true);
+    // Between escapes, the wire path is encoded as it is; each valid escape is decoded and
+    // its byte encoded again (`%2a` becomes `%2A`, `%24` becomes `$`'s escape, `%7E` is `~`).
+    let bytes = wire_path.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = match bytes[i] {
+            b'%' => bytes
+                .get(i + 1..i + 3)
+                .and_then(|pair| Some(hex_value(pair[0])? << 4 | hex_value(pair[1])?)),
+            _ => None,
+        };
+        if let Some(byte) = escaped {
+            encode_into(out, &bytes[start..i], true);
+            encode_into(out, &[byte], true);
+            i += 3;
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    encode_into(out, &bytes[start..], true);
 }
 
 /// Writes the canonical URI of a non-S3 path: dot segments and empty segments removed
@@ -133,37 +167,48 @@ pub(crate) fn normalize_path(path: &str) -> Cow<'_, str> {
 
 /// Writes the canonical query string: every `name=value` pair form-decoded, re-encoded with
 /// the SigV4 rules, sorted by encoded name then value; empty values and repeated names kept.
+///
+/// Pairs are encoded one after another into one scratch string and sorted as ranges of it,
+/// so a query costs two allocations however many parameters it has.
 pub(crate) fn write_canonical_query(out: &mut String, raw_query: &str, extra: &[(&str, &str)]) {
-    let mut pairs: Vec<(String, String)> = raw_query
-        .split('&')
-        .filter(|piece| !piece.is_empty())
-        .map(|piece| {
-            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-            (reencode_component(name), reencode_component(value))
-        })
-        .chain(
-            extra
-                .iter()
-                .map(|(name, value)| (uri_encode(name), uri_encode(value))),
-        )
-        .collect();
-    pairs.sort_unstable();
+    let mut encoded = String::with_capacity(raw_query.len() + extra.len() * 64);
+    let mut pairs: Vec<(Range<usize>, Range<usize>)> = Vec::with_capacity(extra.len() + 4);
+    let mut push = |encoded: &mut String, name: &[u8], value: &[u8]| {
+        let start = encoded.len();
+        encode_into(encoded, name, false);
+        let middle = encoded.len();
+        encode_into(encoded, value, false);
+        pairs.push((start..middle, middle..encoded.len()));
+    };
+    for piece in raw_query.split('&').filter(|piece| !piece.is_empty()) {
+        let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+        push(&mut encoded, &form_decode(name), &form_decode(value));
+    }
+    for (name, value) in extra {
+        push(&mut encoded, name.as_bytes(), value.as_bytes());
+    }
+    let text = |range: &Range<usize>| &encoded[range.clone()];
+    pairs.sort_unstable_by(|a, b| text(&a.0).cmp(text(&b.0)).then(text(&a.1).cmp(text(&b.1))));
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(name);
+        out.push_str(text(name));
         out.push('=');
-        out.push_str(value);
+        out.push_str(text(value));
     }
 }
 
-/// Decodes a query component as a form would (`+` is a space) and encodes it the SigV4 way.
-/// Invalid UTF-8 after decoding is replaced, as every form decoder does.
-fn reencode_component(component: &str) -> String {
-    let decoded = percent_decode(component, true);
-    let text = String::from_utf8_lossy(&decoded);
-    uri_encode(&text)
+/// Decodes a query component as a form would (`+` is a space). Invalid UTF-8 after decoding
+/// is replaced, as every form decoder does, before it is encoded again.
+fn form_decode(component: &str) -> Cow<'_, [u8]> {
+    match percent_decode(component, true) {
+        Cow::Borrowed(bytes) => Cow::Borrowed(bytes),
+        Cow::Owned(bytes) => match String::from_utf8_lossy(&bytes) {
+            Cow::Borrowed(_) => Cow::Owned(bytes),
+            Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+        },
+    }
 }
 
 #[cfg(test)]

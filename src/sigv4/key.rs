@@ -3,6 +3,7 @@
 //! Derivation costs four HMACs; a signature costs one more. Caching the derived key per scope
 //! makes repeated signing (every outbound call of a request) cost a single HMAC.
 
+use super::encode::push_hex;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use std::sync::Mutex;
@@ -52,10 +53,9 @@ impl SigningKey {
     pub fn sign(&self, string_to_sign: &str) -> String {
         let mut mac = self.keyed.clone();
         mac.update(string_to_sign.as_bytes());
-        let mut hex_signature = [0u8; 64];
-        hex::encode_to_slice(mac.finalize().into_bytes(), &mut hex_signature)
-            .expect("64 bytes hold a hex HMAC-SHA256");
-        String::from_utf8_lossy(&hex_signature).into_owned()
+        let mut signature = String::with_capacity(64);
+        push_hex(&mut signature, &mac.finalize().into_bytes());
+        signature
     }
 }
 
@@ -83,33 +83,33 @@ struct CacheEntry {
 }
 
 impl SigningKeyCache {
-    /// The key for the scope, derived on first use.
-    pub(crate) fn get(
+    /// Signs `string_to_sign` with the key for the scope, derived on first use. The key is
+    /// used where it is kept, not copied out.
+    pub(crate) fn sign(
         &self,
         secret: &str,
-        scope_date: &str,
-        region: &str,
-        service: &str,
-    ) -> SigningKey {
+        scope: (&str, &str, &str),
+        string_to_sign: &str,
+    ) -> String {
+        let (scope_date, region, service) = scope;
         let mut entries = self
             .entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(entry) = entries
+        let found = entries
             .iter()
-            .find(|e| e.scope_date == scope_date && e.region == region && e.service == service)
-        {
-            return entry.key.clone();
-        }
-        let key = SigningKey::derive(secret, scope_date, region, service);
-        entries.retain(|e| e.scope_date == scope_date);
-        entries.push(CacheEntry {
-            scope_date: scope_date.to_owned(),
-            region: region.to_owned(),
-            service: service.to_owned(),
-            key: key.clone(),
+            .position(|e| e.scope_date == scope_date && e.region == region && e.service == service);
+        let index = found.unwrap_or_else(|| {
+            entries.retain(|e| e.scope_date == scope_date);
+            entries.push(CacheEntry {
+                scope_date: scope_date.to_owned(),
+                region: region.to_owned(),
+                service: service.to_owned(),
+                key: SigningKey::derive(secret, scope_date, region, service),
+            });
+            entries.len() - 1
         });
-        key
+        entries[index].key.sign(string_to_sign)
     }
 
     #[cfg(test)]
@@ -140,13 +140,14 @@ mod tests {
     #[test]
     fn cache_reuses_keys_and_drops_older_dates() {
         let cache = SigningKeyCache::default();
-        let a = cache.get("secret", "20240101", "us-east-1", "s3");
-        let _ = cache.get("secret", "20240101", "eu-west-1", "s3");
+        let sign = |date, region| cache.sign("secret", (date, region, "s3"), "text");
+        let direct = SigningKey::derive("secret", "20240101", "us-east-1", "s3").sign("text");
+        assert_eq!(sign("20240101", "us-east-1"), direct);
+        assert_ne!(sign("20240101", "eu-west-1"), direct);
         assert_eq!(cache.len(), 2);
-        assert_eq!(cache.get("secret", "20240101", "us-east-1", "s3"), a);
+        assert_eq!(sign("20240101", "us-east-1"), direct);
         assert_eq!(cache.len(), 2);
-        let next_day = cache.get("secret", "20240102", "us-east-1", "s3");
-        assert_ne!(next_day, a);
+        assert_ne!(sign("20240102", "us-east-1"), direct);
         assert_eq!(cache.len(), 1);
     }
 

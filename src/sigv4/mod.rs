@@ -76,7 +76,11 @@ impl Payload<'_> {
         match self {
             // Most requests (GET, HEAD, DELETE) have no body: skip hashing nothing.
             Payload::Bytes([]) => Cow::Borrowed(EMPTY_SHA256),
-            Payload::Bytes(bytes) => Cow::Owned(hex::encode(Sha256::digest(bytes))),
+            Payload::Bytes(bytes) => {
+                let mut hash = String::with_capacity(64);
+                encode::push_hex(&mut hash, &Sha256::digest(bytes));
+                Cow::Owned(hash)
+            }
             Payload::Sha256Hex(hash) => Cow::Borrowed(hash),
             Payload::Unsigned => Cow::Borrowed(UNSIGNED_PAYLOAD),
         }
@@ -224,8 +228,9 @@ impl Signer {
         request: &SignableRequest<'_>,
         params: &SigningParams<'_>,
     ) -> Result<SigningOutput, SigningError> {
-        let amz_date = params.time.amz_date_string();
-        let scope = Scope::from_amz_date(&amz_date, params.region, params.service);
+        let amz_date = params.time.amz_date();
+        let amz_date = amz_date.as_str();
+        let scope = Scope::from_amz_date(amz_date, params.region, params.service);
         let payload_hash = request.payload.hash();
         let settings = params.settings;
         let token = self.credentials.session_token.as_deref();
@@ -233,13 +238,13 @@ impl Signer {
 
         let (headers, presign) = match params.location {
             SignatureLocation::Headers => {
-                let mut added: Vec<(&str, &str)> = vec![("x-amz-date", &amz_date)];
-                if settings.content_sha256_header {
-                    added.push(("x-amz-content-sha256", &payload_hash));
-                }
-                if let Some(token) = signed_token {
-                    added.push(("x-amz-security-token", token));
-                }
+                let added = [
+                    Some(("x-amz-date", amz_date)),
+                    settings
+                        .content_sha256_header
+                        .then_some(("x-amz-content-sha256", &*payload_hash)),
+                    signed_token.map(|token| ("x-amz-security-token", token)),
+                ];
                 (
                     CanonicalHeaders::new(request, false, settings.sign_session_token, &added)?,
                     None,
@@ -250,7 +255,7 @@ impl Signer {
                     return Err(SigningError::invalid_expires(expires_in));
                 }
                 let headers =
-                    CanonicalHeaders::new(request, true, settings.sign_session_token, &[])?;
+                    CanonicalHeaders::new(request, true, settings.sign_session_token, &[None; 3])?;
                 let credential = format!("{}/{scope}", self.credentials.access_key_id);
                 (headers, Some((expires_in.to_string(), credential)))
             }
@@ -261,7 +266,7 @@ impl Signer {
             presign_params.extend([
                 ("X-Amz-Algorithm", ALGORITHM),
                 ("X-Amz-Credential", credential.as_str()),
-                ("X-Amz-Date", amz_date.as_str()),
+                ("X-Amz-Date", amz_date),
                 ("X-Amz-Expires", expires.as_str()),
                 ("X-Amz-SignedHeaders", headers.signed()),
             ]);
@@ -277,20 +282,18 @@ impl Signer {
             &presign_params,
             &payload_hash,
         );
-        let string_to_sign = StringToSign::new(&amz_date, &scope, &canonical_request);
-        let key = self.keys.get(
+        let string_to_sign = StringToSign::new(amz_date, &scope, &canonical_request);
+        let signature = self.keys.sign(
             &self.credentials.secret_access_key,
-            scope.date(),
-            params.region,
-            params.service,
+            (scope.date(), params.region, params.service),
+            string_to_sign.as_str(),
         );
-        let signature = key.sign(string_to_sign.as_str());
 
         Ok(SigningOutput::new(output::Parts {
             canonical_request,
             string_to_sign,
             signature,
-            amz_date: &amz_date,
+            amz_date,
             scope: &scope,
             access_key_id: &self.credentials.access_key_id,
             signed_headers: headers.signed(),

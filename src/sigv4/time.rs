@@ -72,20 +72,32 @@ impl SigningTime {
         Self::parse_amz_date(&format!("{year}{month:02}{day}T{hour}{minute}{second}Z"))
     }
 
-    /// `YYYYMMDDTHHMMSSZ` as a string, written without formatting machinery (it is on the
-    /// signing hot path); its first 8 bytes are the scope date.
+    /// `YYYYMMDDTHHMMSSZ` as a string; its first 8 bytes are the scope date.
     pub fn amz_date_string(self) -> String {
+        self.amz_date().as_str().to_owned()
+    }
+
+    /// `YYYYMMDDTHHMMSSZ`, written on the stack without formatting machinery (it is on the
+    /// signing hot path).
+    pub(crate) fn amz_date(self) -> AmzDate {
         let (y, mo, d, h, mi, s) = self.parts();
-        let mut out = String::with_capacity(16);
-        for (value, width) in [(y, 4), (mo, 2), (d, 2)] {
-            push_digits(&mut out, value, width);
+        let mut out = [b'T'; 16];
+        let fields = [
+            (y, 0, 4),
+            (mo, 4, 2),
+            (d, 6, 2),
+            (h, 9, 2),
+            (mi, 11, 2),
+            (s, 13, 2),
+        ];
+        for (mut value, start, width) in fields {
+            for digit in out[start..start + width].iter_mut().rev() {
+                *digit = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
         }
-        out.push('T');
-        for value in [h, mi, s] {
-            push_digits(&mut out, value, 2);
-        }
-        out.push('Z');
-        out
+        out[15] = b'Z';
+        AmzDate(out)
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC), for humans and JSON.
@@ -113,13 +125,6 @@ impl fmt::Display for Rfc3339 {
 }
 
 /// Appends `value` as exactly `width` decimal digits (zero-padded).
-fn push_digits(out: &mut String, value: u64, width: u32) {
-    for place in (0..width).rev() {
-        let digit = (value / 10u64.pow(place)) % 10;
-        out.push(char::from(b'0' + digit as u8));
-    }
-}
-
 fn is_leap(year: u64) -> bool {
     (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
@@ -156,6 +161,16 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + u64::from(month <= 2);
     (year, month, day)
+}
+
+/// An `x-amz-date` value (`YYYYMMDDTHHMMSSZ`) held inline.
+#[derive(Clone, Copy)]
+pub(crate) struct AmzDate([u8; 16]);
+
+impl AmzDate {
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("digits, T and Z are ASCII")
+    }
 }
 
 #[cfg(test)]
