@@ -22,7 +22,6 @@ use crate::clock::Clock;
 use crate::config::{self, Variables};
 use crate::cors::Cors;
 use crate::error::ApiError;
-use crate::indexer::Indexer;
 use crate::outbound::HttpClient;
 use crate::retry::{CallStats, Resilient};
 use crate::routes::aws_call::AwsCall;
@@ -155,27 +154,31 @@ fn outbound<'a, C>(
     ))
 }
 
-/// The CORS policy and origin to mark the answer with, when the request comes from a
-/// browser (has an `Origin`); `Err` is the whole answer: a preflight's, or the
-/// configuration error when the CORS variables cannot be read. Requests without an
-/// `Origin` read no CORS variable, so `/healthz` still reads nothing.
+/// The CORS policy and origin to mark the answer with; `Err` is the whole answer: a
+/// preflight's, or the configuration error when a browser's request (one with an `Origin`)
+/// meets CORS variables that cannot be read. Without an `Origin`, unreadable CORS variables
+/// are no error (`/healthz` must answer whatever they hold), but an answer still says
+/// `Vary: Origin` when CORS is on, so a shared cache never serves it to a browser.
 fn cors_for(
     request: &Request<Body>,
     vars: &dyn Variables,
-) -> Result<Option<(Cors, HeaderValue)>, Box<Response<Body>>> {
+) -> Result<Option<BrowserCors>, Box<Response<Body>>> {
     let Some(origin) = request.headers().get(header::ORIGIN).cloned() else {
-        return Ok(None);
+        return Ok(config::cors(vars).ok().map(|cors| (cors, None)));
     };
     let cors = config::cors(vars).map_err(|err| Box::new(answer(Err(err.into()))))?;
     match cors.preflight(request.method(), request.headers()) {
         Some(preflight) => Err(Box::new(preflight)),
-        None => Ok(Some((cors, origin))),
+        None => Ok(Some((cors, Some(origin)))),
     }
 }
 
-fn with_cors(cors: Option<(Cors, HeaderValue)>, mut response: Response<Body>) -> Response<Body> {
+/// The CORS policy, and the request's `Origin` when it has one.
+type BrowserCors = (Cors, Option<HeaderValue>);
+
+fn with_cors(cors: Option<BrowserCors>, mut response: Response<Body>) -> Response<Body> {
     if let Some((cors, origin)) = cors {
-        cors.decorate(Some(&origin), response.headers_mut());
+        cors.decorate(origin.as_ref(), response.headers_mut());
     }
     response
 }
@@ -236,8 +239,7 @@ async fn route<C: HttpClient>(
         }
         let (client, clock) = outbound(cx, stats)?;
         let services = Services::load(vars, &client, cx.cache, &clock).await?;
-        let indexer =
-            Indexer::new(config::index_prefix(vars)?).with_mirrors(config::mirrors(vars)?);
+        let indexer = config::indexer(vars)?;
         return events::deliver(&services, &indexer, vars, cx.cache, &parts.headers, body).await;
     }
     if caller == Caller::Direct {

@@ -16,6 +16,7 @@
 use crate::aws::{Endpoint, Service};
 use crate::cors::Cors;
 use crate::events::sns::SnsOrigin;
+use crate::indexer::Indexer;
 use crate::mirror::Mirrors;
 use crate::outbound::Timeouts;
 use crate::retry::RetryPolicy;
@@ -247,13 +248,31 @@ pub fn webhook_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
     required(vars, "webhook_token").map(Secret)
 }
 
-/// Reads `index_prefix`, where the indexer keeps its manifests (e.g. `_index/`).
+/// Reads the default event handler's settings: `index_prefix`, where it keeps its manifests
+/// (e.g. `_index/`), the mirrors, and `index_s3_manifests` (`true`, the default, or `false`
+/// to keep the index in `index_table` only).
 ///
 /// # Errors
 ///
-/// The variable is missing, empty or unreadable: an empty prefix would index the index.
-pub fn index_prefix(vars: &dyn Variables) -> Result<String, ConfigError> {
-    required(vars, "index_prefix")
+/// A variable is unreadable; `index_prefix` is missing or empty (an empty prefix would index
+/// the index); `index_s3_manifests` is not `true` or `false`, or `false` without a table.
+pub fn indexer(vars: &dyn Variables) -> Result<Indexer, ConfigError> {
+    let mirrors = mirrors(vars)?;
+    let s3_manifests = match optional(vars, "index_s3_manifests")?.as_deref() {
+        None | Some("true") => true,
+        Some("false") if mirrors.table.is_some() => false,
+        Some(_) => {
+            return Err(invalid(
+                "index_s3_manifests",
+                "true, or false with index_table set",
+            ))
+        }
+    };
+    let indexer = Indexer::new(required(vars, "index_prefix")?).with_mirrors(mirrors);
+    Ok(match s3_manifests {
+        true => indexer,
+        false => indexer.without_s3_manifests(),
+    })
 }
 
 /// Reads `sns_cert_origin`, the `scheme://host[:port]` SNS messages may point at for their
@@ -362,7 +381,7 @@ pub fn aws_endpoint(
 /// # Errors
 ///
 /// A variable is unreadable.
-pub fn mirrors(vars: &dyn Variables) -> Result<Mirrors, ConfigError> {
+fn mirrors(vars: &dyn Variables) -> Result<Mirrors, ConfigError> {
     Ok(Mirrors {
         table: optional(vars, "index_table")?,
         queue_url: optional(vars, "notify_queue_url")?,

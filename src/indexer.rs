@@ -47,11 +47,13 @@ pub trait ObjectEventHandler {
 }
 
 /// The default handler: a manifest per object at `<prefix><key>.json`, mirrored to a
-/// DynamoDB table and notified to a queue or topic when those are configured.
+/// DynamoDB table and notified to a queue or topic when those are configured. With the
+/// table configured, the S3 manifests can be left out: the table is then the index.
 #[derive(Debug, Clone)]
 pub struct Indexer {
     prefix: String,
     mirrors: Mirrors,
+    s3_manifests: bool,
 }
 
 /// The manifest the indexer writes.
@@ -77,6 +79,7 @@ impl Indexer {
         Self {
             prefix: prefix.into(),
             mirrors: Mirrors::default(),
+            s3_manifests: true,
         }
     }
 
@@ -84,6 +87,15 @@ impl Indexer {
     /// a failure anywhere leaves no manifest, so the redelivery redoes every step).
     pub fn with_mirrors(self, mirrors: Mirrors) -> Self {
         Self { mirrors, ..self }
+    }
+
+    /// Keeps the index in the mirrors' table only, without S3 manifests: the table's
+    /// conditional writes then keep the order alone. Only meaningful with a table.
+    pub fn without_s3_manifests(self) -> Self {
+        Self {
+            s3_manifests: false,
+            ..self
+        }
     }
 
     fn manifest_key(&self, key: &str) -> Result<ObjectKey, Outcome> {
@@ -187,9 +199,14 @@ impl Indexer {
     }
 }
 
+/// The most digits a sequencer may have. S3's have about 18; the table stores them padded
+/// to this width, so that they compare as strings (see `mirror::padded`).
+pub const MAX_SEQUENCER_DIGITS: usize = 32;
+
 /// S3 sequencers are hexadecimal strings.
-fn is_hex(sequencer: &str) -> bool {
-    !sequencer.is_empty() && sequencer.bytes().all(|b| b.is_ascii_hexdigit())
+fn is_sequencer(sequencer: &str) -> bool {
+    (1..=MAX_SEQUENCER_DIGITS).contains(&sequencer.len())
+        && sequencer.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Whether an event with `incoming` may overwrite what a manifest from `stored` recorded.
@@ -222,11 +239,14 @@ impl ObjectEventHandler for Indexer {
             Err(skipped) => return Ok(skipped),
         };
         let sequencer = event.sequencer.as_deref();
-        if let Some(sequencer) = sequencer.filter(|s| !is_hex(s)) {
+        if let Some(sequencer) = sequencer.filter(|s| !is_sequencer(s)) {
             // Order is decided by this value: a forged one could block every later event.
             return Ok(Outcome::Skipped(format!(
-                "sequencer {sequencer:?} is not hexadecimal"
+                "sequencer {sequencer:?} is not hexadecimal, of at most {MAX_SEQUENCER_DIGITS} digits"
             )));
+        }
+        if !self.s3_manifests {
+            return self.handle_in_table(services, event, &key).await;
         }
         // Compare-and-swap: every write or delete of the manifest is conditional on the
         // version read, so concurrent deliveries for one key cannot let an older event win.
@@ -247,14 +267,22 @@ impl ObjectEventHandler for Indexer {
                         return Ok(Outcome::Skipped("the object no longer exists".into()));
                     };
                     let bucket = s3.bucket.name();
-                    self.mirrors
+                    if !self
+                        .mirrors
                         .created(&services.aws, bucket, &manifest)
-                        .await?;
+                        .await?
+                    {
+                        return Ok(Outcome::Skipped(TABLE_IS_NEWER.into()));
+                    }
                     self.write(s3, &manifest_key, &manifest, stored.as_ref())
                         .await?
                 }
                 ObjectEventKind::Removed => {
                     let Some(stored) = &stored else {
+                        // The table is written first, so it may hold an item all the same.
+                        if self.mirrors.table.is_some() {
+                            return self.handle_in_table(services, event, &key).await;
+                        }
                         return Ok(Outcome::Skipped("no manifest to remove".into()));
                     };
                     if !is_newer(sequencer, stored.sequencer.as_deref()) {
@@ -269,9 +297,13 @@ impl ObjectEventHandler for Indexer {
                         ));
                     }
                     let bucket = s3.bucket.name();
-                    self.mirrors
+                    let mirrors = &self.mirrors;
+                    if !mirrors
                         .removed(&services.aws, bucket, &event.key, sequencer)
-                        .await?;
+                        .await?
+                    {
+                        return Ok(Outcome::Skipped(TABLE_IS_NEWER.into()));
+                    }
                     self.remove(s3, &manifest_key, stored).await?
                 }
             };
@@ -284,6 +316,46 @@ impl ObjectEventHandler for Indexer {
             message: format!(
                 "the manifest changed under {MAX_CONFLICTS} concurrent writes; a redelivery will retry"
             ),
+        })
+    }
+}
+
+const TABLE_IS_NEWER: &str = "the index table holds this or a later event";
+
+impl Indexer {
+    /// One event with the index in the table only: the object read (or its absence checked)
+    /// in S3, the table's conditional write deciding whether the event is newer.
+    async fn handle_in_table<C: HttpClient>(
+        &self,
+        services: &Services<'_, C>,
+        event: &ObjectEvent,
+        key: &ObjectKey,
+    ) -> Result<Outcome, ApiError> {
+        let (s3, aws) = (&services.s3, &services.aws);
+        let bucket = s3.bucket.name();
+        let recorded = match event.kind {
+            ObjectEventKind::Created => {
+                let object = self.read_object(s3, key, event.sequencer.clone()).await?;
+                let Some(manifest) = object else {
+                    return Ok(Outcome::Skipped("the object no longer exists".into()));
+                };
+                self.mirrors.created(aws, bucket, &manifest).await?
+            }
+            ObjectEventKind::Removed => {
+                if self.exists(s3, key).await? {
+                    return Ok(Outcome::Skipped(
+                        "the object exists again: its creation event will update the index".into(),
+                    ));
+                }
+                let sequencer = event.sequencer.as_deref();
+                self.mirrors
+                    .removed(aws, bucket, &event.key, sequencer)
+                    .await?
+            }
+        };
+        Ok(match recorded {
+            true => Outcome::Processed,
+            false => Outcome::Skipped(TABLE_IS_NEWER.into()),
         })
     }
 }
@@ -573,9 +645,11 @@ mod tests {
 
     #[test]
     fn only_hex_sequencers_order_events() {
-        assert!(is_hex("0055AED6DCD90281E5"));
-        assert!(!is_hex("Happy Sequencer"));
-        assert!(!is_hex(""));
+        assert!(is_sequencer("0055AED6DCD90281E5"));
+        assert!(is_sequencer(&"F".repeat(32)));
+        assert!(!is_sequencer(&"F".repeat(33)));
+        assert!(!is_sequencer("Happy Sequencer"));
+        assert!(!is_sequencer(""));
     }
 
     #[test]

@@ -10,14 +10,15 @@ use crate::aws::sns::Publish;
 use crate::aws::sqs::SendMessage;
 use crate::aws::Service;
 use crate::error::ApiError;
-use crate::indexer::Manifest;
+use crate::indexer::{Manifest, MAX_SEQUENCER_DIGITS};
 use crate::outbound::HttpClient;
 use crate::routes::aws_call::AwsCall;
 use serde_json::{json, Value};
 
 /// The sequencer width the table stores: S3 sequencers are hex of varying length, compared
-/// after left-padding; padded to one width they compare as plain strings.
-const SEQUENCER_WIDTH: usize = 32;
+/// after left-padding; padded to one width they compare as plain strings. The indexer takes
+/// no longer ones.
+const SEQUENCER_WIDTH: usize = MAX_SEQUENCER_DIGITS;
 
 /// The configured mirrors; all optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,7 +32,8 @@ pub struct Mirrors {
 }
 
 impl Mirrors {
-    /// Records a created object: the table item, then the notifications.
+    /// Records a created object: the table item, then the notifications. `false` when the
+    /// table already holds this or a later event: nothing was changed or notified.
     ///
     /// # Errors
     /// A service refused or could not be reached (the record fails and is redelivered).
@@ -40,7 +42,7 @@ impl Mirrors {
         aws: &AwsCall<'_, C>,
         bucket: &str,
         manifest: &Manifest,
-    ) -> Result<(), ApiError> {
+    ) -> Result<bool, ApiError> {
         if let Some(table) = &self.table {
             let item = item(bucket, manifest);
             let condition = newer_than_stored(manifest.sequencer.as_deref());
@@ -49,7 +51,9 @@ impl Mirrors {
                 item: &item,
                 condition: condition.as_ref(),
             };
-            tolerate_stale(aws.call(Service::DynamoDb, &put).await)?;
+            if is_stale(aws.call(Service::DynamoDb, &put).await)? {
+                return Ok(false);
+            }
         }
         self.notify(
             aws,
@@ -61,10 +65,12 @@ impl Mirrors {
                 manifest.sequencer.as_deref(),
             ),
         )
-        .await
+        .await?;
+        Ok(true)
     }
 
-    /// Records a removed object: the table item deleted, then the notifications.
+    /// Records a removed object: the table item deleted, then the notifications. `false`
+    /// when the table holds a later event: nothing was changed or notified.
     ///
     /// # Errors
     /// A service refused or could not be reached.
@@ -74,7 +80,7 @@ impl Mirrors {
         bucket: &str,
         key: &str,
         sequencer: Option<&str>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<bool, ApiError> {
         if let Some(table) = &self.table {
             let key_item: Item = [("pk".to_owned(), dynamodb::s(key))].into_iter().collect();
             let condition = newer_than_stored(sequencer);
@@ -83,10 +89,13 @@ impl Mirrors {
                 key: &key_item,
                 condition: condition.as_ref(),
             };
-            tolerate_stale(aws.call(Service::DynamoDb, &delete).await)?;
+            if is_stale(aws.call(Service::DynamoDb, &delete).await)? {
+                return Ok(false);
+            }
         }
         self.notify(aws, &notification("removed", bucket, key, None, sequencer))
-            .await
+            .await?;
+        Ok(true)
     }
 
     async fn notify<C: HttpClient>(
@@ -152,13 +161,15 @@ fn newer_than_stored(sequencer: Option<&str>) -> Option<Expression> {
     })
 }
 
-/// A failed condition means the table already holds this or a later event: done.
-fn tolerate_stale(result: Result<(), ApiError>) -> Result<(), ApiError> {
+/// Whether a conditional table write failed its condition: the table already holds this or
+/// a later event, which is no error.
+fn is_stale(result: Result<(), ApiError>) -> Result<bool, ApiError> {
     match result {
+        Ok(()) => Ok(false),
         Err(ApiError::Aws { error, .. }) if error.code == "ConditionalCheckFailedException" => {
-            Ok(())
+            Ok(true)
         }
-        other => other,
+        Err(err) => Err(err),
     }
 }
 

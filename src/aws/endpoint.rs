@@ -57,7 +57,9 @@ impl Endpoint {
             && authority
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
-        ((scheme == "https" || scheme == "http") && authority_ok).then(|| Self {
+        // The characters alone let `[` or `a:b:c` through: the origin must also parse.
+        let parses = format!("{origin}/").parse::<http::Uri>().is_ok();
+        ((scheme == "https" || scheme == "http") && authority_ok && parses).then(|| Self {
             service,
             origin: origin.to_owned(),
             region: region.to_owned(),
@@ -155,6 +157,8 @@ mod tests {
             "https://sts.amazonaws.com/",
             "ftp://x",
             "https://a@b",
+            "http://[",
+            "http://a:b:c",
         ] {
             assert!(
                 Endpoint::new(Service::Sts, bad, "us-east-1").is_none(),

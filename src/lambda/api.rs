@@ -137,7 +137,9 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
                 "the event has a header that is not valid HTTP",
             ));
         };
-        map.append(name, value);
+        // A map holds at most 32,768 entries; a hostile event may name more.
+        map.try_append(name, value)
+            .map_err(|_| LambdaError::new("the event has too many headers"))?;
     }
     let length = request.body().len();
     if length > 0 || ["PUT", "POST", "PATCH"].contains(&request.method().as_str()) {
@@ -339,6 +341,19 @@ mod tests {
         ] {
             assert_eq!(escape_path(given), sent, "{given}");
         }
+    }
+
+    #[test]
+    fn too_many_headers_are_an_error_not_a_trap() {
+        let headers: serde_json::Map<String, Value> = (0..40_000)
+            .map(|i| (format!("h{i}"), Value::from("v")))
+            .collect();
+        let event =
+            json!({"requestContext": {}, "httpMethod": "GET", "path": "/", "headers": headers});
+        assert_eq!(
+            request(&event).unwrap_err().to_string(),
+            "the event has too many headers"
+        );
     }
 
     #[test]

@@ -23,8 +23,9 @@ pub enum Invocation {
         /// How to shape the answer.
         format: ApiFormat,
     },
-    /// An S3 notification or an EventBridge event: the body as `/events/s3` takes it.
-    S3(Vec<u8>),
+    /// A body `/events/s3` takes as it is: an S3 notification, an EventBridge event, or an
+    /// SNS HTTP delivery (its signature is checked there).
+    Webhook(Vec<u8>),
     /// A Lambda SNS event: each record's `Message`.
     Sns(Vec<String>),
     /// A Lambda SQS event: each message, answered per message.
@@ -66,19 +67,23 @@ impl LambdaError {
 /// The event shapes `POST /lambda` accepts, for error messages.
 pub const ACCEPTED_EVENTS: &str = "an API Gateway REST (v1) or HTTP API (v2) proxy event, an ALB \
      target event, a Lambda Function URL event, an S3 notification, an SNS, SQS or EventBridge \
-     (aws.s3) event";
+     (aws.s3) event, or an SNS HTTP delivery";
 
 /// Classifies an invocation event by shape: `requestContext` makes it an API event; otherwise
-/// the records' `eventSource`, or EventBridge's `source` and `detail-type`.
+/// the records' `eventSource`, EventBridge's `source` and `detail-type`, or an SNS HTTP
+/// delivery's `Type` and `TopicArn`.
 ///
 /// # Errors
-/// Not JSON, not an accepted shape, or an API event that does not make a valid request.
+/// Not JSON, not an accepted shape, or an API event that does not make a valid request; the
+/// message names the accepted shapes.
 pub fn classify(body: &[u8]) -> Result<Invocation, LambdaError> {
-    let event: Value = serde_json::from_slice(body).map_err(|err| {
-        LambdaError::new(format!(
-            "the event is not JSON ({err}); expected {ACCEPTED_EVENTS}"
-        ))
-    })?;
+    classify_event(body)
+        .map_err(|LambdaError(reason)| LambdaError(format!("{reason}; expected {ACCEPTED_EVENTS}")))
+}
+
+fn classify_event(body: &[u8]) -> Result<Invocation, LambdaError> {
+    let event: Value = serde_json::from_slice(body)
+        .map_err(|err| LambdaError::new(format!("the event is not JSON ({err})")))?;
     if event.get("requestContext").is_some() {
         let (request, format) = api::request(&event)?;
         return Ok(Invocation::Api {
@@ -89,12 +94,11 @@ pub fn classify(body: &[u8]) -> Result<Invocation, LambdaError> {
     if let Some(records) = event.get("Records").and_then(Value::as_array) {
         return records_invocation(records, body);
     }
-    if event.get("source").is_some() && event.get("detail-type").is_some() {
-        return Ok(Invocation::S3(body.to_vec()));
+    let has = |field: &str| event.get(field).is_some();
+    if (has("source") && has("detail-type")) || (has("Type") && has("TopicArn")) {
+        return Ok(Invocation::Webhook(body.to_vec()));
     }
-    Err(LambdaError::new(format!(
-        "unknown event shape; expected {ACCEPTED_EVENTS}"
-    )))
+    Err(LambdaError::new("unknown event shape"))
 }
 
 fn records_invocation(records: &[Value], body: &[u8]) -> Result<Invocation, LambdaError> {
@@ -123,7 +127,7 @@ fn records_invocation(records: &[Value], body: &[u8]) -> Result<Invocation, Lamb
             .ok_or_else(|| LambdaError::new(format!("a record has no {}", path.join("."))))
     };
     match first.as_str() {
-        "aws:s3" => Ok(Invocation::S3(body.to_vec())),
+        "aws:s3" => Ok(Invocation::Webhook(body.to_vec())),
         "aws:sns" => records
             .iter()
             .map(|record| text(record, &["Sns", "Message"]))
@@ -148,7 +152,7 @@ fn records_invocation(records: &[Value], body: &[u8]) -> Result<Invocation, Lamb
             Ok(Invocation::Sqs { messages, fifo })
         }
         other => Err(LambdaError::new(format!(
-            "records from {other:?} are not handled; expected {ACCEPTED_EVENTS}"
+            "records from {other:?} are not handled"
         ))),
     }
 }
@@ -215,7 +219,7 @@ mod tests {
     #[test]
     fn records_are_classified_by_their_source() {
         let s3 = br#"{"Records":[{"eventSource":"aws:s3"}]}"#;
-        assert!(matches!(classify(s3).unwrap(), Invocation::S3(_)));
+        assert!(matches!(classify(s3).unwrap(), Invocation::Webhook(_)));
         let sns = br#"{"Records":[{"EventSource":"aws:sns","Sns":{"Message":"m"}}]}"#;
         assert!(matches!(classify(sns).unwrap(), Invocation::Sns(m) if m == ["m"]));
         let sqs = br#"{"Records":[{"eventSource":"aws:sqs","messageId":"1","body":"b"}]}"#;
@@ -232,6 +236,9 @@ mod tests {
                 false
             )
         );
+        let delivery =
+            br#"{"Type":"Notification","TopicArn":"arn:aws:sns:us-east-1:1:t","Message":"m"}"#;
+        assert!(matches!(classify(delivery).unwrap(), Invocation::Webhook(b) if b == delivery));
         let fifo = br#"{"Records":[{"eventSource":"aws:sqs","messageId":"1","body":"b","eventSourceARN":"arn:aws:sqs:us-east-1:1:q.fifo"}]}"#;
         assert!(matches!(
             classify(fifo).unwrap(),
@@ -272,12 +279,13 @@ mod tests {
             br#"{"Records":[]}"#,
             br#"{"Records":[{"eventSource":"aws:sqs","body":"b"}]}"#,
             b"{}",
+            br#"{"requestContext":{"routeKey":"$connect","eventType":"CONNECT"}}"#,
+            br#"{"Type":"Notification"}"#,
             b"[]",
             b"nope",
         ] {
-            assert!(classify(body).is_err(), "{}", String::from_utf8_lossy(body));
+            let err = classify(body).unwrap_err().to_string();
+            assert!(err.ends_with(ACCEPTED_EVENTS), "{err}");
         }
-        let err = classify(b"{}").unwrap_err();
-        assert!(err.to_string().contains("Function URL"), "{err}");
     }
 }

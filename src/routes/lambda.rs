@@ -68,7 +68,7 @@ where
                 _ => Ok(response),
             }
         }
-        Invocation::S3(body) => Ok(forward(to_events(body)).await),
+        Invocation::Webhook(body) => Ok(forward(to_events(body)).await),
         Invocation::Sns(messages) => match combine_sns_messages(&messages).map_err(invalid)? {
             Some(notification) => Ok(forward(to_events(notification)).await),
             None => Ok(Report::default().into_response()),

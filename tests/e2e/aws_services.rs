@@ -607,6 +607,35 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
         let body: Value = serde_json::from_str(&answer.body).unwrap();
         assert_eq!(body["processed"], 0, "{sequencer}");
     }
+    for queue in [fx.queue_url.clone(), fx.topic_sink_url.clone()] {
+        assert!(drain(queue.clone()).await.is_empty(), "{queue}");
+    }
+    let row_again = call(&moto, &secret, Service::DynamoDb, &get)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row_again, row);
+
+    // Without the S3 manifest to compare with, the table's condition alone refuses an older
+    // event: no manifest is written, nobody is notified, the item stays.
+    let manifest = store.object_path(&format!("_index/{key}.json"));
+    std::fs::remove_file(&manifest).unwrap();
+    let answer = host.send(event("ObjectCreated:Put", "0098")).await;
+    let body: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(
+        (
+            answer.status,
+            &body["processed"],
+            &body["skipped"][0]["reason"]
+        ),
+        (
+            200,
+            &json!(0),
+            &json!("the index table holds this or a later event")
+        ),
+        "{body}"
+    );
+    assert!(!manifest.exists());
     assert!(drain(fx.queue_url.clone()).await.is_empty());
     let row_again = call(&moto, &secret, Service::DynamoDb, &get)
         .await
@@ -619,6 +648,7 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
         .body(Vec::new())
         .unwrap();
     assert_eq!(host.send(delete).await.status, 204);
+    // The S3 manifest is gone (above), but the table's item is removed all the same.
     let answer = host.send(event("ObjectRemoved:Delete", "00A2")).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(
@@ -627,5 +657,112 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
     );
     let notes = drain(fx.queue_url.clone()).await;
     assert_eq!((notes.len(), &notes[0]["event"]), (1, &json!("removed")));
+    assert!(!manifest.exists());
+}
+
+#[tokio::test]
+async fn the_index_can_live_in_the_table_alone() {
+    let moto = Moto::start();
+    let fx = moto.fixtures.clone();
+    let store = S3Store::start_with(&fx.access_key_id, &fx.secret_access_key);
+    let host = Host::builder()
+        .var("s3_host", &store.host())
+        .var("aws_access_key_id", &fx.access_key_id)
+        .var("aws_secret_access_key", &fx.secret_access_key)
+        .var("dynamodb_endpoint", &moto.origin())
+        .var("index_table", &fx.index_table)
+        .var("index_s3_manifests", "false")
+        .start()
+        .await;
+    let key = "tables/only.txt";
+    let put = |bytes: &[u8]| {
+        http::Request::put(format!("/objects/{key}"))
+            .header("authorization", "Bearer dev-api-token")
+            .body(bytes.to_vec())
+            .unwrap()
+    };
+    let event = |name: &str, sequencer: &str| {
+        let record = json!({
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+            "eventTime": "2026-11-23T00:00:00.000Z", "eventName": name,
+            "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": BUCKET, "arn": format!("arn:aws:s3:::{BUCKET}")},
+                   "object": {"key": key, "sequencer": sequencer}}
+        });
+        http::Request::post("/events/s3")
+            .header("authorization", "Bearer dev-webhook-token")
+            .body(json!({"Records": [record]}).to_string().into_bytes())
+            .unwrap()
+    };
+    let processed = |answer: support::host::Answer| {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        body["processed"].as_u64().unwrap()
+    };
+    let secret = fx.secret_access_key.clone();
+    let row_key = item(&[("pk", dynamodb::s(key))]);
+    let get = GetItem {
+        table: &fx.index_table,
+        key: &row_key,
+        consistent: true,
+    };
+    let sha256 = |bytes: &[u8]| dynamodb::s(&hex::encode(sha2::Sha256::digest(bytes)));
+
+    assert_eq!(host.send(put(b"second")).await.status, 201);
+    assert_eq!(
+        processed(host.send(event("ObjectCreated:Put", "00B2")).await),
+        1
+    );
+    // An older creation arrives late: the table refuses it.
+    assert_eq!(
+        processed(host.send(event("ObjectCreated:Put", "00B1")).await),
+        0
+    );
+    let row = call(&moto, &secret, Service::DynamoDb, &get)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (&row["sequencer"], &row["sha256"]),
+        (&dynamodb::s("00B2"), &sha256(b"second"))
+    );
     assert!(!store.object_path(&format!("_index/{key}.json")).exists());
+
+    // A removal older than the item changes nothing; a newer one removes it.
+    let delete = http::Request::delete(format!("/objects/{key}"))
+        .header("authorization", "Bearer dev-api-token")
+        .body(Vec::new())
+        .unwrap();
+    assert_eq!(host.send(delete).await.status, 204);
+    assert_eq!(
+        processed(host.send(event("ObjectRemoved:Delete", "00B0")).await),
+        0
+    );
+    assert!(call(&moto, &secret, Service::DynamoDb, &get)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        processed(host.send(event("ObjectRemoved:Delete", "00B3")).await),
+        1
+    );
+    assert_eq!(
+        call(&moto, &secret, Service::DynamoDb, &get).await.unwrap(),
+        None
+    );
+
+    // Without a table, leaving out the S3 manifests is a configuration error.
+    let bare = Host::builder()
+        .var("s3_host", &store.host())
+        .var("aws_access_key_id", &fx.access_key_id)
+        .var("aws_secret_access_key", &fx.secret_access_key)
+        .var("index_s3_manifests", "false")
+        .start()
+        .await;
+    let answer = bare.send(event("ObjectCreated:Put", "00B4")).await;
+    assert_eq!(answer.status, 500, "{}", answer.body);
+    assert!(
+        answer.body.contains("index_s3_manifests"),
+        "{}",
+        answer.body
+    );
 }

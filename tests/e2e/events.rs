@@ -214,7 +214,7 @@ async fn created_and_removed_events_keep_the_manifests_right() {
             "ObjectRestore:Completed is not an object creation or removal",
             "a manifest itself: never indexed, or it would loop",
             "bucket other-bucket is not the configured bucket",
-            "sequencer \"ZZZZ\" is not hexadecimal",
+            "sequencer \"ZZZZ\" is not hexadecimal, of at most 32 digits",
         ],
         "{answer}"
     );
@@ -381,4 +381,135 @@ async fn a_mixed_batch_reports_each_record_truthfully() {
     assert_eq!(body["failed"][0]["error"]["code"], "InternalError");
     assert!(manifest(&store, "mixed/ok.txt").is_some());
     assert!(manifest(&store, "mixed/dir").is_none());
+}
+
+#[tokio::test]
+async fn manifests_go_under_the_configured_prefix() {
+    let store = S3Store::start();
+    let host = Host::builder()
+        .s3_store(&store.host())
+        .var("index_prefix", "meta/by-key/")
+        .start()
+        .await;
+    put_object(&host, "docs/a b.txt", b"prefixed").await;
+    put_object(&host, "meta/by-key/forged.json", b"{}").await;
+    let batch = notification(vec![
+        s3_record("ObjectCreated:Put", "docs/a b.txt", "0001"),
+        s3_record("ObjectCreated:Put", "meta/by-key/forged.json", "0001"),
+    ]);
+    let answer = deliver(&host, batch).await;
+    assert_eq!(answer["processed"], 1, "{answer}");
+    assert_eq!(answer["skipped"][0]["key"], "meta/by-key/forged.json");
+    let written = store.object_path("meta/by-key/docs/a b.txt.json");
+    let manifest: Value = serde_json::from_slice(&std::fs::read(&written).unwrap()).unwrap();
+    assert_eq!(manifest["sha256"], hex::encode(Sha256::digest(b"prefixed")));
+    assert!(!store.object_path("_index/docs/a b.txt.json").exists());
+}
+
+/// "Migrating your handler" (README): a user's own Lambda body in place of the indexer,
+/// written as the README shows, run through the same `events::deliver` the component runs
+/// (natively, with a native transport) against the real store.
+mod own_handler {
+    use super::*;
+    use spinlift::error::ApiError;
+    use spinlift::events::ObjectEvent;
+    use spinlift::indexer::{ObjectEventHandler, Outcome};
+    use spinlift::outbound::HttpClient;
+    use spinlift::routes::events;
+    use spinlift::routes::services::Services;
+    use spinlift::s3::{ObjectKey, PutObject};
+    use std::cell::RefCell;
+
+    /// Writes `seen/<key>` holding the event's name; skips temporary files.
+    struct Tagger {
+        seen: RefCell<Vec<String>>,
+    }
+
+    impl ObjectEventHandler for Tagger {
+        async fn handle<C: HttpClient>(
+            &self,
+            services: &Services<'_, C>,
+            event: &ObjectEvent,
+        ) -> Result<Outcome, ApiError> {
+            self.seen.borrow_mut().push(event.key.clone());
+            if event.key.ends_with(".tmp") {
+                return Ok(Outcome::Skipped("a temporary file".into()));
+            }
+            let key = ObjectKey::new(format!("seen/{}", event.key)).expect("a test key");
+            let body = event.name.as_bytes().to_vec();
+            let put = PutObject {
+                key: &key,
+                content_length: body.len() as u64,
+                content_type: None,
+                metadata: vec![],
+                condition: None,
+            };
+            let answer = services
+                .s3
+                .send_buffered(put.request(&services.s3.bucket), body)
+                .await?;
+            assert!(answer.status.is_success(), "{:?}", answer.status);
+            Ok(Outcome::Processed)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_handler_of_your_own_replaces_the_indexer() {
+        use spinlift::body::Body;
+        use spinlift::cache::MemoryCache;
+        use spinlift::clock::Clock;
+        use spinlift::sigv4::SigningTime;
+        use support::manifest::{Manifest, Overrides};
+        use support::moto::NativeHttp;
+
+        let store = S3Store::start();
+        let overrides: Overrides = [
+            ("s3_host", store.host()),
+            ("s3_bucket", BUCKET.to_owned()),
+            ("aws_access_key_id", ACCESS_KEY.to_owned()),
+            ("aws_secret_access_key", SECRET_KEY.to_owned()),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), Some(value)))
+        .collect();
+        let vars = Manifest::load().component_variables(&overrides);
+        let cache = MemoryCache::default();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let clock = Clock::new(SigningTime::from_unix_seconds(now), &cache);
+        let services = Services::load(&vars, &NativeHttp, &cache, &clock)
+            .await
+            .unwrap();
+        let handler = Tagger {
+            seen: RefCell::new(Vec::new()),
+        };
+        let batch = notification(vec![
+            s3_record("ObjectCreated:Put", "in/a b+c.jpg", "0001"),
+            s3_record("ObjectCreated:Copy", "in/scratch.tmp", "0001"),
+        ]);
+        let response = events::deliver(
+            &services,
+            &handler,
+            &vars,
+            &cache,
+            &http::HeaderMap::new(),
+            Body::Bytes(batch),
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 200);
+        let body = response.into_body().collect(1 << 20).await.unwrap();
+        let answer: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            answer,
+            json!({"processed": 1, "skipped": [{"key": "in/scratch.tmp", "reason": "a temporary file"}], "failed": []})
+        );
+        assert_eq!(*handler.seen.borrow(), ["in/a b+c.jpg", "in/scratch.tmp"]);
+        let tag = std::fs::read(store.object_path("seen/in/a b+c.jpg")).unwrap();
+        assert_eq!(tag, b"ObjectCreated:Put");
+        // The indexer did not run.
+        assert!(!store.object_path("_index/in/a b+c.jpg.json").exists());
+    }
 }

@@ -23,6 +23,9 @@ async fn host_for(store: &S3Store) -> Host {
         .var("s3_host", &store.host())
         .var("aws_access_key_id", ACCESS_KEY)
         .var("aws_secret_access_key", SECRET_KEY)
+        // SNS certificates only from a local origin (nothing listens): AWS's samples name
+        // sns.us-east-1.amazonaws.com, which must then be refused, never fetched.
+        .var("sns_cert_origin", "http://127.0.0.1:9")
         .start()
         .await
 }
@@ -387,6 +390,26 @@ async fn non_api_events_reach_the_event_handler() {
     assert!(manifest.exists());
     std::fs::remove_file(&manifest).unwrap();
 
+    // AWS's SNS samples carry text, not S3 notifications: a 400 that says so.
+    for name in [
+        "aws_lambda_events/example-sns-event.json",
+        "powertools/snsEvent.json",
+    ] {
+        let (status, answer) = invoke(&host, &fixture(name)).await;
+        assert_eq!(status, 400, "{name}: {answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("not an S3 event notification"),
+            "{name}: {message}"
+        );
+    }
+    // An SNS HTTP delivery forwarded as it came is checked as /events/s3 checks it: the
+    // sample's certificate is not from the trusted origin.
+    let delivery = fixture("aws_lambda_events/example-sns-event.json")["Records"][0]["Sns"].clone();
+    let (status, answer) = invoke(&host, &delivery).await;
+    assert_eq!(status, 403, "{answer}");
+    assert!(!host.logs().contains("sns.us-east-1.amazonaws.com"));
+
     // SQS: each message on its own; only the failed ones are reported, by messageId.
     let mut sqs = fixture("powertools/s3SqsEvent.json");
     let good = sqs["Records"][0].clone();
@@ -523,6 +546,14 @@ async fn cors_preflights_and_answers_follow_the_allowed_origins() {
     assert_eq!(answer.status, 200);
     assert!(answer.headers.get("access-control-allow-origin").is_none());
     assert_eq!(answer.headers["vary"], "origin");
+    // Without an Origin, the answer still varies by it: a shared cache must not hand it to
+    // a browser that would get the CORS headers.
+    let plain = host
+        .send(http::Request::get("/healthz").body(Vec::new()).unwrap())
+        .await;
+    assert_eq!(plain.status, 200);
+    assert_eq!(plain.headers["vary"], "origin");
+    assert!(plain.headers.get("access-control-allow-origin").is_none());
     // Errors carry the header too, so a browser client can read them.
     let unauthenticated = http::Request::get("/objects")
         .header("origin", "https://app.example.com")
@@ -554,4 +585,8 @@ async fn cors_preflights_and_answers_follow_the_allowed_origins() {
     let answer = off.send(preflight("https://app.example.com")).await;
     assert_eq!(answer.status, 401);
     assert!(answer.headers.get("access-control-allow-origin").is_none());
+    let plain = off
+        .send(http::Request::get("/healthz").body(Vec::new()).unwrap())
+        .await;
+    assert!(plain.headers.get("vary").is_none());
 }
