@@ -148,15 +148,30 @@ pub(crate) async fn respond(out: ResponseOutparam, response: http::Response<Body
     let Ok(stream) = outgoing_body.write() else {
         return;
     };
+    // Each chunk goes out in writes as large as the host's buffer takes (not 4 KiB blocking
+    // writes), waiting only while that buffer is full; one flush ends the body.
     let mut chunks = body.into_stream();
     while let Some(chunk) = chunks.next().await {
         let Ok(chunk) = chunk else { return };
-        // WASI accepts at most 4096 bytes per blocking write.
-        for piece in chunk.chunks(4096) {
-            if stream.blocking_write_and_flush(piece).is_err() {
+        let mut rest = &chunk[..];
+        while !rest.is_empty() {
+            let Ok(permitted) = stream.check_write() else {
+                return;
+            };
+            if permitted == 0 {
+                stream.subscribe().block();
+                continue;
+            }
+            let permitted = usize::try_from(permitted).unwrap_or(usize::MAX);
+            let (now, later) = rest.split_at(permitted.min(rest.len()));
+            if stream.write(now).is_err() {
                 return;
             }
+            rest = later;
         }
+    }
+    if stream.blocking_flush().is_err() {
+        return;
     }
     drop(stream);
     let _ = OutgoingBody::finish(outgoing_body, None);

@@ -14,6 +14,7 @@ use crate::sigv4::{percent_decode, Payload};
 use futures::StreamExt;
 use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 /// Bodies up to this size (when their length is known) go to S3 in one streamed PutObject;
 /// larger or unknown-length bodies are uploaded in parts of this size.
@@ -122,8 +123,9 @@ fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
 }
 
 /// `PUT /objects/{key}`: 201 `{"key","etag","size"}`. A known length up to [`PART_SIZE`] streams
-/// straight to S3; anything else is buffered a part at a time into a multipart upload, which is
-/// aborted if any step fails, so no partial object is ever left behind.
+/// straight to S3; anything else goes as a multipart upload of buffered, hashed parts (each sent
+/// while the next is read), which is aborted if any step fails, so no partial object is ever
+/// left behind.
 pub async fn put<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
@@ -157,18 +159,47 @@ pub async fn put<C: HttpClient>(
     Ok(response)
 }
 
-/// Reads the next `PART_SIZE` bytes (fewer at the end) from `stream` into `buffer`.
-async fn fill_part(
-    stream: &mut crate::body::ChunkStream,
-    buffer: &mut Vec<u8>,
-) -> Result<(), ApiError> {
-    while buffer.len() < PART_SIZE {
-        match stream.next().await {
-            Some(chunk) => buffer.extend_from_slice(&chunk.map_err(client_body_error)?),
-            None => break,
+/// A client's body cut into parts of exactly [`PART_SIZE`] bytes (the last one shorter), each
+/// hashed as its bytes arrive, so that the hashing overlaps the wait for the client's bytes
+/// and the previous part's upload instead of following them.
+struct PartReader {
+    stream: crate::body::ChunkStream,
+    /// Bytes of the last chunk read beyond the previous part.
+    carry: Vec<u8>,
+}
+
+/// One part and the lowercase hex SHA-256 of its bytes.
+struct Part {
+    bytes: Vec<u8>,
+    sha256: String,
+}
+
+impl PartReader {
+    /// The next part; empty at the end of the body.
+    async fn next_part(&mut self) -> Result<Part, ApiError> {
+        let mut bytes = Vec::with_capacity(PART_SIZE);
+        let mut hasher = Sha256::new();
+        let mut pending = std::mem::take(&mut self.carry);
+        loop {
+            let room = PART_SIZE - bytes.len();
+            if pending.len() > room {
+                self.carry = pending.split_off(room);
+            }
+            hasher.update(&pending);
+            bytes.extend_from_slice(&pending);
+            if bytes.len() == PART_SIZE {
+                break;
+            }
+            match self.stream.next().await {
+                Some(chunk) => pending = chunk.map_err(client_body_error)?,
+                None => break,
+            }
         }
+        Ok(Part {
+            bytes,
+            sha256: hex::encode(hasher.finalize()),
+        })
     }
-    Ok(())
 }
 
 fn client_body_error(err: BodyError) -> ApiError {
@@ -185,12 +216,14 @@ async fn put_in_parts<C: HttpClient>(
     metadata: Vec<(&HeaderName, &HeaderValue)>,
     body: Body,
 ) -> Result<(String, u64), ApiError> {
-    let mut stream = body.into_stream();
-    let mut buffer = Vec::with_capacity(PART_SIZE);
-    fill_part(&mut stream, &mut buffer).await?;
-    if buffer.len() < PART_SIZE {
+    let mut reader = PartReader {
+        stream: body.into_stream(),
+        carry: Vec::new(),
+    };
+    let first = reader.next_part().await?;
+    if first.bytes.len() < PART_SIZE {
         // The whole body fit in one part: a plain PutObject, hashed and signed.
-        let size = buffer.len() as u64;
+        let size = first.bytes.len() as u64;
         let put = PutObject {
             key,
             content_length: size,
@@ -198,7 +231,8 @@ async fn put_in_parts<C: HttpClient>(
             metadata,
             condition: None,
         };
-        let answer = s3.send_buffered(put.request(&s3.bucket), buffer).await?;
+        let request = put.request(&s3.bucket).map(|()| first.bytes);
+        let answer = s3.send_hashed(request, &first.sha256).await?;
         return Ok((
             PutObject::parse_response(answer.status, &answer.headers, &answer.body)?.etag,
             size,
@@ -214,7 +248,7 @@ async fn put_in_parts<C: HttpClient>(
         .await?;
     let upload_id =
         CreateMultipartUpload::parse_response(answer.status, &answer.headers, &answer.body)?;
-    let completed = match upload_parts(s3, key, &upload_id, &mut stream, buffer).await {
+    let completed = match upload_parts(s3, key, &upload_id, &mut reader, first).await {
         Ok((parts, size)) => {
             let complete = CompleteMultipartUpload {
                 key,
@@ -261,38 +295,37 @@ async fn put_in_parts<C: HttpClient>(
     completed
 }
 
+/// Uploads `first` and the rest of the body's parts; each part is sent while the next one is
+/// read from the client, so at most two parts are in memory.
 async fn upload_parts<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
     upload_id: &str,
-    stream: &mut crate::body::ChunkStream,
-    mut buffer: Vec<u8>,
+    reader: &mut PartReader,
+    first: Part,
 ) -> Result<(Vec<CompletedPart>, u64), ApiError> {
     let mut parts = Vec::new();
     let mut size = 0u64;
-    while !buffer.is_empty() {
-        let rest = if buffer.len() > PART_SIZE {
-            buffer.split_off(PART_SIZE)
-        } else {
-            Vec::new()
-        };
+    let mut part = first;
+    while !part.bytes.is_empty() {
         let part_number = u16::try_from(parts.len() + 1)
             .ok()
             .filter(|n| *n <= 10_000)
             .ok_or(ApiError::PayloadTooLarge(PART_SIZE * 10_000))?;
-        size += buffer.len() as u64;
+        size += part.bytes.len() as u64;
         let upload = UploadPart {
             key,
             upload_id,
             part_number,
-            content_length: buffer.len() as u64,
+            content_length: part.bytes.len() as u64,
         };
-        let answer = s3.send_buffered(upload.request(&s3.bucket), buffer).await?;
+        let request = upload.request(&s3.bucket).map(|()| part.bytes);
+        let (answer, next) =
+            futures::join!(s3.send_hashed(request, &part.sha256), reader.next_part());
+        let answer = answer?;
         let etag = UploadPart::parse_response(answer.status, &answer.headers, &answer.body)?;
         parts.push(CompletedPart { part_number, etag });
-        buffer = rest;
-        buffer.reserve(PART_SIZE.saturating_sub(buffer.len()));
-        fill_part(stream, &mut buffer).await?;
+        part = next?;
     }
     Ok((parts, size))
 }

@@ -166,6 +166,20 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
     /// # Errors
     /// As [`S3Call::send_buffered`].
     pub async fn send_request(&self, request: Request<Vec<u8>>) -> Result<Buffered, ApiError> {
+        let sha256 = Payload::Bytes(request.body()).hash().into_owned();
+        self.send_hashed(request, &sha256).await
+    }
+
+    /// [`S3Call::send_request`] for a body whose lowercase hex SHA-256 the caller computed
+    /// (while reading it, say).
+    ///
+    /// # Errors
+    /// As [`S3Call::send_buffered`].
+    pub async fn send_hashed(
+        &self,
+        request: Request<Vec<u8>>,
+        sha256: &str,
+    ) -> Result<Buffered, ApiError> {
         let (mut parts, body) = request.into_parts();
         // Stores want a length on every request that may carry a body, empty ones included
         // (copy, create upload, delete); GET and HEAD carry none.
@@ -175,10 +189,9 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
                 .entry(header::CONTENT_LENGTH)
                 .or_insert(HeaderValue::from(body.len()));
         }
-        let payload = Payload::Bytes(&body).hash().into_owned();
         let request = Request::from_parts(parts, ());
         let response = self
-            .send(request, Payload::Sha256Hex(&payload), Body::Bytes(body))
+            .send(request, Payload::Sha256Hex(sha256), Body::Bytes(body))
             .await?;
         read_answer(response).await
     }

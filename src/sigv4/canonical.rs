@@ -7,7 +7,7 @@
 use super::encode::{
     push_hex, write_canonical_query, write_double_encoded_path, write_single_encoded_path,
 };
-use super::{PathEncoding, SignableRequest, SigningError, SigningTime};
+use super::{PathEncoding, SignableRequest, SigningError};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::fmt;
@@ -252,44 +252,11 @@ impl fmt::Debug for CanonicalRequest {
     }
 }
 
-/// The credential scope `YYYYMMDD/region/service/aws4_request`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Scope {
-    text: String,
-}
-
-impl Scope {
-    /// The scope of a signature made at `time` for `region` and `service`.
-    pub fn new(time: SigningTime, region: &str, service: &str) -> Self {
-        Self::from_amz_date(&time.amz_date_string(), region, service)
-    }
-
-    /// The scope for an `x-amz-date` value already formatted (its first 8 bytes are the date).
-    pub(crate) fn from_amz_date(amz_date: &str, region: &str, service: &str) -> Self {
-        let mut text = String::with_capacity(8 + region.len() + service.len() + 16);
-        text.push_str(&amz_date[..8]);
-        text.push('/');
-        text.push_str(region);
-        text.push('/');
-        text.push_str(service);
-        text.push_str("/aws4_request");
-        Self { text }
-    }
-
-    /// The date part, `YYYYMMDD`.
-    pub(crate) fn date(&self) -> &str {
-        &self.text[..8]
-    }
-
-    /// The scope text.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-}
-
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+/// Appends the credential scope `YYYYMMDD/region/service/aws4_request` of a
+/// `(scope date, region, service)`.
+pub(crate) fn push_scope(out: &mut String, (scope_date, region, service): (&str, &str, &str)) {
+    for piece in [scope_date, "/", region, "/", service, "/aws4_request"] {
+        out.push_str(piece);
     }
 }
 
@@ -300,19 +267,30 @@ pub struct StringToSign {
 }
 
 impl StringToSign {
-    /// Builds the string to sign for `canonical`, made at `amz_date` within `scope`.
-    pub(crate) fn new(amz_date: &str, scope: &Scope, canonical: &CanonicalRequest) -> Self {
+    /// Builds the string to sign for `canonical`, made at `amz_date` within `scope`
+    /// (`(scope date, region, service)`).
+    pub(crate) fn new(
+        amz_date: &str,
+        scope: (&str, &str, &str),
+        canonical: &CanonicalRequest,
+    ) -> Self {
         let digest = Sha256::digest(canonical.as_str().as_bytes());
-        let mut text =
-            String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.text.len() + 67);
+        let mut text = String::with_capacity(
+            ALGORITHM.len() + amz_date.len() + scope.1.len() + scope.2.len() + 92,
+        );
         text.push_str(ALGORITHM);
         text.push('\n');
         text.push_str(amz_date);
         text.push('\n');
-        text.push_str(&scope.text);
+        push_scope(&mut text, scope);
         text.push('\n');
-        push_hex(&mut text, &digest);
+        push_hex(&mut text, &digest.into());
         Self { text }
+    }
+
+    /// The credential scope, `YYYYMMDD/region/service/aws4_request`: the third line.
+    pub fn scope(&self) -> &str {
+        self.text.split('\n').nth(2).unwrap_or_default()
     }
 
     /// The exact text the signing key signs.

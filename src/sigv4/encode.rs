@@ -29,9 +29,10 @@ pub(crate) fn encode_into(out: &mut String, bytes: &[u8], keep_slash: bool) {
     }
 }
 
-/// Appends the lowercase hex of `bytes`, the form SigV4 uses for hashes and signatures.
-pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+/// Appends the lowercase hex of a SHA-256 or HMAC-SHA256, as SigV4 writes hashes and signatures.
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8; 32]) {
     const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(64);
     for &byte in bytes {
         out.push(char::from(HEX_LOWER[usize::from(byte >> 4)]));
         out.push(char::from(HEX_LOWER[usize::from(byte & 0x0f)]));

@@ -54,7 +54,7 @@ impl SigningKey {
         let mut mac = self.keyed.clone();
         mac.update(string_to_sign.as_bytes());
         let mut signature = String::with_capacity(64);
-        push_hex(&mut signature, &mac.finalize().into_bytes());
+        push_hex(&mut signature, &mac.finalize().into_bytes().into());
         signature
     }
 }

@@ -14,7 +14,7 @@ mod key;
 mod output;
 mod time;
 
-pub use canonical::{CanonicalRequest, Scope, StringToSign, ALGORITHM};
+pub use canonical::{CanonicalRequest, StringToSign, ALGORITHM};
 pub use encode::{percent_decode, uri_encode, uri_encode_path};
 pub use key::SigningKey;
 pub use output::SigningOutput;
@@ -78,7 +78,7 @@ impl Payload<'_> {
             Payload::Bytes([]) => Cow::Borrowed(EMPTY_SHA256),
             Payload::Bytes(bytes) => {
                 let mut hash = String::with_capacity(64);
-                encode::push_hex(&mut hash, &Sha256::digest(bytes));
+                encode::push_hex(&mut hash, &Sha256::digest(bytes).into());
                 Cow::Owned(hash)
             }
             Payload::Sha256Hex(hash) => Cow::Borrowed(hash),
@@ -230,7 +230,7 @@ impl Signer {
     ) -> Result<SigningOutput, SigningError> {
         let amz_date = params.time.amz_date();
         let amz_date = amz_date.as_str();
-        let scope = Scope::from_amz_date(amz_date, params.region, params.service);
+        let scope = (&amz_date[..8], params.region, params.service);
         let payload_hash = request.payload.hash();
         let settings = params.settings;
         let token = self.credentials.session_token.as_deref();
@@ -256,7 +256,11 @@ impl Signer {
                 }
                 let headers =
                     CanonicalHeaders::new(request, true, settings.sign_session_token, &[None; 3])?;
-                let credential = format!("{}/{scope}", self.credentials.access_key_id);
+                let access_key_id = &self.credentials.access_key_id;
+                let mut credential = String::with_capacity(access_key_id.len() + 64);
+                credential.push_str(access_key_id);
+                credential.push('/');
+                canonical::push_scope(&mut credential, scope);
                 (headers, Some((expires_in.to_string(), credential)))
             }
         };
@@ -282,10 +286,10 @@ impl Signer {
             &presign_params,
             &payload_hash,
         );
-        let string_to_sign = StringToSign::new(amz_date, &scope, &canonical_request);
+        let string_to_sign = StringToSign::new(amz_date, scope, &canonical_request);
         let signature = self.keys.sign(
             &self.credentials.secret_access_key,
-            (scope.date(), params.region, params.service),
+            scope,
             string_to_sign.as_str(),
         );
 
@@ -294,7 +298,6 @@ impl Signer {
             string_to_sign,
             signature,
             amz_date,
-            scope: &scope,
             access_key_id: &self.credentials.access_key_id,
             signed_headers: headers.signed(),
             content_sha256: settings.content_sha256_header.then_some(&*payload_hash),

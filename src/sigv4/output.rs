@@ -1,7 +1,7 @@
 //! What a signature adds to a request: headers for header auth, query parameters for a
 //! presigned URL. The request itself is never touched here, and `Host` is never among them.
 
-use super::canonical::{CanonicalRequest, Scope, StringToSign, ALGORITHM};
+use super::canonical::{CanonicalRequest, StringToSign, ALGORITHM};
 use super::encode::encode_into;
 use std::fmt;
 
@@ -11,7 +11,6 @@ pub(super) struct Parts<'a> {
     pub(super) string_to_sign: StringToSign,
     pub(super) signature: String,
     pub(super) amz_date: &'a str,
-    pub(super) scope: &'a Scope,
     pub(super) access_key_id: &'a str,
     pub(super) signed_headers: &'a str,
     pub(super) content_sha256: Option<&'a str>,
@@ -54,7 +53,7 @@ impl SigningOutput {
                     " Credential=",
                     parts.access_key_id,
                     "/",
-                    parts.scope.as_str(),
+                    parts.string_to_sign.scope(),
                     ", SignedHeaders=",
                     parts.signed_headers,
                     ", Signature=",

@@ -72,11 +72,6 @@ impl SigningTime {
         Self::parse_amz_date(&format!("{year}{month:02}{day}T{hour}{minute}{second}Z"))
     }
 
-    /// `YYYYMMDDTHHMMSSZ` as a string; its first 8 bytes are the scope date.
-    pub fn amz_date_string(self) -> String {
-        self.amz_date().as_str().to_owned()
-    }
-
     /// `YYYYMMDDTHHMMSSZ`, written on the stack without formatting machinery (it is on the
     /// signing hot path).
     pub(crate) fn amz_date(self) -> AmzDate {
@@ -181,10 +176,10 @@ mod tests {
     fn formats_known_instants() {
         // 2015-08-30T12:36:00Z, the AWS test-suite time (1440938160 per `date -u -d`).
         let t = SigningTime::from_unix_seconds(1_440_938_160);
-        assert_eq!(t.amz_date_string(), "20150830T123600Z");
+        assert_eq!(t.amz_date().as_str(), "20150830T123600Z");
         assert_eq!(t.rfc3339().to_string(), "2015-08-30T12:36:00Z");
         let leap = SigningTime::from_unix_seconds(951_782_400); // 2000-02-29T00:00:00Z
-        assert_eq!(leap.amz_date_string(), "20000229T000000Z");
+        assert_eq!(leap.amz_date().as_str(), "20000229T000000Z");
     }
 
     #[test]
@@ -196,7 +191,7 @@ mod tests {
             "20240229T120000Z",
         ] {
             let t = SigningTime::parse_amz_date(text).expect(text);
-            assert_eq!(t.amz_date_string(), text);
+            assert_eq!(t.amz_date().as_str(), text);
         }
         for bad in [
             "20130524T000000",
@@ -220,7 +215,7 @@ mod tests {
             Some(784_111_777)
         );
         assert_eq!(
-            parse("Mon, 23 Nov 2026 09:16:47 GMT").map(|t| t.amz_date_string()),
+            parse("Mon, 23 Nov 2026 09:16:47 GMT").map(|t| t.amz_date().as_str().to_owned()),
             Some("20261123T091647Z".to_owned())
         );
         for bad in [
