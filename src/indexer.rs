@@ -320,7 +320,7 @@ impl ObjectEventHandler for Indexer {
     }
 }
 
-const TABLE_IS_NEWER: &str = "the index table holds this or a later event";
+const TABLE_IS_NEWER: &str = "the index table holds a later event";
 
 impl Indexer {
     /// One event with the index in the table only: the object read (or its absence checked)

@@ -33,7 +33,7 @@ pub struct Mirrors {
 
 impl Mirrors {
     /// Records a created object: the table item, then the notifications. `false` when the
-    /// table already holds this or a later event: nothing was changed or notified.
+    /// table already holds a later event: nothing was changed or notified.
     ///
     /// # Errors
     /// A service refused or could not be reached (the record fails and is redelivered).
@@ -148,12 +148,13 @@ pub fn item(bucket: &str, manifest: &Manifest) -> Item {
     item
 }
 
-/// `attribute_not_exists(pk) OR #seq < :seq`: write only over an older event's item.
+/// `attribute_not_exists(pk) OR #seq <= :seq`: write only over an older event's item, or
+/// this event's own (a redelivery, or a retry after a later step failed, records it again).
 /// Without a sequencer there is no order to keep: unconditional.
 fn newer_than_stored(sequencer: Option<&str>) -> Option<Expression> {
     let sequencer = sequencer?;
     Some(Expression {
-        text: "attribute_not_exists(pk) OR #seq < :seq".into(),
+        text: "attribute_not_exists(pk) OR #seq <= :seq".into(),
         names: [("#seq".to_owned(), json!("seq"))].into_iter().collect(),
         values: [(":seq".to_owned(), dynamodb::s(&padded(sequencer)))]
             .into_iter()
@@ -161,8 +162,8 @@ fn newer_than_stored(sequencer: Option<&str>) -> Option<Expression> {
     })
 }
 
-/// Whether a conditional table write failed its condition: the table already holds this or
-/// a later event, which is no error.
+/// Whether a conditional table write failed its condition: the table already holds a later
+/// event, which is no error.
 fn is_stale(result: Result<(), ApiError>) -> Result<bool, ApiError> {
     match result {
         Ok(()) => Ok(false),

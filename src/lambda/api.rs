@@ -145,7 +145,8 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
     if length > 0 || ["PUT", "POST", "PATCH"].contains(&request.method().as_str()) {
         request
             .headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+            .try_insert(header::CONTENT_LENGTH, HeaderValue::from(length))
+            .map_err(|_| LambdaError::new("the event has too many headers"))?;
     }
     Ok((request, format))
 }
@@ -345,15 +346,18 @@ mod tests {
 
     #[test]
     fn too_many_headers_are_an_error_not_a_trap() {
-        let headers: serde_json::Map<String, Value> = (0..40_000)
-            .map(|i| (format!("h{i}"), Value::from("v")))
-            .collect();
-        let event =
-            json!({"requestContext": {}, "httpMethod": "GET", "path": "/", "headers": headers});
-        assert_eq!(
-            request(&event).unwrap_err().to_string(),
-            "the event has too many headers"
-        );
+        // The map's limit is near 24,576 names; the body's content-length is one more.
+        for count in [24_575, 24_576, 24_577, 40_000] {
+            let headers: serde_json::Map<String, Value> = (0..count)
+                .map(|i| (format!("h{i}"), Value::from("v")))
+                .collect();
+            let event = json!({"requestContext": {}, "httpMethod": "POST", "path": "/",
+                "headers": headers, "body": "x"});
+            match request(&event) {
+                Ok((request, _)) => assert_eq!(request.headers()["content-length"], "1"),
+                Err(err) => assert_eq!(err.to_string(), "the event has too many headers"),
+            }
+        }
     }
 
     #[test]

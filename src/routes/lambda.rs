@@ -1,11 +1,12 @@
 //! `POST /lambda`: a Lambda invocation event in, the answer a Lambda would give out.
 //!
 //! API events become HTTP requests to the same routes direct clients use, answered in the
-//! event's proxy format. Other events go to the `/events/s3` handler: S3 notifications and
-//! EventBridge events as they are, the S3 notifications inside SNS records combined into one
-//! delivery, and each SQS message on its own, answered with the SQS partial batch response.
-//! The `/lambda` call was authenticated, so the requests it carries are not checked again,
-//! as a Lambda trusts what API Gateway, an ALB, SNS or SQS hands it.
+//! event's proxy format. Other events go to the `/events/s3` handler: S3 notifications,
+//! EventBridge events and SNS HTTP deliveries as they are (a delivery's signature is checked
+//! there, as for one SNS posts itself), the S3 notifications inside SNS records combined into
+//! one delivery, and each SQS message on its own, answered with the SQS partial batch
+//! response. The `/lambda` call was authenticated, so the requests it carries are not
+//! authenticated again, as a Lambda trusts what API Gateway, an ALB, SNS or SQS hands it.
 
 use super::events::Report;
 use crate::body::Body;

@@ -320,12 +320,13 @@ async fn upload_parts<C: HttpClient>(
             content_length: part.bytes.len() as u64,
         };
         let request = upload.request(&s3.bucket).map(|()| part.bytes);
+        // The first failure ends both: a failed upload stops reading the client, a broken
+        // client body stops the upload.
         let (answer, next) =
-            futures::join!(s3.send_hashed(request, &part.sha256), reader.next_part());
-        let answer = answer?;
+            futures::try_join!(s3.send_hashed(request, &part.sha256), reader.next_part())?;
         let etag = UploadPart::parse_response(answer.status, &answer.headers, &answer.body)?;
         parts.push(CompletedPart { part_number, etag });
-        part = next?;
+        part = next;
     }
     Ok((parts, size))
 }

@@ -264,6 +264,8 @@ pub(crate) fn push_scope(out: &mut String, (scope_date, region, service): (&str,
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StringToSign {
     text: String,
+    /// Where the credential scope is in `text`.
+    scope: std::ops::Range<usize>,
 }
 
 impl StringToSign {
@@ -282,15 +284,17 @@ impl StringToSign {
         text.push('\n');
         text.push_str(amz_date);
         text.push('\n');
+        let scope_start = text.len();
         push_scope(&mut text, scope);
+        let scope = scope_start..text.len();
         text.push('\n');
         push_hex(&mut text, &digest.into());
-        Self { text }
+        Self { text, scope }
     }
 
-    /// The credential scope, `YYYYMMDD/region/service/aws4_request`: the third line.
+    /// The credential scope, `YYYYMMDD/region/service/aws4_request`.
     pub fn scope(&self) -> &str {
-        self.text.split('\n').nth(2).unwrap_or_default()
+        &self.text[self.scope.clone()]
     }
 
     /// The exact text the signing key signs.

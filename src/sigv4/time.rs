@@ -119,7 +119,6 @@ impl fmt::Display for Rfc3339 {
     }
 }
 
-/// Appends `value` as exactly `width` decimal digits (zero-padded).
 fn is_leap(year: u64) -> bool {
     (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
