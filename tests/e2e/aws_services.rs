@@ -514,6 +514,17 @@ async fn the_deep_health_check_shows_who_the_component_is() {
     assert!(!answer.body.contains("not-the-secret"));
 }
 
+/// The index table's item for `key`, read consistently.
+async fn index_row(moto: &Moto, secret: &str, key: &str) -> Option<Item> {
+    let row_key = item(&[("pk", dynamodb::s(key))]);
+    let get = GetItem {
+        table: &moto.fixtures.index_table,
+        key: &row_key,
+        consistent: true,
+    };
+    call(moto, secret, Service::DynamoDb, &get).await.unwrap()
+}
+
 #[tokio::test]
 async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
     let moto = Moto::start();
@@ -553,12 +564,6 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
             .unwrap()
     };
     let secret = fx.secret_access_key.clone();
-    let row_key = item(&[("pk", dynamodb::s(key))]);
-    let get = GetItem {
-        table: &fx.index_table,
-        key: &row_key,
-        consistent: true,
-    };
     let drain = |queue: String| {
         let (moto, secret) = (&moto, secret.clone());
         async move {
@@ -584,10 +589,7 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
 
     let answer = host.send(event("ObjectCreated:Put", "00A1")).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let row = call(&moto, &secret, Service::DynamoDb, &get)
-        .await
-        .unwrap()
-        .expect("an index item");
+    let row = index_row(&moto, &secret, key).await.expect("an index item");
     let digest = hex::encode(sha2::Sha256::digest(bytes));
     assert_eq!(row["sha256"], dynamodb::s(&digest));
     assert_eq!(row["size"], dynamodb::n(bytes.len()));
@@ -610,10 +612,7 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
     for queue in [fx.queue_url.clone(), fx.topic_sink_url.clone()] {
         assert!(drain(queue.clone()).await.is_empty(), "{queue}");
     }
-    let row_again = call(&moto, &secret, Service::DynamoDb, &get)
-        .await
-        .unwrap()
-        .unwrap();
+    let row_again = index_row(&moto, &secret, key).await.unwrap();
     assert_eq!(row_again, row);
 
     // Without the S3 manifest to compare with, the table's condition alone refuses an older
@@ -637,10 +636,7 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
     );
     assert!(!manifest.exists());
     assert!(drain(fx.queue_url.clone()).await.is_empty());
-    let row_again = call(&moto, &secret, Service::DynamoDb, &get)
-        .await
-        .unwrap()
-        .unwrap();
+    let row_again = index_row(&moto, &secret, key).await.unwrap();
     assert_eq!(row_again, row);
 
     let delete = http::Request::delete(format!("/objects/{}", uri_encode_path(key)))
@@ -651,10 +647,7 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
     // The S3 manifest is gone (above), but the table's item is removed all the same.
     let answer = host.send(event("ObjectRemoved:Delete", "00A2")).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(
-        call(&moto, &secret, Service::DynamoDb, &get).await.unwrap(),
-        None
-    );
+    assert_eq!(index_row(&moto, &secret, key).await, None);
     let notes = drain(fx.queue_url.clone()).await;
     assert_eq!((notes.len(), &notes[0]["event"]), (1, &json!("removed")));
     assert!(!manifest.exists());
@@ -699,12 +692,6 @@ async fn the_index_can_live_in_the_table_alone() {
         body["processed"].as_u64().unwrap()
     };
     let secret = fx.secret_access_key.clone();
-    let row_key = item(&[("pk", dynamodb::s(key))]);
-    let get = GetItem {
-        table: &fx.index_table,
-        key: &row_key,
-        consistent: true,
-    };
     let sha256 = |bytes: &[u8]| dynamodb::s(&hex::encode(sha2::Sha256::digest(bytes)));
 
     assert_eq!(host.send(put(b"second")).await.status, 201);
@@ -717,10 +704,7 @@ async fn the_index_can_live_in_the_table_alone() {
         processed(host.send(event("ObjectCreated:Put", "00B1")).await),
         0
     );
-    let row = call(&moto, &secret, Service::DynamoDb, &get)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = index_row(&moto, &secret, key).await.unwrap();
     assert_eq!(
         (&row["sequencer"], &row["sha256"]),
         (&dynamodb::s("00B2"), &sha256(b"second"))
@@ -732,7 +716,7 @@ async fn the_index_can_live_in_the_table_alone() {
         processed(host.send(event("ObjectCreated:Put", "00B2")).await),
         1
     );
-    let again = call(&moto, &secret, Service::DynamoDb, &get).await.unwrap();
+    let again = index_row(&moto, &secret, key).await;
     assert_eq!(again, Some(row));
 
     // A removal older than the item changes nothing; a newer one removes it.
@@ -745,18 +729,12 @@ async fn the_index_can_live_in_the_table_alone() {
         processed(host.send(event("ObjectRemoved:Delete", "00B0")).await),
         0
     );
-    assert!(call(&moto, &secret, Service::DynamoDb, &get)
-        .await
-        .unwrap()
-        .is_some());
+    assert!(index_row(&moto, &secret, key).await.is_some());
     assert_eq!(
         processed(host.send(event("ObjectRemoved:Delete", "00B3")).await),
         1
     );
-    assert_eq!(
-        call(&moto, &secret, Service::DynamoDb, &get).await.unwrap(),
-        None
-    );
+    assert_eq!(index_row(&moto, &secret, key).await, None);
 
     // Without a table, leaving out the S3 manifests is a configuration error.
     let bare = Host::builder()
