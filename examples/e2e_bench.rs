@@ -7,7 +7,8 @@
 //! 2. Streaming: a 1 GiB PUT and GET, through the component and directly: MiB/s, and the
 //!    component's peak linear memory. The direct PUT is measured twice: as one streamed PUT,
 //!    and as the multipart upload of 8 MiB signed parts the component makes of it (as the AWS
-//!    CLI does above its 8 MiB threshold).
+//!    CLI does above its 8 MiB threshold); the component's PUT twice too: by default, and with
+//!    `s3_multipart_threshold_mib` raised so that it streams one PUT.
 //!
 //! Needs s3s-fs (`S3S_FS_BIN`, installed by `scripts/test`); `scripts/bench` runs it with
 //! `cargo run --release --example e2e_bench`, a release-built host as Spin's is (an example,
@@ -322,6 +323,24 @@ async fn main() {
             .multipart("bench/large-direct-parts", &body)
             .await
             .as_secs_f64();
+    // The same upload through a component that streams known lengths up to 2 GiB as one PUT.
+    let streaming = Host::builder()
+        .s3_store(&store.host())
+        .var("s3_multipart_threshold_mib", "2048")
+        .start()
+        .await;
+    let put = Connection::new(streaming.addr())
+        .send(requests.build(
+            Target::Component,
+            "PUT",
+            "bench/large-streamed",
+            body.clone(),
+        ))
+        .await
+        .unwrap();
+    assert!(put.status < 300, "streamed PUT: {}", put.status);
+    let streamed = mib / put.latency.as_secs_f64();
+    let streamed_memory = streaming.peak_memory() as f64 / f64::from(1 << 20);
     println!();
     println!("| 1 GiB | PUT MiB/s | GET MiB/s | component linear memory peak |");
     println!("| --- | ---: | ---: | ---: |");
@@ -329,6 +348,9 @@ async fn main() {
         println!("| {name} | {put:.0} | {get:.0} | {memory} |");
     }
     println!("| direct, 8 MiB signed parts | {in_parts:.0} | | - |");
+    println!(
+        "| component, `s3_multipart_threshold_mib` 2048: one streamed PUT | {streamed:.0} | | {streamed_memory:.1} MiB |"
+    );
     let (direct, component) = (&rows[0], &rows[1]);
     println!(
         "| component / direct | {:.0}% | {:.0}% | |",
@@ -338,5 +360,9 @@ async fn main() {
     println!(
         "| component / direct in parts | {:.0}% | | |",
         100.0 * component.1 / in_parts
+    );
+    println!(
+        "| component streaming / direct | {:.0}% | | |",
+        100.0 * streamed / direct.1
     );
 }

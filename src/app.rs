@@ -294,7 +294,10 @@ async fn route<C: HttpClient>(
     match *method {
         Method::GET => objects::get(&s3, &key, &parts.headers).await,
         Method::HEAD => objects::head(&s3, &key).await,
-        Method::PUT => objects::put(&s3, &key, &parts.headers, body).await,
+        Method::PUT => {
+            let threshold = config::multipart_threshold(vars)?;
+            objects::put(&s3, &key, &parts.headers, body, threshold).await
+        }
         Method::DELETE => objects::delete(&s3, &key).await,
         _ => Err(ApiError::MethodNotAllowed("GET, HEAD, PUT, DELETE")),
     }

@@ -439,6 +439,24 @@ pub fn timeouts(vars: &dyn Variables) -> Result<Timeouts, ConfigError> {
     })
 }
 
+/// Reads `s3_multipart_threshold_mib` (8–5120, default 8): the largest upload of known length
+/// that goes to S3 as one streamed PUT, in bytes. Larger ones, and uploads of unknown length,
+/// go as a multipart upload of 8 MiB parts, each retried alone.
+///
+/// # Errors
+///
+/// The variable is unreadable or out of range.
+pub fn multipart_threshold(vars: &dyn Variables) -> Result<u64, ConfigError> {
+    let mib = number(
+        vars,
+        "s3_multipart_threshold_mib",
+        8,
+        8..=5120,
+        "MiB, 8 to 5120 (S3 takes at most 5 GiB in one PUT)",
+    )?;
+    Ok(mib << 20)
+}
+
 /// A whole number in `range`, `default` when unset.
 fn number(
     vars: &dyn Variables,

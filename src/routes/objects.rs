@@ -122,19 +122,20 @@ fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
         })
 }
 
-/// `PUT /objects/{key}`: 201 `{"key","etag","size"}`. A known length up to [`PART_SIZE`] streams
-/// straight to S3; anything else goes as a multipart upload of buffered, hashed parts (each sent
-/// while the next is read), which is aborted if any step fails, so no partial object is ever
-/// left behind.
+/// `PUT /objects/{key}`: 201 `{"key","etag","size"}`. A known length up to `threshold` bytes
+/// streams straight to S3 as one PUT; anything else goes as a multipart upload of buffered,
+/// hashed parts (each sent while the next is read), which is aborted if any step fails, so no
+/// partial object is ever left behind.
 pub async fn put<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
     headers: &HeaderMap,
     body: Body,
+    threshold: u64,
 ) -> Result<Response<Body>, ApiError> {
     let (content_type, metadata) = stored_headers(headers);
     let (etag, size) = match content_length(headers)? {
-        Some(size) if size <= PART_SIZE as u64 => {
+        Some(size) if size <= threshold => {
             let put = PutObject {
                 key,
                 content_length: size,

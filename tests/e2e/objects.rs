@@ -193,6 +193,33 @@ async fn large_bodies_go_up_in_parts() {
         (ranged.status, ranged.bytes.as_slice()),
         (206, &body[8_388_600..=8_388_615])
     );
+
+    // Under a raised threshold, the same known-length body streams as one PUT: a plain ETag.
+    let streaming = Host::builder()
+        .s3_store(&store.host())
+        .var("s3_multipart_threshold_mib", "16")
+        .start()
+        .await;
+    let put = call(&streaming, "PUT", "/objects/big%20two.bin", &body).await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let etag = json_of(&put)["etag"].as_str().unwrap().to_owned();
+    assert!(!etag.contains('-'), "a single-PUT ETag, got {etag}");
+    assert_eq!(
+        std::fs::read(store.object_path("big two.bin")).unwrap(),
+        body
+    );
+    let refused = Host::builder()
+        .s3_store(&store.host())
+        .var("s3_multipart_threshold_mib", "6000")
+        .start()
+        .await;
+    let put = call(&refused, "PUT", "/objects/x", b"x").await;
+    assert_eq!(put.status, 500, "{put:?}");
+    assert!(
+        put.body.contains("s3_multipart_threshold_mib"),
+        "{}",
+        put.body
+    );
 }
 
 #[tokio::test]
