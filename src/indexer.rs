@@ -262,18 +262,10 @@ impl ObjectEventHandler for Indexer {
                             "the manifest is from this or a later event".into(),
                         ));
                     }
-                    let object = self.read_object(s3, &key, event.sequencer.clone()).await?;
-                    let Some(manifest) = object else {
-                        return Ok(Outcome::Skipped("the object no longer exists".into()));
+                    let manifest = match self.record_created(services, event, &key).await? {
+                        Ok(manifest) => manifest,
+                        Err(skipped) => return Ok(skipped),
                     };
-                    let bucket = s3.bucket.name();
-                    if !self
-                        .mirrors
-                        .created(&services.aws, bucket, &manifest)
-                        .await?
-                    {
-                        return Ok(Outcome::Skipped(TABLE_IS_NEWER.into()));
-                    }
                     self.write(s3, &manifest_key, &manifest, stored.as_ref())
                         .await?
                 }
@@ -290,19 +282,8 @@ impl ObjectEventHandler for Indexer {
                             "the manifest is from a later event".into(),
                         ));
                     }
-                    if self.exists(s3, &key).await? {
-                        return Ok(Outcome::Skipped(
-                            "the object exists again: its creation event will update the manifest"
-                                .into(),
-                        ));
-                    }
-                    let bucket = s3.bucket.name();
-                    let mirrors = &self.mirrors;
-                    if !mirrors
-                        .removed(&services.aws, bucket, &event.key, sequencer)
-                        .await?
-                    {
-                        return Ok(Outcome::Skipped(TABLE_IS_NEWER.into()));
+                    if let Some(skipped) = self.record_removed(services, event, &key).await? {
+                        return Ok(skipped);
                     }
                     self.remove(s3, &manifest_key, stored).await?
                 }
@@ -320,45 +301,69 @@ impl ObjectEventHandler for Indexer {
     }
 }
 
-const TABLE_IS_NEWER: &str = "the index table holds a later event";
-
 impl Indexer {
-    /// One event with the index in the table only: the object read (or its absence checked)
-    /// in S3, the table's conditional write deciding whether the event is newer.
+    /// One event with the index in the table only: the table's conditional write alone
+    /// decides whether the event is newer.
     async fn handle_in_table<C: HttpClient>(
         &self,
         services: &Services<'_, C>,
         event: &ObjectEvent,
         key: &ObjectKey,
     ) -> Result<Outcome, ApiError> {
-        let (s3, aws) = (&services.s3, &services.aws);
-        let bucket = s3.bucket.name();
-        let recorded = match event.kind {
-            ObjectEventKind::Created => {
-                let object = self.read_object(s3, key, event.sequencer.clone()).await?;
-                let Some(manifest) = object else {
-                    return Ok(Outcome::Skipped("the object no longer exists".into()));
-                };
-                self.mirrors.created(aws, bucket, &manifest).await?
-            }
-            ObjectEventKind::Removed => {
-                if self.exists(s3, key).await? {
-                    return Ok(Outcome::Skipped(
-                        "the object exists again: its creation event will update the index".into(),
-                    ));
-                }
-                let sequencer = event.sequencer.as_deref();
-                self.mirrors
-                    .removed(aws, bucket, &event.key, sequencer)
-                    .await?
-            }
+        let skipped = match event.kind {
+            ObjectEventKind::Created => self.record_created(services, event, key).await?.err(),
+            ObjectEventKind::Removed => self.record_removed(services, event, key).await?,
         };
-        Ok(match recorded {
-            true => Outcome::Processed,
-            false => Outcome::Skipped(TABLE_IS_NEWER.into()),
-        })
+        Ok(skipped.unwrap_or(Outcome::Processed))
+    }
+
+    /// Reads the created object and records it in the mirrors: the manifest to keep, or why
+    /// the event is skipped (the object is gone, or the table holds a later event).
+    async fn record_created<C: HttpClient>(
+        &self,
+        services: &Services<'_, C>,
+        event: &ObjectEvent,
+        key: &ObjectKey,
+    ) -> Result<Result<Manifest, Outcome>, ApiError> {
+        let s3 = &services.s3;
+        let Some(manifest) = self.read_object(s3, key, event.sequencer.clone()).await? else {
+            return Ok(Err(Outcome::Skipped("the object no longer exists".into())));
+        };
+        let bucket = s3.bucket.name();
+        match self
+            .mirrors
+            .created(&services.aws, bucket, &manifest)
+            .await?
+        {
+            true => Ok(Ok(manifest)),
+            false => Ok(Err(Outcome::Skipped(TABLE_IS_NEWER.into()))),
+        }
+    }
+
+    /// Checks the object is still gone and records its removal in the mirrors; why the event
+    /// is skipped, if it is (the object exists again, or the table holds a later event).
+    async fn record_removed<C: HttpClient>(
+        &self,
+        services: &Services<'_, C>,
+        event: &ObjectEvent,
+        key: &ObjectKey,
+    ) -> Result<Option<Outcome>, ApiError> {
+        let s3 = &services.s3;
+        if self.exists(s3, key).await? {
+            return Ok(Some(Outcome::Skipped(
+                "the object exists again: its creation event will update the manifest".into(),
+            )));
+        }
+        let (bucket, sequencer) = (s3.bucket.name(), event.sequencer.as_deref());
+        let recorded = self
+            .mirrors
+            .removed(&services.aws, bucket, &event.key, sequencer)
+            .await?;
+        Ok((!recorded).then(|| Outcome::Skipped(TABLE_IS_NEWER.into())))
     }
 }
+
+const TABLE_IS_NEWER: &str = "the index table holds a later event";
 
 /// How many times a conflicting manifest write is decided again before the record fails
 /// (and the batch is redelivered).
