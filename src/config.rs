@@ -20,6 +20,7 @@ use crate::indexer::Indexer;
 use crate::mirror::Mirrors;
 use crate::outbound::Timeouts;
 use crate::retry::RetryPolicy;
+pub use crate::s3::{S3Config, Scheme};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::time::Duration;
@@ -117,25 +118,6 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// The scheme used to reach the S3 endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    /// Plain HTTP (local S3-compatible stores).
-    Http,
-    /// HTTPS (AWS).
-    Https,
-}
-
-impl Scheme {
-    /// The scheme as written in a URL.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scheme::Http => "http",
-            Scheme::Https => "https",
-        }
-    }
-}
-
 /// AWS region and credentials, shared by every AWS service client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsConfig {
@@ -172,62 +154,45 @@ impl AwsConfig {
     }
 }
 
-/// Where the S3 bucket lives and how to address it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct S3Config {
-    /// Bucket name (`s3_bucket`).
-    pub bucket: String,
-    /// Endpoint scheme (`s3_scheme`).
-    pub scheme: Scheme,
-    /// Endpoint `host[:port]` (`s3_host`), e.g. `s3.us-east-1.amazonaws.com`.
-    pub host: String,
-    /// Path-style addressing (`s3_path_style`): `host/bucket/key`. When false, `s3_host` is the
-    /// bucket's own virtual host (`bucket.s3.region.amazonaws.com`) and requests go to `host/key`:
-    /// either way `s3_host` is exactly the host called, the one `allowed_outbound_hosts` names.
-    pub path_style: bool,
-}
-
-impl S3Config {
-    /// Reads `s3_bucket`, `s3_scheme`, `s3_host`, `s3_path_style`.
-    ///
-    /// # Errors
-    ///
-    /// The first variable that is missing, invalid or unreadable.
-    pub fn load(vars: &dyn Variables) -> Result<Self, ConfigError> {
-        let bucket = required(vars, "s3_bucket")?;
-        if !is_bucket_name(&bucket) {
-            return Err(invalid(
-                "s3_bucket",
-                "a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
-            ));
-        }
-        let scheme = match required(vars, "s3_scheme")?.as_str() {
-            "http" => Scheme::Http,
-            "https" => Scheme::Https,
-            _ => return Err(invalid("s3_scheme", "http or https")),
-        };
-        let host = required(vars, "s3_host")?;
-        if !is_host_and_port(&host) {
-            return Err(invalid("s3_host", "host[:port] without scheme or path"));
-        }
-        let path_style = match required(vars, "s3_path_style")?.as_str() {
-            "true" => true,
-            "false" => false,
-            _ => return Err(invalid("s3_path_style", "true or false")),
-        };
-        if !path_style && !host.starts_with(&format!("{bucket}.")) {
-            return Err(invalid(
-                "s3_host",
-                "the bucket's own host (<s3_bucket>.s3.<region>.amazonaws.com) when s3_path_style is false",
-            ));
-        }
-        Ok(Self {
-            bucket,
-            scheme,
-            host,
-            path_style,
-        })
+/// Reads `s3_bucket`, `s3_scheme`, `s3_host`, `s3_path_style`.
+///
+/// # Errors
+///
+/// The first variable that is missing, invalid or unreadable.
+pub fn s3(vars: &dyn Variables) -> Result<S3Config, ConfigError> {
+    let bucket = required(vars, "s3_bucket")?;
+    if !is_bucket_name(&bucket) {
+        return Err(invalid(
+            "s3_bucket",
+            "a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
+        ));
     }
+    let scheme = match required(vars, "s3_scheme")?.as_str() {
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        _ => return Err(invalid("s3_scheme", "http or https")),
+    };
+    let host = required(vars, "s3_host")?;
+    if !is_host_and_port(&host) {
+        return Err(invalid("s3_host", "host[:port] without scheme or path"));
+    }
+    let path_style = match required(vars, "s3_path_style")?.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(invalid("s3_path_style", "true or false")),
+    };
+    if !path_style && !host.starts_with(&format!("{bucket}.")) {
+        return Err(invalid(
+            "s3_host",
+            "the bucket's own host (<s3_bucket>.s3.<region>.amazonaws.com) when s3_path_style is false",
+        ));
+    }
+    Ok(S3Config {
+        bucket,
+        scheme,
+        host,
+        path_style,
+    })
 }
 
 /// Reads `api_token`, the bearer token API clients must send.
@@ -570,7 +535,7 @@ mod tests {
         assert_eq!(aws.region, "us-east-1");
         assert_eq!(aws.access_key_id.expose(), "spinlift-dev");
         assert_eq!(aws.session_token, None, "empty session token means none");
-        let s3 = S3Config::load(&dev()).unwrap();
+        let s3 = s3(&dev()).unwrap();
         assert_eq!(
             (
                 s3.bucket.as_str(),
@@ -596,7 +561,7 @@ mod tests {
     #[test]
     fn missing_or_empty_variables_are_named() {
         for value in [None, Some("")] {
-            let err = S3Config::load(&with("s3_bucket", value)).unwrap_err();
+            let err = s3(&with("s3_bucket", value)).unwrap_err();
             assert_eq!(err.to_string(), "variable s3_bucket is not set");
             assert_eq!(err.variable(), "s3_bucket");
             let err = api_token(&with("api_token", value)).unwrap_err();
@@ -667,7 +632,7 @@ mod tests {
             let vars = with(name, Some(value));
             let err = match name {
                 "aws_region" => AwsConfig::load(&vars).unwrap_err(),
-                _ => S3Config::load(&vars).unwrap_err(),
+                _ => s3(&vars).unwrap_err(),
             };
             assert_eq!(err.to_string(), message);
             assert!(!err.to_string().contains(value), "{value} leaked");
@@ -677,13 +642,13 @@ mod tests {
     #[test]
     fn virtual_hosted_style_needs_the_buckets_own_host() {
         let mut vars = with("s3_path_style", Some("false"));
-        let err = S3Config::load(&vars).unwrap_err();
+        let err = s3(&vars).unwrap_err();
         assert_eq!(err.variable(), "s3_host");
         vars.insert(
             "s3_host".into(),
             "spinlift-dev.s3.eu-west-1.amazonaws.com".into(),
         );
-        assert!(!S3Config::load(&vars).unwrap().path_style);
+        assert!(!s3(&vars).unwrap().path_style);
     }
 
     #[test]

@@ -18,25 +18,21 @@
 #![cfg_attr(target_arch = "wasm32", deny(unsafe_code))]
 #![warn(missing_docs, unreachable_pub)]
 
+pub use spinlift_core::{aws, events, lambda, s3, sigv4, xml};
+
 pub mod app;
 pub mod auth;
-pub mod aws;
 pub mod body;
 pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod cors;
 pub mod error;
-pub mod events;
 pub mod indexer;
-pub mod lambda;
 pub mod mirror;
 pub mod outbound;
 pub mod retry;
 pub mod routes;
-pub mod s3;
-pub mod sigv4;
-pub mod xml;
 
 #[cfg(all(target_arch = "wasm32", feature = "spin"))]
 mod spin_adapter;

@@ -8,7 +8,6 @@
 use crate::aws::dynamodb::{self, DeleteItem, Expression, Item, PutItem};
 use crate::aws::sns::Publish;
 use crate::aws::sqs::SendMessage;
-use crate::aws::Service;
 use crate::error::ApiError;
 use crate::indexer::{Manifest, MAX_SEQUENCER_DIGITS};
 use crate::outbound::HttpClient;
@@ -51,7 +50,7 @@ impl Mirrors {
                 item: &item,
                 condition: condition.as_ref(),
             };
-            if is_stale(aws.call(Service::DynamoDb, &put).await)? {
+            if is_stale(aws.call(&put).await)? {
                 return Ok(false);
             }
         }
@@ -89,7 +88,7 @@ impl Mirrors {
                 key: &key_item,
                 condition: condition.as_ref(),
             };
-            if is_stale(aws.call(Service::DynamoDb, &delete).await)? {
+            if is_stale(aws.call(&delete).await)? {
                 return Ok(false);
             }
         }
@@ -108,7 +107,7 @@ impl Mirrors {
                 queue_url,
                 body: message,
             };
-            aws.call(Service::Sqs, &send).await?;
+            aws.call(&send).await?;
         }
         if let Some(topic_arn) = &self.topic_arn {
             let publish = Publish {
@@ -116,7 +115,7 @@ impl Mirrors {
                 message,
                 subject: None,
             };
-            aws.call(Service::Sns, &publish).await?;
+            aws.call(&publish).await?;
         }
         Ok(())
     }

@@ -52,15 +52,12 @@ impl<'a, C: HttpClient> AwsCall<'a, C> {
     ///
     /// # Errors
     /// 502 with the AWS code when the service refuses; 502/504 when it cannot be reached.
-    pub async fn call<O: Operation>(
-        &self,
-        service: Service,
-        operation: &O,
-    ) -> Result<O::Output, ApiError> {
+    pub async fn call<O: Operation>(&self, operation: &O) -> Result<O::Output, ApiError> {
+        let service = O::SERVICE;
         let endpoint = self.endpoint(service)?;
         let mut corrected = false;
         loop {
-            let (status, headers, body) = self.send(service, &endpoint, operation).await?;
+            let (status, headers, body) = self.send(&endpoint, operation).await?;
             match O::parse(status, &headers, &body) {
                 Err(err)
                     if !corrected
@@ -76,7 +73,6 @@ impl<'a, C: HttpClient> AwsCall<'a, C> {
 
     async fn send<O: Operation>(
         &self,
-        service: Service,
         endpoint: &Endpoint,
         operation: &O,
     ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>), ApiError> {
@@ -87,7 +83,10 @@ impl<'a, C: HttpClient> AwsCall<'a, C> {
         endpoint
             .sign(&mut request, &self.signer, self.clock.now())
             .map_err(|err| {
-                ApiError::Internal(format!("signing a {} call: {err}", service.signing_name()))
+                ApiError::Internal(format!(
+                    "signing a {} call: {err}",
+                    O::SERVICE.signing_name()
+                ))
             })?;
         let (request, body) = request.into_parts();
         let response = self
@@ -101,7 +100,7 @@ impl<'a, C: HttpClient> AwsCall<'a, C> {
         let body = body
             .collect(MAX_ANSWER_BYTES)
             .await
-            .map_err(|err| aws_error(service, AwsError::malformed(parts.status, err)))?;
+            .map_err(|err| aws_error(O::SERVICE, AwsError::malformed(parts.status, err)))?;
         Ok((parts.status, parts.headers, body))
     }
 }

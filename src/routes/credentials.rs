@@ -6,7 +6,6 @@
 
 use super::aws_call::AwsCall;
 use crate::aws::sts::{AssumeRole, SessionCredentials};
-use crate::aws::Service;
 use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::config::{self, AwsConfig, Variables};
@@ -72,7 +71,7 @@ pub async fn resolve<C: HttpClient>(
                 session_name: SESSION_NAME,
                 duration_seconds: SESSION_SECONDS,
             };
-            match (sts.call(Service::Sts, &assume).await, cached) {
+            match (sts.call(&assume).await, cached) {
                 (Ok(session), _) => {
                     if let Ok(json) = serde_json::to_vec(&session) {
                         cache.set(&key, &json);

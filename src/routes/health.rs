@@ -10,7 +10,6 @@ use serde_json::json;
 
 use super::aws_call::AwsCall;
 use crate::aws::sts::GetCallerIdentity;
-use crate::aws::Service;
 use crate::body::Body;
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
@@ -21,7 +20,7 @@ use crate::outbound::HttpClient;
 /// # Errors
 /// 502 with the AWS code when STS refuses (bad keys, clock skew), or cannot be reached.
 pub async fn deep<C: HttpClient>(aws: &AwsCall<'_, C>) -> Result<Response<Body>, ApiError> {
-    let identity = aws.call(Service::Sts, &GetCallerIdentity).await?;
+    let identity = aws.call(&GetCallerIdentity).await?;
     Ok(json_response(
         StatusCode::OK,
         &json!({

@@ -4,7 +4,7 @@ use super::credentials::Resolved;
 use crate::body::{Body, BodyError};
 use crate::cache::Cache;
 use crate::clock::{self, Clock};
-use crate::config::{S3Config, Variables};
+use crate::config::{self, Variables};
 use crate::error::ApiError;
 use crate::outbound::{copy_request, HttpClient};
 use crate::s3::{Bucket, S3Error};
@@ -66,7 +66,7 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         resolved: Resolved,
         clock: &'a Clock<'a>,
     ) -> Result<Self, ApiError> {
-        let s3 = S3Config::load(vars)?;
+        let s3 = config::s3(vars)?;
         Ok(Self {
             bucket: Bucket::new(&s3, &resolved.aws.region),
             signer: Signer::new(resolved.credentials),

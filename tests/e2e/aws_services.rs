@@ -60,12 +60,7 @@ fn signer(moto: &Moto, secret: &str) -> Signer {
 }
 
 /// Calls `operation` on moto signed with `secret`; the AWS error when refused.
-async fn call<O: Operation>(
-    moto: &Moto,
-    secret: &str,
-    service: Service,
-    op: &O,
-) -> Result<O::Output, AwsError> {
+async fn call<O: Operation>(moto: &Moto, secret: &str, op: &O) -> Result<O::Output, AwsError> {
     let vars = vars(moto, secret);
     let cache = MemoryCache::default();
     let clock = Clock::new(now(), &cache);
@@ -76,7 +71,7 @@ async fn call<O: Operation>(
         "us-east-1".into(),
         &clock,
     );
-    match aws.call(service, op).await {
+    match aws.call(op).await {
         Ok(output) => Ok(output),
         Err(ApiError::Aws { error, .. }) => Err(error),
         Err(other) => panic!("not an AWS error: {other:?}"),
@@ -94,7 +89,7 @@ fn item(pairs: &[(&str, Value)]) -> Item {
 async fn moto_refuses_a_wrong_secret_and_accepts_our_signature() {
     let moto = Moto::start();
     let secret = moto.fixtures.secret_access_key.clone();
-    let forged = call(&moto, "not-the-secret", Service::Sts, &GetCallerIdentity).await;
+    let forged = call(&moto, "not-the-secret", &GetCallerIdentity).await;
     let err = forged.unwrap_err();
     assert_eq!(err.code, "SignatureDoesNotMatch", "{err:?}");
     assert!(err.is_auth());
@@ -107,18 +102,14 @@ async fn moto_refuses_a_wrong_secret_and_accepts_our_signature() {
                     key: &key,
                     consistent: true,
                 };
-                call(&moto, "not-the-secret", service, &get)
-                    .await
-                    .map(|_| ())
+                call(&moto, "not-the-secret", &get).await.map(|_| ())
             }
             Service::Sqs => {
                 let send = SendMessage {
                     queue_url: &moto.fixtures.queue_url,
                     body: "x",
                 };
-                call(&moto, "not-the-secret", service, &send)
-                    .await
-                    .map(|_| ())
+                call(&moto, "not-the-secret", &send).await.map(|_| ())
             }
             _ => {
                 let publish = Publish {
@@ -126,9 +117,7 @@ async fn moto_refuses_a_wrong_secret_and_accepts_our_signature() {
                     message: "x",
                     subject: None,
                 };
-                call(&moto, "not-the-secret", service, &publish)
-                    .await
-                    .map(|_| ())
+                call(&moto, "not-the-secret", &publish).await.map(|_| ())
             }
         };
         assert_eq!(
@@ -138,9 +127,7 @@ async fn moto_refuses_a_wrong_secret_and_accepts_our_signature() {
         );
     }
 
-    let identity = call(&moto, &secret, Service::Sts, &GetCallerIdentity)
-        .await
-        .unwrap();
+    let identity = call(&moto, &secret, &GetCallerIdentity).await.unwrap();
     assert_eq!(identity.account, "123456789012");
     assert!(identity.arn.ends_with(":user/spinlift"), "{}", identity.arn);
 }
@@ -166,10 +153,8 @@ async fn dynamodb_items_round_trip_with_conditions() {
         item: &stored,
         condition: Some(&first_only),
     };
-    call(&moto, &secret, Service::DynamoDb, &put).await.unwrap();
-    let again = call(&moto, &secret, Service::DynamoDb, &put)
-        .await
-        .unwrap_err();
+    call(&moto, &secret, &put).await.unwrap();
+    let again = call(&moto, &secret, &put).await.unwrap_err();
     assert_eq!(again.code, "ConditionalCheckFailedException");
 
     let get = GetItem {
@@ -177,10 +162,7 @@ async fn dynamodb_items_round_trip_with_conditions() {
         key: &key,
         consistent: true,
     };
-    let read = call(&moto, &secret, Service::DynamoDb, &get)
-        .await
-        .unwrap()
-        .unwrap();
+    let read = call(&moto, &secret, &get).await.unwrap().unwrap();
     assert_eq!(read, stored);
 
     // Newer sequencers only: the update applies for 0B, not again for 0A.
@@ -208,10 +190,7 @@ async fn dynamodb_items_round_trip_with_conditions() {
         update: &update,
         condition: Some(&condition),
     };
-    let updated = call(&moto, &secret, Service::DynamoDb, &op)
-        .await
-        .unwrap()
-        .unwrap();
+    let updated = call(&moto, &secret, &op).await.unwrap().unwrap();
     assert_eq!(updated["size"], dynamodb::n(20));
     let (stale, stale_condition) = (set("0A", 30), newer("0A"));
     let op = UpdateItem {
@@ -220,9 +199,7 @@ async fn dynamodb_items_round_trip_with_conditions() {
         update: &stale,
         condition: Some(&stale_condition),
     };
-    let refused = call(&moto, &secret, Service::DynamoDb, &op)
-        .await
-        .unwrap_err();
+    let refused = call(&moto, &secret, &op).await.unwrap_err();
     assert_eq!(refused.code, "ConditionalCheckFailedException");
 
     let mut second = key.clone();
@@ -232,7 +209,7 @@ async fn dynamodb_items_round_trip_with_conditions() {
         item: &second,
         condition: None,
     };
-    call(&moto, &secret, Service::DynamoDb, &put).await.unwrap();
+    call(&moto, &secret, &put).await.unwrap();
     let by_key = Expression {
         text: "pk = :pk".into(),
         values: item(&[(":pk", dynamodb::s("photos/a b+c.jpg"))]),
@@ -244,9 +221,7 @@ async fn dynamodb_items_round_trip_with_conditions() {
         limit: Some(1),
         start_key: None,
     };
-    let page = call(&moto, &secret, Service::DynamoDb, &query)
-        .await
-        .unwrap();
+    let page = call(&moto, &secret, &query).await.unwrap();
     assert_eq!(page.items.len(), 1);
     let start = page.last_key.expect("a second page");
     let query = Query {
@@ -255,9 +230,7 @@ async fn dynamodb_items_round_trip_with_conditions() {
         limit: Some(1),
         start_key: Some(&start),
     };
-    let page = call(&moto, &secret, Service::DynamoDb, &query)
-        .await
-        .unwrap();
+    let page = call(&moto, &secret, &query).await.unwrap();
     assert_eq!(page.items[0]["sk"], dynamodb::s("thumbnail"));
 
     let delete = DeleteItem {
@@ -265,13 +238,8 @@ async fn dynamodb_items_round_trip_with_conditions() {
         key: &key,
         condition: None,
     };
-    call(&moto, &secret, Service::DynamoDb, &delete)
-        .await
-        .unwrap();
-    assert_eq!(
-        call(&moto, &secret, Service::DynamoDb, &get).await.unwrap(),
-        None
-    );
+    call(&moto, &secret, &delete).await.unwrap();
+    assert_eq!(call(&moto, &secret, &get).await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -283,7 +251,7 @@ async fn sqs_messages_are_sent_received_and_deleted() {
         queue_url: &queue,
         body: "{\"key\":\"a b\"}",
     };
-    let id = call(&moto, &secret, Service::Sqs, &send).await.unwrap();
+    let id = call(&moto, &secret, &send).await.unwrap();
     assert!(!id.is_empty());
     let entries = [
         ("one".to_owned(), "first".to_owned()),
@@ -293,7 +261,7 @@ async fn sqs_messages_are_sent_received_and_deleted() {
         queue_url: &queue,
         entries: &entries,
     };
-    let outcome = call(&moto, &secret, Service::Sqs, &batch).await.unwrap();
+    let outcome = call(&moto, &secret, &batch).await.unwrap();
     assert_eq!(outcome.successful, ["one", "two"]);
     assert!(outcome.failed.is_empty());
 
@@ -302,7 +270,7 @@ async fn sqs_messages_are_sent_received_and_deleted() {
         max_messages: 10,
         wait_seconds: 0,
     };
-    let messages = call(&moto, &secret, Service::Sqs, &receive).await.unwrap();
+    let messages = call(&moto, &secret, &receive).await.unwrap();
     let mut bodies: Vec<&str> = messages.iter().map(|m| m.body.as_str()).collect();
     bodies.sort_unstable();
     assert_eq!(bodies, ["first", "second", "{\"key\":\"a b\"}"]);
@@ -311,13 +279,13 @@ async fn sqs_messages_are_sent_received_and_deleted() {
             queue_url: &queue,
             receipt_handle: &message.receipt_handle,
         };
-        call(&moto, &secret, Service::Sqs, &delete).await.unwrap();
+        call(&moto, &secret, &delete).await.unwrap();
     }
     let bad = DeleteMessage {
         queue_url: &queue,
         receipt_handle: "not-a-handle",
     };
-    let err = call(&moto, &secret, Service::Sqs, &bad).await.unwrap_err();
+    let err = call(&moto, &secret, &bad).await.unwrap_err();
     assert_eq!(err.code, "ReceiptHandleIsInvalid", "{err:?}");
 }
 
@@ -331,10 +299,7 @@ async fn sns_publishes_reach_a_subscribed_queue() {
         message: "indexed a b+c.jpg",
         subject: Some("spinlift"),
     };
-    assert!(!call(&moto, &secret, Service::Sns, &publish)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(!call(&moto, &secret, &publish).await.unwrap().is_empty());
     let entries = [
         ("1".to_owned(), "batch one".to_owned()),
         ("2".to_owned(), "batch two".to_owned()),
@@ -343,7 +308,7 @@ async fn sns_publishes_reach_a_subscribed_queue() {
         topic_arn: &topic,
         entries: &entries,
     };
-    let outcome = call(&moto, &secret, Service::Sns, &batch).await.unwrap();
+    let outcome = call(&moto, &secret, &batch).await.unwrap();
     assert_eq!(outcome.successful, ["1", "2"]);
 
     let sink = moto.fixtures.topic_sink_url.clone();
@@ -352,7 +317,7 @@ async fn sns_publishes_reach_a_subscribed_queue() {
         max_messages: 10,
         wait_seconds: 0,
     };
-    let mut bodies: Vec<String> = call(&moto, &secret, Service::Sqs, &receive)
+    let mut bodies: Vec<String> = call(&moto, &secret, &receive)
         .await
         .unwrap()
         .into_iter()
@@ -366,9 +331,7 @@ async fn sns_publishes_reach_a_subscribed_queue() {
         message: "x",
         subject: None,
     };
-    let err = call(&moto, &secret, Service::Sns, &missing)
-        .await
-        .unwrap_err();
+    let err = call(&moto, &secret, &missing).await.unwrap_err();
     assert_eq!(err.code, "NotFound", "{err:?}");
 }
 
@@ -412,7 +375,7 @@ async fn an_assumed_role_signs_calls_and_is_renewed_before_it_expires() {
         "us-east-1".into(),
         &start_clock,
     );
-    let identity = sts.call(Service::Sts, &GetCallerIdentity).await.unwrap();
+    let identity = sts.call(&GetCallerIdentity).await.unwrap();
     assert!(
         identity
             .arn
@@ -452,7 +415,7 @@ async fn an_assumed_role_signs_calls_and_is_renewed_before_it_expires() {
         "us-east-1".into(),
         &at(start),
     )
-    .call(Service::Sts, &GetCallerIdentity)
+    .call(&GetCallerIdentity)
     .await
     .unwrap();
     assert!(identity.arn.ends_with(":user/spinlift"));
@@ -522,7 +485,7 @@ async fn index_row(moto: &Moto, secret: &str, key: &str) -> Option<Item> {
         key: &row_key,
         consistent: true,
     };
-    call(moto, secret, Service::DynamoDb, &get).await.unwrap()
+    call(moto, secret, &get).await.unwrap()
 }
 
 #[tokio::test]
@@ -572,13 +535,13 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
                 max_messages: 10,
                 wait_seconds: 0,
             };
-            let messages = call(moto, &secret, Service::Sqs, &receive).await.unwrap();
+            let messages = call(moto, &secret, &receive).await.unwrap();
             for message in &messages {
                 let delete = DeleteMessage {
                     queue_url: &queue,
                     receipt_handle: &message.receipt_handle,
                 };
-                call(moto, &secret, Service::Sqs, &delete).await.unwrap();
+                call(moto, &secret, &delete).await.unwrap();
             }
             messages
                 .into_iter()

@@ -1,7 +1,7 @@
 //! AWS services beyond S3, through the same signer and no SDK: DynamoDB and SQS speak the
 //! AWS JSON protocol, SNS and STS the AWS Query protocol. Sans-IO: an [`Operation`] builds
 //! its unsigned `http` request for an [`Endpoint`] and parses the answer; sending is the
-//! caller's (`routes::aws_call`).
+//! caller's (the `spinlift` edge crate's client).
 
 pub mod dynamodb;
 mod endpoint;
@@ -20,6 +20,10 @@ use http::{HeaderMap, Request, StatusCode};
 pub trait Operation {
     /// What a successful answer yields.
     type Output;
+
+    /// The service the operation belongs to: its endpoint and signing name. A constant of the
+    /// operation, so a request cannot be sent to, or signed for, another service.
+    const SERVICE: Service;
 
     /// Whether sending it twice has the effect of sending it once (reads, full-item puts,
     /// deletes), so that a server error or a lost connection may be retried.

@@ -19,7 +19,7 @@ mod presign;
 mod put_object;
 mod write_condition;
 
-pub use bucket::Bucket;
+pub use bucket::{Bucket, S3Config, Scheme};
 pub use copy_object::{CopyObject, CopyObjectOutput};
 pub use delete_object::DeleteObject;
 pub use error::{S3Error, S3ErrorKind};

@@ -1,6 +1,6 @@
 //! One error type for every service: the code from `__type` or `x-amzn-ErrorType` (JSON
 //! protocol) or `<Code>` (Query protocol, and moto's XML answers), the message, the request
-//! id, and whether a retry may succeed (see [`crate::retry`]).
+//! id, and whether a retry may succeed (the retry policy lives in the `spinlift` edge crate).
 
 use http::{HeaderMap, StatusCode};
 use serde_json::Value;

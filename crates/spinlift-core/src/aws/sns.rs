@@ -1,7 +1,7 @@
 //! SNS Publish and PublishBatch. Query protocol, version 2010-03-31.
 
 use super::protocol::{query_answer, query_request};
-use super::{AwsError, Endpoint, Operation};
+use super::{AwsError, Endpoint, Operation, Service};
 use http::{HeaderMap, Request, StatusCode};
 
 const VERSION: &str = "2010-03-31";
@@ -18,6 +18,7 @@ pub struct Publish<'a> {
 }
 
 impl Operation for Publish<'_> {
+    const SERVICE: Service = Service::Sns;
     /// The message id.
     type Output = String;
 
@@ -58,6 +59,7 @@ pub struct BatchOutcome {
 }
 
 impl Operation for PublishBatch<'_> {
+    const SERVICE: Service = Service::Sns;
     type Output = BatchOutcome;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {

@@ -3,7 +3,7 @@
 //! (`{"pk": {"S": "a"}, "n": {"N": "1"}}`), which is what the wire carries.
 
 use super::protocol::{json_answer, json_request};
-use super::{AwsError, Endpoint, Operation};
+use super::{AwsError, Endpoint, Operation, Service};
 use http::{HeaderMap, Request, StatusCode};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -58,6 +58,7 @@ pub struct PutItem<'a> {
 }
 
 impl Operation for PutItem<'_> {
+    const SERVICE: Service = Service::DynamoDb;
     type Output = ();
     const IDEMPOTENT: bool = true;
 
@@ -93,6 +94,7 @@ struct ItemAnswer {
 }
 
 impl Operation for GetItem<'_> {
+    const SERVICE: Service = Service::DynamoDb;
     /// The item, if it exists.
     type Output = Option<Item>;
     const IDEMPOTENT: bool = true;
@@ -124,6 +126,7 @@ pub struct DeleteItem<'a> {
 }
 
 impl Operation for DeleteItem<'_> {
+    const SERVICE: Service = Service::DynamoDb;
     type Output = ();
     const IDEMPOTENT: bool = true;
 
@@ -166,6 +169,7 @@ pub struct QueryPage {
 }
 
 impl Operation for Query<'_> {
+    const SERVICE: Service = Service::DynamoDb;
     type Output = QueryPage;
     const IDEMPOTENT: bool = true;
 
@@ -207,6 +211,7 @@ struct AttributesAnswer {
 }
 
 impl Operation for UpdateItem<'_> {
+    const SERVICE: Service = Service::DynamoDb;
     /// All attributes after the update.
     type Output = Option<Item>;
 

@@ -1,7 +1,6 @@
 //! The bucket an S3 client talks to: endpoint, addressing style, region, and request signing.
 
 use super::ObjectKey;
-use crate::config::{S3Config, Scheme};
 use crate::sigv4::{
     uri_encode, Payload, SignableRequest, SignatureLocation, Signer, SigningError, SigningParams,
     SigningSettings, SigningTime,
@@ -13,6 +12,40 @@ pub(crate) fn unsigned(method: http::Method, uri: http::Uri) -> http::Request<()
     *request.method_mut() = method;
     *request.uri_mut() = uri;
     request
+}
+
+/// The scheme used to reach the S3 endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// Plain HTTP (local S3-compatible stores).
+    Http,
+    /// HTTPS (AWS).
+    Https,
+}
+
+impl Scheme {
+    /// The scheme as written in a URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+}
+
+/// Where the S3 bucket lives and how to address it: the settings the `s3_*` variables hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Config {
+    /// Bucket name (`s3_bucket`).
+    pub bucket: String,
+    /// Endpoint scheme (`s3_scheme`).
+    pub scheme: Scheme,
+    /// Endpoint `host[:port]` (`s3_host`), e.g. `s3.us-east-1.amazonaws.com`.
+    pub host: String,
+    /// Path-style addressing (`s3_path_style`): `host/bucket/key`. When false, `s3_host` is the
+    /// bucket's own virtual host (`bucket.s3.region.amazonaws.com`) and requests go to `host/key`:
+    /// either way `s3_host` is exactly the host called, the one `allowed_outbound_hosts` names.
+    pub path_style: bool,
 }
 
 /// One bucket at one endpoint. Path-style (`host/bucket/key`) serves S3-compatible stores;

@@ -2,7 +2,7 @@
 //! the Spin equivalent of a Lambda execution role). Query protocol, version 2011-06-15.
 
 use super::protocol::{query_answer, query_request};
-use super::{AwsError, Endpoint, Operation};
+use super::{AwsError, Endpoint, Operation, Service};
 use crate::sigv4::SigningTime;
 use crate::xml::XmlError;
 use http::{HeaderMap, Request, StatusCode};
@@ -26,6 +26,7 @@ pub struct CallerIdentity {
 }
 
 impl Operation for GetCallerIdentity {
+    const SERVICE: Service = Service::Sts;
     type Output = CallerIdentity;
     const IDEMPOTENT: bool = true;
 
@@ -102,6 +103,7 @@ impl SessionCredentials {
 }
 
 impl Operation for AssumeRole<'_> {
+    const SERVICE: Service = Service::Sts;
     type Output = SessionCredentials;
     const IDEMPOTENT: bool = true;
 

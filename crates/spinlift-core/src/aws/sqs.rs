@@ -3,7 +3,7 @@
 
 use super::protocol::{json_answer, json_request};
 use super::sns::BatchOutcome;
-use super::{AwsError, Endpoint, Operation};
+use super::{AwsError, Endpoint, Operation, Service};
 use http::{HeaderMap, Request, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
@@ -24,6 +24,7 @@ struct SendAnswer {
 }
 
 impl Operation for SendMessage<'_> {
+    const SERVICE: Service = Service::Sqs;
     /// The message id.
     type Output = String;
 
@@ -69,6 +70,7 @@ struct BatchFailure {
 }
 
 impl Operation for SendMessageBatch<'_> {
+    const SERVICE: Service = Service::Sqs;
     type Output = BatchOutcome;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
@@ -126,6 +128,7 @@ struct ReceiveAnswer {
 }
 
 impl Operation for ReceiveMessage<'_> {
+    const SERVICE: Service = Service::Sqs;
     type Output = Vec<Message>;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
@@ -156,6 +159,7 @@ pub struct DeleteMessage<'a> {
 }
 
 impl Operation for DeleteMessage<'_> {
+    const SERVICE: Service = Service::Sqs;
     type Output = ();
     const IDEMPOTENT: bool = true;
 
