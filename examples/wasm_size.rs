@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo build --target wasm32-wasip2 --release --config profile.release.strip=false
-//! cargo run --example wasm_size -- target/wasm32-wasip2/release/spinlift.wasm
+//! cargo run --example wasm_size -- target/wasm32-wasip2/release/spinlift_app.wasm
 //! ```
 //! Functions are attributed to the first path segment of their (legacy-mangled) Rust symbol;
 //! generic code is counted where it was instantiated, so a crate's figure is approximate.

@@ -1,7 +1,7 @@
 //! The built component imports nothing outside the world we promise (`wit/`).
 //!
 //! `wit/world.wit` is the platform contract: a host that provides it can run
-//! spinlift. This test decodes the real `spinlift.wasm`, resolves `wit/` with
+//! spinlift. This test decodes the real `spinlift_app.wasm`, resolves `wit/` with
 //! wit-parser, and fails listing every import the world does not contain.
 //! Versions are compared as semver-compatible, the way wasmtime (and so Spin)
 //! links them: a component importing `wasi:http/types@0.2.0` fits a world
@@ -104,7 +104,7 @@ fn component_imports_only_the_promised_world() {
     let outside: Vec<&String> = imports.iter().filter(|i| !provided(i, &world)).collect();
     assert!(
         outside.is_empty(),
-        "spinlift.wasm imports interfaces outside wit/world.wit: {outside:#?}\nthe world offers: {world:#?}"
+        "spinlift_app.wasm imports interfaces outside wit/world.wit: {outside:#?}\nthe world offers: {world:#?}"
     );
     assert!(
         imports

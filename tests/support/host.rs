@@ -75,7 +75,7 @@ fn compiled() -> &'static (Engine, Component) {
             config.cranelift_opt_level(OptLevel::None);
         }
         let engine = Engine::new(&config).expect("wasmtime engine");
-        let component = Component::from_file(&engine, path).expect("compile spinlift.wasm");
+        let component = Component::from_file(&engine, path).expect("compile spinlift_app.wasm");
         (engine, component)
     })
 }

@@ -38,9 +38,11 @@ fn build() -> PathBuf {
     stdout
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|msg| msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "spinlift")
+        .filter(|msg| {
+            msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "spinlift_app"
+        })
         .flat_map(|msg| msg["filenames"].as_array().cloned().unwrap_or_default())
         .filter_map(|name| name.as_str().map(PathBuf::from))
         .find(|path| path.extension().is_some_and(|ext| ext == "wasm"))
-        .expect("cargo reported no spinlift.wasm artifact")
+        .expect("cargo reported no spinlift_app.wasm artifact")
 }

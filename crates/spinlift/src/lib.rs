@@ -1,0 +1,58 @@
+//! spinlift, the Spin edge: what turns the pure core ([`spinlift_core`], re-exported as
+//! [`sigv4`], [`s3`], [`aws`], [`events`], [`lambda`], [`xml`]) into a component that
+//! answers HTTP and talks to AWS.
+//!
+//! Here live the client that signs, sends, retries and re-signs on clock skew, role sessions,
+//! typed configuration from Spin variables, the router, CORS, auth, the default event handler
+//! (the indexer), and the one mapping from errors to HTTP answers ([`error`]).
+//!
+//! Everything but the wasm-only `spin_adapter` module (and [`serve`], which uses it) is plain
+//! Rust over `http` types and the seams in [`config`] (variables), [`outbound`] (HTTP to AWS)
+//! and [`cache`] (the key-value store), so the whole app is unit-tested natively. A component
+//! calls [`serve`] from its `#[http_component]` entry.
+#![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
+
+pub use spinlift_core::{aws, events, lambda, s3, sigv4, xml};
+
+pub mod app;
+pub mod auth;
+pub mod body;
+pub mod cache;
+pub mod clock;
+pub mod config;
+pub mod cors;
+pub mod error;
+pub mod indexer;
+pub mod mirror;
+pub mod outbound;
+pub mod retry;
+pub mod routes;
+
+#[cfg(all(target_arch = "wasm32", feature = "spin"))]
+mod spin_adapter;
+
+/// Serves one Spin request with the default app: WASI HTTP in, [`app::handle`] with Spin's
+/// variables, key-value store, outbound HTTP and clock, WASI HTTP out, bodies streamed. A
+/// component's `#[http_component]` entry calls it (the root package's `src/lib.rs`).
+#[cfg(all(target_arch = "wasm32", feature = "spin"))]
+pub async fn serve(
+    request: spin_sdk::http::IncomingRequest,
+    out: spin_sdk::http::ResponseOutparam,
+) {
+    use spin_adapter::{incoming, log_line, now, respond, SpinCache, SpinHttp, SpinVariables};
+    let response = match incoming(request) {
+        Ok(request) => {
+            let cx = app::Context {
+                vars: &SpinVariables,
+                client: &SpinHttp,
+                cache: &SpinCache,
+                now: now(),
+                log: &log_line,
+            };
+            app::handle(request, &cx).await
+        }
+        Err(err) => err.into_response(),
+    };
+    respond(out, response).await;
+}
