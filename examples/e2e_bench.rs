@@ -17,8 +17,8 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use spinlift::client::upload::PART_SIZE;
 use spinlift::config::{S3Config, Scheme};
-use spinlift::routes::objects::PART_SIZE;
 use spinlift::s3::{
     Bucket, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, ObjectKey, UploadPart,
 };

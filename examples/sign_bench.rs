@@ -5,7 +5,7 @@
 //! Prints one line: the median over 15 rounds of the time per signature, in nanoseconds.
 //! The argument is the number of signatures per round (default 20,000).
 
-use spinlift::sigv4::{
+use spinlift_core::sigv4::{
     Credentials, Payload, SignableRequest, SignatureLocation, Signer, SigningParams,
     SigningSettings, SigningTime,
 };

@@ -14,10 +14,10 @@ use spinlift::aws::sqs::{DeleteMessage, ReceiveMessage, SendMessage, SendMessage
 use spinlift::aws::sts::GetCallerIdentity;
 use spinlift::aws::{AwsError, Operation, Service};
 use spinlift::cache::MemoryCache;
+use spinlift::client::aws::AwsCall;
+use spinlift::client::credentials;
 use spinlift::clock::Clock;
 use spinlift::error::ApiError;
-use spinlift::routes::aws_call::AwsCall;
-use spinlift::routes::credentials;
 use spinlift::sigv4::{uri_encode, uri_encode_path};
 use spinlift::sigv4::{Credentials, Signer, SigningTime};
 use std::collections::BTreeMap;

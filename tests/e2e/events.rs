@@ -411,12 +411,12 @@ async fn manifests_go_under_the_configured_prefix() {
 /// (natively, with a native transport) against the real store.
 mod own_handler {
     use super::*;
+    use spinlift::client::services::Services;
     use spinlift::error::ApiError;
     use spinlift::events::ObjectEvent;
-    use spinlift::indexer::{ObjectEventHandler, Outcome};
+    use spinlift::handler::{ObjectEventHandler, Outcome};
     use spinlift::outbound::HttpClient;
     use spinlift::routes::events;
-    use spinlift::routes::services::Services;
     use spinlift::s3::{ObjectKey, PutObject};
     use std::cell::RefCell;
 

@@ -18,16 +18,17 @@ use http::{header, HeaderValue, Method, Request, Response};
 use crate::auth::{require_bearer, require_webhook_token};
 use crate::body::Body;
 use crate::cache::Cache;
+use crate::client::aws::AwsCall;
+use crate::client::credentials;
+use crate::client::s3::S3Call;
+use crate::client::services::Services;
 use crate::clock::Clock;
 use crate::config::{self, Variables};
 use crate::cors::Cors;
 use crate::error::ApiError;
+use crate::indexer::Indexer;
 use crate::outbound::HttpClient;
 use crate::retry::{CallStats, Resilient};
-use crate::routes::aws_call::AwsCall;
-use crate::routes::credentials;
-use crate::routes::s3_call::S3Call;
-use crate::routes::services::Services;
 use crate::routes::{events, health, lambda, objects, presign};
 use crate::sigv4::{Signer, SigningTime};
 use std::time::{Duration, Instant};
@@ -164,9 +165,13 @@ fn cors_for(
     vars: &dyn Variables,
 ) -> Result<Option<BrowserCors>, Box<Response<Body>>> {
     let Some(origin) = request.headers().get(header::ORIGIN).cloned() else {
-        return Ok(config::cors(vars).ok().map(|cors| (cors, None)));
+        return Ok(config::cors(vars)
+            .ok()
+            .map(|cors| (Cors::from_settings(&cors), None)));
     };
-    let cors = config::cors(vars).map_err(|err| Box::new(answer(Err(err.into()))))?;
+    let cors = config::cors(vars)
+        .map(|cors| Cors::from_settings(&cors))
+        .map_err(|err| Box::new(answer(Err(err.into()))))?;
     match cors.preflight(request.method(), request.headers()) {
         Some(preflight) => Err(Box::new(preflight)),
         None => Ok(Some((cors, Some(origin)))),
@@ -239,7 +244,7 @@ async fn route<C: HttpClient>(
         }
         let (client, clock) = outbound(cx, stats)?;
         let services = Services::load(vars, &client, cx.cache, &clock).await?;
-        let indexer = config::indexer(vars)?;
+        let indexer = Indexer::from_settings(config::index(vars)?);
         return events::deliver(&services, &indexer, vars, cx.cache, &parts.headers, body).await;
     }
     if caller == Caller::Direct {

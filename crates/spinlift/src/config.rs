@@ -14,10 +14,7 @@
 //! Errors name the variable and what is expected, never the value read.
 
 use crate::aws::{Endpoint, Service};
-use crate::cors::Cors;
 use crate::events::sns::SnsOrigin;
-use crate::indexer::Indexer;
-use crate::mirror::Mirrors;
 use crate::outbound::Timeouts;
 use crate::retry::RetryPolicy;
 pub use crate::s3::{S3Config, Scheme};
@@ -213,19 +210,36 @@ pub fn webhook_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
     required(vars, "webhook_token").map(Secret)
 }
 
+/// The default event handler's settings (the indexer's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSettings {
+    /// Where manifests are kept (`index_prefix`, e.g. `_index/`).
+    pub prefix: String,
+    /// A DynamoDB table keeping one item per object (`index_table`).
+    pub table: Option<String>,
+    /// An SQS queue notified of each processed object (`notify_queue_url`).
+    pub queue_url: Option<String>,
+    /// An SNS topic notified of each processed object (`notify_topic_arn`).
+    pub topic_arn: Option<String>,
+    /// Whether manifests are written to S3 (`index_s3_manifests`); `false` keeps the index
+    /// in the table alone.
+    pub s3_manifests: bool,
+}
+
 /// Reads the default event handler's settings: `index_prefix`, where it keeps its manifests
-/// (e.g. `_index/`), the mirrors, and `index_s3_manifests` (`true`, the default, or `false`
-/// to keep the index in `index_table` only).
+/// (e.g. `_index/`), `index_table`, `notify_queue_url` and `notify_topic_arn` (each optional;
+/// empty means off), and `index_s3_manifests` (`true`, the default, or `false` to keep the
+/// index in `index_table` only).
 ///
 /// # Errors
 ///
 /// A variable is unreadable; `index_prefix` is missing or empty (an empty prefix would index
 /// the index); `index_s3_manifests` is not `true` or `false`, or `false` without a table.
-pub fn indexer(vars: &dyn Variables) -> Result<Indexer, ConfigError> {
-    let mirrors = mirrors(vars)?;
+pub fn index(vars: &dyn Variables) -> Result<IndexSettings, ConfigError> {
+    let table = optional(vars, "index_table")?;
     let s3_manifests = match optional(vars, "index_s3_manifests")?.as_deref() {
         None | Some("true") => true,
-        Some("false") if mirrors.table.is_some() => false,
+        Some("false") if table.is_some() => false,
         Some(_) => {
             return Err(invalid(
                 "index_s3_manifests",
@@ -233,10 +247,12 @@ pub fn indexer(vars: &dyn Variables) -> Result<Indexer, ConfigError> {
             ))
         }
     };
-    let indexer = Indexer::new(required(vars, "index_prefix")?).with_mirrors(mirrors);
-    Ok(match s3_manifests {
-        true => indexer,
-        false => indexer.without_s3_manifests(),
+    Ok(IndexSettings {
+        prefix: required(vars, "index_prefix")?,
+        table,
+        queue_url: optional(vars, "notify_queue_url")?,
+        topic_arn: optional(vars, "notify_topic_arn")?,
+        s3_manifests,
     })
 }
 
@@ -271,19 +287,29 @@ pub fn sns_topic_arns(vars: &dyn Variables) -> Result<Vec<String>, ConfigError> 
         .unwrap_or_default())
 }
 
-/// Reads `cors_allowed_origins`, `cors_allowed_methods`, `cors_allowed_headers`
-/// (comma-separated; no origins means CORS is off).
+/// The CORS variables, as comma-separated lists (no origins means CORS is off).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorsSettings {
+    /// `cors_allowed_origins`: exact origins, or `*`.
+    pub allowed_origins: String,
+    /// `cors_allowed_methods`.
+    pub allowed_methods: String,
+    /// `cors_allowed_headers`.
+    pub allowed_headers: String,
+}
+
+/// Reads `cors_allowed_origins`, `cors_allowed_methods`, `cors_allowed_headers`.
 ///
 /// # Errors
 ///
 /// A variable is unreadable.
-pub fn cors(vars: &dyn Variables) -> Result<Cors, ConfigError> {
+pub fn cors(vars: &dyn Variables) -> Result<CorsSettings, ConfigError> {
     let list = |name| Ok::<_, ConfigError>(optional(vars, name)?.unwrap_or_default());
-    Ok(Cors::new(
-        &list("cors_allowed_origins")?,
-        &list("cors_allowed_methods")?,
-        &list("cors_allowed_headers")?,
-    ))
+    Ok(CorsSettings {
+        allowed_origins: list("cors_allowed_origins")?,
+        allowed_methods: list("cors_allowed_methods")?,
+        allowed_headers: list("cors_allowed_headers")?,
+    })
 }
 
 /// Reads `aws_role_arn`: the role to assume with the configured keys; empty means none.
@@ -338,20 +364,6 @@ pub fn aws_endpoint(
     };
     Endpoint::new(service, &origin, region)
         .ok_or_else(|| invalid(variable, "http(s)://host[:port], without a path"))
-}
-
-/// Reads `index_table`, `notify_queue_url` and `notify_topic_arn`: where the indexer also
-/// records what it did (each optional; empty means off).
-///
-/// # Errors
-///
-/// A variable is unreadable.
-fn mirrors(vars: &dyn Variables) -> Result<Mirrors, ConfigError> {
-    Ok(Mirrors {
-        table: optional(vars, "index_table")?,
-        queue_url: optional(vars, "notify_queue_url")?,
-        topic_arn: optional(vars, "notify_topic_arn")?,
-    })
 }
 
 /// Reads `aws_max_attempts` (1–10, default 3) and `aws_retry_base_ms` (0–10000, default

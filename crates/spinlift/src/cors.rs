@@ -3,6 +3,7 @@
 //! browser client can read them. Off unless `cors_allowed_origins` lists origins.
 
 use crate::body::Body;
+use crate::config::CorsSettings;
 use crate::error::ApiError;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Response, StatusCode};
@@ -24,6 +25,15 @@ pub struct Cors {
 }
 
 impl Cors {
+    /// The policy the CORS variables set.
+    pub fn from_settings(settings: &CorsSettings) -> Self {
+        Self::new(
+            &settings.allowed_origins,
+            &settings.allowed_methods,
+            &settings.allowed_headers,
+        )
+    }
+
     /// A policy from comma-separated lists; no origins means CORS is off.
     pub fn new(origins: &str, methods: &str, headers: &str) -> Self {
         let list = |text: &str, case: fn(&str) -> String| {

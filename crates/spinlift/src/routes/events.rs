@@ -8,14 +8,14 @@
 //! confirmation is then confirmed, an unsubscribe confirmation noted, and a notification's
 //! `Message` handled like a raw S3 notification.
 
-use super::services::Services;
 use super::sns::{self, Opened};
 use crate::body::Body;
 use crate::cache::Cache;
+use crate::client::services::Services;
 use crate::config::Variables;
 use crate::error::{json_response, ApiError};
 use crate::events::{decode, decode_sns_message, Delivery, ObjectEvent, OtherEvent};
-use crate::indexer::{ObjectEventHandler, Outcome};
+use crate::handler::{ObjectEventHandler, Outcome};
 use crate::outbound::HttpClient;
 use http::{HeaderMap, Response, StatusCode};
 use serde_json::{json, Value};

@@ -8,9 +8,9 @@
 use http::{Response, StatusCode};
 use serde_json::json;
 
-use super::aws_call::AwsCall;
 use crate::aws::sts::GetCallerIdentity;
 use crate::body::Body;
+use crate::client::aws::AwsCall;
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
 

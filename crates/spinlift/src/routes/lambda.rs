@@ -59,7 +59,7 @@ where
                     .await
                     .map_err(|err| match err.too_large {
                         true => too_large(),
-                        false => super::s3_call::broken_upstream(err),
+                        false => crate::client::s3::broken_upstream(err),
                     })?;
             let answer = lambda_response(format, &Response::from_parts(parts, body));
             // The limit is on what a Lambda returns: the JSON, base64 included.

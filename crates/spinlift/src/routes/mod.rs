@@ -1,19 +1,15 @@
 //! Route handlers: one file per group of routes.
 //!
-//! A handler receives what it needs (request parts, an [`s3_call::S3Call`] with the loaded
+//! A handler receives what it needs (request parts, an [`S3Call`](crate::client::s3::S3Call) with the loaded
 //! configuration, client and time) and returns a response or an
 //! [`ApiError`](crate::error::ApiError); the router in [`crate::app`] decides which handler
 //! runs and what must be checked first.
 
-pub mod aws_call;
-pub mod credentials;
 pub mod events;
 pub mod health;
 pub mod lambda;
 pub mod objects;
 pub mod presign;
-pub mod s3_call;
-pub mod services;
 pub mod sns;
 
 use crate::body::Body;

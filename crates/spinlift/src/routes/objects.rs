@@ -1,24 +1,18 @@
 //! The object API over S3: `/objects/{key}` GET, HEAD, PUT, DELETE; `GET /objects` lists;
 //! `POST /objects/{key}/copy` copies. Object bodies are streamed both ways, never held whole.
 
-use super::s3_call::{upstream_error, S3Call};
-use crate::body::{Body, BodyError};
+use crate::body::Body;
+use crate::client::s3::{upstream_error, S3Call};
+use crate::client::upload;
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
 use crate::s3::{
-    AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CopyObject,
-    CreateMultipartUpload, DeleteObject, GetObject, HeadObject, ListObjectsV2, ObjectHead,
-    ObjectKey, PutObject, UploadPart,
+    CopyObject, DeleteObject, GetObject, HeadObject, ListObjectsV2, ObjectHead, ObjectKey,
+    PutObject,
 };
 use crate::sigv4::{percent_decode, Payload};
-use futures::StreamExt;
 use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use serde_json::json;
-use sha2::{Digest, Sha256};
-
-/// Bodies up to this size (when their length is known) go to S3 in one streamed PutObject;
-/// larger or unknown-length bodies are uploaded in parts of this size.
-pub const PART_SIZE: usize = 8 << 20;
 
 /// The most a JSON request body may hold.
 const MAX_JSON_BYTES: usize = 64 << 10;
@@ -148,7 +142,7 @@ pub async fn put<C: HttpClient>(
                 PutObject::parse_response(answer.status, &answer.headers, &answer.body)?.etag;
             (etag, size)
         }
-        _ => put_in_parts(s3, key, content_type, metadata, body).await?,
+        _ => upload::put_in_parts(s3, key, content_type, metadata, body).await?,
     };
     let mut response = json_response(
         StatusCode::CREATED,
@@ -158,178 +152,6 @@ pub async fn put<C: HttpClient>(
         response.headers_mut().insert(header::ETAG, value);
     }
     Ok(response)
-}
-
-/// A client's body cut into parts of exactly [`PART_SIZE`] bytes (the last one shorter), each
-/// hashed as its bytes arrive, so that the hashing overlaps the wait for the client's bytes
-/// and the previous part's upload instead of following them.
-struct PartReader {
-    stream: crate::body::ChunkStream,
-    /// Bytes of the last chunk read beyond the previous part.
-    carry: Vec<u8>,
-}
-
-/// One part and the lowercase hex SHA-256 of its bytes.
-struct Part {
-    bytes: Vec<u8>,
-    sha256: String,
-}
-
-impl PartReader {
-    /// The next part; empty at the end of the body.
-    async fn next_part(&mut self) -> Result<Part, ApiError> {
-        let mut bytes = Vec::with_capacity(PART_SIZE);
-        let mut hasher = Sha256::new();
-        let mut pending = std::mem::take(&mut self.carry);
-        loop {
-            let room = PART_SIZE - bytes.len();
-            if pending.len() > room {
-                self.carry = pending.split_off(room);
-            }
-            hasher.update(&pending);
-            bytes.extend_from_slice(&pending);
-            if bytes.len() == PART_SIZE {
-                break;
-            }
-            match self.stream.next().await {
-                Some(chunk) => pending = chunk.map_err(client_body_error)?,
-                None => break,
-            }
-        }
-        Ok(Part {
-            bytes,
-            sha256: hex::encode(hasher.finalize()),
-        })
-    }
-}
-
-fn client_body_error(err: BodyError) -> ApiError {
-    ApiError::BadRequest {
-        code: "incomplete_body",
-        message: format!("the request body could not be read: {err}"),
-    }
-}
-
-async fn put_in_parts<C: HttpClient>(
-    s3: &S3Call<'_, C>,
-    key: &ObjectKey,
-    content_type: Option<&HeaderValue>,
-    metadata: Vec<(&HeaderName, &HeaderValue)>,
-    body: Body,
-) -> Result<(String, u64), ApiError> {
-    let mut reader = PartReader {
-        stream: body.into_stream(),
-        carry: Vec::new(),
-    };
-    let first = reader.next_part().await?;
-    if first.bytes.len() < PART_SIZE {
-        // The whole body fit in one part: a plain PutObject, hashed and signed.
-        let size = first.bytes.len() as u64;
-        let put = PutObject {
-            key,
-            content_length: size,
-            content_type,
-            metadata,
-            condition: None,
-        };
-        let request = put.request(&s3.bucket).map(|()| first.bytes);
-        let answer = s3.send_hashed(request, &first.sha256).await?;
-        return Ok((
-            PutObject::parse_response(answer.status, &answer.headers, &answer.body)?.etag,
-            size,
-        ));
-    }
-    let create = CreateMultipartUpload {
-        key,
-        content_type,
-        metadata,
-    };
-    let answer = s3
-        .send_buffered(create.request(&s3.bucket), Vec::new())
-        .await?;
-    let upload_id =
-        CreateMultipartUpload::parse_response(answer.status, &answer.headers, &answer.body)?;
-    let completed = match upload_parts(s3, key, &upload_id, &mut reader, first).await {
-        Ok((parts, size)) => {
-            let complete = CompleteMultipartUpload {
-                key,
-                upload_id: &upload_id,
-                parts: &parts,
-            };
-            match s3.send_request(complete.request(&s3.bucket)).await {
-                Ok(answer) => CompleteMultipartUpload::parse_response(
-                    answer.status,
-                    &answer.headers,
-                    &answer.body,
-                )
-                .map(|etag| (etag, size))
-                .map_err(ApiError::from),
-                Err(err) => Err(err),
-            }
-        }
-        Err(err) => Err(err),
-    };
-    if completed.is_err() {
-        // The client sees the original error; a failed abort leaves parts that only a
-        // bucket lifecycle rule (AbortIncompleteMultipartUpload) will clean, so say so.
-        let abort = AbortMultipartUpload {
-            key,
-            upload_id: &upload_id,
-        };
-        let aborted = match s3
-            .send_buffered(abort.request(&s3.bucket), Vec::new())
-            .await
-        {
-            Ok(answer) => {
-                AbortMultipartUpload::parse_response(answer.status, &answer.headers, &answer.body)
-                    .map_err(ApiError::from)
-            }
-            Err(err) => Err(err),
-        };
-        if let Err(err) = aborted {
-            eprintln!(
-                "spinlift: multipart upload {upload_id} could not be aborted ({}); its parts stay until a lifecycle rule removes them",
-                err.code()
-            );
-        }
-    }
-    completed
-}
-
-/// Uploads `first` and the rest of the body's parts; each part is sent while the next one is
-/// read from the client, so at most two parts are in memory.
-async fn upload_parts<C: HttpClient>(
-    s3: &S3Call<'_, C>,
-    key: &ObjectKey,
-    upload_id: &str,
-    reader: &mut PartReader,
-    first: Part,
-) -> Result<(Vec<CompletedPart>, u64), ApiError> {
-    let mut parts = Vec::new();
-    let mut size = 0u64;
-    let mut part = first;
-    while !part.bytes.is_empty() {
-        let part_number = u16::try_from(parts.len() + 1)
-            .ok()
-            .filter(|n| *n <= 10_000)
-            .ok_or(ApiError::PayloadTooLarge(PART_SIZE * 10_000))?;
-        size += part.bytes.len() as u64;
-        let upload = UploadPart {
-            key,
-            upload_id,
-            part_number,
-            content_length: part.bytes.len() as u64,
-        };
-        let request = upload.request(&s3.bucket).map(|()| part.bytes);
-        // The first failure ends both: a failed upload stops reading the client, a broken
-        // client body stops the upload.
-        let (answer, next) =
-            futures::try_join!(s3.send_hashed(request, &part.sha256), reader.next_part())?;
-        let etag = UploadPart::parse_response(answer.status, &answer.headers, &answer.body)?;
-        parts.push(CompletedPart { part_number, etag });
-        part = next;
-    }
-    Ok((parts, size))
 }
 
 /// `POST /objects/{key}/copy` with `{"to": key}`: 201 `{"key","etag"}`.

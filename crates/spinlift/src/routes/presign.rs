@@ -1,7 +1,7 @@
 //! `POST /presign`: a presigned S3 URL for one object, for clients that up- or download directly.
 
-use super::s3_call::S3Call;
 use crate::body::Body;
+use crate::client::s3::S3Call;
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
 use crate::s3::{ObjectKey, PresignMethod, PresignObject};

@@ -4,7 +4,7 @@
 //! (Spin's `default` key-value store: private to the app, but stored as they are, so grant
 //! that store to no other component) until 5 minutes before they expire.
 
-use super::aws_call::AwsCall;
+use super::aws::AwsCall;
 use crate::aws::sts::{AssumeRole, SessionCredentials};
 use crate::cache::Cache;
 use crate::clock::Clock;

@@ -8,10 +8,10 @@
 use crate::aws::dynamodb::{self, DeleteItem, Expression, Item, PutItem};
 use crate::aws::sns::Publish;
 use crate::aws::sqs::SendMessage;
+use crate::client::aws::AwsCall;
 use crate::error::ApiError;
-use crate::indexer::{Manifest, MAX_SEQUENCER_DIGITS};
+use crate::indexer::manifest::{Manifest, MAX_SEQUENCER_DIGITS};
 use crate::outbound::HttpClient;
-use crate::routes::aws_call::AwsCall;
 use serde_json::{json, Value};
 
 /// The sequencer width the table stores: S3 sequencers are hex of varying length, compared

@@ -1,7 +1,7 @@
 //! What the event handler may call: the bucket, and the other AWS services.
 
-use super::aws_call::AwsCall;
-use super::s3_call::S3Call;
+use super::aws::AwsCall;
+use super::s3::S3Call;
 use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::config::Variables;

@@ -5,46 +5,28 @@
 //! type, ETag, sequencer) under an index prefix in the same bucket. S3 delivers at least once
 //! and out of order, so every step is idempotent and ordered by the event's sequencer.
 
+pub mod manifest;
+pub mod mirror;
+
+pub use manifest::{Manifest, MAX_SEQUENCER_DIGITS};
+
 use crate::body::Body;
+use crate::client::s3::{broken_upstream, upstream_error, S3Call};
+use crate::client::services::Services;
+use crate::config::IndexSettings;
 use crate::error::ApiError;
 use crate::events::{compare_sequencers, ObjectEvent, ObjectEventKind};
-use crate::mirror::Mirrors;
+use crate::handler::{ObjectEventHandler, Outcome};
 use crate::outbound::HttpClient;
-use crate::routes::s3_call::{broken_upstream, upstream_error, S3Call};
-use crate::routes::services::Services;
 use crate::s3::{
     DeleteObject, GetObject, HeadObject, ObjectHead, ObjectKey, PutObject, S3Error, S3ErrorKind,
     WriteCondition,
 };
 use crate::sigv4::Payload;
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
+use mirror::Mirrors;
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
-use std::future::Future;
-
-/// What became of one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The event was applied.
-    Processed,
-    /// The event needs nothing done; the reason says why.
-    Skipped(String),
-}
-
-/// The body of a migrated Lambda: called once per object event, in delivery order.
-///
-/// It must be idempotent (events are delivered at least once) and must return an error only
-/// for failures worth a redelivery: the whole batch is then answered 5xx and retried.
-pub trait ObjectEventHandler {
-    /// Handles `event` with access to the bucket (`services.s3`) and the other AWS services
-    /// (`services.aws`).
-    fn handle<C: HttpClient>(
-        &self,
-        services: &Services<'_, C>,
-        event: &ObjectEvent,
-    ) -> impl Future<Output = Result<Outcome, ApiError>>;
-}
 
 /// The default handler: a manifest per object at `<prefix><key>.json`, mirrored to a
 /// DynamoDB table and notified to a queue or topic when those are configured. With the
@@ -56,23 +38,6 @@ pub struct Indexer {
     s3_manifests: bool,
 }
 
-/// The manifest the indexer writes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// The object key.
-    pub key: String,
-    /// Size in bytes, as read.
-    pub size: u64,
-    /// Lowercase hex SHA-256 of the bytes, as read.
-    pub sha256: String,
-    /// The stored content type, if any.
-    pub content_type: Option<String>,
-    /// The ETag of the bytes read.
-    pub etag: Option<String>,
-    /// The sequencer of the event that wrote this manifest.
-    pub sequencer: Option<String>,
-}
-
 impl Indexer {
     /// An indexer writing manifests under `prefix` (e.g. `_index/`).
     pub fn new(prefix: impl Into<String>) -> Self {
@@ -80,6 +45,19 @@ impl Indexer {
             prefix: prefix.into(),
             mirrors: Mirrors::default(),
             s3_manifests: true,
+        }
+    }
+
+    /// The indexer the `index_*` and `notify_*` variables describe.
+    pub fn from_settings(settings: IndexSettings) -> Self {
+        let indexer = Self::new(settings.prefix).with_mirrors(Mirrors {
+            table: settings.table,
+            queue_url: settings.queue_url,
+            topic_arn: settings.topic_arn,
+        });
+        match settings.s3_manifests {
+            true => indexer,
+            false => indexer.without_s3_manifests(),
         }
     }
 
@@ -198,10 +176,6 @@ impl Indexer {
         }))
     }
 }
-
-/// The most digits a sequencer may have. S3's have about 18; the table stores them padded
-/// to this width, so that they compare as strings (see `mirror::padded`).
-pub const MAX_SEQUENCER_DIGITS: usize = 32;
 
 /// S3 sequencers are hexadecimal strings.
 fn is_sequencer(sequencer: &str) -> bool {
