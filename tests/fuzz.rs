@@ -15,6 +15,7 @@ use spinlift::aws::AwsError;
 use spinlift::body::Body;
 use spinlift::cache::MemoryCache;
 use spinlift::config::S3Config;
+use spinlift::env::FakeEnv;
 use spinlift::outbound::{HttpClient, TransportError};
 use spinlift::s3::*;
 use spinlift::sigv4::{Credentials, Payload, Signer, SigningTime};
@@ -412,12 +413,12 @@ fn the_router_answers_hostile_requests_with_json_errors_never_500() {
                 };
                 let json_route =
                     matches!(request.uri().path(), "/lambda" | "/events/s3" | "/presign");
+                let env = FakeEnv::at(SigningTime::from_unix_seconds(1_795_424_400));
                 let cx = Context {
                     vars: &vars,
                     client: &EmptyUpstream,
                     cache: &MemoryCache::default(),
-                    now: SigningTime::from_unix_seconds(1_795_424_400),
-                    log: &|_| {},
+                    env: &env,
                 };
                 let response = block_on(handle(request, &cx));
                 let status = response.status();

@@ -17,6 +17,7 @@ use spinlift::cache::MemoryCache;
 use spinlift::client::aws::AwsCall;
 use spinlift::client::credentials;
 use spinlift::clock::Clock;
+use spinlift::env::FakeEnv;
 use spinlift::error::ApiError;
 use spinlift::sigv4::{uri_encode, uri_encode_path};
 use spinlift::sigv4::{Credentials, Signer, SigningTime};
@@ -63,7 +64,8 @@ fn signer(moto: &Moto, secret: &str) -> Signer {
 async fn call<O: Operation>(moto: &Moto, secret: &str, op: &O) -> Result<O::Output, AwsError> {
     let vars = vars(moto, secret);
     let cache = MemoryCache::default();
-    let clock = Clock::new(now(), &cache);
+    let env = FakeEnv::at(now());
+    let clock = Clock::new(&env, &cache);
     let aws = AwsCall::new(
         &vars,
         &NativeHttp,
@@ -360,14 +362,19 @@ async fn an_assumed_role_signs_calls_and_is_renewed_before_it_expires() {
     vars.insert("aws_role_arn".into(), moto.fixtures.role_arn.clone());
     let (client, cache) = (Counting(AtomicUsize::new(0)), MemoryCache::default());
     let clock_cache = MemoryCache::default();
-    let at = |time: SigningTime| Clock::new(time, &clock_cache);
     let start = now();
 
-    let resolved = credentials::resolve(&vars, &client, &cache, &at(start))
-        .await
-        .unwrap();
+    let resolved = credentials::resolve(
+        &vars,
+        &client,
+        &cache,
+        &Clock::new(&FakeEnv::at(start), &clock_cache),
+    )
+    .await
+    .unwrap();
     let expires_at = resolved.expires_at.expect("a session expires");
-    let start_clock = at(start);
+    let start_env = FakeEnv::at(start);
+    let start_clock = Clock::new(&start_env, &clock_cache);
     let sts = AwsCall::new(
         &vars,
         &client,
@@ -386,34 +393,54 @@ async fn an_assumed_role_signs_calls_and_is_renewed_before_it_expires() {
     assert_eq!(client.0.load(Ordering::Relaxed), 1);
 
     // The cached session serves the next requests...
-    credentials::resolve(&vars, &client, &cache, &at(start))
-        .await
-        .unwrap();
+    credentials::resolve(
+        &vars,
+        &client,
+        &cache,
+        &Clock::new(&FakeEnv::at(start), &clock_cache),
+    )
+    .await
+    .unwrap();
     assert_eq!(client.0.load(Ordering::Relaxed), 1, "served from the cache");
     // ...until 5 minutes before it expires, and not before.
     let early = SigningTime::from_unix_seconds(expires_at - 301);
-    credentials::resolve(&vars, &client, &cache, &at(early))
-        .await
-        .unwrap();
+    credentials::resolve(
+        &vars,
+        &client,
+        &cache,
+        &Clock::new(&FakeEnv::at(early), &clock_cache),
+    )
+    .await
+    .unwrap();
     assert_eq!(client.0.load(Ordering::Relaxed), 1, "still 5 min 1 s to go");
     let late = SigningTime::from_unix_seconds(expires_at - 299);
-    credentials::resolve(&vars, &client, &cache, &at(late))
-        .await
-        .unwrap();
+    credentials::resolve(
+        &vars,
+        &client,
+        &cache,
+        &Clock::new(&FakeEnv::at(late), &clock_cache),
+    )
+    .await
+    .unwrap();
     assert_eq!(client.0.load(Ordering::Relaxed), 2, "renewed near expiry");
 
     // Without the role, the keys sign for the user itself.
     vars.remove("aws_role_arn");
-    let resolved = credentials::resolve(&vars, &client, &cache, &at(start))
-        .await
-        .unwrap();
+    let resolved = credentials::resolve(
+        &vars,
+        &client,
+        &cache,
+        &Clock::new(&FakeEnv::at(start), &clock_cache),
+    )
+    .await
+    .unwrap();
     assert_eq!(resolved.expires_at, None);
     let identity = AwsCall::new(
         &vars,
         &client,
         Signer::new(resolved.credentials),
         "us-east-1".into(),
-        &at(start),
+        &Clock::new(&FakeEnv::at(start), &clock_cache),
     )
     .call(&GetCallerIdentity)
     .await

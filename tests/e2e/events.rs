@@ -412,6 +412,7 @@ async fn manifests_go_under_the_configured_prefix() {
 mod own_handler {
     use super::*;
     use spinlift::client::services::Services;
+    use spinlift::env::FakeEnv;
     use spinlift::error::ApiError;
     use spinlift::events::ObjectEvent;
     use spinlift::handler::{ObjectEventHandler, Outcome};
@@ -478,7 +479,8 @@ mod own_handler {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        let clock = Clock::new(SigningTime::from_unix_seconds(now), &cache);
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(now));
+        let clock = Clock::new(&env, &cache);
         let services = Services::load(&vars, &NativeHttp, &cache, &clock)
             .await
             .unwrap();

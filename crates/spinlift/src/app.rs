@@ -3,7 +3,7 @@
 //! The app speaks `http` types only and never names `spin_sdk`, so it compiles
 //! and is tested natively; `lib.rs` adapts it to Spin. Its dependencies come in
 //! through a [`Context`]: the [`Variables`] source, the outbound [`HttpClient`],
-//! the cache and the request's time (read once, at the edge).
+//! the cache and the [`Env`] (time, sleep, randomness, logging).
 //!
 //! Order of checks, so that a client learns nothing it is not entitled to:
 //! 1. CORS preflights are answered from the CORS variables alone;
@@ -25,13 +25,14 @@ use crate::client::services::Services;
 use crate::clock::Clock;
 use crate::config::{self, Variables};
 use crate::cors::Cors;
+use crate::env::{Env, LogStream};
 use crate::error::ApiError;
 use crate::indexer::Indexer;
 use crate::outbound::HttpClient;
 use crate::retry::{CallStats, Resilient};
 use crate::routes::{events, health, lambda, objects, presign};
 use crate::sigv4::{Signer, SigningTime};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What a request is served with: the seams to the host, read at the edge.
 pub struct Context<'a, C> {
@@ -41,11 +42,8 @@ pub struct Context<'a, C> {
     pub client: &'a C,
     /// A cache that outlives the request (Spin's key-value store in the component).
     pub cache: &'a dyn Cache,
-    /// The host's time, read once: corrected by [`Clock`], it signs every AWS call this
-    /// request makes.
-    pub now: SigningTime,
-    /// Where the request's log line goes (stdout, in the component).
-    pub log: &'a dyn Fn(&str),
+    /// Time, sleep, randomness and logging.
+    pub env: &'a dyn Env,
 }
 
 /// Who sent the request a route sees.
@@ -63,23 +61,24 @@ enum Caller {
 /// Errors become their JSON response; server errors are logged. Every request ends with
 /// one log line on stdout (see [`log_line`]).
 pub async fn handle<C: HttpClient>(request: Request<Body>, cx: &Context<'_, C>) -> Response<Body> {
-    let started = Instant::now();
+    let now = cx.env.wall_time();
+    let started = cx.env.monotonic();
     let method = request.method().clone();
     let label = route_label(&method, request.uri().path());
     let stats = CallStats::default();
-    let response = match cors_for(&request, cx.vars) {
-        Ok(cors) => with_cors(cors, answer(dispatch(request, cx, &stats).await)),
+    let response = match cors_for(&request, cx) {
+        Ok(cors) => with_cors(cors, answer(cx.env, dispatch(request, cx, &stats).await)),
         Err(answer) => *answer,
     };
     let line = log_line(
-        cx.now,
+        now,
         &method,
         label,
         response.status(),
-        started.elapsed(),
+        cx.env.monotonic().saturating_sub(started),
         &stats,
     );
-    (cx.log)(&line);
+    cx.env.log(LogStream::Request, &line);
     response
 }
 
@@ -89,13 +88,13 @@ async fn forwarded<C: HttpClient>(
     cx: &Context<'_, C>,
     stats: &CallStats,
 ) -> Response<Body> {
-    let cors = match cors_for(&request, cx.vars) {
+    let cors = match cors_for(&request, cx) {
         Ok(cors) => cors,
         Err(answer) => return *answer,
     };
     with_cors(
         cors,
-        answer(route(request, cx, Caller::Forwarded, stats).await),
+        answer(cx.env, route(request, cx, Caller::Forwarded, stats).await),
     )
 }
 
@@ -150,8 +149,8 @@ fn outbound<'a, C>(
     let policy = config::retry_policy(cx.vars)?;
     let timeouts = config::timeouts(cx.vars)?;
     Ok((
-        Resilient::new(cx.client, policy, timeouts, stats),
-        Clock::new(cx.now, cx.cache),
+        Resilient::new(cx.client, policy, timeouts, stats, cx.env),
+        Clock::new(cx.env, cx.cache),
     ))
 }
 
@@ -160,10 +159,11 @@ fn outbound<'a, C>(
 /// meets CORS variables that cannot be read. Without an `Origin`, unreadable CORS variables
 /// are no error (`/healthz` must answer whatever they hold), but an answer still says
 /// `Vary: Origin` when CORS is on, so a shared cache never serves it to a browser.
-fn cors_for(
+fn cors_for<C>(
     request: &Request<Body>,
-    vars: &dyn Variables,
+    cx: &Context<'_, C>,
 ) -> Result<Option<BrowserCors>, Box<Response<Body>>> {
+    let vars = cx.vars;
     let Some(origin) = request.headers().get(header::ORIGIN).cloned() else {
         return Ok(config::cors(vars)
             .ok()
@@ -171,7 +171,7 @@ fn cors_for(
     };
     let cors = config::cors(vars)
         .map(|cors| Cors::from_settings(&cors))
-        .map_err(|err| Box::new(answer(Err(err.into()))))?;
+        .map_err(|err| Box::new(answer(cx.env, Err(err.into()))))?;
     match cors.preflight(request.method(), request.headers()) {
         Some(preflight) => Err(Box::new(preflight)),
         None => Ok(Some((cors, Some(origin)))),
@@ -190,10 +190,10 @@ fn with_cors(cors: Option<BrowserCors>, mut response: Response<Body>) -> Respons
 
 /// A route's result as a response; a server error's log line goes to stderr, which Spin
 /// keeps as the app's log.
-fn answer(result: Result<Response<Body>, ApiError>) -> Response<Body> {
+fn answer(env: &dyn Env, result: Result<Response<Body>, ApiError>) -> Response<Body> {
     result.unwrap_or_else(|err| {
         if let Some(line) = err.log_line() {
-            eprintln!("spinlift: {line}");
+            env.log(LogStream::Operator, &format!("spinlift: {line}"));
         }
         err.into_response()
     })
@@ -214,7 +214,10 @@ async fn dispatch<C: HttpClient>(
     if request.method() != Method::POST {
         return Err(ApiError::MethodNotAllowed("POST"));
     }
-    lambda::invoke(request.into_body(), |inner| forwarded(inner, cx, stats)).await
+    lambda::invoke(request.into_body(), cx.env, |inner| {
+        forwarded(inner, cx, stats)
+    })
+    .await
 }
 
 async fn route<C: HttpClient>(
@@ -311,6 +314,7 @@ async fn route<C: HttpClient>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::FakeEnv;
     use std::collections::BTreeMap;
 
     fn vars(api_token: Option<&str>) -> BTreeMap<String, String> {
@@ -344,13 +348,12 @@ mod tests {
             request = request.header("authorization", auth);
         }
         let request = request.body(Body::Empty).unwrap();
-        let now = SigningTime::from_unix_seconds(1_700_000_000);
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(1_700_000_000));
         let cx = Context {
             vars,
             client: &NoNetwork,
             cache: &crate::cache::MemoryCache::default(),
-            now,
-            log: &|_| {},
+            env: &env,
         };
         let response = futures::executor::block_on(handle(request, &cx));
         let challenge = response
@@ -411,8 +414,7 @@ mod tests {
 
     #[test]
     fn every_request_logs_one_json_line_naming_the_route_not_the_key() {
-        let lines = std::cell::RefCell::new(Vec::new());
-        let log = |line: &str| lines.borrow_mut().push(line.to_owned());
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(1_700_000_000));
         let vars = vars(Some("t0ken"));
         for (method, uri) in [
             ("GET", "/healthz"),
@@ -428,12 +430,11 @@ mod tests {
                 vars: &vars,
                 client: &NoNetwork,
                 cache: &crate::cache::MemoryCache::default(),
-                now: SigningTime::from_unix_seconds(1_700_000_000),
-                log: &log,
+                env: &env,
             };
             futures::executor::block_on(handle(request, &cx));
         }
-        let lines = lines.into_inner();
+        let lines = env.lines(LogStream::Request);
         assert_eq!(lines.len(), 3);
         let parsed: Vec<serde_json::Value> = lines
             .iter()

@@ -23,6 +23,7 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod cors;
+pub mod env;
 pub mod error;
 pub mod handler;
 pub mod indexer;
@@ -41,15 +42,14 @@ pub async fn serve(
     request: spin_sdk::http::IncomingRequest,
     out: spin_sdk::http::ResponseOutparam,
 ) {
-    use spin_adapter::{incoming, log_line, now, respond, SpinCache, SpinHttp, SpinVariables};
+    use spin_adapter::{incoming, respond, SpinCache, SpinEnv, SpinHttp, SpinVariables};
     let response = match incoming(request) {
         Ok(request) => {
             let cx = app::Context {
                 vars: &SpinVariables,
                 client: &SpinHttp,
                 cache: &SpinCache,
-                now: now(),
-                log: &log_line,
+                env: &SpinEnv,
             };
             app::handle(request, &cx).await
         }

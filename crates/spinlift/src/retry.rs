@@ -15,10 +15,10 @@
 
 use crate::aws::AwsError;
 use crate::body::Body;
+use crate::env::{Env, LogStream};
 use crate::outbound::{copy_request, HttpClient, Timeouts, TransportError, TransportErrorKind};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use std::cell::{Cell, RefCell};
-use std::hash::BuildHasher;
 use std::time::Duration;
 
 /// No backoff sleeps longer than this.
@@ -94,21 +94,25 @@ pub struct Resilient<'a, C> {
     policy: RetryPolicy,
     timeouts: Timeouts,
     stats: &'a CallStats,
+    env: &'a dyn Env,
 }
 
 impl<'a, C> Resilient<'a, C> {
-    /// Wraps `inner`; every request gets `timeouts` and is counted in `stats`.
+    /// Wraps `inner`; every request gets `timeouts` and is counted in `stats`; backoff
+    /// sleeps, jitter and retry notes come from `env`.
     pub fn new(
         inner: &'a C,
         policy: RetryPolicy,
         timeouts: Timeouts,
         stats: &'a CallStats,
+        env: &'a dyn Env,
     ) -> Self {
         Self {
             inner,
             policy,
             timeouts,
             stats,
+            env,
         }
     }
 }
@@ -160,15 +164,18 @@ impl<C: HttpClient> HttpClient for Resilient<'_, C> {
             match verdict {
                 Verdict::Done(result) => return result,
                 Verdict::Retry(reason) => {
-                    let delay = self.policy.delay(retry, random());
-                    eprintln!(
-                        "spinlift: {} {} failed ({reason}); retry {} in {} ms",
-                        request.method(),
-                        request.uri().host().unwrap_or(""),
-                        retry + 1,
-                        delay.as_millis()
+                    let delay = self.policy.delay(retry, self.env.random_u64());
+                    self.env.log(
+                        LogStream::Operator,
+                        &format!(
+                            "spinlift: {} {} failed ({reason}); retry {} in {} ms",
+                            request.method(),
+                            request.uri().host().unwrap_or(""),
+                            retry + 1,
+                            delay.as_millis()
+                        ),
                     );
-                    std::thread::sleep(delay);
+                    self.env.sleep(delay).await;
                     retry += 1;
                     self.stats.retries.set(self.stats.retries.get() + 1);
                 }
@@ -218,15 +225,11 @@ async fn judge(result: Result<Response<Body>, TransportError>, idempotent: bool)
     Verdict::Done(Ok(Response::from_parts(parts, Body::Bytes(bytes))))
 }
 
-/// A random number for jitter. Not for secrets: std's hasher keys come from the host's
-/// insecure seed, and every new `RandomState` differs.
-fn random() -> u64 {
-    std::collections::hash_map::RandomState::new().hash_one(0u8)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::FakeEnv;
+    use crate::sigv4::SigningTime;
     use futures::executor::block_on;
     use std::collections::VecDeque;
 
@@ -246,8 +249,9 @@ mod tests {
             assert_eq!(policy.delay(retry, ceiling + 1).as_millis(), 0);
         }
         // Full jitter spreads over the whole range.
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(0));
         let delays: Vec<u128> = (0..200)
-            .map(|_| policy.delay(1, random()).as_millis())
+            .map(|_| policy.delay(1, env.random_u64()).as_millis())
             .collect();
         assert!(delays.iter().all(|d| *d <= 200));
         for quarter in 0..4 {
@@ -325,7 +329,8 @@ mod tests {
             base_delay: Duration::ZERO,
         };
         let timeouts = Timeouts::default();
-        let resilient = Resilient::new(&client, policy, timeouts, &stats);
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(0));
+        let resilient = Resilient::new(&client, policy, timeouts, &stats, &env);
         let mut request = Request::builder()
             .method(method)
             .uri("http://s3.test/k")
@@ -366,6 +371,45 @@ mod tests {
         assert!(sent.iter().all(|(_, _, t)| *t == Some(Timeouts::default())));
         assert_eq!((stats.calls(), stats.retries()), (3, 2));
         assert_eq!(stats.aws_request_id().as_deref(), Some("req-200"));
+    }
+
+    #[test]
+    fn retries_wait_through_the_env_within_the_jitter_ceiling_and_say_so() {
+        let client = Scripted::new(vec![
+            Ok((503, SLOW_DOWN)),
+            Err(TransportErrorKind::Timeout),
+            Ok((503, SLOW_DOWN)),
+            Ok((200, "ok")),
+        ]);
+        let stats = CallStats::default();
+        let policy = RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(100),
+        };
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(0));
+        let resilient = Resilient::new(&client, policy, Timeouts::default(), &stats, &env);
+        let request = Request::get("http://s3.test/k").body(()).unwrap();
+        let status = block_on(resilient.send(request, Body::Empty))
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+        // One sleep per retry, each under its doubling ceiling, drawn from the env's sequence.
+        let sleeps = env.sleeps();
+        assert_eq!(sleeps.len(), 3);
+        for (sleep, ceiling) in sleeps.iter().zip([100, 200, 400]) {
+            assert!(sleep.as_millis() <= ceiling, "{sleeps:?}");
+        }
+        let replay = FakeEnv::at(SigningTime::from_unix_seconds(0));
+        let expected: Vec<Duration> = (0..3)
+            .map(|retry| policy.delay(retry, replay.random_u64()))
+            .collect();
+        assert_eq!(sleeps, expected);
+        // The request's time moved on by the sleeps, and each retry left an operator note.
+        assert_eq!(env.monotonic(), sleeps.iter().sum::<Duration>());
+        let notes = env.lines(LogStream::Operator);
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(notes[0].starts_with("spinlift: GET s3.test failed (503 SlowDown); retry 1 in "));
+        assert!(notes[1].starts_with("spinlift: GET s3.test failed (timeout); retry 2 in "));
     }
 
     #[test]

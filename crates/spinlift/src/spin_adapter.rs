@@ -6,6 +6,7 @@
 use crate::body::{Body, BodyError};
 use crate::cache::Cache;
 use crate::config::{VariableError, Variables};
+use crate::env::{Env, LogStream, Sleep};
 use crate::error::ApiError;
 use crate::outbound::{HttpClient, Timeouts, TransportError, TransportErrorKind};
 use crate::sigv4::SigningTime;
@@ -60,19 +61,50 @@ impl Cache for SpinCache {
     }
 }
 
-/// Writes a request's log line to stdout, which Spin keeps as the app's log. Not `println!`,
-/// which panics when stdout fails: a log line is never worth the answer.
-pub(crate) fn log_line(line: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stdout().lock(), "{line}");
-}
+/// The environment over WASI 0.2: `wasi:clocks` for time and sleep (a pollable the Spin
+/// executor waits on, so other futures of the request run meanwhile), `wasi:random` for
+/// jitter, stdout and stderr for the log, which Spin keeps as the app's log.
+pub(crate) struct SpinEnv;
 
-/// The wall clock (`wasi:clocks/wall-clock`): read once per request, at the edge.
-pub(crate) fn now() -> SigningTime {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    SigningTime::from_unix_seconds(since_epoch.as_secs())
+impl Env for SpinEnv {
+    fn wall_time(&self) -> SigningTime {
+        SigningTime::from_unix_seconds(wasi::clocks::wall_clock::now().seconds)
+    }
+
+    fn monotonic(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(wasi::clocks::monotonic_clock::now())
+    }
+
+    fn sleep(&self, duration: std::time::Duration) -> Sleep<'_> {
+        use wasi::clocks::monotonic_clock;
+        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        let deadline = monotonic_clock::now().saturating_add(nanos);
+        // Dropping the token (when done, or when the future is dropped) withdraws the waker.
+        let mut token: Option<spin_executor::CancelOnDropToken> = None;
+        Box::pin(futures::future::poll_fn(move |cx| {
+            drop(token.take());
+            if monotonic_clock::now() >= deadline {
+                return std::task::Poll::Ready(());
+            }
+            let pollable = monotonic_clock::subscribe_instant(deadline);
+            token =
+                Some(spin_executor::push_waker_and_get_token(pollable, cx.waker().clone()).into());
+            std::task::Poll::Pending
+        }))
+    }
+
+    fn random_u64(&self) -> u64 {
+        wasi::random::random::get_random_u64()
+    }
+
+    /// Not `println!`, which panics when the stream fails: a log line is never worth the answer.
+    fn log(&self, stream: LogStream, line: &str) {
+        use std::io::Write;
+        let _ = match stream {
+            LogStream::Request => writeln!(std::io::stdout().lock(), "{line}"),
+            LogStream::Operator => writeln!(std::io::stderr().lock(), "{line}"),
+        };
+    }
 }
 
 /// WASI header fields from `http` headers. The host may refuse some (forbidden names);

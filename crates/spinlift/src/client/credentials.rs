@@ -9,6 +9,7 @@ use crate::aws::sts::{AssumeRole, SessionCredentials};
 use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::config::{self, AwsConfig, Variables};
+use crate::env::LogStream;
 use crate::error::ApiError;
 use crate::outbound::HttpClient;
 use crate::sigv4::{Credentials, Signer};
@@ -80,7 +81,10 @@ pub async fn resolve<C: HttpClient>(
                 }
                 // STS failing near the end of a session that is still valid: keep using it.
                 (Err(err), Some(session)) => {
-                    eprintln!("spinlift: renewing the role session failed ({}); using the current one until it expires", err.code());
+                    clock.env().log(
+                        LogStream::Operator,
+                        &format!("spinlift: renewing the role session failed ({}); using the current one until it expires", err.code()),
+                    );
                     session
                 }
                 (Err(err), None) => return Err(err),

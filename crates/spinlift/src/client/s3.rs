@@ -5,6 +5,7 @@ use crate::body::{Body, BodyError};
 use crate::cache::Cache;
 use crate::clock::{self, Clock};
 use crate::config::{self, Variables};
+use crate::env::Env;
 use crate::error::ApiError;
 use crate::outbound::{copy_request, HttpClient};
 use crate::s3::{Bucket, S3Error};
@@ -79,6 +80,11 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
     /// The time signatures carry (presigned URLs included).
     pub fn now(&self) -> SigningTime {
         self.clock.now()
+    }
+
+    /// The request's environment (logging, time), for what the client's users report.
+    pub fn env(&self) -> &'a dyn Env {
+        self.clock.env()
     }
 
     /// The outbound client, for calls that are not to S3 (SNS confirmations).

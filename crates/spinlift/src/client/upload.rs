@@ -5,6 +5,7 @@
 
 use crate::body::{Body, BodyError};
 use crate::client::s3::S3Call;
+use crate::env::LogStream;
 use crate::error::ApiError;
 use crate::outbound::HttpClient;
 use crate::s3::{
@@ -152,9 +153,12 @@ pub async fn put_in_parts<C: HttpClient>(
             Err(err) => Err(err),
         };
         if let Err(err) = aborted {
-            eprintln!(
+            s3.env().log(
+                LogStream::Operator,
+                &format!(
                 "spinlift: multipart upload {upload_id} could not be aborted ({}); its parts stay until a lifecycle rule removes them",
-                err.code()
+                    err.code()
+                ),
             );
         }
     }

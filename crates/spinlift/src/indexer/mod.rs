@@ -496,7 +496,8 @@ mod tests {
             seen: RefCell::default(),
         };
         let cache = crate::cache::MemoryCache::default();
-        let clock = crate::clock::Clock::new(SigningTime::from_unix_seconds(1_700_000_000), &cache);
+        let env = crate::env::FakeEnv::at(SigningTime::from_unix_seconds(1_700_000_000));
+        let clock = crate::clock::Clock::new(&env, &cache);
         let outcome = futures::executor::block_on(async {
             let services = Services::load(&vars, &client, &cache, &clock)
                 .await

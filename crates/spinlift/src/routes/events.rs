@@ -13,6 +13,7 @@ use crate::body::Body;
 use crate::cache::Cache;
 use crate::client::services::Services;
 use crate::config::Variables;
+use crate::env::{Env, LogStream};
 use crate::error::{json_response, ApiError};
 use crate::events::{decode, decode_sns_message, Delivery, ObjectEvent, OtherEvent};
 use crate::handler::{ObjectEventHandler, Outcome};
@@ -45,7 +46,15 @@ pub async fn deliver<C: HttpClient, H: ObjectEventHandler>(
         Delivery::Objects { events, others } => (events, others),
         Delivery::TestEvent => (Vec::new(), Vec::new()),
         Delivery::Sns(message) => {
-            match sns::open(services.s3.client(), vars, cache, &message).await? {
+            match sns::open(
+                services.s3.client(),
+                services.s3.env(),
+                vars,
+                cache,
+                &message,
+            )
+            .await?
+            {
                 Opened::Records(message) => decode_sns_message(message).map_err(invalid)?,
                 Opened::Answered(response) => return Ok(response),
             }
@@ -53,7 +62,7 @@ pub async fn deliver<C: HttpClient, H: ObjectEventHandler>(
     };
     Ok(process(services, handler, &events, &others)
         .await
-        .into_response())
+        .into_response(services.s3.env()))
 }
 
 /// What became of one batch of records.
@@ -70,14 +79,17 @@ pub(crate) struct Report {
 impl Report {
     /// `{"processed","skipped","failed"}`: 200, or 502 when a record failed, so the sender
     /// retries the batch (safe: handlers are idempotent).
-    pub(crate) fn into_response(self) -> Response<Body> {
+    pub(crate) fn into_response(self, env: &dyn Env) -> Response<Body> {
         let status = match self.failed.is_empty() {
             true => StatusCode::OK,
             false => {
-                eprintln!(
-                    "spinlift: event delivery: {} of {} records failed; answering 502 for a retry",
-                    self.failed.len(),
-                    self.processed + self.skipped.len() + self.failed.len()
+                env.log(
+                    LogStream::Operator,
+                    &format!(
+                        "spinlift: event delivery: {} of {} records failed; answering 502 for a retry",
+                        self.failed.len(),
+                        self.processed + self.skipped.len() + self.failed.len()
+                    ),
                 );
                 StatusCode::BAD_GATEWAY
             }

@@ -10,6 +10,7 @@
 
 use super::events::Report;
 use crate::body::Body;
+use crate::env::{Env, LogStream};
 use crate::error::{json_response, ApiError};
 use crate::lambda::{classify, combine_sns_messages, lambda_response, sqs_payload, Invocation};
 use http::{Method, Request, Response, StatusCode};
@@ -34,7 +35,11 @@ fn too_large() -> ApiError {
 /// # Errors
 /// 413 over [`MAX_INVOCATION_BYTES`]; 400 for an event that is not an accepted shape; 502
 /// when a routed answer is larger than a Lambda may return.
-pub async fn invoke<F, Fut>(body: Body, forward: F) -> Result<Response<Body>, ApiError>
+pub async fn invoke<F, Fut>(
+    body: Body,
+    env: &dyn Env,
+    forward: F,
+) -> Result<Response<Body>, ApiError>
 where
     F: Fn(Request<Body>) -> Fut,
     Fut: Future<Output = Response<Body>>,
@@ -72,7 +77,7 @@ where
         Invocation::Webhook(body) => Ok(forward(to_events(body)).await),
         Invocation::Sns(messages) => match combine_sns_messages(&messages).map_err(invalid)? {
             Some(notification) => Ok(forward(to_events(notification)).await),
-            None => Ok(Report::default().into_response()),
+            None => Ok(Report::default().into_response(env)),
         },
         Invocation::Sqs { messages, fifo } => {
             let mut failures = Vec::new();
@@ -88,10 +93,13 @@ where
                 }
             }
             if !failures.is_empty() {
-                eprintln!(
-                    "spinlift: SQS batch: {} of {} messages failed and stay on the queue",
-                    failures.len(),
-                    messages.len()
+                env.log(
+                    LogStream::Operator,
+                    &format!(
+                        "spinlift: SQS batch: {} of {} messages failed and stay on the queue",
+                        failures.len(),
+                        messages.len()
+                    ),
                 );
             }
             Ok(json_response(

@@ -5,6 +5,7 @@
 use crate::body::Body;
 use crate::cache::Cache;
 use crate::config::{self, Variables};
+use crate::env::{Env, LogStream};
 use crate::error::{json_response, ApiError};
 use crate::events::sns::{SigningCert, SnsError, SnsMessage, SnsMessageType, SnsOrigin};
 use crate::outbound::{HttpClient, TransportError};
@@ -27,6 +28,7 @@ pub enum Opened<'m> {
 /// As [`verify`] and [`confirm`]; 403 `sns_topic_not_allowed` for another topic.
 pub async fn open<'m, C: HttpClient>(
     client: &C,
+    env: &dyn Env,
     vars: &dyn Variables,
     cache: &dyn Cache,
     message: &'m SnsMessage,
@@ -50,11 +52,19 @@ pub async fn open<'m, C: HttpClient>(
         }
         SnsMessageType::SubscriptionConfirmation => {
             let subscription = confirm(client, &origin, message).await?;
-            eprintln!("spinlift: confirmed SNS subscription {subscription} to {topic}");
+            env.log(
+                LogStream::Operator,
+                &format!("spinlift: confirmed SNS subscription {subscription} to {topic}"),
+            );
             json!({"confirmed": {"topic_arn": topic, "subscription_arn": subscription}})
         }
         SnsMessageType::UnsubscribeConfirmation => {
-            eprintln!("spinlift: SNS unsubscribed this endpoint from {topic}; not re-subscribing");
+            env.log(
+                LogStream::Operator,
+                &format!(
+                    "spinlift: SNS unsubscribed this endpoint from {topic}; not re-subscribing"
+                ),
+            );
             json!({"unsubscribed": {"topic_arn": topic}})
         }
     };
