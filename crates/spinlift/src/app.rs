@@ -1,4 +1,5 @@
-//! The router: method + path → handler, with authentication first.
+//! The default app: CORS, then the [`Route`] parsed from the request, its credentials
+//! checked, its handler run, and one log line.
 //!
 //! The app speaks `http` types only and never names `spin_sdk`, so it compiles
 //! and is tested natively; `lib.rs` adapts it to Spin. Its dependencies come in
@@ -30,6 +31,7 @@ use crate::error::ApiError;
 use crate::indexer::Indexer;
 use crate::outbound::HttpClient;
 use crate::retry::{CallStats, Resilient};
+use crate::router::{Access, ObjectMethod, Resource, Route};
 use crate::routes::{events, health, lambda, objects, presign};
 use crate::sigv4::{Signer, SigningTime};
 use std::time::Duration;
@@ -46,25 +48,14 @@ pub struct Context<'a, C> {
     pub env: &'a dyn Env,
 }
 
-/// Who sent the request a route sees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Caller {
-    /// A client over HTTP: every route checks its credentials.
-    Direct,
-    /// A request unwrapped from a Lambda event: the `POST /lambda` call that carried it
-    /// was authenticated with `api_token`, as API Gateway or an ALB authenticates before
-    /// invoking a Lambda. `api_token` therefore also grants what `webhook_token` does.
-    Forwarded,
-}
-
 /// Answers one request: CORS first (preflights need no credentials), then the routes.
 /// Errors become their JSON response; server errors are logged. Every request ends with
-/// one log line on stdout (see [`log_line`]).
+/// one log line on stdout (see `log_line`).
 pub async fn handle<C: HttpClient>(request: Request<Body>, cx: &Context<'_, C>) -> Response<Body> {
     let now = cx.env.wall_time();
     let started = cx.env.monotonic();
     let method = request.method().clone();
-    let label = route_label(&method, request.uri().path());
+    let label = Route::parse(&method, request.uri().path(), request.uri().query()).label();
     let stats = CallStats::default();
     let response = match cors_for(&request, cx) {
         Ok(cors) => with_cors(cors, answer(cx.env, dispatch(request, cx, &stats).await)),
@@ -82,7 +73,11 @@ pub async fn handle<C: HttpClient>(request: Request<Body>, cx: &Context<'_, C>) 
     response
 }
 
-/// A request carried by a Lambda event, answered as a direct one is, CORS included.
+/// A request carried by a Lambda event, answered as a direct one is, CORS included, but
+/// without its own credentials: the `POST /lambda` call that carried it was authenticated
+/// with `api_token`, as API Gateway or an ALB authenticates before invoking a Lambda
+/// (`api_token` therefore also grants what `webhook_token` does). Events do not nest: a
+/// carried request for `/lambda` finds nothing.
 async fn forwarded<C: HttpClient>(
     request: Request<Body>,
     cx: &Context<'_, C>,
@@ -92,25 +87,15 @@ async fn forwarded<C: HttpClient>(
         Ok(cors) => cors,
         Err(answer) => return *answer,
     };
+    let (parts, body) = request.into_parts();
+    let route = match Route::parse(&parts.method, parts.uri.path(), parts.uri.query()) {
+        Route::Lambda | Route::WrongMethod(Resource::Lambda) => Route::NotFound,
+        route => route,
+    };
     with_cors(
         cors,
-        answer(cx.env, route(request, cx, Caller::Forwarded, stats).await),
+        answer(cx.env, run(route, &parts, body, cx, stats).await),
     )
-}
-
-/// The route a path belongs to, without the key or query: log lines name routes, never
-/// keys (which are the client's data) or queries (which may hold a presigned signature).
-fn route_label(method: &Method, path: &str) -> &'static str {
-    match path {
-        "/healthz" => "/healthz",
-        "/objects" => "/objects",
-        "/presign" => "/presign",
-        "/events/s3" => "/events/s3",
-        "/lambda" => "/lambda",
-        p if p.starts_with("/objects/") && method == Method::POST => "/objects/{key}/copy",
-        p if p.starts_with("/objects/") => "/objects/{key}",
-        _ => "other",
-    }
 }
 
 /// The request's log line, JSON (the CloudWatch line of the Lambda it replaces): when, what
@@ -199,115 +184,105 @@ fn answer(env: &dyn Env, result: Result<Response<Body>, ApiError>) -> Response<B
     })
 }
 
-/// `POST /lambda` unwraps an invocation event and routes what it carries; everything else
-/// goes to the routes directly.
+/// Checks what `route` asks of a direct caller. Tokens are read here, per request, so a
+/// rotated token applies without a redeploy.
+fn authorize(
+    route: &Route<'_>,
+    parts: &http::request::Parts,
+    vars: &dyn Variables,
+) -> Result<(), ApiError> {
+    match route.access() {
+        Access::Public => Ok(()),
+        Access::Webhook => {
+            let token = config::webhook_token(vars)?;
+            Ok(require_webhook_token(
+                &parts.headers,
+                parts.uri.query(),
+                &token,
+            )?)
+        }
+        Access::Api => {
+            let token = config::api_token(vars)?;
+            Ok(require_bearer(&parts.headers, &token)?)
+        }
+    }
+}
+
+/// A direct request: its credentials checked, then its route run. `POST /lambda` unwraps an
+/// invocation event and routes what it carries (see [`forwarded`]).
 async fn dispatch<C: HttpClient>(
     request: Request<Body>,
     cx: &Context<'_, C>,
     stats: &CallStats,
 ) -> Result<Response<Body>, ApiError> {
-    if request.uri().path() != "/lambda" {
-        return route(request, cx, Caller::Direct, stats).await;
+    let (parts, body) = request.into_parts();
+    let route = Route::parse(&parts.method, parts.uri.path(), parts.uri.query());
+    authorize(&route, &parts, cx.vars)?;
+    match route {
+        Route::Lambda => lambda::invoke(body, cx.env, |inner| forwarded(inner, cx, stats)).await,
+        route => run(route, &parts, body, cx, stats).await,
     }
-    let token = config::api_token(cx.vars)?;
-    require_bearer(request.headers(), &token)?;
-    if request.method() != Method::POST {
-        return Err(ApiError::MethodNotAllowed("POST"));
-    }
-    lambda::invoke(request.into_body(), cx.env, |inner| {
-        forwarded(inner, cx, stats)
-    })
-    .await
 }
 
-async fn route<C: HttpClient>(
-    request: Request<Body>,
+/// Runs a route whose caller is settled (checked, or carried by an invocation event).
+async fn run<C: HttpClient>(
+    route: Route<'_>,
+    parts: &http::request::Parts,
+    body: Body,
     cx: &Context<'_, C>,
-    caller: Caller,
     stats: &CallStats,
 ) -> Result<Response<Body>, ApiError> {
     let vars = cx.vars;
-    let (parts, body) = request.into_parts();
-    let (method, path) = (&parts.method, parts.uri.path());
-    let deep = parts
-        .uri
-        .query()
-        .is_some_and(|q| q.split('&').any(|p| p == "deep=1"));
-    if method == Method::GET && path == "/healthz" && !deep {
-        return Ok(health::healthz());
-    }
-    // The webhook has its own secret, so event senders never need the API token.
-    if path == "/events/s3" {
-        if caller == Caller::Direct {
-            let token = config::webhook_token(vars)?;
-            require_webhook_token(&parts.headers, parts.uri.query(), &token)?;
+    match route {
+        Route::Health => Ok(health::healthz()),
+        Route::DeepHealth => {
+            let (client, clock) = outbound(cx, stats)?;
+            let client = &client;
+            let resolved = credentials::resolve(vars, client, cx.cache, &clock).await?;
+            let signer = Signer::new(resolved.credentials);
+            let sts = AwsCall::new(vars, client, signer, resolved.aws.region, &clock);
+            health::deep(&sts).await
         }
-        if method != Method::POST {
-            return Err(ApiError::MethodNotAllowed("POST"));
+        // Only `dispatch` unwraps invocation events.
+        Route::Lambda | Route::NotFound => Err(ApiError::NotFound),
+        Route::Events => {
+            let (client, clock) = outbound(cx, stats)?;
+            let services = Services::load(vars, &client, cx.cache, &clock).await?;
+            let indexer = Indexer::from_settings(config::index(vars)?);
+            events::deliver(&services, &indexer, vars, cx.cache, &parts.headers, body).await
         }
-        let (client, clock) = outbound(cx, stats)?;
-        let services = Services::load(vars, &client, cx.cache, &clock).await?;
-        let indexer = Indexer::from_settings(config::index(vars)?);
-        return events::deliver(&services, &indexer, vars, cx.cache, &parts.headers, body).await;
-    }
-    if caller == Caller::Direct {
-        // Loaded here, per request, so a rotated token applies without a redeploy.
-        let token = config::api_token(vars)?;
-        require_bearer(&parts.headers, &token)?;
-    }
-
-    if method == Method::GET && path == "/healthz" {
-        let (client, clock) = outbound(cx, stats)?;
-        let client = &client;
-        let resolved = credentials::resolve(vars, client, cx.cache, &clock).await?;
-        let signer = Signer::new(resolved.credentials);
-        let sts = AwsCall::new(vars, client, signer, resolved.aws.region, &clock);
-        return health::deep(&sts).await;
-    }
-    if path == "/objects" {
-        if method != Method::GET {
-            return Err(ApiError::MethodNotAllowed("GET"));
+        Route::ListObjects => {
+            let (client, clock) = outbound(cx, stats)?;
+            let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
+            objects::list(&s3, parts.uri.query()).await
         }
-        let (client, clock) = outbound(cx, stats)?;
-        let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
-        return objects::list(&s3, parts.uri.query()).await;
-    }
-    if path == "/presign" {
-        if method != Method::POST {
-            return Err(ApiError::MethodNotAllowed("POST"));
+        Route::Presign => {
+            let (client, clock) = outbound(cx, stats)?;
+            presign::presign(&S3Call::load(vars, &client, cx.cache, &clock).await?, body).await
         }
-        let (client, clock) = outbound(cx, stats)?;
-        return presign::presign(&S3Call::load(vars, &client, cx.cache, &clock).await?, body).await;
-    }
-    let Some(raw_key) = path.strip_prefix("/objects/") else {
-        return Err(ApiError::NotFound);
-    };
-    // POST has one meaning under /objects/: copy. Every other method names the whole key.
-    if method == Method::POST {
-        let source = raw_key
-            .strip_suffix("/copy")
-            .ok_or(ApiError::MethodNotAllowed("GET, HEAD, PUT, DELETE"))?;
-        let source = objects::parse_key(source)?;
-        let (client, clock) = outbound(cx, stats)?;
-        return objects::copy(
-            &S3Call::load(vars, &client, cx.cache, &clock).await?,
-            &source,
-            body,
-        )
-        .await;
-    }
-    let key = objects::parse_key(raw_key)?;
-    let (client, clock) = outbound(cx, stats)?;
-    let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
-    match *method {
-        Method::GET => objects::get(&s3, &key, &parts.headers).await,
-        Method::HEAD => objects::head(&s3, &key).await,
-        Method::PUT => {
-            let threshold = config::multipart_threshold(vars)?;
-            objects::put(&s3, &key, &parts.headers, body, threshold).await
+        Route::CopyObject(source) => {
+            let source = objects::parse_key(source)?;
+            let (client, clock) = outbound(cx, stats)?;
+            let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
+            objects::copy(&s3, &source, body).await
         }
-        Method::DELETE => objects::delete(&s3, &key).await,
-        _ => Err(ApiError::MethodNotAllowed("GET, HEAD, PUT, DELETE")),
+        Route::Object(method, raw_key) => {
+            let key = objects::parse_key(raw_key)?;
+            let (client, clock) = outbound(cx, stats)?;
+            let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
+            match method {
+                ObjectMethod::Get => objects::get(&s3, &key, &parts.headers).await,
+                ObjectMethod::Head => objects::head(&s3, &key).await,
+                ObjectMethod::Put => {
+                    let threshold = config::multipart_threshold(vars)?;
+                    objects::put(&s3, &key, &parts.headers, body, threshold).await
+                }
+                ObjectMethod::Delete => objects::delete(&s3, &key).await,
+            }
+        }
+        Route::WrongMethod(resource) => Err(resource
+            .allow()
+            .map_or(ApiError::NotFound, ApiError::MethodNotAllowed)),
     }
 }
 

@@ -6,10 +6,11 @@
 //! typed configuration from Spin variables, the router, CORS, auth, the default event handler
 //! (the indexer), and the one mapping from errors to HTTP answers ([`error`]).
 //!
-//! Everything but the wasm-only `spin_adapter` module (and [`serve`], which uses it) is plain
-//! Rust over `http` types and the seams in [`config`] (variables), [`outbound`] (HTTP to AWS)
-//! and [`cache`] (the key-value store), so the whole app is unit-tested natively. A component
-//! calls [`serve`] from its `#[http_component]` entry.
+//! Everything but the `spin_adapter` module and `serve` (wasm32 with the `spin` feature) is
+//! plain Rust over `http` types and the seams in [`config`] (variables), [`outbound`] (HTTP to
+//! AWS), [`cache`] (the key-value store) and [`env`] (time, sleep, randomness, logging), so
+//! the whole app is unit-tested natively. A component calls `spinlift::serve` from its
+//! `#[http_component]` entry.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
@@ -29,6 +30,7 @@ pub mod handler;
 pub mod indexer;
 pub mod outbound;
 pub mod retry;
+pub mod router;
 pub mod routes;
 
 #[cfg(all(target_arch = "wasm32", feature = "spin"))]

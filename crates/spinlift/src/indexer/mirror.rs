@@ -173,7 +173,7 @@ fn is_stale(result: Result<(), ApiError>) -> Result<bool, ApiError> {
     }
 }
 
-/// A sequencer left-padded with zeros to [`SEQUENCER_WIDTH`], uppercase.
+/// A sequencer left-padded with zeros to `SEQUENCER_WIDTH`, uppercase.
 pub fn padded(sequencer: &str) -> String {
     format!("{:0>SEQUENCER_WIDTH$}", sequencer.to_ascii_uppercase())
 }

@@ -1,9 +1,9 @@
 //! Route handlers: one file per group of routes.
 //!
-//! A handler receives what it needs (request parts, an [`S3Call`](crate::client::s3::S3Call) with the loaded
-//! configuration, client and time) and returns a response or an
-//! [`ApiError`](crate::error::ApiError); the router in [`crate::app`] decides which handler
-//! runs and what must be checked first.
+//! A handler receives what it needs (request parts, an
+//! [`S3Call`](crate::client::s3::S3Call) with the loaded configuration, client and time) and
+//! returns a response or an [`crate::error::ApiError`]; the app ([`crate::app`], with
+//! [`crate::router`]) decides which handler runs and what must be checked first.
 
 pub mod events;
 pub mod health;

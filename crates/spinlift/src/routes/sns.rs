@@ -25,7 +25,7 @@ pub enum Opened<'m> {
 /// confirmed, an UnsubscribeConfirmation noted.
 ///
 /// # Errors
-/// As [`verify`] and [`confirm`]; 403 `sns_topic_not_allowed` for another topic.
+/// As `verify` and `confirm`; 403 `sns_topic_not_allowed` for another topic.
 pub async fn open<'m, C: HttpClient>(
     client: &C,
     env: &dyn Env,
