@@ -236,7 +236,7 @@ fn s3_and_aws_answers_never_panic_the_parsers() {
                 let _ = CreateMultipartUpload::parse_response(status, &headers, &body);
                 let _ = CompleteMultipartUpload::parse_response(status, &headers, &body);
                 let _ = CopyObject::parse_response(status, &headers, &body);
-                let _ = S3Error::from_response(status, &headers, &body);
+                let _ = AwsError::from_s3_response(status, &headers, &body);
                 let error = AwsError::from_response(status, &headers, &body);
                 prop_assert!(!error.code.is_empty());
             }

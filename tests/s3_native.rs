@@ -249,7 +249,7 @@ async fn every_action_round_trips() {
         )
         .await;
         let err = HeadObject::parse_response(answer.status(), answer.headers()).unwrap_err();
-        assert_eq!(err.kind(), S3ErrorKind::NotFound);
+        assert_eq!(err.s3_kind(), S3ErrorKind::NotFound);
     }
 }
 
@@ -361,7 +361,7 @@ async fn conditional_writes_are_compare_and_swap() {
     };
     let outcome = |response: http::Response<Vec<u8>>| {
         PutObject::parse_response(response.status(), response.headers(), response.body())
-            .map_err(|err| err.kind())
+            .map_err(|err| err.s3_kind())
     };
 
     let created = call(

@@ -18,7 +18,7 @@ use spinlift::client::aws::AwsCall;
 use spinlift::client::credentials;
 use spinlift::clock::Clock;
 use spinlift::env::FakeEnv;
-use spinlift::error::ApiError;
+use spinlift::client::ClientError;
 use spinlift::sigv4::{uri_encode, uri_encode_path};
 use spinlift::sigv4::{Credentials, Signer, SigningTime};
 use std::collections::BTreeMap;
@@ -75,7 +75,7 @@ async fn call<O: Operation>(moto: &Moto, secret: &str, op: &O) -> Result<O::Outp
     );
     match aws.call(op).await {
         Ok(output) => Ok(output),
-        Err(ApiError::Aws { error, .. }) => Err(error),
+        Err(ClientError::Service { error, .. }) => Err(error),
         Err(other) => panic!("not an AWS error: {other:?}"),
     }
 }

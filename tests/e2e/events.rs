@@ -413,7 +413,7 @@ mod own_handler {
     use super::*;
     use spinlift::client::services::Services;
     use spinlift::env::FakeEnv;
-    use spinlift::error::ApiError;
+    use spinlift::client::ClientError;
     use spinlift::events::ObjectEvent;
     use spinlift::handler::{ObjectEventHandler, Outcome};
     use spinlift::outbound::HttpClient;
@@ -427,11 +427,13 @@ mod own_handler {
     }
 
     impl ObjectEventHandler for Tagger {
+        type Error = ClientError;
+
         async fn handle<C: HttpClient>(
             &self,
             services: &Services<'_, C>,
             event: &ObjectEvent,
-        ) -> Result<Outcome, ApiError> {
+        ) -> Result<Outcome, ClientError> {
             self.seen.borrow_mut().push(event.key.clone());
             if event.key.ends_with(".tmp") {
                 return Ok(Outcome::Skipped("a temporary file".into()));
@@ -445,11 +447,7 @@ mod own_handler {
                 metadata: vec![],
                 condition: None,
             };
-            let answer = services
-                .s3
-                .send_buffered(put.request(&services.s3.bucket), body)
-                .await?;
-            assert!(answer.status.is_success(), "{:?}", answer.status);
+            services.s3.call_with_body(&put, body, None).await?;
             Ok(Outcome::Processed)
         }
     }

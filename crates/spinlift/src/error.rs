@@ -12,10 +12,14 @@ use http::{header, HeaderValue, Response, StatusCode};
 use serde_json::json;
 
 use crate::auth::AuthError;
+use crate::aws::AwsError;
 use crate::body::Body;
+use crate::client::upload::UploadError;
+use crate::client::ClientError;
 use crate::config::{ConfigError, ConfigErrorKind};
 use crate::outbound::{TransportError, TransportErrorKind};
-use crate::s3::{KeyError, S3Error, S3ErrorKind};
+use crate::s3::{KeyError, S3ErrorKind};
+use crate::sigv4::SigningErrorKind;
 
 /// An error answered to the client.
 #[derive(Debug)]
@@ -65,7 +69,7 @@ pub enum ApiError {
     },
     /// S3 answered with an error: its code, mapped to 404/412/416, 400/413 for the client's
     /// own input, else 502.
-    Upstream(S3Error),
+    Upstream(AwsError),
     /// S3 could not be reached: 504 on timeout, 400 when the client's upload broke off, else 502.
     Transport(TransportError),
     /// A fault of spinlift itself: 500, code `internal`; the detail goes to the log only.
@@ -84,7 +88,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::BadGateway { .. } | ApiError::Aws { .. } => StatusCode::BAD_GATEWAY,
-            ApiError::Upstream(err) => match err.kind() {
+            ApiError::Upstream(err) => match err.s3_kind() {
                 S3ErrorKind::NotFound => StatusCode::NOT_FOUND,
                 S3ErrorKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
                 S3ErrorKind::InvalidRange => StatusCode::RANGE_NOT_SATISFIABLE,
@@ -241,9 +245,61 @@ impl From<KeyError> for ApiError {
     }
 }
 
-impl From<S3Error> for ApiError {
-    fn from(err: S3Error) -> Self {
-        ApiError::Upstream(err)
+impl From<ClientError> for ApiError {
+    /// S3's errors keep their meaning for the client (404, 412, 416, its own input); the other
+    /// services' are ours (502); an answer that broke off is the service's failure (502).
+    fn from(err: ClientError) -> Self {
+        match err {
+            ClientError::Config(err) => ApiError::Config(err),
+            // Only the client's headers (Range, Content-Type, x-amz-meta-*) can be unsignable.
+            ClientError::Signing(err) if err.kind() == SigningErrorKind::InvalidHeader => {
+                ApiError::BadRequest {
+                    code: "invalid_header",
+                    message: err.to_string(),
+                }
+            }
+            ClientError::Signing(err) => ApiError::Internal(err.to_string()),
+            ClientError::Transport(err) => ApiError::Transport(err),
+            ClientError::Service {
+                service: "s3",
+                error,
+            } => ApiError::Upstream(error),
+            ClientError::Service { service, error } => ApiError::Aws { service, error },
+            ClientError::BrokenAnswer {
+                service: "s3",
+                reason,
+                ..
+            } => ApiError::Upstream(AwsError {
+                status: 502,
+                code: "IncompleteResponse".to_owned(),
+                message: format!("the store's answer broke off: {reason}"),
+                request_id: None,
+            }),
+            ClientError::BrokenAnswer {
+                service,
+                status,
+                reason,
+            } => ApiError::Aws {
+                service,
+                error: AwsError::malformed(
+                    http::StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+                    reason,
+                ),
+            },
+        }
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(err: UploadError) -> Self {
+        match err {
+            UploadError::Body(err) => ApiError::BadRequest {
+                code: "incomplete_body",
+                message: format!("the request body could not be read: {err}"),
+            },
+            UploadError::TooLarge { limit } => ApiError::PayloadTooLarge(limit),
+            UploadError::Client(err) => err.into(),
+        }
     }
 }
 
@@ -308,7 +364,7 @@ mod tests {
     #[test]
     fn s3_codes_map_to_client_statuses_or_502() {
         let s3 = |status: u16, code: &str| {
-            ApiError::from(S3Error {
+            ApiError::Upstream(AwsError {
                 status,
                 code: code.into(),
                 message: String::new(),
@@ -339,7 +395,7 @@ mod tests {
                 .unwrap()
                 .contains("request id R1"));
         }
-        let leaky = ApiError::from(S3Error {
+        let leaky = ApiError::Upstream(AwsError {
             status: 403,
             code: "InvalidAccessKeyId".into(),
             message: "The access key AKIDLEAKY does not exist".into(),

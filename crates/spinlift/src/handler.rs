@@ -22,11 +22,16 @@ pub enum Outcome {
 /// It must be idempotent (events are delivered at least once) and must return an error only
 /// for failures worth a redelivery: the whole batch is then answered 5xx and retried.
 pub trait ObjectEventHandler {
+    /// What a failed event reports: the webhook answers it with the status and code the
+    /// [`ApiError`] it becomes says (a client failure of S3 or another service keeps its AWS
+    /// code).
+    type Error: Into<ApiError>;
+
     /// Handles `event` with access to the bucket (`services.s3`) and the other AWS services
     /// (`services.aws`).
     fn handle<C: HttpClient>(
         &self,
         services: &Services<'_, C>,
         event: &ObjectEvent,
-    ) -> impl Future<Output = Result<Outcome, ApiError>>;
+    ) -> impl Future<Output = Result<Outcome, Self::Error>>;
 }

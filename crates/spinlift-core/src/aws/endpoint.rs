@@ -88,8 +88,23 @@ impl Endpoint {
         signer: &Signer,
         time: SigningTime,
     ) -> Result<(), SigningError> {
+        let hash = Payload::Bytes(request.body()).hash().into_owned();
+        self.sign_payload(request, Payload::Sha256Hex(&hash), signer, time)
+    }
+
+    /// Signs `request` for `payload` (its body, hashed or described) with the service's rules.
+    ///
+    /// # Errors
+    /// A header of `request` cannot be signed.
+    pub fn sign_payload<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        signer: &Signer,
+        time: SigningTime,
+    ) -> Result<(), SigningError> {
         let signed = {
-            let signable = SignableRequest::from_http(request, Payload::Bytes(request.body()))?;
+            let signable = SignableRequest::from_http(request, payload)?;
             let params = SigningParams {
                 region: &self.region,
                 service: self.service.signing_name(),

@@ -1,7 +1,8 @@
 //! CopyObject within the bucket. <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html>
 
 use super::bucket::unsigned;
-use super::{Bucket, ObjectKey, S3Error};
+use super::{Bucket, ObjectKey};
+use crate::aws::AwsError;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 
 /// `PUT /{to}` with `x-amz-copy-source: /bucket/{from}`.
@@ -40,11 +41,11 @@ impl CopyObject<'_> {
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<CopyObjectOutput, S3Error> {
+    ) -> Result<CopyObjectOutput, AwsError> {
         if status != StatusCode::OK {
-            return Err(S3Error::from_response(status, headers, body));
+            return Err(AwsError::from_s3_response(status, headers, body));
         }
-        if let Some(err) = S3Error::from_embedded(status, headers, body) {
+        if let Some(err) = AwsError::from_s3_embedded(status, headers, body) {
             return Err(err);
         }
         super::error::parse_xml(status, headers, body, |doc| {

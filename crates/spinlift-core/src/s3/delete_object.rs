@@ -1,7 +1,8 @@
 //! DeleteObject. <https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html>
 
 use super::bucket::unsigned;
-use super::{Bucket, ObjectKey, S3Error, WriteCondition};
+use super::{Bucket, ObjectKey, WriteCondition};
+use crate::aws::AwsError;
 use http::{HeaderMap, Method, Request, StatusCode};
 
 /// `DELETE /{key}`. S3 answers 204 whether or not the key existed.
@@ -32,7 +33,7 @@ impl DeleteObject<'_> {
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<(), S3Error> {
+    ) -> Result<(), AwsError> {
         expect_no_content(status, headers, body)
     }
 }
@@ -42,9 +43,9 @@ pub(crate) fn expect_no_content(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(), S3Error> {
+) -> Result<(), AwsError> {
     match status {
         StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
-        _ => Err(S3Error::from_response(status, headers, body)),
+        _ => Err(AwsError::from_s3_response(status, headers, body)),
     }
 }

@@ -1,26 +1,15 @@
-//! S3 errors: the XML `<Error>` body S3 answers with, typed.
+//! S3's errors, read into the one [`AwsError`] every service's answers decode into: the
+//! REST-XML `<Error>` body, the code S3 would name for a bodyless answer (HEAD), and what an
+//! error means for the caller ([`S3ErrorKind`]).
 //!
 //! Only the code, message and request id are kept. A `SignatureDoesNotMatch` body also echoes
 //! the access key id and the string to sign; those are dropped here so they can never reach
 //! a client or a log.
 
+use crate::aws::AwsError;
 use http::{HeaderMap, StatusCode};
-use std::fmt;
 
-/// An error answer from S3.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct S3Error {
-    /// HTTP status of the answer.
-    pub status: u16,
-    /// The S3 error code, e.g. `NoSuchKey` (derived from the status when the body has none, as for HEAD).
-    pub code: String,
-    /// S3's message (may be empty).
-    pub message: String,
-    /// `x-amz-request-id` or `<RequestId>`, for AWS support.
-    pub request_id: Option<String>,
-}
-
-/// What an [`S3Error`] means for the caller.
+/// What an S3 error means for the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum S3ErrorKind {
@@ -38,9 +27,10 @@ pub enum S3ErrorKind {
     Upstream,
 }
 
-impl S3Error {
-    /// Reads an error answer; a body that is not S3 error XML still yields a code from the status.
-    pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+impl AwsError {
+    /// Reads an S3 error answer; a body that is not S3 error XML still yields a code from the
+    /// status, as S3 names it (`NotFound`, `PreconditionFailed`, `SlowDown`, ...).
+    pub fn from_s3_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
         let header_request_id = request_id(headers);
         let parsed = crate::xml::parse(body)
             .ok()
@@ -63,7 +53,7 @@ impl S3Error {
 
     /// Parses `body` as an S3 `<Error>` document, for the actions that can fail with a 200
     /// (CopyObject, CompleteMultipartUpload). `None` when the document is something else.
-    pub(crate) fn from_embedded(
+    pub(crate) fn from_s3_embedded(
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
@@ -74,7 +64,7 @@ impl S3Error {
             match reader.read_event_into(&mut buf).ok()? {
                 quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
                     let is_error = e.name().into_inner() == "Error";
-                    return is_error.then(|| Self::from_response(status, headers, body));
+                    return is_error.then(|| Self::from_s3_response(status, headers, body));
                 }
                 quick_xml::events::Event::Eof => return None,
                 _ => buf.clear(),
@@ -82,9 +72,9 @@ impl S3Error {
         }
     }
 
-    /// What the error means for the caller: only errors about the client's own input are
+    /// What an S3 error means for the caller: only errors about the client's own input are
     /// the client's; credentials, signatures, clock, bucket and server faults are ours.
-    pub fn kind(&self) -> S3ErrorKind {
+    pub fn s3_kind(&self) -> S3ErrorKind {
         match self.code.as_str() {
             "NoSuchKey" | "NotFound" => S3ErrorKind::NotFound,
             "PreconditionFailed" => S3ErrorKind::PreconditionFailed,
@@ -112,10 +102,10 @@ pub(crate) fn parse_xml<T>(
     headers: &HeaderMap,
     body: &[u8],
     read: impl FnOnce(&crate::xml::Element) -> Result<T, crate::xml::XmlError>,
-) -> Result<T, S3Error> {
+) -> Result<T, AwsError> {
     crate::xml::parse(body)
         .and_then(|doc| read(&doc))
-        .map_err(|reason| S3Error {
+        .map_err(|reason| AwsError {
             status: status.as_u16(),
             code: "MalformedResponse".to_owned(),
             message: format!("the store's answer is not the expected xml: {reason}"),
@@ -139,18 +129,6 @@ fn code_for_status(status: StatusCode) -> &'static str {
     }
 }
 
-impl fmt::Display for S3Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "s3 answered {} {}", self.status, self.code)?;
-        if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for S3Error {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,10 +140,10 @@ mod tests {
 <Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message>
 <AWSAccessKeyId>AKIDSECRETISH</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256...</StringToSign>
 <RequestId>4442587FB7D0A2F9</RequestId></Error>"#;
-        let err = S3Error::from_response(StatusCode::FORBIDDEN, &HeaderMap::new(), body);
+        let err = AwsError::from_s3_response(StatusCode::FORBIDDEN, &HeaderMap::new(), body);
         assert_eq!(err.code, "SignatureDoesNotMatch");
         assert_eq!(err.request_id.as_deref(), Some("4442587FB7D0A2F9"));
-        assert_eq!(err.kind(), S3ErrorKind::Upstream);
+        assert_eq!(err.s3_kind(), S3ErrorKind::Upstream);
         assert!(!format!("{err:?} {err}").contains("AKIDSECRETISH"));
     }
 
@@ -173,15 +151,15 @@ mod tests {
     fn bodyless_answers_get_a_code_from_the_status() {
         let mut headers = HeaderMap::new();
         headers.insert("x-amz-request-id", "REQ1".parse().unwrap());
-        let err = S3Error::from_response(StatusCode::NOT_FOUND, &headers, b"");
+        let err = AwsError::from_s3_response(StatusCode::NOT_FOUND, &headers, b"");
         assert_eq!(
-            (err.code.as_str(), err.kind()),
+            (err.code.as_str(), err.s3_kind()),
             ("NotFound", S3ErrorKind::NotFound)
         );
         assert_eq!(err.request_id.as_deref(), Some("REQ1"));
-        let err = S3Error::from_response(StatusCode::BAD_GATEWAY, &HeaderMap::new(), b"<html>");
+        let err = AwsError::from_s3_response(StatusCode::BAD_GATEWAY, &HeaderMap::new(), b"<html>");
         assert_eq!(
-            (err.code.as_str(), err.kind()),
+            (err.code.as_str(), err.s3_kind()),
             ("InternalError", S3ErrorKind::Upstream)
         );
     }
@@ -189,9 +167,9 @@ mod tests {
     #[test]
     fn an_error_inside_a_200_is_recognised() {
         let body = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>";
-        let err = S3Error::from_embedded(StatusCode::OK, &HeaderMap::new(), body).unwrap();
+        let err = AwsError::from_s3_embedded(StatusCode::OK, &HeaderMap::new(), body).unwrap();
         assert_eq!(err.code, "InternalError");
         let ok = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CopyObjectResult><ETag>\"x\"</ETag></CopyObjectResult>";
-        assert!(S3Error::from_embedded(StatusCode::OK, &HeaderMap::new(), ok).is_none());
+        assert!(AwsError::from_s3_embedded(StatusCode::OK, &HeaderMap::new(), ok).is_none());
     }
 }

@@ -2,7 +2,8 @@
 //! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html>
 
 use super::bucket::unsigned;
-use super::{Bucket, ObjectKey, S3Error};
+use super::{Bucket, ObjectKey};
+use crate::aws::AwsError;
 use http::{HeaderMap, HeaderName, Method, Request, StatusCode};
 
 /// The response headers of an object that are passed on to clients.
@@ -27,7 +28,7 @@ pub struct ObjectHead {
 
 impl ObjectHead {
     /// Reads an object answer's head; any status but 200, 206 and 304 is an error whose body
-    /// the caller reads and gives to [`S3Error::from_response`].
+    /// the caller reads and gives to [`AwsError::from_s3_response`].
     pub fn from_parts(status: StatusCode, headers: &HeaderMap) -> Option<Self> {
         if !matches!(status.as_u16(), 200 | 206 | 304) {
             return None;
@@ -80,10 +81,10 @@ impl HeadObject<'_> {
     ///
     /// # Errors
     /// Any status but 200.
-    pub fn parse_response(status: StatusCode, headers: &HeaderMap) -> Result<ObjectHead, S3Error> {
+    pub fn parse_response(status: StatusCode, headers: &HeaderMap) -> Result<ObjectHead, AwsError> {
         match ObjectHead::from_parts(status, headers) {
             Some(head) if status == StatusCode::OK => Ok(head),
-            _ => Err(S3Error::from_response(status, headers, b"")),
+            _ => Err(AwsError::from_s3_response(status, headers, b"")),
         }
     }
 }
@@ -115,6 +116,6 @@ mod tests {
             ["content-type", "content-length", "etag", "x-amz-meta-owner"]
         );
         let err = HeadObject::parse_response(StatusCode::NOT_FOUND, &HeaderMap::new()).unwrap_err();
-        assert_eq!(err.kind(), S3ErrorKind::NotFound);
+        assert_eq!(err.s3_kind(), S3ErrorKind::NotFound);
     }
 }

@@ -2,7 +2,8 @@
 
 use super::bucket::unsigned;
 use super::error::parse_xml;
-use super::{Bucket, S3Error};
+use super::Bucket;
+use crate::aws::AwsError;
 use crate::xml::{Element, XmlError};
 use http::{HeaderMap, Method, Request, StatusCode};
 
@@ -117,9 +118,9 @@ impl ListObjectsV2<'_> {
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<ListObjectsV2Output, S3Error> {
+    ) -> Result<ListObjectsV2Output, AwsError> {
         if status != StatusCode::OK {
-            return Err(S3Error::from_response(status, headers, body));
+            return Err(AwsError::from_s3_response(status, headers, body));
         }
         parse_xml(status, headers, body, ListObjectsV2Output::read)
     }

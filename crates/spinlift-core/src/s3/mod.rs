@@ -6,6 +6,7 @@
 //! rules; the Spin edge (or a test's native transport) does the IO.
 //! API reference: <https://docs.aws.amazon.com/AmazonS3/latest/API/API_Operations_Amazon_Simple_Storage_Service.html>.
 
+mod action;
 mod bucket;
 mod copy_object;
 mod delete_object;
@@ -19,10 +20,11 @@ mod presign;
 mod put_object;
 mod write_condition;
 
+pub use action::S3Action;
 pub use bucket::{Bucket, S3Config, Scheme};
 pub use copy_object::{CopyObject, CopyObjectOutput};
 pub use delete_object::DeleteObject;
-pub use error::{S3Error, S3ErrorKind};
+pub use error::S3ErrorKind;
 pub use get_object::GetObject;
 pub use head_object::{HeadObject, ObjectHead};
 pub use key::{KeyError, ObjectKey, MAX_KEY_BYTES};

@@ -5,7 +5,8 @@ use super::bucket::unsigned;
 use super::delete_object::expect_no_content;
 use super::error::parse_xml;
 use super::put_object::{etag_header, set_stored_headers};
-use super::{Bucket, ObjectKey, S3Error};
+use super::{Bucket, ObjectKey};
+use crate::aws::AwsError;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 
 /// `POST /{key}?uploads`: starts an upload and names it.
@@ -39,9 +40,9 @@ impl CreateMultipartUpload<'_> {
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<String, S3Error> {
+    ) -> Result<String, AwsError> {
         if status != StatusCode::OK {
-            return Err(S3Error::from_response(status, headers, body));
+            return Err(AwsError::from_s3_response(status, headers, body));
         }
         parse_xml(status, headers, body, |doc| {
             Ok(doc.required("UploadId")?.to_owned())
@@ -89,9 +90,9 @@ impl UploadPart<'_> {
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<String, S3Error> {
+    ) -> Result<String, AwsError> {
         if status != StatusCode::OK {
-            return Err(S3Error::from_response(status, headers, body));
+            return Err(AwsError::from_s3_response(status, headers, body));
         }
         Ok(etag_header(headers))
     }
@@ -148,11 +149,11 @@ impl CompleteMultipartUpload<'_> {
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<String, S3Error> {
+    ) -> Result<String, AwsError> {
         if status != StatusCode::OK {
-            return Err(S3Error::from_response(status, headers, body));
+            return Err(AwsError::from_s3_response(status, headers, body));
         }
-        if let Some(err) = S3Error::from_embedded(status, headers, body) {
+        if let Some(err) = AwsError::from_s3_embedded(status, headers, body) {
             return Err(err);
         }
         parse_xml(status, headers, body, |doc| {
@@ -188,7 +189,7 @@ impl AbortMultipartUpload<'_> {
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<(), S3Error> {
+    ) -> Result<(), AwsError> {
         expect_no_content(status, headers, body)
     }
 }

@@ -1,7 +1,8 @@
 //! PutObject. <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html>
 
 use super::bucket::unsigned;
-use super::{Bucket, ObjectKey, S3Error, WriteCondition};
+use super::{Bucket, ObjectKey, WriteCondition};
+use crate::aws::AwsError;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 
 /// `PUT /{key}` with a body of known length (the caller streams or buffers it).
@@ -50,9 +51,9 @@ impl PutObject<'_> {
         status: StatusCode,
         headers: &HeaderMap,
         body: &[u8],
-    ) -> Result<PutObjectOutput, S3Error> {
+    ) -> Result<PutObjectOutput, AwsError> {
         if status != StatusCode::OK {
-            return Err(S3Error::from_response(status, headers, body));
+            return Err(AwsError::from_s3_response(status, headers, body));
         }
         Ok(PutObjectOutput {
             etag: etag_header(headers),

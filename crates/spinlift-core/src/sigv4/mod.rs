@@ -26,6 +26,13 @@ use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::fmt;
 
+/// A 32-byte digest (SHA-256) in lowercase hex, as payload hashes and signatures are written.
+pub fn hex_digest(digest: &[u8; 32]) -> String {
+    let mut hex = String::with_capacity(64);
+    encode::push_hex(&mut hex, digest);
+    hex
+}
+
 /// The payload hash S3 accepts when the body is not hashed (streamed uploads, presigned URLs).
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 

@@ -1,24 +1,20 @@
-//! Calls to AWS services other than S3: the endpoint from its variable, the request signed,
-//! sent, and the answer parsed; AWS errors become 502 with the AWS code.
+//! Calls to AWS services other than S3: the endpoint from its variable, and the operation
+//! sent through the one signing path ([`super::signed`]) and parsed.
 
-use crate::aws::{AwsError, Endpoint, Operation, Service};
-use crate::clock::{self, Clock};
+use super::error::ClientError;
+use super::signed::Sender;
+use crate::aws::{Endpoint, Operation, Service};
+use crate::clock::Clock;
 use crate::config::{self, Variables};
-use crate::error::ApiError;
 use crate::outbound::HttpClient;
 use crate::retry::Idempotent;
 use crate::sigv4::Signer;
 
-/// The most of an AWS answer read into memory.
-const MAX_ANSWER_BYTES: usize = 16 << 20;
-
 /// One request's view of the other AWS services.
 pub struct AwsCall<'a, C> {
     vars: &'a dyn Variables,
-    client: &'a C,
-    signer: Signer,
+    sender: Sender<'a, C>,
     region: String,
-    clock: &'a Clock<'a>,
 }
 
 impl<'a, C: HttpClient> AwsCall<'a, C> {
@@ -32,10 +28,8 @@ impl<'a, C: HttpClient> AwsCall<'a, C> {
     ) -> Self {
         Self {
             vars,
-            client,
-            signer,
+            sender: Sender::new(client, signer, clock),
             region,
-            clock,
         }
     }
 
@@ -43,72 +37,27 @@ impl<'a, C: HttpClient> AwsCall<'a, C> {
     ///
     /// # Errors
     /// The variable is missing or not an origin.
-    pub fn endpoint(&self, service: Service) -> Result<Endpoint, ApiError> {
+    pub fn endpoint(&self, service: Service) -> Result<Endpoint, ClientError> {
         Ok(config::aws_endpoint(self.vars, service, &self.region)?)
     }
 
-    /// Signs, sends and parses `operation`. A refusal for the request's time is signed
-    /// again, once, with the service's time (see [`crate::clock`]).
+    /// Signs, sends and parses `operation`, at the endpoint of its service. A refusal for
+    /// the request's time is signed again, once, with the service's time.
     ///
     /// # Errors
-    /// 502 with the AWS code when the service refuses; 502/504 when it cannot be reached.
-    pub async fn call<O: Operation>(&self, operation: &O) -> Result<O::Output, ApiError> {
-        let service = O::SERVICE;
-        let endpoint = self.endpoint(service)?;
-        let mut corrected = false;
-        loop {
-            let (status, headers, body) = self.send(&endpoint, operation).await?;
-            match O::parse(status, &headers, &body) {
-                Err(err)
-                    if !corrected
-                        && clock::is_time_refusal(&err.code, &err.message)
-                        && self.clock.adopt_server_time(&headers) =>
-                {
-                    corrected = true;
-                }
-                result => return result.map_err(|err| aws_error(service, err)),
-            }
-        }
-    }
-
-    async fn send<O: Operation>(
-        &self,
-        endpoint: &Endpoint,
-        operation: &O,
-    ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>), ApiError> {
-        let mut request = operation.request(endpoint);
+    /// The service refused it, or could not be reached or read.
+    pub async fn call<O: Operation>(&self, operation: &O) -> Result<O::Output, ClientError> {
+        let endpoint = self.endpoint(O::SERVICE)?;
+        let mut request = operation.request(&endpoint);
         if O::IDEMPOTENT {
             request.extensions_mut().insert(Idempotent);
         }
-        endpoint
-            .sign(&mut request, &self.signer, self.clock.now())
-            .map_err(|err| {
-                ApiError::Internal(format!(
-                    "signing a {} call: {err}",
-                    O::SERVICE.signing_name()
-                ))
-            })?;
-        let (request, body) = request.into_parts();
-        let response = self
-            .client
-            .send(
-                http::Request::from_parts(request, ()),
-                crate::body::Body::Bytes(body),
-            )
-            .await?;
-        let (parts, body) = response.into_parts();
-        let body = body
-            .collect(MAX_ANSWER_BYTES)
-            .await
-            .map_err(|err| aws_error(O::SERVICE, AwsError::malformed(parts.status, err)))?;
-        Ok((parts.status, parts.headers, body))
-    }
-}
-
-/// An AWS service's refusal, as the client sees it.
-pub fn aws_error(service: Service, error: AwsError) -> ApiError {
-    ApiError::Aws {
-        service: service.signing_name(),
-        error,
+        let answer = self.sender.exchange(&endpoint, request, None).await?;
+        O::parse(answer.status, &answer.headers, &answer.body).map_err(|error| {
+            ClientError::Service {
+                service: O::SERVICE.signing_name(),
+                error,
+            }
+        })
     }
 }

@@ -5,12 +5,12 @@
 //! that store to no other component) until 5 minutes before they expire.
 
 use super::aws::AwsCall;
+use super::error::ClientError;
 use crate::aws::sts::{AssumeRole, SessionCredentials};
 use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::config::{self, AwsConfig, Variables};
 use crate::env::LogStream;
-use crate::error::ApiError;
 use crate::outbound::HttpClient;
 use crate::sigv4::{Credentials, Signer};
 
@@ -42,7 +42,7 @@ pub async fn resolve<C: HttpClient>(
     client: &C,
     cache: &dyn Cache,
     clock: &Clock<'_>,
-) -> Result<Resolved, ApiError> {
+) -> Result<Resolved, ClientError> {
     let now = clock.now();
     let aws = AwsConfig::load(vars)?;
     let base = Credentials {

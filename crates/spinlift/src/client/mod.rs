@@ -8,6 +8,10 @@
 
 pub mod aws;
 pub mod credentials;
+pub mod error;
 pub mod s3;
 pub mod services;
+pub mod signed;
 pub mod upload;
+
+pub use error::ClientError;

@@ -1,11 +1,11 @@
 //! What the event handler may call: the bucket, and the other AWS services.
 
 use super::aws::AwsCall;
+use super::error::ClientError;
 use super::s3::S3Call;
 use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::config::Variables;
-use crate::error::ApiError;
 use crate::outbound::HttpClient;
 use crate::sigv4::Signer;
 
@@ -27,7 +27,7 @@ impl<'a, C: HttpClient> Services<'a, C> {
         client: &'a C,
         cache: &dyn Cache,
         clock: &'a Clock<'a>,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, ClientError> {
         let resolved = super::credentials::resolve(vars, client, cache, clock).await?;
         let signer = Signer::new(resolved.credentials.clone());
         let region = resolved.aws.region.clone();

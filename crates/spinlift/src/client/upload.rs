@@ -5,8 +5,8 @@
 
 use crate::body::{Body, BodyError};
 use crate::client::s3::S3Call;
+use crate::client::ClientError;
 use crate::env::LogStream;
-use crate::error::ApiError;
 use crate::outbound::HttpClient;
 use crate::s3::{
     AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, ObjectKey,
@@ -37,7 +37,7 @@ struct Part {
 
 impl PartReader {
     /// The next part; empty at the end of the body.
-    async fn next_part(&mut self) -> Result<Part, ApiError> {
+    async fn next_part(&mut self) -> Result<Part, UploadError> {
         let mut bytes = Vec::with_capacity(PART_SIZE);
         let mut hasher = Sha256::new();
         let mut pending = std::mem::take(&mut self.carry);
@@ -52,37 +52,62 @@ impl PartReader {
                 break;
             }
             match self.stream.next().await {
-                Some(chunk) => pending = chunk.map_err(client_body_error)?,
+                Some(chunk) => pending = chunk.map_err(UploadError::Body)?,
                 None => break,
             }
         }
         Ok(Part {
             bytes,
-            sha256: hex::encode(hasher.finalize()),
+            sha256: crate::sigv4::hex_digest(&hasher.finalize().into()),
         })
     }
 }
 
-fn client_body_error(err: BodyError) -> ApiError {
-    ApiError::BadRequest {
-        code: "incomplete_body",
-        message: format!("the request body could not be read: {err}"),
+/// Why an upload failed.
+#[derive(Debug)]
+pub enum UploadError {
+    /// The body to store broke off before its end (the client's upload).
+    Body(BodyError),
+    /// The body needs more than S3's 10,000 parts of [`PART_SIZE`].
+    TooLarge {
+        /// The most an upload may hold, in bytes.
+        limit: usize,
+    },
+    /// S3 refused a step, or could not be reached (the upload was then aborted).
+    Client(ClientError),
+}
+
+impl From<ClientError> for UploadError {
+    fn from(err: ClientError) -> Self {
+        UploadError::Client(err)
     }
 }
+
+impl std::fmt::Display for UploadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UploadError::Body(err) => write!(f, "the body could not be read: {err}"),
+            UploadError::TooLarge { limit } => write!(f, "the body is larger than {limit} bytes"),
+            UploadError::Client(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+impl std::error::Error for UploadError {}
 
 /// Stores `body` under `key`: one hashed PutObject when it fits in one part, else a multipart
 /// upload. Returns the object's ETag and size.
 ///
 /// # Errors
-/// The client's body broke off, it has more than 10,000 parts, or S3 refused a step (the
-/// upload is then aborted).
+/// The body broke off, it has more than 10,000 parts, or S3 refused a step (the upload is then
+/// aborted).
 pub async fn put_in_parts<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
     content_type: Option<&HeaderValue>,
     metadata: Vec<(&HeaderName, &HeaderValue)>,
     body: Body,
-) -> Result<(String, u64), ApiError> {
+) -> Result<(String, u64), UploadError> {
     let mut reader = PartReader {
         stream: body.into_stream(),
         carry: Vec::new(),
@@ -98,23 +123,17 @@ pub async fn put_in_parts<C: HttpClient>(
             metadata,
             condition: None,
         };
-        let request = put.request(&s3.bucket).map(|()| first.bytes);
-        let answer = s3.send_hashed(request, &first.sha256).await?;
-        return Ok((
-            PutObject::parse_response(answer.status, &answer.headers, &answer.body)?.etag,
-            size,
-        ));
+        let stored = s3
+            .call_with_body(&put, first.bytes, Some(&first.sha256))
+            .await?;
+        return Ok((stored.etag, size));
     }
     let create = CreateMultipartUpload {
         key,
         content_type,
         metadata,
     };
-    let answer = s3
-        .send_buffered(create.request(&s3.bucket), Vec::new())
-        .await?;
-    let upload_id =
-        CreateMultipartUpload::parse_response(answer.status, &answer.headers, &answer.body)?;
+    let upload_id = s3.call(&create).await?;
     let completed = match upload_parts(s3, key, &upload_id, &mut reader, first).await {
         Ok((parts, size)) => {
             let complete = CompleteMultipartUpload {
@@ -122,41 +141,25 @@ pub async fn put_in_parts<C: HttpClient>(
                 upload_id: &upload_id,
                 parts: &parts,
             };
-            match s3.send_request(complete.request(&s3.bucket)).await {
-                Ok(answer) => CompleteMultipartUpload::parse_response(
-                    answer.status,
-                    &answer.headers,
-                    &answer.body,
-                )
+            s3.call(&complete)
+                .await
                 .map(|etag| (etag, size))
-                .map_err(ApiError::from),
-                Err(err) => Err(err),
-            }
+                .map_err(UploadError::from)
         }
         Err(err) => Err(err),
     };
     if completed.is_err() {
-        // The client sees the original error; a failed abort leaves parts that only a
+        // The caller sees the original error; a failed abort leaves parts that only a
         // bucket lifecycle rule (AbortIncompleteMultipartUpload) will clean, so say so.
         let abort = AbortMultipartUpload {
             key,
             upload_id: &upload_id,
         };
-        let aborted = match s3
-            .send_buffered(abort.request(&s3.bucket), Vec::new())
-            .await
-        {
-            Ok(answer) => {
-                AbortMultipartUpload::parse_response(answer.status, &answer.headers, &answer.body)
-                    .map_err(ApiError::from)
-            }
-            Err(err) => Err(err),
-        };
-        if let Err(err) = aborted {
+        if let Err(err) = s3.call(&abort).await {
             s3.env().log(
                 LogStream::Operator,
                 &format!(
-                "spinlift: multipart upload {upload_id} could not be aborted ({}); its parts stay until a lifecycle rule removes them",
+                    "spinlift: multipart upload {upload_id} could not be aborted ({}); its parts stay until a lifecycle rule removes them",
                     err.code()
                 ),
             );
@@ -173,7 +176,7 @@ async fn upload_parts<C: HttpClient>(
     upload_id: &str,
     reader: &mut PartReader,
     first: Part,
-) -> Result<(Vec<CompletedPart>, u64), ApiError> {
+) -> Result<(Vec<CompletedPart>, u64), UploadError> {
     let mut parts = Vec::new();
     let mut size = 0u64;
     let mut part = first;
@@ -181,7 +184,9 @@ async fn upload_parts<C: HttpClient>(
         let part_number = u16::try_from(parts.len() + 1)
             .ok()
             .filter(|n| *n <= 10_000)
-            .ok_or(ApiError::PayloadTooLarge(PART_SIZE * 10_000))?;
+            .ok_or(UploadError::TooLarge {
+                limit: PART_SIZE * 10_000,
+            })?;
         size += part.bytes.len() as u64;
         let upload = UploadPart {
             key,
@@ -189,12 +194,14 @@ async fn upload_parts<C: HttpClient>(
             part_number,
             content_length: part.bytes.len() as u64,
         };
-        let request = upload.request(&s3.bucket).map(|()| part.bytes);
         // The first failure ends both: a failed upload stops reading the client, a broken
         // client body stops the upload.
-        let (answer, next) =
-            futures::try_join!(s3.send_hashed(request, &part.sha256), reader.next_part())?;
-        let etag = UploadPart::parse_response(answer.status, &answer.headers, &answer.body)?;
+        let sent = async {
+            s3.call_with_body(&upload, part.bytes, Some(&part.sha256))
+                .await
+                .map_err(UploadError::from)
+        };
+        let (etag, next) = futures::try_join!(sent, reader.next_part())?;
         parts.push(CompletedPart { part_number, etag });
         part = next;
     }

@@ -9,7 +9,7 @@ use crate::aws::dynamodb::{self, DeleteItem, Expression, Item, PutItem};
 use crate::aws::sns::Publish;
 use crate::aws::sqs::SendMessage;
 use crate::client::aws::AwsCall;
-use crate::error::ApiError;
+use crate::client::ClientError;
 use crate::indexer::manifest::{Manifest, MAX_SEQUENCER_DIGITS};
 use crate::outbound::HttpClient;
 use serde_json::{json, Value};
@@ -41,7 +41,7 @@ impl Mirrors {
         aws: &AwsCall<'_, C>,
         bucket: &str,
         manifest: &Manifest,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, ClientError> {
         if let Some(table) = &self.table {
             let item = item(bucket, manifest);
             let condition = newer_than_stored(manifest.sequencer.as_deref());
@@ -79,7 +79,7 @@ impl Mirrors {
         bucket: &str,
         key: &str,
         sequencer: Option<&str>,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, ClientError> {
         if let Some(table) = &self.table {
             let key_item: Item = [("pk".to_owned(), dynamodb::s(key))].into_iter().collect();
             let condition = newer_than_stored(sequencer);
@@ -101,7 +101,7 @@ impl Mirrors {
         &self,
         aws: &AwsCall<'_, C>,
         message: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), ClientError> {
         if let Some(queue_url) = &self.queue_url {
             let send = SendMessage {
                 queue_url,
@@ -163,10 +163,12 @@ fn newer_than_stored(sequencer: Option<&str>) -> Option<Expression> {
 
 /// Whether a conditional table write failed its condition: the table already holds a later
 /// event, which is no error.
-fn is_stale(result: Result<(), ApiError>) -> Result<bool, ApiError> {
+fn is_stale(result: Result<(), ClientError>) -> Result<bool, ClientError> {
     match result {
         Ok(()) => Ok(false),
-        Err(ApiError::Aws { error, .. }) if error.code == "ConditionalCheckFailedException" => {
+        Err(ClientError::Service { error, .. })
+            if error.code == "ConditionalCheckFailedException" =>
+        {
             Ok(true)
         }
         Err(err) => Err(err),

@@ -10,16 +10,18 @@ pub mod mirror;
 
 pub use manifest::{Manifest, MAX_SEQUENCER_DIGITS};
 
+use crate::aws::AwsError;
 use crate::body::Body;
-use crate::client::s3::{broken_upstream, upstream_error, S3Call};
+use crate::client::s3::S3Call;
 use crate::client::services::Services;
+use crate::client::ClientError;
 use crate::config::IndexSettings;
 use crate::error::ApiError;
 use crate::events::{compare_sequencers, ObjectEvent, ObjectEventKind};
 use crate::handler::{ObjectEventHandler, Outcome};
 use crate::outbound::HttpClient;
 use crate::s3::{
-    DeleteObject, GetObject, HeadObject, ObjectHead, ObjectKey, PutObject, S3Error, S3ErrorKind,
+    DeleteObject, GetObject, HeadObject, ObjectHead, ObjectKey, PutObject, S3ErrorKind,
     WriteCondition,
 };
 use crate::sigv4::Payload;
@@ -87,15 +89,13 @@ impl Indexer {
         &self,
         s3: &S3Call<'_, C>,
         manifest: &ObjectKey,
-    ) -> Result<Option<Stored>, ApiError> {
+    ) -> Result<Option<Stored>, IndexError> {
         let get = GetObject {
             key: manifest,
             range: None,
             if_none_match: None,
         };
-        let answer = s3
-            .send_buffered(get.request(&s3.bucket), Vec::new())
-            .await?;
+        let answer = s3.fetch(get.request(&s3.bucket)).await?;
         if answer.status == http::StatusCode::OK {
             // A manifest that does not parse still exists: it carries no order to keep.
             let manifest = serde_json::from_slice::<Manifest>(&answer.body).ok();
@@ -105,11 +105,11 @@ impl Indexer {
                 etag: etag.and_then(|v| v.to_str().ok()).map(str::to_owned),
             }));
         }
-        let err = S3Error::from_response(answer.status, &answer.headers, &answer.body);
-        match err.kind() {
+        let error = AwsError::from_s3_response(answer.status, &answer.headers, &answer.body);
+        match error.s3_kind() {
             // No such key only: a missing bucket is a failure, not an absent manifest.
             S3ErrorKind::NotFound => Ok(None),
-            _ => Err(ApiError::from(err)),
+            _ => Err(s3_error(error)),
         }
     }
 
@@ -119,14 +119,11 @@ impl Indexer {
         &self,
         s3: &S3Call<'_, C>,
         key: &ObjectKey,
-    ) -> Result<bool, ApiError> {
-        let answer = s3
-            .send_buffered(HeadObject { key }.request(&s3.bucket), Vec::new())
-            .await?;
-        match HeadObject::parse_response(answer.status, &answer.headers) {
+    ) -> Result<bool, IndexError> {
+        match s3.call(&HeadObject { key }).await {
             Ok(_) => Ok(true),
-            Err(err) if err.kind() == S3ErrorKind::NotFound => Ok(false),
-            Err(err) => Err(ApiError::from(err)),
+            Err(err) if is_not_found(&err) => Ok(false),
+            Err(err) => Err(err.into()),
         }
     }
 
@@ -136,7 +133,7 @@ impl Indexer {
         s3: &S3Call<'_, C>,
         key: &ObjectKey,
         sequencer: Option<String>,
-    ) -> Result<Option<Manifest>, ApiError> {
+    ) -> Result<Option<Manifest>, IndexError> {
         let get = GetObject {
             key,
             range: None,
@@ -147,16 +144,20 @@ impl Indexer {
             .await?;
         let (parts, body) = response.into_parts();
         let Some(head) = ObjectHead::from_parts(parts.status, &parts.headers) else {
-            return match upstream_error(parts.status, &parts.headers, body).await {
-                ApiError::Upstream(err) if err.kind() == S3ErrorKind::NotFound => Ok(None),
-                err => Err(err),
+            return match s3.error_of(http::Response::from_parts(parts, body)).await {
+                err if is_not_found(&err) => Ok(None),
+                err => Err(err.into()),
             };
         };
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let mut stream = body.into_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(broken_upstream)?;
+            let chunk = chunk.map_err(|reason| ClientError::BrokenAnswer {
+                service: "s3",
+                status: parts.status.as_u16(),
+                reason,
+            })?;
             size += chunk.len() as u64;
             hasher.update(&chunk);
         }
@@ -169,7 +170,7 @@ impl Indexer {
         Ok(Some(Manifest {
             key: key.as_str().to_owned(),
             size,
-            sha256: hex::encode(hasher.finalize()),
+            sha256: crate::sigv4::hex_digest(&hasher.finalize().into()),
             content_type: header("content-type"),
             etag: header("etag"),
             sequencer,
@@ -193,11 +194,13 @@ fn is_newer(incoming: Option<&str>, stored: Option<&str>) -> bool {
 }
 
 impl ObjectEventHandler for Indexer {
+    type Error = IndexError;
+
     async fn handle<C: HttpClient>(
         &self,
         services: &Services<'_, C>,
         event: &ObjectEvent,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, IndexError> {
         let s3 = &services.s3;
         if event.key.starts_with(&self.prefix) {
             return Ok(Outcome::Skipped(
@@ -266,11 +269,8 @@ impl ObjectEventHandler for Indexer {
                 return Ok(Outcome::Processed);
             }
         }
-        Err(ApiError::BadGateway {
-            code: "manifest_conflict".into(),
-            message: format!(
-                "the manifest changed under {MAX_CONFLICTS} concurrent writes; a redelivery will retry"
-            ),
+        Err(IndexError::Conflict {
+            attempts: MAX_CONFLICTS,
         })
     }
 }
@@ -283,7 +283,7 @@ impl Indexer {
         services: &Services<'_, C>,
         event: &ObjectEvent,
         key: &ObjectKey,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, IndexError> {
         let skipped = match event.kind {
             ObjectEventKind::Created => self.record_created(services, event, key).await?.err(),
             ObjectEventKind::Removed => self.record_removed(services, event, key).await?,
@@ -298,7 +298,7 @@ impl Indexer {
         services: &Services<'_, C>,
         event: &ObjectEvent,
         key: &ObjectKey,
-    ) -> Result<Result<Manifest, Outcome>, ApiError> {
+    ) -> Result<Result<Manifest, Outcome>, IndexError> {
         let s3 = &services.s3;
         let Some(manifest) = self.read_object(s3, key, event.sequencer.clone()).await? else {
             return Ok(Err(Outcome::Skipped("the object no longer exists".into())));
@@ -321,7 +321,7 @@ impl Indexer {
         services: &Services<'_, C>,
         event: &ObjectEvent,
         key: &ObjectKey,
-    ) -> Result<Option<Outcome>, ApiError> {
+    ) -> Result<Option<Outcome>, IndexError> {
         let s3 = &services.s3;
         if self.exists(s3, key).await? {
             return Ok(Some(Outcome::Skipped(
@@ -365,9 +365,8 @@ impl Indexer {
         manifest_key: &ObjectKey,
         manifest: &Manifest,
         stored: Option<&Stored>,
-    ) -> Result<Step, ApiError> {
-        let json =
-            serde_json::to_vec(manifest).map_err(|err| ApiError::Internal(err.to_string()))?;
+    ) -> Result<Step, IndexError> {
+        let json = serde_json::to_vec(manifest).map_err(IndexError::Manifest)?;
         let content_type = http::HeaderValue::from_static("application/json");
         let condition = match stored {
             None => Some(WriteCondition::Absent),
@@ -380,12 +379,7 @@ impl Indexer {
             metadata: Vec::new(),
             condition,
         };
-        let answer = s3.send_buffered(put.request(&s3.bucket), json).await?;
-        conditional(PutObject::parse_response(
-            answer.status,
-            &answer.headers,
-            &answer.body,
-        ))
+        conditional(s3.call_with_body(&put, json, None).await)
     }
 
     /// Deletes the manifest if it is still `stored`.
@@ -394,37 +388,81 @@ impl Indexer {
         s3: &S3Call<'_, C>,
         manifest_key: &ObjectKey,
         stored: &Stored,
-    ) -> Result<Step, ApiError> {
+    ) -> Result<Step, IndexError> {
         let delete = DeleteObject {
             key: manifest_key,
             if_match: stored.etag.as_deref(),
         };
-        let answer = s3
-            .send_buffered(delete.request(&s3.bucket), Vec::new())
-            .await?;
-        conditional(DeleteObject::parse_response(
-            answer.status,
-            &answer.headers,
-            &answer.body,
-        ))
+        conditional(s3.call(&delete).await)
     }
 }
 
 /// A lost race is decided again; other errors fail the record. S3 signals one as 412
 /// `PreconditionFailed`, 409 `ConditionalRequestConflict` (conditional requests colliding),
 /// or 404 `NoSuchKey` (an `If-Match` on a manifest deleted meanwhile).
-fn conditional<T>(result: Result<T, S3Error>) -> Result<Step, ApiError> {
+fn conditional<T>(result: Result<T, ClientError>) -> Result<Step, IndexError> {
     match result {
         Ok(_) => Ok(Step::Done),
         Err(err)
-            if matches!(
-                err.code.as_str(),
-                "PreconditionFailed" | "ConditionalRequestConflict" | "NoSuchKey"
-            ) =>
+            if err.service_error().is_some_and(|error| {
+                matches!(
+                    error.code.as_str(),
+                    "PreconditionFailed" | "ConditionalRequestConflict" | "NoSuchKey"
+                )
+            }) =>
         {
             Ok(Step::Conflict)
         }
-        Err(err) => Err(ApiError::from(err)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// S3 said there is no such key (not a missing bucket: that is a failure).
+fn is_not_found(err: &ClientError) -> bool {
+    err.service_error()
+        .is_some_and(|error| error.s3_kind() == S3ErrorKind::NotFound)
+}
+
+/// An error S3 answered, as the client reports it.
+fn s3_error(error: AwsError) -> IndexError {
+    IndexError::Client(ClientError::Service {
+        service: "s3",
+        error,
+    })
+}
+
+/// Why the indexer could not apply an event (the record fails and is redelivered).
+#[derive(Debug)]
+pub enum IndexError {
+    /// S3 or a mirror's service failed or refused.
+    Client(ClientError),
+    /// Concurrent deliveries kept changing the manifest: a redelivery will retry.
+    Conflict {
+        /// How many writes were tried.
+        attempts: usize,
+    },
+    /// The manifest could not be written as JSON (a fault of spinlift's).
+    Manifest(serde_json::Error),
+}
+
+impl From<ClientError> for IndexError {
+    fn from(err: ClientError) -> Self {
+        IndexError::Client(err)
+    }
+}
+
+impl From<IndexError> for ApiError {
+    fn from(err: IndexError) -> Self {
+        match err {
+            IndexError::Client(err) => err.into(),
+            IndexError::Conflict { attempts } => ApiError::BadGateway {
+                code: "manifest_conflict".into(),
+                message: format!(
+                    "the manifest changed under {attempts} concurrent writes; a redelivery will retry"
+                ),
+            },
+            IndexError::Manifest(err) => ApiError::Internal(err.to_string()),
+        }
     }
 }
 
@@ -478,7 +516,7 @@ mod tests {
         }
     }
 
-    fn run(event: ObjectEvent, answers: Vec<Answer>) -> (Result<Outcome, ApiError>, Vec<String>) {
+    fn run(event: ObjectEvent, answers: Vec<Answer>) -> (Result<Outcome, IndexError>, Vec<String>) {
         let vars: BTreeMap<String, String> = [
             ("aws_region", "us-east-1"),
             ("aws_access_key_id", "AK"),
@@ -615,7 +653,10 @@ mod tests {
             answers.extend([(200, vec![("etag", "\"e1\"")], stored), MISSING, CONFLICT]);
         }
         let (outcome, seen) = run(event(ObjectEventKind::Removed, "0B"), answers);
-        assert_eq!(outcome.unwrap_err().code(), "manifest_conflict");
+        assert_eq!(
+            ApiError::from(outcome.unwrap_err()).code(),
+            "manifest_conflict"
+        );
         assert_eq!(seen.len(), 3 * MAX_CONFLICTS);
         assert_eq!(
             seen[2],

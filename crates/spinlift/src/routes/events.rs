@@ -129,9 +129,12 @@ async fn process<C: HttpClient, H: ObjectEventHandler>(
             Ok(Outcome::Skipped(reason)) => report
                 .skipped
                 .push(json!({"key": event.key, "reason": reason})),
-            Err(err) => report.failed.push(
-                json!({"key": event.key, "error": {"code": err.code(), "message": err.message()}}),
-            ),
+            Err(err) => {
+                let err: ApiError = err.into();
+                report.failed.push(
+                    json!({"key": event.key, "error": {"code": err.code(), "message": err.message()}}),
+                );
+            }
         }
     }
     report

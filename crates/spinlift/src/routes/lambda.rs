@@ -64,7 +64,11 @@ where
                     .await
                     .map_err(|err| match err.too_large {
                         true => too_large(),
-                        false => crate::client::s3::broken_upstream(err),
+                        // The routed answer's body (an object streamed from S3) broke off.
+                        false => ApiError::BadGateway {
+                            code: "IncompleteResponse".into(),
+                            message: format!("the routed answer broke off: {err}"),
+                        },
                     })?;
             let answer = lambda_response(format, &Response::from_parts(parts, body));
             // The limit is on what a Lambda returns: the JSON, base64 included.

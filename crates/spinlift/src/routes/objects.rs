@@ -2,7 +2,7 @@
 //! `POST /objects/{key}/copy` copies. Object bodies are streamed both ways, never held whole.
 
 use crate::body::Body;
-use crate::client::s3::{upstream_error, S3Call};
+use crate::client::s3::S3Call;
 use crate::client::upload;
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
@@ -55,7 +55,7 @@ pub async fn get<C: HttpClient>(
     let (parts, body) = response.into_parts();
     match ObjectHead::from_parts(parts.status, &parts.headers) {
         Some(head) => Ok(object_response(head, body)),
-        None => Err(upstream_error(parts.status, &parts.headers, body).await),
+        None => Err(s3.error_of(Response::from_parts(parts, body)).await.into()),
     }
 }
 
@@ -64,10 +64,7 @@ pub async fn head<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
 ) -> Result<Response<Body>, ApiError> {
-    let answer = s3
-        .send_buffered(HeadObject { key }.request(&s3.bucket), Vec::new())
-        .await?;
-    let head = HeadObject::parse_response(answer.status, &answer.headers)?;
+    let head = s3.call(&HeadObject { key }).await?;
     Ok(object_response(head, Body::Empty))
 }
 
@@ -76,17 +73,11 @@ pub async fn delete<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
 ) -> Result<Response<Body>, ApiError> {
-    let answer = s3
-        .send_buffered(
-            DeleteObject {
-                key,
-                if_match: None,
-            }
-            .request(&s3.bucket),
-            Vec::new(),
-        )
-        .await?;
-    DeleteObject::parse_response(answer.status, &answer.headers, &answer.body)?;
+    let delete = DeleteObject {
+        key,
+        if_match: None,
+    };
+    s3.call(&delete).await?;
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::NO_CONTENT;
     Ok(response)
@@ -137,10 +128,7 @@ pub async fn put<C: HttpClient>(
                 metadata,
                 condition: None,
             };
-            let answer = s3.send_streamed(put.request(&s3.bucket), body).await?;
-            let etag =
-                PutObject::parse_response(answer.status, &answer.headers, &answer.body)?.etag;
-            (etag, size)
+            (s3.call_streamed(&put, body).await?.etag, size)
         }
         _ => upload::put_in_parts(s3, key, content_type, metadata, body).await?,
     };
@@ -168,10 +156,7 @@ pub async fn copy<C: HttpClient>(
     let request: CopyRequest =
         super::read_json(body, MAX_JSON_BYTES, r#"{"to": "<destination key>"}"#).await?;
     let to = ObjectKey::new(request.to)?;
-    let answer = s3
-        .send_buffered(CopyObject { from, to: &to }.request(&s3.bucket), Vec::new())
-        .await?;
-    let out = CopyObject::parse_response(answer.status, &answer.headers, &answer.body)?;
+    let out = s3.call(&CopyObject { from, to: &to }).await?;
     Ok(json_response(
         StatusCode::CREATED,
         &json!({"key": to.as_str(), "etag": out.etag}),
@@ -208,10 +193,7 @@ pub async fn list<C: HttpClient>(
         continuation_token: get("cursor"),
         max_keys: limit,
     };
-    let answer = s3
-        .send_buffered(list.request(&s3.bucket), Vec::new())
-        .await?;
-    let page = ListObjectsV2::parse_response(answer.status, &answer.headers, &answer.body)?;
+    let page = s3.call(&list).await?;
     let objects: Vec<_> = page
         .objects
         .iter()

@@ -56,7 +56,7 @@ pub async fn presign<C: HttpClient>(
     };
     // The range was checked above, so the signer has nothing left to refuse.
     let (url, expires_at) = presign
-        .url(&s3.bucket, &s3.signer, s3.now())
+        .url(&s3.bucket, s3.signer(), s3.now())
         .map_err(|err| ApiError::Internal(err.to_string()))?;
     let expires_at = SigningTime::from_unix_seconds(expires_at)
         .rfc3339()

@@ -1,0 +1,83 @@
+//! Every S3 action the client sends with an in-memory body, behind one trait, so the client
+//! has one path for all of them: build the request, sign, send, read the answer, parse.
+//! (`GetObject` streams its answer and is sent on its own.)
+
+use super::{
+    AbortMultipartUpload, Bucket, CompleteMultipartUpload, CopyObject, CopyObjectOutput,
+    CreateMultipartUpload, DeleteObject, HeadObject, ListObjectsV2, ListObjectsV2Output,
+    ObjectHead, PutObject, PutObjectOutput, UploadPart,
+};
+use crate::aws::AwsError;
+use http::{HeaderMap, Request, StatusCode};
+
+/// One S3 action: its request for a bucket, and how to read its answer.
+pub trait S3Action {
+    /// What a successful answer yields.
+    type Output;
+
+    /// The unsigned request for `bucket`, with the action's own body (empty for most; the
+    /// caller may put the object's bytes in for `PutObject` and `UploadPart`).
+    fn build(&self, bucket: &Bucket) -> Request<Vec<u8>>;
+
+    /// Reads the answer.
+    ///
+    /// # Errors
+    /// S3 answered an error, or an answer that does not parse.
+    fn read(status: StatusCode, headers: &HeaderMap, body: &[u8])
+        -> Result<Self::Output, AwsError>;
+}
+
+/// Actions whose request has no body of their own and whose parser reads the whole answer.
+macro_rules! bodiless_action {
+    ($($action:ident => $output:ty),* $(,)?) => {$(
+        impl S3Action for $action<'_> {
+            type Output = $output;
+
+            fn build(&self, bucket: &Bucket) -> Request<Vec<u8>> {
+                self.request(bucket).map(|()| Vec::new())
+            }
+
+            fn read(
+                status: StatusCode,
+                headers: &HeaderMap,
+                body: &[u8],
+            ) -> Result<$output, AwsError> {
+                Self::parse_response(status, headers, body)
+            }
+        }
+    )*};
+}
+
+bodiless_action! {
+    AbortMultipartUpload => (),
+    CopyObject => CopyObjectOutput,
+    CreateMultipartUpload => String,
+    DeleteObject => (),
+    ListObjectsV2 => ListObjectsV2Output,
+    PutObject => PutObjectOutput,
+    UploadPart => String,
+}
+
+impl S3Action for HeadObject<'_> {
+    type Output = ObjectHead;
+
+    fn build(&self, bucket: &Bucket) -> Request<Vec<u8>> {
+        self.request(bucket).map(|()| Vec::new())
+    }
+
+    fn read(status: StatusCode, headers: &HeaderMap, _: &[u8]) -> Result<ObjectHead, AwsError> {
+        Self::parse_response(status, headers)
+    }
+}
+
+impl S3Action for CompleteMultipartUpload<'_> {
+    type Output = String;
+
+    fn build(&self, bucket: &Bucket) -> Request<Vec<u8>> {
+        self.request(bucket)
+    }
+
+    fn read(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<String, AwsError> {
+        Self::parse_response(status, headers, body)
+    }
+}

@@ -1,0 +1,96 @@
+//! The client's error: what went wrong calling AWS, told apart so the HTTP edge can decide
+//! the status (`crate::error`) and an event handler can decide whether to skip or fail.
+
+use crate::aws::AwsError;
+use crate::body::BodyError;
+use crate::config::ConfigError;
+use crate::outbound::{TransportError, TransportErrorKind};
+use crate::sigv4::SigningError;
+use std::fmt;
+
+/// A failed AWS call.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// A variable the call needs is missing or invalid.
+    Config(ConfigError),
+    /// The request could not be signed: a header the caller passed on cannot be signed (see
+    /// [`SigningError::kind`]), or a fault of spinlift's.
+    Signing(SigningError),
+    /// No answer: the endpoint could not be reached, timed out or is not allowed, or the body
+    /// being sent (the client's upload) broke off.
+    Transport(TransportError),
+    /// The service answered an error.
+    Service {
+        /// The service's signing name (`s3`, `dynamodb`, ...).
+        service: &'static str,
+        /// What it answered.
+        error: AwsError,
+    },
+    /// The service's answer broke off, or outgrew what is read into memory.
+    BrokenAnswer {
+        /// The service's signing name.
+        service: &'static str,
+        /// The answer's status.
+        status: u16,
+        /// Why it could not be read.
+        reason: BodyError,
+    },
+}
+
+impl ClientError {
+    /// A short name of what failed, for log lines: the service's error code when it answered
+    /// one, else the kind of failure.
+    pub fn code(&self) -> &str {
+        match self {
+            ClientError::Config(_) => "config",
+            ClientError::Signing(_) => "signing",
+            ClientError::Transport(err) => match err.kind {
+                TransportErrorKind::Timeout => "timeout",
+                TransportErrorKind::Denied => "denied",
+                TransportErrorKind::RequestBody => "request_body",
+                _ => "unreachable",
+            },
+            ClientError::Service { error, .. } => &error.code,
+            ClientError::BrokenAnswer { .. } => "IncompleteResponse",
+        }
+    }
+
+    /// The service's error, when it answered one.
+    pub fn service_error(&self) -> Option<&AwsError> {
+        match self {
+            ClientError::Service { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Config(err) => write!(f, "{err}"),
+            ClientError::Signing(err) => write!(f, "the request cannot be signed: {err}"),
+            ClientError::Transport(err) => write!(f, "{err}"),
+            ClientError::Service { service, error } => write!(f, "{service} answered {error}"),
+            ClientError::BrokenAnswer {
+                service,
+                status,
+                reason,
+            } => write!(f, "{service}'s {status} answer broke off: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+impl From<ConfigError> for ClientError {
+    fn from(err: ConfigError) -> Self {
+        ClientError::Config(err)
+    }
+}
+
+impl From<TransportError> for ClientError {
+    fn from(err: TransportError) -> Self {
+        ClientError::Transport(err)
+    }
+}
