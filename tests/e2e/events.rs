@@ -412,8 +412,8 @@ async fn manifests_go_under_the_configured_prefix() {
 mod own_handler {
     use super::*;
     use spinlift::client::services::Services;
-    use spinlift::env::FakeEnv;
     use spinlift::client::ClientError;
+    use spinlift::env::FakeEnv;
     use spinlift::events::ObjectEvent;
     use spinlift::handler::{ObjectEventHandler, Outcome};
     use spinlift::outbound::HttpClient;

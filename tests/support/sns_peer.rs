@@ -12,7 +12,7 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::pkcs8::DecodePrivateKey;
-use rsa::RsaPrivateKey;
+use rsa::PrivateKey;
 use serde_json::{json, Value};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -36,7 +36,7 @@ pub struct SnsPeer {
     addr: SocketAddr,
     requests: Arc<Mutex<Vec<String>>>,
     server: JoinHandle<()>,
-    key: RsaPrivateKey,
+    key: PrivateKey,
 }
 
 impl SnsPeer {
@@ -63,7 +63,7 @@ impl SnsPeer {
             }
         });
         let pem = String::from_utf8(vector("key.pem")).unwrap();
-        let key = RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
+        let key = PrivateKey::from_pkcs8_pem(&pem).unwrap();
         Self {
             addr,
             requests,

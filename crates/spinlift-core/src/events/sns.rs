@@ -11,7 +11,7 @@
 use base64ct::{Base64, Encoding};
 use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::pkcs8::DecodePublicKey;
-use rsa::RsaPublicKey;
+use rsa::PublicKey;
 use serde_json::{Map, Value};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -269,7 +269,7 @@ impl SnsOrigin {
 
 /// The public key of an SNS signing certificate.
 #[derive(Debug, Clone)]
-pub struct SigningCert(RsaPublicKey);
+pub struct SigningCert(PublicKey);
 
 impl SigningCert {
     /// Reads a PEM certificate. The certificate's authenticity comes from where it was fetched
@@ -284,7 +284,7 @@ impl SigningCert {
             .subject_public_key_info()
             .to_der()
             .map_err(|_| SnsError::BadCertificate)?;
-        RsaPublicKey::from_public_key_der(&spki)
+        PublicKey::from_public_key_der(&spki)
             .map(Self)
             .map_err(|_| SnsError::BadCertificate)
     }

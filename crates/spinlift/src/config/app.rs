@@ -1,0 +1,207 @@
+//! The app's own settings: the bucket, the tokens clients and event senders present, the
+//! default event handler's index, SNS's certificate origin and topics, CORS, and the upload
+//! threshold.
+
+use super::{invalid, number, optional, required, ConfigError, Secret, Variables};
+use crate::events::sns::SnsOrigin;
+use crate::s3::{S3Config, Scheme};
+
+/// Reads `s3_bucket`, `s3_scheme`, `s3_host`, `s3_path_style`.
+///
+/// # Errors
+///
+/// The first variable that is missing, invalid or unreadable.
+pub fn s3(vars: &dyn Variables) -> Result<S3Config, ConfigError> {
+    let bucket = required(vars, "s3_bucket")?;
+    if !is_bucket_name(&bucket) {
+        return Err(invalid(
+            "s3_bucket",
+            "a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
+        ));
+    }
+    let scheme = match required(vars, "s3_scheme")?.as_str() {
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        _ => return Err(invalid("s3_scheme", "http or https")),
+    };
+    let host = required(vars, "s3_host")?;
+    if !is_host_and_port(&host) {
+        return Err(invalid("s3_host", "host[:port] without scheme or path"));
+    }
+    let path_style = match required(vars, "s3_path_style")?.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(invalid("s3_path_style", "true or false")),
+    };
+    if !path_style && !host.starts_with(&format!("{bucket}.")) {
+        return Err(invalid(
+            "s3_host",
+            "the bucket's own host (<s3_bucket>.s3.<region>.amazonaws.com) when s3_path_style is false",
+        ));
+    }
+    Ok(S3Config {
+        bucket,
+        scheme,
+        host,
+        path_style,
+    })
+}
+
+/// Reads `api_token`, the bearer token API clients must send.
+///
+/// # Errors
+///
+/// The variable is missing, empty or unreadable: an empty token must never authorize.
+pub fn api_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
+    required(vars, "api_token").map(Secret)
+}
+
+/// Reads `webhook_token`, the shared secret webhook senders must present.
+///
+/// # Errors
+///
+/// The variable is missing, empty or unreadable.
+pub fn webhook_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
+    required(vars, "webhook_token").map(Secret)
+}
+
+/// The default event handler's settings (the indexer's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSettings {
+    /// Where manifests are kept (`index_prefix`, e.g. `_index/`).
+    pub prefix: String,
+    /// A DynamoDB table keeping one item per object (`index_table`).
+    pub table: Option<String>,
+    /// An SQS queue notified of each processed object (`notify_queue_url`).
+    pub queue_url: Option<String>,
+    /// An SNS topic notified of each processed object (`notify_topic_arn`).
+    pub topic_arn: Option<String>,
+    /// Whether manifests are written to S3 (`index_s3_manifests`); `false` keeps the index
+    /// in the table alone.
+    pub s3_manifests: bool,
+}
+
+/// Reads the default event handler's settings: `index_prefix`, where it keeps its manifests
+/// (e.g. `_index/`), `index_table`, `notify_queue_url` and `notify_topic_arn` (each optional;
+/// empty means off), and `index_s3_manifests` (`true`, the default, or `false` to keep the
+/// index in `index_table` only).
+///
+/// # Errors
+///
+/// A variable is unreadable; `index_prefix` is missing or empty (an empty prefix would index
+/// the index); `index_s3_manifests` is not `true` or `false`, or `false` without a table.
+pub fn index(vars: &dyn Variables) -> Result<IndexSettings, ConfigError> {
+    let table = optional(vars, "index_table")?;
+    let s3_manifests = match optional(vars, "index_s3_manifests")?.as_deref() {
+        None | Some("true") => true,
+        Some("false") if table.is_some() => false,
+        Some(_) => {
+            return Err(invalid(
+                "index_s3_manifests",
+                "true, or false with index_table set",
+            ))
+        }
+    };
+    Ok(IndexSettings {
+        prefix: required(vars, "index_prefix")?,
+        table,
+        queue_url: optional(vars, "notify_queue_url")?,
+        topic_arn: optional(vars, "notify_topic_arn")?,
+        s3_manifests,
+    })
+}
+
+/// Reads `sns_cert_origin`, the `scheme://host[:port]` SNS messages may point at for their
+/// signing certificate and subscription confirmation (e.g. `https://sns.us-east-1.amazonaws.com`).
+/// The same variable is the SNS entry of `allowed_outbound_hosts`.
+///
+/// # Errors
+///
+/// The variable is missing, unreadable, or not an origin.
+pub fn sns_cert_origin(vars: &dyn Variables) -> Result<SnsOrigin, ConfigError> {
+    let variable = "sns_cert_origin";
+    SnsOrigin::parse(&required(vars, variable)?)
+        .ok_or_else(|| invalid(variable, "http(s)://host[:port], without a path"))
+}
+
+/// Reads `sns_topic_arns`: the comma-separated topic ARNs whose SNS messages are accepted.
+/// Empty accepts any topic (the webhook token still gates the endpoint).
+///
+/// # Errors
+///
+/// The variable is unreadable.
+pub fn sns_topic_arns(vars: &dyn Variables) -> Result<Vec<String>, ConfigError> {
+    Ok(optional(vars, "sns_topic_arns")?
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|arn| !arn.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// The CORS variables, as comma-separated lists (no origins means CORS is off).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorsSettings {
+    /// `cors_allowed_origins`: exact origins, or `*`.
+    pub allowed_origins: String,
+    /// `cors_allowed_methods`.
+    pub allowed_methods: String,
+    /// `cors_allowed_headers`.
+    pub allowed_headers: String,
+}
+
+/// Reads `cors_allowed_origins`, `cors_allowed_methods`, `cors_allowed_headers`.
+///
+/// # Errors
+///
+/// A variable is unreadable.
+pub fn cors(vars: &dyn Variables) -> Result<CorsSettings, ConfigError> {
+    let list = |name| Ok::<_, ConfigError>(optional(vars, name)?.unwrap_or_default());
+    Ok(CorsSettings {
+        allowed_origins: list("cors_allowed_origins")?,
+        allowed_methods: list("cors_allowed_methods")?,
+        allowed_headers: list("cors_allowed_headers")?,
+    })
+}
+
+/// Reads `s3_multipart_threshold_mib` (8–5120, default 8): the largest upload of known length
+/// that goes to S3 as one streamed PUT, in bytes. Larger ones, and uploads of unknown length,
+/// go as a multipart upload of 8 MiB parts, each retried alone.
+///
+/// # Errors
+///
+/// The variable is unreadable or out of range.
+pub fn multipart_threshold(vars: &dyn Variables) -> Result<u64, ConfigError> {
+    let mib = number(
+        vars,
+        "s3_multipart_threshold_mib",
+        8,
+        8..=5120,
+        "MiB, 8 to 5120 (S3 takes at most 5 GiB in one PUT)",
+    )?;
+    Ok(mib << 20)
+}
+
+/// An S3 bucket name: 3–63 of `a-z 0-9 . -`, starting and ending with a letter or digit.
+/// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html>
+fn is_bucket_name(name: &str) -> bool {
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let bytes = name.as_bytes();
+    (3..=63).contains(&bytes.len())
+        && bytes.iter().all(|&b| alnum(b) || b == b'.' || b == b'-')
+        && bytes.first().copied().is_some_and(alnum)
+        && bytes.last().copied().is_some_and(alnum)
+}
+
+/// `host[:port]` only: an authority with no userinfo, no path, no scheme.
+fn is_host_and_port(value: &str) -> bool {
+    match value.parse::<http::uri::Authority>() {
+        Ok(authority) => {
+            authority.as_str() == value && !value.contains('@') && !authority.host().is_empty()
+        }
+        Err(_) => false,
+    }
+}
