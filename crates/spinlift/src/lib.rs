@@ -8,7 +8,7 @@
 //!
 //! Everything but the `spin_adapter` module and `serve` (wasm32 with the `spin` feature) is
 //! plain Rust over `http` types and the seams in [`config`] (variables), [`outbound`] (HTTP to
-//! AWS), [`cache`] (the key-value store) and [`env`] (time, sleep, randomness, logging), so
+//! AWS), [`cache`] (the key-value store) and [`env`](mod@env) (time, sleep, randomness, logging), so
 //! the whole app is unit-tested natively. A component calls `spinlift::serve` from its
 //! `#[http_component]` entry.
 #![forbid(unsafe_code)]

@@ -5,29 +5,22 @@
 //! type, ETag, sequencer) under an index prefix in the same bucket. S3 delivers at least once
 //! and out of order, so every step is idempotent and ordered by the event's sequencer.
 
+mod error;
 pub mod manifest;
 pub mod mirror;
+mod store;
 
+pub use error::IndexError;
 pub use manifest::{Manifest, MAX_SEQUENCER_DIGITS};
+use store::Step;
 
-use crate::aws::AwsError;
-use crate::body::Body;
-use crate::client::s3::S3Call;
 use crate::client::services::Services;
-use crate::client::ClientError;
 use crate::config::IndexSettings;
-use crate::error::ApiError;
 use crate::events::{compare_sequencers, ObjectEvent, ObjectEventKind};
 use crate::handler::{ObjectEventHandler, Outcome};
 use crate::outbound::HttpClient;
-use crate::s3::{
-    DeleteObject, GetObject, HeadObject, ObjectHead, ObjectKey, PutObject, S3ErrorKind,
-    WriteCondition,
-};
-use crate::sigv4::Payload;
-use futures::StreamExt;
+use crate::s3::ObjectKey;
 use mirror::Mirrors;
-use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
 
 /// The default handler: a manifest per object at `<prefix><key>.json`, mirrored to a
@@ -83,99 +76,6 @@ impl Indexer {
             Outcome::Skipped(format!("no manifest can be named for this key: {err}"))
         })
     }
-
-    /// The stored manifest's sequencer and ETag, when a manifest exists.
-    async fn stored<C: HttpClient>(
-        &self,
-        s3: &S3Call<'_, C>,
-        manifest: &ObjectKey,
-    ) -> Result<Option<Stored>, IndexError> {
-        let get = GetObject {
-            key: manifest,
-            range: None,
-            if_none_match: None,
-        };
-        let answer = s3.fetch(get.request(&s3.bucket)).await?;
-        if answer.status == http::StatusCode::OK {
-            // A manifest that does not parse still exists: it carries no order to keep.
-            let manifest = serde_json::from_slice::<Manifest>(&answer.body).ok();
-            let etag = answer.headers.get(http::header::ETAG);
-            return Ok(Some(Stored {
-                sequencer: manifest.and_then(|m| m.sequencer),
-                etag: etag.and_then(|v| v.to_str().ok()).map(str::to_owned),
-            }));
-        }
-        let error = AwsError::from_s3_response(answer.status, &answer.headers, &answer.body);
-        match error.s3_kind() {
-            // No such key only: a missing bucket is a failure, not an absent manifest.
-            S3ErrorKind::NotFound => Ok(None),
-            _ => Err(s3_error(error)),
-        }
-    }
-
-    /// Whether the object exists now (a HEAD): a removal must not drop the manifest of an
-    /// object that was written again since.
-    async fn exists<C: HttpClient>(
-        &self,
-        s3: &S3Call<'_, C>,
-        key: &ObjectKey,
-    ) -> Result<bool, IndexError> {
-        match s3.call(&HeadObject { key }).await {
-            Ok(_) => Ok(true),
-            Err(err) if is_not_found(&err) => Ok(false),
-            Err(err) => Err(err.into()),
-        }
-    }
-
-    /// Reads the object, streamed, into a manifest; `None` if it no longer exists.
-    async fn read_object<C: HttpClient>(
-        &self,
-        s3: &S3Call<'_, C>,
-        key: &ObjectKey,
-        sequencer: Option<String>,
-    ) -> Result<Option<Manifest>, IndexError> {
-        let get = GetObject {
-            key,
-            range: None,
-            if_none_match: None,
-        };
-        let response = s3
-            .send(get.request(&s3.bucket), Payload::Bytes(b""), Body::Empty)
-            .await?;
-        let (parts, body) = response.into_parts();
-        let Some(head) = ObjectHead::from_parts(parts.status, &parts.headers) else {
-            return match s3.error_of(http::Response::from_parts(parts, body)).await {
-                err if is_not_found(&err) => Ok(None),
-                err => Err(err.into()),
-            };
-        };
-        let mut hasher = Sha256::new();
-        let mut size = 0u64;
-        let mut stream = body.into_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|reason| ClientError::BrokenAnswer {
-                service: "s3",
-                status: parts.status.as_u16(),
-                reason,
-            })?;
-            size += chunk.len() as u64;
-            hasher.update(&chunk);
-        }
-        let header = |name: &str| {
-            head.headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        Ok(Some(Manifest {
-            key: key.as_str().to_owned(),
-            size,
-            sha256: crate::sigv4::hex_digest(&hasher.finalize().into()),
-            content_type: header("content-type"),
-            etag: header("etag"),
-            sequencer,
-        }))
-    }
 }
 
 /// S3 sequencers are hexadecimal strings.
@@ -230,7 +130,7 @@ impl ObjectEventHandler for Indexer {
         // On a conflict the decision is made again from what is stored now, the object
         // included: it may have been deleted or replaced meanwhile.
         for _ in 0..MAX_CONFLICTS {
-            let stored = self.stored(s3, &manifest_key).await?;
+            let stored = store::stored(s3, &manifest_key).await?;
             let stored_sequencer = stored.as_ref().map(|s| s.sequencer.as_deref());
             let step = match event.kind {
                 ObjectEventKind::Created => {
@@ -243,8 +143,7 @@ impl ObjectEventHandler for Indexer {
                         Ok(manifest) => manifest,
                         Err(skipped) => return Ok(skipped),
                     };
-                    self.write(s3, &manifest_key, &manifest, stored.as_ref())
-                        .await?
+                    store::write(s3, &manifest_key, &manifest, stored.as_ref()).await?
                 }
                 ObjectEventKind::Removed => {
                     let Some(stored) = &stored else {
@@ -262,7 +161,7 @@ impl ObjectEventHandler for Indexer {
                     if let Some(skipped) = self.record_removed(services, event, &key).await? {
                         return Ok(skipped);
                     }
-                    self.remove(s3, &manifest_key, stored).await?
+                    store::remove(s3, &manifest_key, stored).await?
                 }
             };
             if step == Step::Done {
@@ -300,7 +199,7 @@ impl Indexer {
         key: &ObjectKey,
     ) -> Result<Result<Manifest, Outcome>, IndexError> {
         let s3 = &services.s3;
-        let Some(manifest) = self.read_object(s3, key, event.sequencer.clone()).await? else {
+        let Some(manifest) = store::read_object(s3, key, event.sequencer.clone()).await? else {
             return Ok(Err(Outcome::Skipped("the object no longer exists".into())));
         };
         let bucket = s3.bucket.name();
@@ -323,7 +222,7 @@ impl Indexer {
         key: &ObjectKey,
     ) -> Result<Option<Outcome>, IndexError> {
         let s3 = &services.s3;
-        if self.exists(s3, key).await? {
+        if store::exists(s3, key).await? {
             return Ok(Some(Outcome::Skipped(
                 "the object exists again: its creation event will update the manifest".into(),
             )));
@@ -343,132 +242,11 @@ const TABLE_IS_NEWER: &str = "the index table holds a later event";
 /// (and the batch is redelivered).
 const MAX_CONFLICTS: usize = 4;
 
-/// The stored manifest's version.
-struct Stored {
-    sequencer: Option<String>,
-    /// `None` when the store sent no ETag: the write is then unconditional.
-    etag: Option<String>,
-}
-
-/// Whether a conditional write happened or lost a race.
-#[derive(Debug, PartialEq, Eq)]
-enum Step {
-    Done,
-    Conflict,
-}
-
-impl Indexer {
-    /// Writes `manifest` if the stored one is still `stored` (or still absent).
-    async fn write<C: HttpClient>(
-        &self,
-        s3: &S3Call<'_, C>,
-        manifest_key: &ObjectKey,
-        manifest: &Manifest,
-        stored: Option<&Stored>,
-    ) -> Result<Step, IndexError> {
-        let json = serde_json::to_vec(manifest).map_err(IndexError::Manifest)?;
-        let content_type = http::HeaderValue::from_static("application/json");
-        let condition = match stored {
-            None => Some(WriteCondition::Absent),
-            Some(stored) => stored.etag.as_deref().map(WriteCondition::Matches),
-        };
-        let put = PutObject {
-            key: manifest_key,
-            content_length: json.len() as u64,
-            content_type: Some(&content_type),
-            metadata: Vec::new(),
-            condition,
-        };
-        conditional(s3.call_with_body(&put, json, None).await)
-    }
-
-    /// Deletes the manifest if it is still `stored`.
-    async fn remove<C: HttpClient>(
-        &self,
-        s3: &S3Call<'_, C>,
-        manifest_key: &ObjectKey,
-        stored: &Stored,
-    ) -> Result<Step, IndexError> {
-        let delete = DeleteObject {
-            key: manifest_key,
-            if_match: stored.etag.as_deref(),
-        };
-        conditional(s3.call(&delete).await)
-    }
-}
-
-/// A lost race is decided again; other errors fail the record. S3 signals one as 412
-/// `PreconditionFailed`, 409 `ConditionalRequestConflict` (conditional requests colliding),
-/// or 404 `NoSuchKey` (an `If-Match` on a manifest deleted meanwhile).
-fn conditional<T>(result: Result<T, ClientError>) -> Result<Step, IndexError> {
-    match result {
-        Ok(_) => Ok(Step::Done),
-        Err(err)
-            if err.service_error().is_some_and(|error| {
-                matches!(
-                    error.code.as_str(),
-                    "PreconditionFailed" | "ConditionalRequestConflict" | "NoSuchKey"
-                )
-            }) =>
-        {
-            Ok(Step::Conflict)
-        }
-        Err(err) => Err(err.into()),
-    }
-}
-
-/// S3 said there is no such key (not a missing bucket: that is a failure).
-fn is_not_found(err: &ClientError) -> bool {
-    err.service_error()
-        .is_some_and(|error| error.s3_kind() == S3ErrorKind::NotFound)
-}
-
-/// An error S3 answered, as the client reports it.
-fn s3_error(error: AwsError) -> IndexError {
-    IndexError::Client(ClientError::Service {
-        service: "s3",
-        error,
-    })
-}
-
-/// Why the indexer could not apply an event (the record fails and is redelivered).
-#[derive(Debug)]
-pub enum IndexError {
-    /// S3 or a mirror's service failed or refused.
-    Client(ClientError),
-    /// Concurrent deliveries kept changing the manifest: a redelivery will retry.
-    Conflict {
-        /// How many writes were tried.
-        attempts: usize,
-    },
-    /// The manifest could not be written as JSON (a fault of spinlift's).
-    Manifest(serde_json::Error),
-}
-
-impl From<ClientError> for IndexError {
-    fn from(err: ClientError) -> Self {
-        IndexError::Client(err)
-    }
-}
-
-impl From<IndexError> for ApiError {
-    fn from(err: IndexError) -> Self {
-        match err {
-            IndexError::Client(err) => err.into(),
-            IndexError::Conflict { attempts } => ApiError::BadGateway {
-                code: "manifest_conflict".into(),
-                message: format!(
-                    "the manifest changed under {attempts} concurrent writes; a redelivery will retry"
-                ),
-            },
-            IndexError::Manifest(err) => ApiError::Internal(err.to_string()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::body::Body;
+    use crate::error::ApiError;
     use crate::outbound::TransportError;
     use crate::sigv4::SigningTime;
     use std::cell::RefCell;

@@ -1,0 +1,174 @@
+//! Outbound HTTP through Spin: `wasi:http/outgoing-handler` with the request's timeouts as
+//! WASI request options, the body written while the answer is awaited, the answer's body
+//! streamed back.
+
+use super::{chunk_error, fields};
+use crate::body::Body;
+use crate::outbound::{HttpClient, Timeouts, TransportError, TransportErrorKind};
+use futures::{SinkExt, StreamExt};
+use spin_sdk::http::{ErrorCode, IncomingResponse, Method, OutgoingRequest, Scheme};
+use spin_sdk::wit::wasi::http0_2_0::types::RequestOptions;
+
+/// Outbound HTTP through Spin (`wasi:http/outgoing-handler`), checked against
+/// `allowed_outbound_hosts` by the host.
+pub(crate) struct SpinHttp;
+
+impl HttpClient for SpinHttp {
+    async fn send(
+        &self,
+        request: http::Request<()>,
+        body: Body,
+    ) -> Result<http::Response<Body>, TransportError> {
+        let (parts, ()) = request.into_parts();
+        // No Host header: the runtime derives it from the authority, which is what was signed.
+        let headers = fields(&parts.headers).map_err(|message| TransportError {
+            kind: TransportErrorKind::Unreachable,
+            message,
+        })?;
+        let outgoing = OutgoingRequest::new(headers);
+        let _ = outgoing.set_method(&Method::from(parts.method));
+        let _ = outgoing.set_scheme(Some(&match parts.uri.scheme_str() {
+            Some("https") => Scheme::Https,
+            _ => Scheme::Http,
+        }));
+        let _ = outgoing.set_authority(parts.uri.authority().map(|a| a.as_str()));
+        let _ = outgoing.set_path_with_query(parts.uri.path_and_query().map(|p| p.as_str()));
+
+        // Every request with a body carries a Content-Length, so a body that ends early (the
+        // sink finishes it when dropped) is refused by the host rather than sent short.
+        let mut sink = outgoing.take_body();
+        let write_body = async move {
+            let mut stream = body.into_stream();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|err| TransportError {
+                    kind: TransportErrorKind::RequestBody,
+                    message: format!("the request body broke off: {err}"),
+                })?;
+                sink.send(chunk).await.map_err(|err| TransportError {
+                    kind: TransportErrorKind::Unreachable,
+                    message: format!("the request body could not be sent: {err:?}"),
+                })?;
+            }
+            // Dropping the sink finishes the body.
+            drop(sink);
+            Ok::<(), TransportError>(())
+        };
+        let timeouts = parts
+            .extensions
+            .get::<Timeouts>()
+            .copied()
+            .unwrap_or_default();
+        let response = send_with_timeouts(outgoing, timeouts);
+        let response = match futures::join!(response, write_body) {
+            // S3's answer wins: an early 403 explains why the rest of the body was not taken.
+            (Ok(response), _) => response,
+            (Err(_), Err(written)) if written.kind == TransportErrorKind::RequestBody => {
+                return Err(written)
+            }
+            (Err(code), _) => return Err(send_error(code)),
+        };
+        let mut builder = http::Response::builder().status(response.status());
+        for (name, value) in response.headers().entries() {
+            builder = builder.header(name, value);
+        }
+        let stream = response
+            .take_body_stream()
+            .map(|chunk| chunk.map_err(chunk_error));
+        // The response resource must outlive its body stream, or the host cancels the transfer.
+        let stream = KeepAlive {
+            stream: Box::pin(stream),
+            _response: response,
+        };
+        builder
+            .body(Body::stream(stream))
+            .map_err(|err| TransportError {
+                kind: TransportErrorKind::Unreachable,
+                message: format!("the store's answer is not valid HTTP: {err}"),
+            })
+    }
+}
+
+/// A body stream that keeps its response resource alive.
+struct KeepAlive<S> {
+    stream: std::pin::Pin<Box<S>>,
+    _response: IncomingResponse,
+}
+
+impl<S: futures::Stream> futures::Stream for KeepAlive<S> {
+    type Item = S::Item;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<S::Item>> {
+        self.get_mut().stream.as_mut().poll_next(cx)
+    }
+}
+
+/// `wasi:http/outgoing-handler.handle` with request options, awaited on spin-sdk's executor
+/// (`spin_sdk::http::send` always passes no options, leaving the host's 10-minute defaults).
+/// The host applies the timeouts: connect, first byte (which includes sending the body),
+/// and between bytes of the answer.
+fn send_with_timeouts(
+    request: OutgoingRequest,
+    timeouts: Timeouts,
+) -> impl std::future::Future<Output = Result<IncomingResponse, ErrorCode>> {
+    use spin_sdk::wit::wasi::http0_2_0::{outgoing_handler, types::FutureIncomingResponse};
+    use std::task::Poll;
+
+    /// Drops the waker token (which holds a pollable) before the future it watches.
+    struct Pending {
+        token: Option<spin_executor::CancelOnDropToken>,
+        response: Option<Result<FutureIncomingResponse, ErrorCode>>,
+    }
+    impl Drop for Pending {
+        fn drop(&mut self) {
+            drop(self.token.take());
+            drop(self.response.take());
+        }
+    }
+
+    let nanos = |d: std::time::Duration| Some(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let options = RequestOptions::new();
+    // The setters fail only for a timeout the host does not support; it then keeps its own.
+    let _ = options.set_connect_timeout(nanos(timeouts.connect));
+    let _ = options.set_first_byte_timeout(nanos(timeouts.first_byte));
+    let _ = options.set_between_bytes_timeout(nanos(timeouts.between_bytes));
+    let mut pending = Pending {
+        token: None,
+        response: Some(outgoing_handler::handle(request, Some(options))),
+    };
+    futures::future::poll_fn(move |cx| match pending.response.as_ref() {
+        Some(Ok(future)) => match future.get() {
+            Some(Ok(result)) => Poll::Ready(result),
+            Some(Err(())) => Poll::Ready(Err(ErrorCode::InternalError(Some(
+                "the response was already taken".into(),
+            )))),
+            None => {
+                pending.token = Some(
+                    spin_executor::push_waker_and_get_token(future.subscribe(), cx.waker().clone())
+                        .into(),
+                );
+                Poll::Pending
+            }
+        },
+        Some(Err(code)) => Poll::Ready(Err(code.clone())),
+        None => Poll::Pending,
+    })
+}
+
+fn send_error(code: ErrorCode) -> TransportError {
+    let kind = match &code {
+        ErrorCode::ConnectionTimeout
+        | ErrorCode::DnsTimeout
+        | ErrorCode::ConnectionReadTimeout
+        | ErrorCode::ConnectionWriteTimeout
+        | ErrorCode::HttpResponseTimeout => TransportErrorKind::Timeout,
+        ErrorCode::HttpRequestDenied => TransportErrorKind::Denied,
+        _ => TransportErrorKind::Unreachable,
+    };
+    TransportError {
+        kind,
+        message: format!("{code}"),
+    }
+}
