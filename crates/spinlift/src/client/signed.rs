@@ -269,3 +269,143 @@ async fn read(
             reason,
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::Service;
+    use crate::cache::MemoryCache;
+    use crate::env::FakeEnv;
+    use crate::outbound::TransportError;
+    use crate::s3::{S3Config, Scheme};
+    use crate::sigv4::{Credentials, SigningTime};
+    use futures::executor::block_on;
+    use std::cell::RefCell;
+
+    // 2026-11-23T09:00:00Z on the host; the service's clock reads an hour later.
+    const HOST: u64 = 1_795_424_400;
+    const SERVICE_DATE: &str = "Mon, 23 Nov 2026 10:00:00 GMT";
+
+    /// Answers from a script; records each request's `x-amz-date` and body.
+    struct Scripted {
+        answers: RefCell<Vec<(u16, &'static str)>>,
+        sent: RefCell<Vec<(String, Vec<u8>)>>,
+    }
+
+    impl HttpClient for Scripted {
+        async fn send(
+            &self,
+            request: Request<()>,
+            body: Body,
+        ) -> Result<Response<Body>, TransportError> {
+            let date = request.headers()["x-amz-date"].to_str().unwrap().to_owned();
+            let bytes = body.collect(usize::MAX).await.unwrap();
+            self.sent.borrow_mut().push((date, bytes));
+            let (status, body) = self.answers.borrow_mut().remove(0);
+            Ok(Response::builder()
+                .status(status)
+                .header(header::DATE, SERVICE_DATE)
+                .body(Body::Bytes(body.as_bytes().to_vec()))
+                .unwrap())
+        }
+    }
+
+    fn scripted(answers: Vec<(u16, &'static str)>) -> Scripted {
+        Scripted {
+            answers: RefCell::new(answers),
+            sent: RefCell::default(),
+        }
+    }
+
+    fn bucket() -> Bucket {
+        let config = S3Config {
+            bucket: "b".into(),
+            scheme: Scheme::Http,
+            host: "127.0.0.1:9".into(),
+            path_style: true,
+        };
+        Bucket::new(&config, "us-east-1")
+    }
+
+    fn signer() -> Signer {
+        Signer::new(Credentials {
+            access_key_id: "AK".into(),
+            secret_access_key: "SK".into(),
+            session_token: None,
+        })
+    }
+
+    const SKEWED: &str = "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>";
+
+    #[test]
+    fn a_refusal_for_the_time_is_signed_again_once_with_the_services_time() {
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(HOST));
+        let cache = MemoryCache::default();
+        let clock = Clock::new(&env, &cache);
+        let client = scripted(vec![(403, SKEWED), (200, "")]);
+        let sender = Sender::new(&client, signer(), &clock);
+        let request = Request::put(bucket().bucket_uri(&[]))
+            .body(b"x".to_vec())
+            .unwrap();
+        let answer = block_on(sender.exchange(&bucket(), request, None)).unwrap();
+        assert_eq!(answer.status, 200);
+        let sent = client.sent.borrow();
+        assert_eq!(sent.len(), 2);
+        assert_eq!(sent[0], ("20261123T090000Z".into(), b"x".to_vec()));
+        assert_eq!(sent[1], ("20261123T100000Z".into(), b"x".to_vec()));
+        // The next call signs with the service's time from the start.
+        assert_eq!(clock.now().unix_seconds(), HOST + 3600);
+    }
+
+    #[test]
+    fn another_refusal_or_a_stream_is_not_sent_again() {
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(HOST));
+        let cache = MemoryCache::default();
+        let clock = Clock::new(&env, &cache);
+        let denied = "<Error><Code>AccessDenied</Code><Message>no</Message></Error>";
+        let client = scripted(vec![(403, denied)]);
+        let sender = Sender::new(&client, signer(), &clock);
+        let request = Request::get(bucket().bucket_uri(&[]))
+            .body(Vec::new())
+            .unwrap();
+        let answer = block_on(sender.exchange(&bucket(), request, None)).unwrap();
+        assert_eq!(
+            (answer.status.as_u16(), client.sent.borrow().len()),
+            (403, 1)
+        );
+        assert_eq!(clock.now().unix_seconds(), HOST, "no reason to adopt");
+
+        // A streamed body cannot be sent twice; the time is adopted for the next call.
+        let client = scripted(vec![(403, SKEWED)]);
+        let sender = Sender::new(&client, signer(), &clock);
+        let stream = Body::stream(futures::stream::iter(vec![Ok(b"s".to_vec())]));
+        let request = Request::put(bucket().bucket_uri(&[])).body(()).unwrap();
+        let answer = block_on(sender.send(&bucket(), request, Payload::Unsigned, stream));
+        assert_eq!(answer.unwrap().status(), 403);
+        assert_eq!(client.sent.borrow().len(), 1);
+        assert_eq!(clock.now().unix_seconds(), HOST + 3600);
+    }
+
+    #[test]
+    fn other_services_are_re_signed_on_their_own_wording() {
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(HOST));
+        let cache = MemoryCache::default();
+        let clock = Clock::new(&env, &cache);
+        let expired = r#"{"__type":"com.amazon.coral.service#InvalidSignatureException","message":"Signature expired: 20261123T090000Z is now earlier than 20261123T095500Z"}"#;
+        let client = scripted(vec![(400, expired), (200, "{}")]);
+        let sender = Sender::new(&client, signer(), &clock);
+        let endpoint = Endpoint::new(Service::DynamoDb, "http://127.0.0.1:9", "us-east-1").unwrap();
+        let request = Request::post(endpoint.uri("/"))
+            .body(b"{}".to_vec())
+            .unwrap();
+        let answer = block_on(sender.exchange(&endpoint, request, None)).unwrap();
+        assert_eq!(answer.status, 200);
+        let dates: Vec<String> = client
+            .sent
+            .borrow()
+            .iter()
+            .map(|(d, _)| d.clone())
+            .collect();
+        assert_eq!(dates, ["20261123T090000Z", "20261123T100000Z"]);
+    }
+}
