@@ -17,6 +17,7 @@ use crate::body::Body;
 use crate::client::upload::UploadError;
 use crate::client::ClientError;
 use crate::config::{ConfigError, ConfigErrorKind};
+use crate::indexer::IndexError;
 use crate::outbound::{TransportError, TransportErrorKind};
 use crate::s3::{KeyError, S3ErrorKind};
 use crate::sigv4::SigningErrorKind;
@@ -286,6 +287,21 @@ impl From<ClientError> for ApiError {
                     reason,
                 ),
             },
+        }
+    }
+}
+
+impl From<IndexError> for ApiError {
+    fn from(err: IndexError) -> Self {
+        match err {
+            IndexError::Client(err) => err.into(),
+            IndexError::Conflict { attempts } => ApiError::BadGateway {
+                code: "manifest_conflict".into(),
+                message: format!(
+                    "the manifest changed under {attempts} concurrent writes; a redelivery will retry"
+                ),
+            },
+            IndexError::Manifest(err) => ApiError::Internal(err.to_string()),
         }
     }
 }

@@ -3,7 +3,6 @@
 //! default one.
 
 use crate::client::services::Services;
-use crate::error::ApiError;
 use crate::events::ObjectEvent;
 use crate::outbound::HttpClient;
 use std::future::Future;
@@ -22,10 +21,10 @@ pub enum Outcome {
 /// It must be idempotent (events are delivered at least once) and must return an error only
 /// for failures worth a redelivery: the whole batch is then answered 5xx and retried.
 pub trait ObjectEventHandler {
-    /// What a failed event reports: the webhook answers it with the status and code the
-    /// [`ApiError`] it becomes says (a client failure of S3 or another service keeps its AWS
-    /// code).
-    type Error: Into<ApiError>;
+    /// What a failed event reports. The webhook takes handlers whose error becomes an HTTP
+    /// answer (`Into<crate::error::ApiError>`), whose status and code it reports per record
+    /// (a [`ClientError`](crate::client::ClientError) keeps its AWS code).
+    type Error;
 
     /// Handles `event` with access to the bucket (`services.s3`) and the other AWS services
     /// (`services.aws`).

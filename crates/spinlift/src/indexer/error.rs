@@ -1,7 +1,7 @@
-//! Why the indexer could not apply an event, and what the webhook answers for it.
+//! Why the indexer could not apply an event (the HTTP edge, `crate::error`, says what the
+//! webhook answers for it).
 
 use crate::client::ClientError;
-use crate::error::ApiError;
 
 /// Why the indexer could not apply an event (the record fails and is redelivered).
 #[derive(Debug)]
@@ -20,20 +20,5 @@ pub enum IndexError {
 impl From<ClientError> for IndexError {
     fn from(err: ClientError) -> Self {
         IndexError::Client(err)
-    }
-}
-
-impl From<IndexError> for ApiError {
-    fn from(err: IndexError) -> Self {
-        match err {
-            IndexError::Client(err) => err.into(),
-            IndexError::Conflict { attempts } => ApiError::BadGateway {
-                code: "manifest_conflict".into(),
-                message: format!(
-                    "the manifest changed under {attempts} concurrent writes; a redelivery will retry"
-                ),
-            },
-            IndexError::Manifest(err) => ApiError::Internal(err.to_string()),
-        }
     }
 }

@@ -26,14 +26,17 @@ pub const MAX_EVENT_BYTES: usize = 1 << 20;
 
 /// Decodes the delivery and runs `handler` on each object event, in order. `vars` and
 /// `cache` serve SNS deliveries only (the certificate origin, cached certificates).
-pub async fn deliver<C: HttpClient, H: ObjectEventHandler>(
+pub async fn deliver<C: HttpClient, H>(
     services: &Services<'_, C>,
     handler: &H,
     vars: &dyn Variables,
     cache: &dyn Cache,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Response<Body>, ApiError> {
+) -> Result<Response<Body>, ApiError>
+where
+    H: ObjectEventHandler<Error: Into<ApiError>>,
+{
     let bytes = super::read_body(body, MAX_EVENT_BYTES).await?;
     let sns = headers
         .get("x-amz-sns-message-type")
@@ -102,12 +105,15 @@ impl Report {
 
 /// Runs `handler` on each object event of the configured bucket, in order; reports the
 /// other records as skipped. A failed record is never counted as processed.
-async fn process<C: HttpClient, H: ObjectEventHandler>(
+async fn process<C: HttpClient, H>(
     services: &Services<'_, C>,
     handler: &H,
     events: &[ObjectEvent],
     others: &[OtherEvent],
-) -> Report {
+) -> Report
+where
+    H: ObjectEventHandler<Error: Into<ApiError>>,
+{
     let mut report = Report {
         skipped: others
             .iter()
