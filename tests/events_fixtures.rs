@@ -166,3 +166,33 @@ fn events_that_are_not_creations_or_removals_are_others() {
     };
     assert_eq!(events[0].kind, ObjectEventKind::Created);
 }
+
+#[test]
+fn every_s3_event_version_from_2_1_to_2_6_decodes_alike() {
+    // S3 sent 2.1 (most events), 2.2 (replication) and 2.3 (lifecycle, tagging, ACL,
+    // restores), and since 2.4 one unified version for every event type, raised with each
+    // schema change (2.5, 2.6 in the User Guide's "Event message structure"). The fields
+    // spinlift reads are the same in all of them: the AWS sample, relabelled, decodes alike.
+    let sample = String::from_utf8(fixture("powertools/s3Event.json")).unwrap();
+    assert!(sample.contains(r#""eventVersion": "2.1""#));
+    let decoded = |version: &str| {
+        let body = sample.replace(
+            r#""eventVersion": "2.1""#,
+            &format!(r#""eventVersion": "{version}""#),
+        );
+        match decode(body.as_bytes(), None) {
+            Ok(Delivery::Objects { events, .. }) => {
+                Ok(events.iter().map(summary).collect::<Vec<_>>())
+            }
+            Ok(other) => panic!("{version}: {other:?}"),
+            Err(err) => Err(err.to_string()),
+        }
+    };
+    let expected = decoded("2.1").unwrap();
+    assert_eq!(expected.len(), 1);
+    for version in ["2.2", "2.3", "2.4", "2.5", "2.6"] {
+        assert_eq!(decoded(version).as_ref(), Ok(&expected), "{version}");
+    }
+    // A major version spinlift does not know is refused, not guessed at.
+    assert!(decoded("3.0").unwrap_err().contains("version 2.x"));
+}

@@ -143,6 +143,16 @@ async fn created_and_removed_events_keep_the_manifests_right() {
     ]);
     let answer = deliver(&host, stale).await;
     assert_eq!(answer["processed"], 0, "{answer}");
+    // Sequencers of different lengths compare right-padded (S3's current rule): 00A0FF is
+    // older than 00B0 (00B000). Left-padded (000B0), it would have won.
+    let longer_but_older = notification(vec![s3_record(
+        "ObjectCreated:Put",
+        "docs/a b.txt",
+        "00A0FF",
+    )]);
+    let answer = deliver(&host, longer_but_older).await;
+    assert_eq!(answer["processed"], 0, "{answer}");
+    assert_eq!(answer["skipped"].as_array().unwrap().len(), 1, "{answer}");
     let current = manifest(&store, "docs/a b.txt").unwrap();
     assert_eq!(
         (

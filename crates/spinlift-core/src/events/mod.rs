@@ -157,11 +157,13 @@ fn decode_s3_shapes(value: Value) -> Result<Delivery, EventError> {
     )))
 }
 
-/// Orders two S3 sequencers of the same key. S3 documents them as hex strings of varying
-/// length, compared after left-padding the shorter with zeros.
+/// Orders two S3 sequencers of the same key. S3's User Guide ("Event message structure")
+/// documents them as hex strings of varying length: "to compare these values, first right pad
+/// the shorter value with zeros, and then do a lexicographical comparison" (older copies of
+/// the page said left; the current one, and the AWS SDKs' event types, say right).
 pub fn compare_sequencers(a: &str, b: &str) -> Ordering {
     let width = a.len().max(b.len());
-    let pad = |s: &str| format!("{s:0>width$}").to_ascii_uppercase();
+    let pad = |s: &str| format!("{s:0<width$}").to_ascii_uppercase();
     pad(a).cmp(&pad(b))
 }
 
@@ -170,14 +172,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sequencers_compare_as_left_padded_hex() {
-        assert_eq!(compare_sequencers("0A1B", "A1B"), Ordering::Equal);
+    fn sequencers_compare_as_right_padded_hex() {
+        // Same length: plain hex order, case aside.
         assert_eq!(
-            compare_sequencers("0055AED6DCD90281E5", "0055AED6DCD90281E6"),
+            compare_sequencers("0055AED6DCD90281E5", "0055aed6dcd90281e6"),
             Ordering::Less
         );
-        assert_eq!(compare_sequencers("FF", "0100"), Ordering::Less);
-        assert_eq!(compare_sequencers("0100", "ff"), Ordering::Greater);
+        // Different lengths: the shorter is padded with zeros on the right.
+        assert_eq!(compare_sequencers("A1B", "A1B0"), Ordering::Equal);
+        assert_eq!(compare_sequencers("0A1B", "A1B"), Ordering::Less);
+        assert_eq!(compare_sequencers("FF", "0100"), Ordering::Greater);
+        assert_eq!(compare_sequencers("B", "A0FF"), Ordering::Greater);
+        assert_eq!(
+            compare_sequencers("0055AED6DCD90281E5", "0055AED6DCD90281E500"),
+            Ordering::Equal
+        );
+        assert_eq!(
+            compare_sequencers("0055AED6DCD90281E6", "0055AED6DCD90281E5FF"),
+            Ordering::Greater
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::outbound::HttpClient;
 use serde_json::{json, Value};
 
 /// The sequencer width the table stores: S3 sequencers are hex of varying length, compared
-/// after left-padding; padded to one width they compare as plain strings. The indexer takes
+/// after right-padding with zeros; padded to one width they compare as plain strings. The indexer takes
 /// no longer ones.
 const SEQUENCER_WIDTH: usize = MAX_SEQUENCER_DIGITS;
 
@@ -175,9 +175,10 @@ fn is_stale(result: Result<(), ClientError>) -> Result<bool, ClientError> {
     }
 }
 
-/// A sequencer left-padded with zeros to `SEQUENCER_WIDTH`, uppercase.
+/// A sequencer right-padded with zeros to `SEQUENCER_WIDTH`, uppercase: S3's comparison rule
+/// (see `crate::events::compare_sequencers`) as a string the table can compare.
 pub fn padded(sequencer: &str) -> String {
-    format!("{:0>SEQUENCER_WIDTH$}", sequencer.to_ascii_uppercase())
+    format!("{:0<SEQUENCER_WIDTH$}", sequencer.to_ascii_uppercase())
 }
 
 /// The notification body: `{"event","bucket","key","sequencer"}` plus the manifest's size,
@@ -208,8 +209,22 @@ mod tests {
     #[test]
     fn padded_sequencers_order_as_strings() {
         assert_eq!(padded("0a1").len(), SEQUENCER_WIDTH);
-        assert!(padded("FF") < padded("0100"));
-        assert!(padded("0055AED6DCD90281E5") < padded("0055aed6dcd90281e6"));
+        assert!(padded("0a1").starts_with("0A1000"));
+        // The table's order is compare_sequencers' order, for every pair of lengths.
+        let pairs = [
+            ("FF", "0100"),
+            ("0055AED6DCD90281E5", "0055aed6dcd90281e6"),
+            ("B", "A0FF"),
+            ("A1B", "A1B0"),
+            ("0055AED6DCD90281E6", "0055AED6DCD90281E5FF"),
+        ];
+        for (a, b) in pairs {
+            assert_eq!(
+                padded(a).cmp(&padded(b)),
+                crate::events::compare_sequencers(a, b),
+                "{a} {b}"
+            );
+        }
     }
 
     #[test]
