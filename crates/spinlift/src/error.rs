@@ -33,7 +33,7 @@ pub enum ApiError {
     /// No route for this method and path: 404, code `not_found`.
     NotFound,
     /// The path exists but not for this method: 405, code `method_not_allowed`, `Allow`.
-    MethodNotAllowed(&'static str),
+    MethodNotAllowed(std::borrow::Cow<'static, str>),
     /// The request is malformed: 400 with a specific code and a message saying what to send.
     BadRequest {
         /// A stable code, e.g. `invalid_key`.
@@ -75,6 +75,16 @@ pub enum ApiError {
     Transport(TransportError),
     /// A fault of spinlift itself: 500, code `internal`; the detail goes to the log only.
     Internal(String),
+    /// A route of the app's own failed with its own error: the status, code and message it
+    /// says (see `crate::app::HttpError`); a 5xx is logged.
+    Handler {
+        /// The status the handler's error names.
+        status: StatusCode,
+        /// Its code.
+        code: String,
+        /// Its message.
+        message: String,
+    },
 }
 
 impl ApiError {
@@ -98,6 +108,7 @@ impl ApiError {
                 _ => StatusCode::BAD_GATEWAY,
             },
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Handler { status, .. } => *status,
             ApiError::Transport(err) => match err.kind {
                 TransportErrorKind::Timeout => StatusCode::GATEWAY_TIMEOUT,
                 TransportErrorKind::RequestBody => StatusCode::BAD_REQUEST,
@@ -121,6 +132,7 @@ impl ApiError {
             // The AWS error code itself, e.g. `NoSuchKey`, so clients can match on it.
             ApiError::Upstream(err) => &err.code,
             ApiError::Internal(_) => "internal",
+            ApiError::Handler { code, .. } => code,
             ApiError::Transport(err) => match err.kind {
                 TransportErrorKind::Timeout => "upstream_timeout",
                 TransportErrorKind::Denied => "outbound_denied",
@@ -140,7 +152,8 @@ impl ApiError {
             ApiError::MethodNotAllowed(allow) => format!("this route accepts {allow}"),
             ApiError::BadRequest { message, .. }
             | ApiError::Forbidden { message, .. }
-            | ApiError::BadGateway { message, .. } => message.clone(),
+            | ApiError::BadGateway { message, .. }
+            | ApiError::Handler { message, .. } => message.clone(),
             ApiError::Aws { service, error } => format!("{service} answered {error}"),
             ApiError::PayloadTooLarge(limit) => {
                 format!("the request body is larger than {limit} bytes")
@@ -184,6 +197,14 @@ impl ApiError {
                 Some(format!("upstream error: {}", self.message()))
             }
             ApiError::Internal(detail) => Some(format!("internal error: {detail}")),
+            ApiError::Handler {
+                status,
+                code,
+                message,
+            } if status.is_server_error() => Some(format!(
+                "handler error: {} {code}: {message}",
+                status.as_u16()
+            )),
             ApiError::BadGateway { code, message } => {
                 Some(format!("upstream error: {code}: {message}"))
             }
@@ -214,14 +235,22 @@ impl ApiError {
                     .headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
+            // Method names are tokens, always a valid header value.
             ApiError::MethodNotAllowed(allow) => {
-                response
-                    .headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static(allow));
+                if let Ok(allow) = HeaderValue::from_str(&allow) {
+                    response.headers_mut().insert(header::ALLOW, allow);
+                }
             }
             _ => {}
         }
         response
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    /// The message clients see.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
     }
 }
 

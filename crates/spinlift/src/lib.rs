@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+pub use app::App;
 pub use spinlift_core::{aws, events, lambda, s3, sigv4, xml};
 
 pub mod app;
@@ -35,27 +36,3 @@ pub mod routes;
 
 #[cfg(all(target_arch = "wasm32", feature = "spin"))]
 mod spin_adapter;
-
-/// Serves one Spin request with the default app: WASI HTTP in, [`app::handle`] with Spin's
-/// variables, key-value store, outbound HTTP and clock, WASI HTTP out, bodies streamed. A
-/// component's `#[http_component]` entry calls it (the root package's `src/lib.rs`).
-#[cfg(all(target_arch = "wasm32", feature = "spin"))]
-pub async fn serve(
-    request: spin_sdk::http::IncomingRequest,
-    out: spin_sdk::http::ResponseOutparam,
-) {
-    use spin_adapter::{incoming, respond, SpinCache, SpinEnv, SpinHttp, SpinVariables};
-    let response = match incoming(request) {
-        Ok(request) => {
-            let cx = app::Context {
-                vars: &SpinVariables,
-                client: &SpinHttp,
-                cache: &SpinCache,
-                env: &SpinEnv,
-            };
-            app::handle(request, &cx).await
-        }
-        Err(err) => err.into_response(),
-    };
-    respond(out, response).await;
-}

@@ -8,6 +8,7 @@
 use crate::body::Body;
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 /// Sends requests and returns responses whose bodies stream.
@@ -88,3 +89,44 @@ impl fmt::Display for TransportError {
 }
 
 impl std::error::Error for TransportError {}
+
+/// [`HttpClient`] as a trait object: the future boxed, so one type serves any client. User
+/// routes and event handlers are stored type-erased and reach AWS through it.
+pub trait DynHttpClient {
+    /// [`HttpClient::send`], boxed.
+    fn send_boxed(
+        &self,
+        request: http::Request<()>,
+        body: Body,
+    ) -> Pin<Box<dyn Future<Output = Result<http::Response<Body>, TransportError>> + '_>>;
+}
+
+impl<C: HttpClient> DynHttpClient for C {
+    fn send_boxed(
+        &self,
+        request: http::Request<()>,
+        body: Body,
+    ) -> Pin<Box<dyn Future<Output = Result<http::Response<Body>, TransportError>> + '_>> {
+        Box::pin(self.send(request, body))
+    }
+}
+
+/// Any client, erased: what user routes and event handlers are given.
+#[derive(Clone, Copy)]
+pub struct Erased<'a>(pub &'a dyn DynHttpClient);
+
+impl HttpClient for Erased<'_> {
+    async fn send(
+        &self,
+        request: http::Request<()>,
+        body: Body,
+    ) -> Result<http::Response<Body>, TransportError> {
+        self.0.send_boxed(request, body).await
+    }
+}
+
+impl fmt::Debug for Erased<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Erased")
+    }
+}

@@ -25,6 +25,7 @@ pub use app::{
 };
 pub use aws::{aws_endpoint, aws_role_arn, retry_policy, timeouts, AwsConfig};
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -91,14 +92,14 @@ pub enum ConfigErrorKind {
 /// A configuration error naming the variable, never its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
-    variable: &'static str,
+    variable: Cow<'static, str>,
     kind: ConfigErrorKind,
 }
 
 impl ConfigError {
     /// The name of the variable at fault.
-    pub fn variable(&self) -> &'static str {
-        self.variable
+    pub fn variable(&self) -> &str {
+        &self.variable
     }
 
     /// What is wrong with it.
@@ -110,7 +111,7 @@ impl ConfigError {
 impl fmt::Display for ConfigError {
     /// The public message: safe to send to clients, so no provider detail.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = self.variable;
+        let name = &self.variable;
         match &self.kind {
             ConfigErrorKind::NotSet => write!(f, "variable {name} is not set"),
             ConfigErrorKind::Invalid(expected) => write!(f, "variable {name} must be {expected}"),
@@ -143,7 +144,7 @@ fn number(
 /// A variable that must be present and non-empty.
 fn required(vars: &dyn Variables, variable: &'static str) -> Result<String, ConfigError> {
     optional(vars, variable)?.ok_or(ConfigError {
-        variable,
+        variable: variable.into(),
         kind: ConfigErrorKind::NotSet,
     })
 }
@@ -153,7 +154,7 @@ fn optional(vars: &dyn Variables, variable: &'static str) -> Result<Option<Strin
     match vars.get(variable) {
         Ok(value) => Ok(value.filter(|v| !v.is_empty())),
         Err(VariableError(reason)) => Err(ConfigError {
-            variable,
+            variable: variable.into(),
             kind: ConfigErrorKind::Unreadable(reason),
         }),
     }
@@ -161,8 +162,23 @@ fn optional(vars: &dyn Variables, variable: &'static str) -> Result<Option<Strin
 
 fn invalid(variable: &'static str, expected: &'static str) -> ConfigError {
     ConfigError {
-        variable,
+        variable: variable.into(),
         kind: ConfigErrorKind::Invalid(expected),
+    }
+}
+
+/// Reads a variable of the app's own (its `[variables]` in `spin.toml`); `None` when it is
+/// not set or empty.
+///
+/// # Errors
+/// The host could not read it.
+pub fn read(vars: &dyn Variables, name: &str) -> Result<Option<String>, ConfigError> {
+    match vars.get(name) {
+        Ok(value) => Ok(value.filter(|v| !v.is_empty())),
+        Err(VariableError(reason)) => Err(ConfigError {
+            variable: name.to_owned().into(),
+            kind: ConfigErrorKind::Unreadable(reason),
+        }),
     }
 }
 

@@ -455,7 +455,10 @@ mod tests {
     fn order_is_kept_only_when_both_sides_have_a_sequencer() {
         assert!(is_newer(Some("0B"), Some("0A")));
         assert!(!is_newer(Some("0A"), Some("0A")));
-        assert!(!is_newer(Some("0A"), Some("000B")));
+        // Different lengths compare right-padded: 0A is 0A00, after 000B, and equal to 0A00.
+        assert!(is_newer(Some("0A"), Some("000B")));
+        assert!(!is_newer(Some("0A"), Some("0A00")));
+        assert!(!is_newer(Some("00A0FF"), Some("00B0")));
         assert!(is_newer(None, Some("0A")));
         assert!(is_newer(Some("0A"), None));
     }

@@ -12,13 +12,13 @@ use crate::sigv4::SigningTime;
 
 mod outbound;
 use futures::StreamExt;
-pub(crate) use outbound::SpinHttp;
+use outbound::SpinHttp;
 use spin_sdk::http::{
     Fields, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
 };
 
 /// Component variables from the Spin host (`fermyon:spin/variables`).
-pub(crate) struct SpinVariables;
+struct SpinVariables;
 
 impl Variables for SpinVariables {
     fn get(&self, name: &str) -> Result<Option<String>, VariableError> {
@@ -35,7 +35,7 @@ impl Variables for SpinVariables {
 /// Spin's default key-value store (`fermyon:spin/key-value`), granted in `spin.toml` by
 /// `key_value_stores = ["default"]`. Best effort: a store that is missing or failing is
 /// logged and treated as empty, so the worst case is a refetch.
-pub(crate) struct SpinCache;
+struct SpinCache;
 
 impl SpinCache {
     fn store() -> Option<spin_sdk::key_value::Store> {
@@ -64,7 +64,7 @@ impl Cache for SpinCache {
 /// The environment over WASI 0.2: `wasi:clocks` for time and sleep (a pollable the Spin
 /// executor waits on, so other futures of the request run meanwhile), `wasi:random` for
 /// jitter, stdout and stderr for the log, which Spin keeps as the app's log.
-pub(crate) struct SpinEnv;
+struct SpinEnv;
 
 impl Env for SpinEnv {
     fn wall_time(&self) -> SigningTime {
@@ -125,7 +125,7 @@ pub(super) fn chunk_error(err: impl std::fmt::Debug) -> BodyError {
 ///
 /// # Errors
 /// 400 when the method, path or a header is not valid HTTP.
-pub(crate) fn incoming(request: IncomingRequest) -> Result<http::Request<Body>, ApiError> {
+fn incoming(request: IncomingRequest) -> Result<http::Request<Body>, ApiError> {
     let mut builder = http::Request::builder()
         .method(method_name(&request.method()).as_str())
         .uri(request.path_with_query().unwrap_or_else(|| "/".to_owned()));
@@ -162,7 +162,7 @@ fn method_name(method: &Method) -> String {
 /// Writes `response` to the host, streaming its body. If the body breaks off (an upstream
 /// answer cut short), the body is dropped unfinished, which WASI reports to the client as a
 /// broken response rather than a complete, truncated one.
-pub(crate) async fn respond(out: ResponseOutparam, response: http::Response<Body>) {
+async fn respond(out: ResponseOutparam, response: http::Response<Body>) {
     let (parts, body) = response.into_parts();
     let headers = match fields(&parts.headers) {
         Ok(headers) => headers,
@@ -213,4 +213,25 @@ fn respond_plain_500(out: ResponseOutparam) {
     let outgoing = OutgoingResponse::new(Fields::new());
     let _ = outgoing.set_status_code(500);
     out.set(outgoing);
+}
+
+impl crate::app::App {
+    /// Serves one Spin request: WASI HTTP in, [`App::handle`](crate::app::App::handle) with
+    /// Spin's variables, key-value store, outbound HTTP and the WASI environment, WASI HTTP
+    /// out, bodies streamed. A component's `#[http_component]` entry calls it.
+    pub async fn serve(&self, request: IncomingRequest, out: ResponseOutparam) {
+        let response = match incoming(request) {
+            Ok(request) => {
+                let cx = crate::app::Context {
+                    vars: &SpinVariables,
+                    client: &SpinHttp,
+                    cache: &SpinCache,
+                    env: &SpinEnv,
+                };
+                self.handle(request, &cx).await
+            }
+            Err(err) => err.into_response(),
+        };
+        respond(out, response).await;
+    }
 }

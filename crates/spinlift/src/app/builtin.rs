@@ -1,0 +1,83 @@
+//! spinlift's built-in routes: `/healthz`, the object API, and the webhook's event handler.
+
+use super::{outbound, App, ErasedContext};
+use crate::body::Body;
+use crate::client::aws::AwsCall;
+use crate::client::credentials;
+use crate::client::s3::S3Call;
+use crate::client::services::Services;
+use crate::config;
+use crate::error::ApiError;
+use crate::retry::CallStats;
+use crate::router::{ObjectMethod, Route};
+use crate::routes::{health, objects, presign};
+use crate::sigv4::Signer;
+use http::Response;
+
+/// Runs a built-in route whose caller is settled (checked, or carried by an invocation event).
+pub(super) async fn run(
+    app: &App,
+    route: Route<'_>,
+    parts: &http::request::Parts,
+    body: Body,
+    cx: &ErasedContext<'_>,
+    stats: &CallStats,
+) -> Result<Response<Body>, ApiError> {
+    let vars = cx.vars;
+    match route {
+        Route::Health => Ok(health::healthz()),
+        Route::DeepHealth => {
+            let (client, clock) = outbound(cx, stats)?;
+            let client = &client;
+            let resolved = credentials::resolve(vars, client, cx.cache, &clock).await?;
+            let signer = Signer::new(resolved.credentials);
+            let sts = AwsCall::new(vars, client, signer, resolved.aws.region, &clock);
+            health::deep(&sts).await
+        }
+        // Only `App::dispatch` unwraps invocation events.
+        Route::Lambda | Route::NotFound => Err(ApiError::NotFound),
+        Route::Events => {
+            let Some(source) = &app.events else {
+                return Err(ApiError::NotFound);
+            };
+            let (client, clock) = outbound(cx, stats)?;
+            let services = Services::load(vars, &client, cx.cache, &clock).await?;
+            let handler = source(vars)?;
+            handler
+                .deliver(&services, vars, cx.cache, &parts.headers, body)
+                .await
+        }
+        Route::ListObjects => {
+            let (client, clock) = outbound(cx, stats)?;
+            let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
+            objects::list(&s3, parts.uri.query()).await
+        }
+        Route::Presign => {
+            let (client, clock) = outbound(cx, stats)?;
+            presign::presign(&S3Call::load(vars, &client, cx.cache, &clock).await?, body).await
+        }
+        Route::CopyObject(source) => {
+            let source = objects::parse_key(source)?;
+            let (client, clock) = outbound(cx, stats)?;
+            let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
+            objects::copy(&s3, &source, body).await
+        }
+        Route::Object(method, raw_key) => {
+            let key = objects::parse_key(raw_key)?;
+            let (client, clock) = outbound(cx, stats)?;
+            let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
+            match method {
+                ObjectMethod::Get => objects::get(&s3, &key, &parts.headers).await,
+                ObjectMethod::Head => objects::head(&s3, &key).await,
+                ObjectMethod::Put => {
+                    let threshold = config::multipart_threshold(vars)?;
+                    objects::put(&s3, &key, &parts.headers, body, threshold).await
+                }
+                ObjectMethod::Delete => objects::delete(&s3, &key).await,
+            }
+        }
+        Route::WrongMethod(resource) => Err(resource.allow().map_or(ApiError::NotFound, |allow| {
+            ApiError::MethodNotAllowed(allow.into())
+        })),
+    }
+}

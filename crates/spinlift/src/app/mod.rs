@@ -1,0 +1,714 @@
+//! The app: which routes are mounted (the user's own, and any of spinlift's built-ins), and
+//! how a request is answered: CORS first, then the route parsed from the request, its
+//! credentials checked, its handler run, and one log line.
+//!
+//! A component builds an [`App`] in its `#[http_component]` entry and serves each request
+//! with it (`App::serve` on Spin; [`App::handle`] over `http` types anywhere, which is how
+//! it is tested natively). Order of checks, so that a client learns nothing it is not
+//! entitled to:
+//! 1. CORS preflights are answered from the CORS variables alone;
+//! 2. public routes (`GET /healthz`, routes mounted with [`App::public_route`]) answer without
+//!    reading any other configuration;
+//! 3. every other request must carry `Authorization: Bearer <api_token>` (the webhook:
+//!    `webhook_token`), whether or not its path exists (401 otherwise, so unauthenticated
+//!    probes cannot map the API);
+//! 4. only then is an unknown route answered 404.
+
+mod builtin;
+mod user;
+
+pub use user::{HttpError, PathPattern, RouteContext};
+
+use crate::auth::{require_bearer, require_webhook_token};
+use crate::body::Body;
+use crate::cache::Cache;
+use crate::client::services::Services;
+use crate::clock::Clock;
+use crate::config::{self, ConfigError, Variables};
+use crate::cors::Cors;
+use crate::env::{Env, LogStream};
+use crate::error::ApiError;
+use crate::handler::ObjectEventHandler;
+use crate::indexer::Indexer;
+use crate::outbound::{Erased, HttpClient};
+use crate::retry::{CallStats, Resilient};
+use crate::router::{Access, Resource, Route};
+use crate::routes::{events, lambda};
+use crate::sigv4::SigningTime;
+use http::{header, HeaderMap, HeaderValue, Method, Request, Response};
+use std::borrow::Cow;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::time::Duration;
+use user::{decode_params, HandlerFn, UserRoute};
+
+/// What a request is served with: the seams to the host, read at the edge.
+pub struct Context<'a, C> {
+    /// Configuration and secrets.
+    pub vars: &'a dyn Variables,
+    /// Outbound HTTP (to AWS).
+    pub client: &'a C,
+    /// A cache that outlives the request (Spin's key-value store in the component).
+    pub cache: &'a dyn Cache,
+    /// Time, sleep, randomness and logging.
+    pub env: &'a dyn Env,
+}
+
+/// The context every route runs in once the client is erased (one type for any host).
+type ErasedContext<'a> = Context<'a, Erased<'a>>;
+
+/// The routes a component serves. Nothing is mounted until asked for: the app's own routes
+/// ([`App::route`]), its object-event handler ([`App::events`]) and any of spinlift's
+/// built-ins.
+///
+/// ```
+/// use spinlift::app::{App, RouteContext};
+/// use spinlift::body::Body;
+/// use spinlift::error::ApiError;
+/// use http::{Method, Request, Response};
+///
+/// async fn hello(_: Request<Body>, cx: RouteContext<'_>) -> Result<Response<Body>, ApiError> {
+///     let name = cx.param("name").unwrap_or("world");
+///     Ok(Response::new(Body::Bytes(format!("hello, {name}").into_bytes())))
+/// }
+///
+/// let app = App::new()
+///     .route(Method::GET, "/hello/{name}", hello)
+///     .health()
+///     .lambda();
+/// # let _ = app;
+/// ```
+#[derive(Default)]
+pub struct App {
+    routes: Vec<UserRoute>,
+    events: Option<EventSource>,
+    health: bool,
+    object_api: bool,
+    lambda: bool,
+}
+
+/// Builds the event handler for a request, from the variables.
+type EventSource = Box<dyn Fn(&dyn Variables) -> Result<Box<dyn DynEvents>, ConfigError>>;
+
+impl App {
+    /// An app with nothing mounted.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// spinlift's default component: `/healthz`, the object API, `/lambda`, and the default
+    /// indexer behind `/events/s3`.
+    pub fn spinlift() -> Self {
+        Self::new().health().object_api().lambda().indexer()
+    }
+
+    /// Mounts `handler` for `method` on `pattern` (`/thumbnails/{key}`; `{*key}` last takes
+    /// the rest of the path), behind the API token. `handler` is any
+    /// `async fn(Request<Body>, RouteContext<'_>) -> Result<Response<Body>, E>` whose error
+    /// says its status and code ([`HttpError`]). Routes are matched in the order mounted,
+    /// before the built-ins.
+    ///
+    /// # Panics
+    /// `pattern` is malformed (see [`PathPattern::new`]).
+    pub fn route<F, E>(self, method: Method, pattern: &str, handler: F) -> Self
+    where
+        F: AsyncFn(Request<Body>, RouteContext<'_>) -> Result<Response<Body>, E> + 'static,
+        E: HttpError + 'static,
+    {
+        self.mount(method, pattern, false, handler)
+    }
+
+    /// As [`App::route`], without the API token: for routes anyone may call (a public page,
+    /// a webhook that checks its own signature).
+    ///
+    /// # Panics
+    /// `pattern` is malformed (see [`PathPattern::new`]).
+    pub fn public_route<F, E>(self, method: Method, pattern: &str, handler: F) -> Self
+    where
+        F: AsyncFn(Request<Body>, RouteContext<'_>) -> Result<Response<Body>, E> + 'static,
+        E: HttpError + 'static,
+    {
+        self.mount(method, pattern, true, handler)
+    }
+
+    fn mount<F, E>(mut self, method: Method, pattern: &str, public: bool, handler: F) -> Self
+    where
+        F: AsyncFn(Request<Body>, RouteContext<'_>) -> Result<Response<Body>, E> + 'static,
+        E: HttpError + 'static,
+    {
+        self.routes.push(UserRoute {
+            method,
+            pattern: PathPattern::new(pattern),
+            public,
+            handler: Box::new(HandlerFn {
+                function: handler,
+                error: PhantomData,
+            }),
+        });
+        self
+    }
+
+    /// Runs `handler` (the S3-triggered Lambda body) for the object events delivered to
+    /// `POST /events/s3`: raw S3 notifications, SNS (verified) and EventBridge, behind
+    /// `webhook_token`.
+    pub fn events<H>(mut self, handler: H) -> Self
+    where
+        H: ObjectEventHandler<Error: Into<ApiError>> + 'static,
+    {
+        let handler = Rc::new(handler);
+        self.events = Some(Box::new(move |_: &dyn Variables| {
+            Ok(Box::new(Rc::clone(&handler)) as Box<dyn DynEvents>)
+        }));
+        self
+    }
+
+    /// spinlift's default event handler, the indexer, configured by the `index_*` and
+    /// `notify_*` variables.
+    pub fn indexer(mut self) -> Self {
+        self.events = Some(Box::new(|vars: &dyn Variables| {
+            let indexer = Indexer::from_settings(config::index(vars)?);
+            Ok(Box::new(Rc::new(indexer)) as Box<dyn DynEvents>)
+        }));
+        self
+    }
+
+    /// `GET /healthz` (public) and `GET /healthz?deep=1` (who the keys are, as STS sees them).
+    pub fn health(mut self) -> Self {
+        self.health = true;
+        self
+    }
+
+    /// The object API over the configured bucket: `/objects`, `/objects/{key}`,
+    /// `/objects/{key}/copy`, `/presign`.
+    pub fn object_api(mut self) -> Self {
+        self.object_api = true;
+        self
+    }
+
+    /// `POST /lambda`: Lambda invocation events, routed into every mounted route (the app's
+    /// own included) and answered as the Lambda answered them.
+    pub fn lambda(mut self) -> Self {
+        self.lambda = true;
+        self
+    }
+
+    /// Answers one request. Errors become their JSON response; server errors are logged.
+    /// Every request ends with one log line on stdout (see `log_line`).
+    pub async fn handle<C: HttpClient>(
+        &self,
+        request: Request<Body>,
+        cx: &Context<'_, C>,
+    ) -> Response<Body> {
+        let client = Erased(cx.client);
+        let cx = Context {
+            vars: cx.vars,
+            client: &client,
+            cache: cx.cache,
+            env: cx.env,
+        };
+        self.handle_erased(request, &cx).await
+    }
+
+    async fn handle_erased(
+        &self,
+        request: Request<Body>,
+        cx: &ErasedContext<'_>,
+    ) -> Response<Body> {
+        let now = cx.env.wall_time();
+        let started = cx.env.monotonic();
+        let method = request.method().clone();
+        let label = self.label(&method, request.uri());
+        let stats = CallStats::default();
+        let response = match cors_for(&request, cx) {
+            Ok(cors) => with_cors(
+                cors,
+                answer(cx.env, self.dispatch(request, cx, &stats).await),
+            ),
+            Err(answer) => *answer,
+        };
+        let line = log_line(
+            now,
+            &method,
+            &label,
+            response.status(),
+            cx.env.monotonic().saturating_sub(started),
+            &stats,
+        );
+        cx.env.log(LogStream::Request, &line);
+        response
+    }
+
+    /// The log line's route: a user route's pattern, a built-in's, or `other`; never a key
+    /// or a query.
+    fn label(&self, method: &Method, uri: &http::Uri) -> Cow<'_, str> {
+        match self.find(method, uri.path()) {
+            Found::Route(route, _) => Cow::Borrowed(route.pattern.as_str()),
+            Found::Methods(route, _) => Cow::Borrowed(route.pattern.as_str()),
+            Found::None => Cow::Borrowed(self.builtin(method, uri).label()),
+        }
+    }
+
+    /// The built-in route of the request, or `NotFound` when that built-in is not mounted.
+    fn builtin<'p>(&self, method: &Method, uri: &'p http::Uri) -> Route<'p> {
+        let route = Route::parse(method, uri.path(), uri.query());
+        let mounted = match route.resource() {
+            Some(Resource::Health) => self.health,
+            Some(Resource::Lambda) => self.lambda,
+            Some(Resource::Events) => self.events.is_some(),
+            Some(
+                Resource::Objects | Resource::Presign | Resource::Object | Resource::ObjectCopy,
+            ) => self.object_api,
+            None => true,
+        };
+        match mounted {
+            true => route,
+            false => Route::NotFound,
+        }
+    }
+
+    /// The user route for `method` on `path`: the first whose pattern and method match, or
+    /// the methods the matching patterns take.
+    fn find<'p>(&self, method: &Method, path: &'p str) -> Found<'_, 'p> {
+        let mut allowed: Option<(&UserRoute, Vec<&str>)> = None;
+        for route in &self.routes {
+            let Some(params) = route.pattern.matches(path) else {
+                continue;
+            };
+            if route.method == *method {
+                return Found::Route(route, params);
+            }
+            allowed
+                .get_or_insert_with(|| (route, Vec::new()))
+                .1
+                .push(route.method.as_str());
+        }
+        match allowed {
+            Some((route, methods)) => Found::Methods(route, methods.join(", ")),
+            None => Found::None,
+        }
+    }
+
+    /// A direct request: its credentials checked, then its route run. `POST /lambda` unwraps
+    /// an invocation event and routes what it carries (see `forwarded`).
+    async fn dispatch(
+        &self,
+        request: Request<Body>,
+        cx: &ErasedContext<'_>,
+        stats: &CallStats,
+    ) -> Result<Response<Body>, ApiError> {
+        let (parts, body) = request.into_parts();
+        let found = self.find(&parts.method, parts.uri.path());
+        if !matches!(found, Found::None) {
+            if !matches!(&found, Found::Route(route, _) if route.public) {
+                authorize(Access::Api, &parts, cx.vars)?;
+            }
+            let (route, params) = found.resolve()?;
+            return self.run_user(route, params, parts, body, cx, stats).await;
+        }
+        let route = self.builtin(&parts.method, &parts.uri);
+        authorize(route.access(), &parts, cx.vars)?;
+        match route {
+            Route::Lambda => {
+                lambda::invoke(body, cx.env, |inner| self.forwarded(inner, cx, stats)).await
+            }
+            route => builtin::run(self, route, &parts, body, cx, stats).await,
+        }
+    }
+
+    /// A request carried by a Lambda event, answered as a direct one is, CORS included, but
+    /// without its own credentials: the `POST /lambda` call that carried it was authenticated
+    /// with `api_token`, as API Gateway or an ALB authenticates before invoking a Lambda
+    /// (`api_token` therefore also grants what `webhook_token` does). Events do not nest: a
+    /// carried request for `/lambda` finds nothing.
+    fn forwarded<'s>(
+        &'s self,
+        request: Request<Body>,
+        cx: &'s ErasedContext<'s>,
+        stats: &'s CallStats,
+    ) -> Pin<Box<dyn Future<Output = Response<Body>> + 's>> {
+        Box::pin(async move {
+            let cors = match cors_for(&request, cx) {
+                Ok(cors) => cors,
+                Err(answer) => return *answer,
+            };
+            let (parts, body) = request.into_parts();
+            let result = match self.find(&parts.method, parts.uri.path()) {
+                Found::None => {
+                    let route = match self.builtin(&parts.method, &parts.uri) {
+                        Route::Lambda | Route::WrongMethod(Resource::Lambda) => Route::NotFound,
+                        route => route,
+                    };
+                    builtin::run(self, route, &parts, body, cx, stats).await
+                }
+                found => match found.resolve() {
+                    Ok((route, params)) => {
+                        self.run_user(route, params, parts, body, cx, stats).await
+                    }
+                    Err(err) => Err(err),
+                },
+            };
+            with_cors(cors, answer(cx.env, result))
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run_user(
+        &self,
+        route: &UserRoute,
+        params: Params<'_>,
+        parts: http::request::Parts,
+        body: Body,
+        cx: &ErasedContext<'_>,
+        stats: &CallStats,
+    ) -> Result<Response<Body>, ApiError> {
+        let (client, clock) = outbound(cx, stats)?;
+        let context = RouteContext {
+            params,
+            vars: cx.vars,
+            client: &client,
+            cache: cx.cache,
+            clock: &clock,
+            env: cx.env,
+        };
+        let request = Request::from_parts(parts, body);
+        route.handler.call(request, context).await
+    }
+}
+
+/// A route's path parameters by name, decoded.
+type Params<'r> = Vec<(&'r str, String)>;
+
+/// What the user routes say of a request.
+enum Found<'r, 'p> {
+    /// This route, with its raw parameters.
+    Route(&'r UserRoute, Vec<(&'r str, &'p str)>),
+    /// A pattern matches, but not for this method: the methods it takes.
+    Methods(&'r UserRoute, String),
+    /// No pattern matches.
+    None,
+}
+
+impl<'r> Found<'r, '_> {
+    /// The route and its parameters, decoded; a 405 or 404 when there is none.
+    ///
+    /// # Errors
+    /// 405 with the methods the path takes; 404; 400 for a parameter that is not UTF-8.
+    fn resolve(self) -> Result<(&'r UserRoute, Params<'r>), ApiError> {
+        match self {
+            Found::Route(route, params) => Ok((route, decode_params(params)?)),
+            Found::Methods(_, allow) => Err(ApiError::MethodNotAllowed(allow.into())),
+            Found::None => Err(ApiError::NotFound),
+        }
+    }
+}
+
+/// An event handler behind the webhook, type-erased.
+trait DynEvents {
+    fn deliver<'a>(
+        &'a self,
+        services: &'a Services<'a, Resilient<'a, Erased<'a>>>,
+        vars: &'a dyn Variables,
+        cache: &'a dyn Cache,
+        headers: &'a HeaderMap,
+        body: Body,
+    ) -> Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + 'a>>;
+}
+
+impl<H> DynEvents for Rc<H>
+where
+    H: ObjectEventHandler<Error: Into<ApiError>>,
+{
+    fn deliver<'a>(
+        &'a self,
+        services: &'a Services<'a, Resilient<'a, Erased<'a>>>,
+        vars: &'a dyn Variables,
+        cache: &'a dyn Cache,
+        headers: &'a HeaderMap,
+        body: Body,
+    ) -> Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + 'a>> {
+        Box::pin(events::deliver(
+            services, &**self, vars, cache, headers, body,
+        ))
+    }
+}
+
+/// Answers one request with spinlift's default component ([`App::spinlift`]).
+pub async fn handle<C: HttpClient>(request: Request<Body>, cx: &Context<'_, C>) -> Response<Body> {
+    App::spinlift().handle(request, cx).await
+}
+
+/// The request's log line, JSON (the CloudWatch line of the Lambda it replaces): when, what
+/// route, the status, how long until the answer's head, how many AWS calls and retries it
+/// took, and the last AWS request id (what AWS support asks for). Nothing from the request
+/// itself beyond its method and route.
+fn log_line(
+    now: SigningTime,
+    method: &Method,
+    route: &str,
+    status: http::StatusCode,
+    duration: Duration,
+    stats: &CallStats,
+) -> String {
+    let text = |value: &str| serde_json::Value::from(value).to_string();
+    format!(
+        r#"{{"time":"{}","method":{},"route":{},"status":{},"duration_ms":{},"aws_calls":{},"retries":{},"aws_request_id":{}}}"#,
+        now.rfc3339(),
+        text(method.as_str()),
+        text(route),
+        status.as_u16(),
+        (duration.as_secs_f64() * 10_000.0).round() / 10.0,
+        stats.calls(),
+        stats.retries(),
+        stats
+            .aws_request_id()
+            .map_or_else(|| "null".to_owned(), |id| text(&id)),
+    )
+}
+
+/// What a route that calls AWS sends with: the client with retries and timeouts (from their
+/// variables), and the signing clock.
+fn outbound<'a>(
+    cx: &'a ErasedContext<'a>,
+    stats: &'a CallStats,
+) -> Result<(Resilient<'a, Erased<'a>>, Clock<'a>), ApiError> {
+    let policy = config::retry_policy(cx.vars)?;
+    let timeouts = config::timeouts(cx.vars)?;
+    Ok((
+        Resilient::new(cx.client, policy, timeouts, stats, cx.env),
+        Clock::new(cx.env, cx.cache),
+    ))
+}
+
+/// The CORS policy and origin to mark the answer with; `Err` is the whole answer: a
+/// preflight's, or the configuration error when a browser's request (one with an `Origin`)
+/// meets CORS variables that cannot be read. Without an `Origin`, unreadable CORS variables
+/// are no error (`/healthz` must answer whatever they hold), but an answer still says
+/// `Vary: Origin` when CORS is on, so a shared cache never serves it to a browser.
+fn cors_for(
+    request: &Request<Body>,
+    cx: &ErasedContext<'_>,
+) -> Result<Option<BrowserCors>, Box<Response<Body>>> {
+    let vars = cx.vars;
+    let Some(origin) = request.headers().get(header::ORIGIN).cloned() else {
+        return Ok(config::cors(vars)
+            .ok()
+            .map(|cors| (Cors::from_settings(&cors), None)));
+    };
+    let cors = config::cors(vars)
+        .map(|cors| Cors::from_settings(&cors))
+        .map_err(|err| Box::new(answer(cx.env, Err(err.into()))))?;
+    match cors.preflight(request.method(), request.headers()) {
+        Some(preflight) => Err(Box::new(preflight)),
+        None => Ok(Some((cors, Some(origin)))),
+    }
+}
+
+/// The CORS policy, and the request's `Origin` when it has one.
+type BrowserCors = (Cors, Option<HeaderValue>);
+
+fn with_cors(cors: Option<BrowserCors>, mut response: Response<Body>) -> Response<Body> {
+    if let Some((cors, origin)) = cors {
+        cors.decorate(origin.as_ref(), response.headers_mut());
+    }
+    response
+}
+
+/// A route's result as a response; a server error's log line goes to stderr, which Spin
+/// keeps as the app's log.
+fn answer(env: &dyn Env, result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    result.unwrap_or_else(|err| {
+        if let Some(line) = err.log_line() {
+            env.log(LogStream::Operator, &format!("spinlift: {line}"));
+        }
+        err.into_response()
+    })
+}
+
+/// Checks what a route asks of a direct caller. Tokens are read here, per request, so a
+/// rotated token applies without a redeploy.
+fn authorize(
+    access: Access,
+    parts: &http::request::Parts,
+    vars: &dyn Variables,
+) -> Result<(), ApiError> {
+    match access {
+        Access::Public => Ok(()),
+        Access::Webhook => {
+            let token = config::webhook_token(vars)?;
+            Ok(require_webhook_token(
+                &parts.headers,
+                parts.uri.query(),
+                &token,
+            )?)
+        }
+        Access::Api => {
+            let token = config::api_token(vars)?;
+            Ok(require_bearer(&parts.headers, &token)?)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::FakeEnv;
+    use std::collections::BTreeMap;
+
+    fn vars(api_token: Option<&str>) -> BTreeMap<String, String> {
+        api_token
+            .map(|t| ("api_token".to_owned(), t.to_owned()))
+            .into_iter()
+            .collect()
+    }
+
+    /// A client for routes that must not reach S3: every call is refused.
+    struct NoNetwork;
+
+    impl HttpClient for NoNetwork {
+        async fn send(
+            &self,
+            _: Request<()>,
+            _: Body,
+        ) -> Result<Response<Body>, crate::outbound::TransportError> {
+            panic!("this route must not call out")
+        }
+    }
+
+    fn call(
+        method: &str,
+        uri: &str,
+        auth: Option<&str>,
+        vars: &dyn Variables,
+    ) -> (u16, String, Option<String>) {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        let request = request.body(Body::Empty).unwrap();
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(1_700_000_000));
+        let cx = Context {
+            vars,
+            client: &NoNetwork,
+            cache: &crate::cache::MemoryCache::default(),
+            env: &env,
+        };
+        let response = futures::executor::block_on(handle(request, &cx));
+        let challenge = response
+            .headers()
+            .get("www-authenticate")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = match response.body() {
+            Body::Bytes(bytes) => String::from_utf8(bytes.clone()).unwrap(),
+            other => panic!("expected a JSON body, got {other:?}"),
+        };
+        (response.status().as_u16(), body, challenge)
+    }
+
+    const UNAUTHORIZED: &str =
+        r#"{"error":{"code":"unauthorized","message":"a valid bearer token is required"}}"#;
+    const NOT_FOUND: &str = r#"{"error":{"code":"not_found","message":"no such route"}}"#;
+
+    #[test]
+    fn healthz_needs_neither_auth_nor_config() {
+        let (status, body, _) = call("GET", "/healthz", None, &vars(None));
+        assert_eq!(status, 200);
+        assert!(body.starts_with(r#"{"status":"ok","version":""#), "{body}");
+    }
+
+    #[test]
+    fn other_paths_require_the_bearer_token_before_404() {
+        let vars = vars(Some("t0ken"));
+        let cases = [
+            ("GET", "/objects", None, 401, UNAUTHORIZED),
+            ("GET", "/objects", Some("Bearer wrong"), 401, UNAUTHORIZED),
+            ("GET", "/elsewhere", Some("Bearer t0ken"), 404, NOT_FOUND),
+            ("POST", "/healthz", None, 401, UNAUTHORIZED),
+            ("POST", "/healthz", Some("Bearer t0ken"), 404, NOT_FOUND),
+            ("GET", "/healthz/", Some("Bearer t0ken"), 404, NOT_FOUND),
+            ("GET", "/", Some("Bearer t0ken"), 404, NOT_FOUND),
+        ];
+        for (method, uri, auth, status, body) in cases {
+            let (got_status, got_body, challenge) = call(method, uri, auth, &vars);
+            assert_eq!(
+                (got_status, got_body.as_str()),
+                (status, body),
+                "{method} {uri}"
+            );
+            let expected_challenge = (status == 401).then(|| "Bearer".to_owned());
+            assert_eq!(challenge, expected_challenge, "{method} {uri}");
+        }
+    }
+
+    #[test]
+    fn a_missing_api_token_is_a_config_error_not_an_open_door() {
+        let (status, body, _) = call("GET", "/objects", Some("Bearer "), &vars(None));
+        assert_eq!(status, 500);
+        assert_eq!(
+            body,
+            r#"{"error":{"code":"config","message":"variable api_token is not set"}}"#
+        );
+    }
+
+    #[test]
+    fn every_request_logs_one_json_line_naming_the_route_not_the_key() {
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(1_700_000_000));
+        let vars = vars(Some("t0ken"));
+        for (method, uri) in [
+            ("GET", "/healthz"),
+            ("PUT", "/objects/secret%20plans.txt?X-Amz-Signature=abc"),
+            ("POST", "/objects/a/copy"),
+        ] {
+            let request = Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Body::Empty)
+                .unwrap();
+            let cx = Context {
+                vars: &vars,
+                client: &NoNetwork,
+                cache: &crate::cache::MemoryCache::default(),
+                env: &env,
+            };
+            futures::executor::block_on(handle(request, &cx));
+        }
+        let lines = env.lines(LogStream::Request);
+        assert_eq!(lines.len(), 3);
+        let parsed: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let summary: Vec<(&str, &str, u64)> = parsed
+            .iter()
+            .map(|v| {
+                (
+                    v["method"].as_str().unwrap(),
+                    v["route"].as_str().unwrap(),
+                    v["status"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("GET", "/healthz", 200),
+                ("PUT", "/objects/{key}", 401),
+                ("POST", "/objects/{key}/copy", 401)
+            ]
+        );
+        assert!(lines[0].starts_with(r#"{"time":"2023-11-14T22:13:20Z","method":"GET""#));
+        assert_eq!(parsed[1]["aws_calls"], 0);
+        assert!(parsed[1]["aws_request_id"].is_null());
+        assert!(!lines[1].contains("secret") && !lines[1].contains("Signature"));
+    }
+
+    #[test]
+    fn full_urls_route_by_path() {
+        let uri = "http://127.0.0.1:3000/healthz?probe=1";
+        assert_eq!(call("GET", uri, None, &vars(None)).0, 200);
+    }
+}
+
+#[cfg(test)]
+mod user_tests;

@@ -1,0 +1,239 @@
+//! The app builder with routes of the app's own: parameters, credentials, the handler's own
+//! errors, unmounted built-ins, and `/lambda` reaching the app's routes.
+
+use super::*;
+use crate::cache::MemoryCache;
+use crate::env::FakeEnv;
+use http::StatusCode;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Routes here never call out.
+struct NoNetwork;
+
+impl HttpClient for NoNetwork {
+    async fn send(
+        &self,
+        _: Request<()>,
+        _: Body,
+    ) -> Result<Response<Body>, crate::outbound::TransportError> {
+        panic!("these routes must not call out")
+    }
+}
+
+/// An error type of the app's own.
+#[derive(Debug)]
+enum ThumbError {
+    TooBig(u32),
+}
+
+impl fmt::Display for ThumbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ThumbError::TooBig(width) => write!(f, "width {width} is over 1024"),
+        }
+    }
+}
+
+impl HttpError for ThumbError {
+    fn status(&self) -> StatusCode {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+
+    fn code(&self) -> &str {
+        "too_big"
+    }
+}
+
+async fn thumbnail(
+    request: Request<Body>,
+    cx: RouteContext<'_>,
+) -> Result<Response<Body>, ThumbError> {
+    let width: u32 = request
+        .uri()
+        .query()
+        .and_then(|q| q.strip_prefix("w="))
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(64);
+    if width > 1024 {
+        return Err(ThumbError::TooBig(width));
+    }
+    let greeting = cx.var("greeting").unwrap_or_default().unwrap_or_default();
+    let body = json!({"key": cx.param("key"), "width": width, "greeting": greeting});
+    let mut response = Response::new(Body::Bytes(body.to_string().into_bytes()));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+async fn hello(_: Request<Body>, cx: RouteContext<'_>) -> Result<Response<Body>, ApiError> {
+    let name = cx.param("name").unwrap_or("world").to_owned();
+    Ok(Response::new(Body::Bytes(
+        format!("hello, {name}").into_bytes(),
+    )))
+}
+
+fn app() -> App {
+    App::new()
+        .route(Method::GET, "/thumbnails/{*key}", thumbnail)
+        .public_route(Method::GET, "/hello/{name}", hello)
+        .route(Method::DELETE, "/thumbnails/{*key}", thumbnail)
+        .lambda()
+}
+
+fn vars() -> BTreeMap<String, String> {
+    [("api_token", "t0ken"), ("greeting", "hi")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+struct Answer {
+    status: u16,
+    body: String,
+    allow: Option<String>,
+    log: Value,
+}
+
+fn call(app: &App, method: &str, uri: &str, auth: bool, body: Vec<u8>) -> Answer {
+    let mut request = Request::builder().method(method).uri(uri);
+    if auth {
+        request = request.header("authorization", "Bearer t0ken");
+    }
+    let request = request.body(Body::Bytes(body)).unwrap();
+    let env = FakeEnv::at(SigningTime::from_unix_seconds(1_700_000_000));
+    let vars = vars();
+    let cx = Context {
+        vars: &vars,
+        client: &NoNetwork,
+        cache: &MemoryCache::default(),
+        env: &env,
+    };
+    let response = futures::executor::block_on(app.handle(request, &cx));
+    let allow = response
+        .headers()
+        .get("allow")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = match response.body() {
+        Body::Bytes(bytes) => String::from_utf8(bytes.clone()).unwrap(),
+        Body::Empty => String::new(),
+        Body::Stream(_) => panic!("a stream"),
+    };
+    let log = serde_json::from_str(&env.lines(LogStream::Request)[0]).unwrap();
+    Answer {
+        status: response.status().as_u16(),
+        body,
+        allow,
+        log,
+    }
+}
+
+#[test]
+fn a_route_of_the_apps_own_gets_its_parameters_and_variables() {
+    let answer = call(&app(), "GET", "/thumbnails/a%20b/c.jpg?w=128", true, vec![]);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(
+        body,
+        json!({"key": "a b/c.jpg", "width": 128, "greeting": "hi"})
+    );
+    // The log line names the route's pattern, never the key.
+    assert_eq!(answer.log["route"], "/thumbnails/{*key}");
+    assert!(!answer.log.to_string().contains("c.jpg"));
+}
+
+#[test]
+fn routes_ask_for_the_api_token_unless_public() {
+    let denied = call(&app(), "GET", "/thumbnails/a", false, vec![]);
+    assert_eq!(denied.status, 401);
+    let public = call(&app(), "GET", "/hello/spin", false, vec![]);
+    assert_eq!((public.status, public.body.as_str()), (200, "hello, spin"));
+}
+
+#[test]
+fn a_handlers_own_error_is_answered_with_its_status_and_code() {
+    let answer = call(&app(), "GET", "/thumbnails/a?w=4096", true, vec![]);
+    assert_eq!(answer.status, 422);
+    let body: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(
+        body,
+        json!({"error": {"code": "too_big", "message": "width 4096 is over 1024"}})
+    );
+}
+
+#[test]
+fn bad_parameters_and_methods_are_clear_4xx() {
+    let bad = call(&app(), "GET", "/thumbnails/%ff", true, vec![]);
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("invalid_path_parameter"), "{}", bad.body);
+    let wrong = call(&app(), "PUT", "/thumbnails/a", true, vec![]);
+    assert_eq!(
+        (wrong.status, wrong.allow.as_deref()),
+        (405, Some("GET, DELETE"))
+    );
+    // Asked without the token, a wrong method is a 401 first.
+    assert_eq!(
+        call(&app(), "PUT", "/thumbnails/a", false, vec![]).status,
+        401
+    );
+}
+
+#[test]
+fn built_ins_not_mounted_are_unknown_paths() {
+    for (method, path) in [
+        ("GET", "/healthz"),
+        ("GET", "/objects"),
+        ("POST", "/events/s3"),
+        ("POST", "/presign"),
+    ] {
+        assert_eq!(
+            call(&app(), method, path, false, vec![]).status,
+            401,
+            "{path}"
+        );
+        let answer = call(&app(), method, path, true, vec![]);
+        assert_eq!(answer.status, 404, "{path}: {}", answer.body);
+        assert_eq!(answer.log["route"], "other", "{path}");
+    }
+}
+
+#[test]
+fn lambda_events_reach_the_apps_own_routes_and_answer_as_direct_calls() {
+    let event = json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/thumbnails/a%20b/c.jpg",
+        "rawQueryString": "w=128",
+        "headers": {"accept": "application/json"},
+        "requestContext": {"http": {"method": "GET", "path": "/thumbnails/a b/c.jpg"}, "stage": "$default"},
+        "isBase64Encoded": false
+    });
+    let answer = call(
+        &app(),
+        "POST",
+        "/lambda",
+        true,
+        event.to_string().into_bytes(),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let proxy: Value = serde_json::from_str(&answer.body).unwrap();
+    let direct = call(&app(), "GET", "/thumbnails/a%20b/c.jpg?w=128", true, vec![]);
+    assert_eq!(proxy["statusCode"], 200);
+    assert_eq!(proxy["body"].as_str().unwrap(), direct.body);
+    // The handler's own error travels the same way.
+    let mut too_big = event.clone();
+    too_big["rawQueryString"] = json!("w=4096");
+    let answer = call(
+        &app(),
+        "POST",
+        "/lambda",
+        true,
+        too_big.to_string().into_bytes(),
+    );
+    let proxy: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(proxy["statusCode"], 422);
+    assert!(proxy["body"].as_str().unwrap().contains("too_big"));
+}
