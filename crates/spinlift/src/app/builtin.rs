@@ -1,18 +1,28 @@
 //! spinlift's built-in routes: `/healthz`, the object API, and the webhook's event handler.
 
-use super::{outbound, App, ErasedContext};
+use super::request::outbound;
+use super::{App, ErasedContext};
 use crate::body::Body;
+use crate::cache::Cache;
 use crate::client::aws::AwsCall;
 use crate::client::credentials;
 use crate::client::s3::S3Call;
 use crate::client::services::Services;
 use crate::config;
+use crate::config::Variables;
 use crate::error::ApiError;
+use crate::handler::ObjectEventHandler;
+use crate::outbound::Erased;
 use crate::retry::CallStats;
+use crate::retry::Resilient;
 use crate::router::{ObjectMethod, Route};
+use crate::routes::events;
 use crate::routes::{health, objects, presign};
 use crate::sigv4::Signer;
-use http::Response;
+use http::{HeaderMap, Response};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
 /// Runs a built-in route whose caller is settled (checked, or carried by an invocation event).
 pub(super) async fn run(
@@ -79,5 +89,35 @@ pub(super) async fn run(
         Route::WrongMethod(resource) => Err(resource.allow().map_or(ApiError::NotFound, |allow| {
             ApiError::MethodNotAllowed(allow.into())
         })),
+    }
+}
+
+/// An event handler behind the webhook, type-erased.
+pub(super) trait DynEvents {
+    fn deliver<'a>(
+        &'a self,
+        services: &'a Services<'a, Resilient<'a, Erased<'a>>>,
+        vars: &'a dyn Variables,
+        cache: &'a dyn Cache,
+        headers: &'a HeaderMap,
+        body: Body,
+    ) -> Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + 'a>>;
+}
+
+impl<H> DynEvents for Rc<H>
+where
+    H: ObjectEventHandler<Error: Into<ApiError>>,
+{
+    fn deliver<'a>(
+        &'a self,
+        services: &'a Services<'a, Resilient<'a, Erased<'a>>>,
+        vars: &'a dyn Variables,
+        cache: &'a dyn Cache,
+        headers: &'a HeaderMap,
+        body: Body,
+    ) -> Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + 'a>> {
+        Box::pin(events::deliver(
+            services, &**self, vars, cache, headers, body,
+        ))
     }
 }

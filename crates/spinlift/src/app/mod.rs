@@ -15,34 +15,25 @@
 //! 4. only then is an unknown route answered 404.
 
 mod builtin;
+mod dispatch;
+mod request;
 mod user;
 
 pub use user::{HttpError, PathPattern, RouteContext};
 
-use crate::auth::{require_bearer, require_webhook_token};
 use crate::body::Body;
 use crate::cache::Cache;
-use crate::client::services::Services;
-use crate::clock::Clock;
 use crate::config::{self, ConfigError, Variables};
-use crate::cors::Cors;
-use crate::env::{Env, LogStream};
+use crate::env::Env;
 use crate::error::ApiError;
 use crate::handler::ObjectEventHandler;
 use crate::indexer::Indexer;
 use crate::outbound::{Erased, HttpClient};
-use crate::retry::{CallStats, Resilient};
-use crate::router::{Access, Resource, Route};
-use crate::routes::{events, lambda};
-use crate::sigv4::SigningTime;
-use http::{header, HeaderMap, HeaderValue, Method, Request, Response};
-use std::borrow::Cow;
-use std::future::Future;
+use builtin::DynEvents;
+use http::{Method, Request, Response};
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::time::Duration;
-use user::{decode_params, HandlerFn, UserRoute};
+use user::{HandlerFn, UserRoute};
 
 /// What a request is served with: the seams to the host, read at the edge.
 pub struct Context<'a, C> {
@@ -210,228 +201,6 @@ impl App {
         };
         self.handle_erased(request, &cx).await
     }
-
-    async fn handle_erased(
-        &self,
-        request: Request<Body>,
-        cx: &ErasedContext<'_>,
-    ) -> Response<Body> {
-        let now = cx.env.wall_time();
-        let started = cx.env.monotonic();
-        let method = request.method().clone();
-        let label = self.label(&method, request.uri());
-        let stats = CallStats::default();
-        let response = match cors_for(&request, cx) {
-            Ok(cors) => with_cors(
-                cors,
-                answer(cx.env, self.dispatch(request, cx, &stats).await),
-            ),
-            Err(answer) => *answer,
-        };
-        let line = log_line(
-            now,
-            &method,
-            &label,
-            response.status(),
-            cx.env.monotonic().saturating_sub(started),
-            &stats,
-        );
-        cx.env.log(LogStream::Request, &line);
-        response
-    }
-
-    /// The log line's route: a user route's pattern, a built-in's, or `other`; never a key
-    /// or a query.
-    fn label(&self, method: &Method, uri: &http::Uri) -> Cow<'_, str> {
-        match self.find(method, uri.path()) {
-            Found::Route(route, _) => Cow::Borrowed(route.pattern.as_str()),
-            Found::Methods(route, _) => Cow::Borrowed(route.pattern.as_str()),
-            Found::None => Cow::Borrowed(self.builtin(method, uri).label()),
-        }
-    }
-
-    /// The built-in route of the request, or `NotFound` when that built-in is not mounted.
-    fn builtin<'p>(&self, method: &Method, uri: &'p http::Uri) -> Route<'p> {
-        let route = Route::parse(method, uri.path(), uri.query());
-        let mounted = match route.resource() {
-            Some(Resource::Health) => self.health,
-            Some(Resource::Lambda) => self.lambda,
-            Some(Resource::Events) => self.events.is_some(),
-            Some(
-                Resource::Objects | Resource::Presign | Resource::Object | Resource::ObjectCopy,
-            ) => self.object_api,
-            None => true,
-        };
-        match mounted {
-            true => route,
-            false => Route::NotFound,
-        }
-    }
-
-    /// The user route for `method` on `path`: the first whose pattern and method match, or
-    /// the methods the matching patterns take.
-    fn find<'p>(&self, method: &Method, path: &'p str) -> Found<'_, 'p> {
-        let mut allowed: Option<(&UserRoute, Vec<&str>)> = None;
-        for route in &self.routes {
-            let Some(params) = route.pattern.matches(path) else {
-                continue;
-            };
-            if route.method == *method {
-                return Found::Route(route, params);
-            }
-            allowed
-                .get_or_insert_with(|| (route, Vec::new()))
-                .1
-                .push(route.method.as_str());
-        }
-        match allowed {
-            Some((route, methods)) => Found::Methods(route, methods.join(", ")),
-            None => Found::None,
-        }
-    }
-
-    /// A direct request: its credentials checked, then its route run. `POST /lambda` unwraps
-    /// an invocation event and routes what it carries (see `forwarded`).
-    async fn dispatch(
-        &self,
-        request: Request<Body>,
-        cx: &ErasedContext<'_>,
-        stats: &CallStats,
-    ) -> Result<Response<Body>, ApiError> {
-        let (parts, body) = request.into_parts();
-        let found = self.find(&parts.method, parts.uri.path());
-        if !matches!(found, Found::None) {
-            if !matches!(&found, Found::Route(route, _) if route.public) {
-                authorize(Access::Api, &parts, cx.vars)?;
-            }
-            let (route, params) = found.resolve()?;
-            return self.run_user(route, params, parts, body, cx, stats).await;
-        }
-        let route = self.builtin(&parts.method, &parts.uri);
-        authorize(route.access(), &parts, cx.vars)?;
-        match route {
-            Route::Lambda => {
-                lambda::invoke(body, cx.env, |inner| self.forwarded(inner, cx, stats)).await
-            }
-            route => builtin::run(self, route, &parts, body, cx, stats).await,
-        }
-    }
-
-    /// A request carried by a Lambda event, answered as a direct one is, CORS included, but
-    /// without its own credentials: the `POST /lambda` call that carried it was authenticated
-    /// with `api_token`, as API Gateway or an ALB authenticates before invoking a Lambda
-    /// (`api_token` therefore also grants what `webhook_token` does). Events do not nest: a
-    /// carried request for `/lambda` finds nothing.
-    fn forwarded<'s>(
-        &'s self,
-        request: Request<Body>,
-        cx: &'s ErasedContext<'s>,
-        stats: &'s CallStats,
-    ) -> Pin<Box<dyn Future<Output = Response<Body>> + 's>> {
-        Box::pin(async move {
-            let cors = match cors_for(&request, cx) {
-                Ok(cors) => cors,
-                Err(answer) => return *answer,
-            };
-            let (parts, body) = request.into_parts();
-            let result = match self.find(&parts.method, parts.uri.path()) {
-                Found::None => {
-                    let route = match self.builtin(&parts.method, &parts.uri) {
-                        Route::Lambda | Route::WrongMethod(Resource::Lambda) => Route::NotFound,
-                        route => route,
-                    };
-                    builtin::run(self, route, &parts, body, cx, stats).await
-                }
-                found => match found.resolve() {
-                    Ok((route, params)) => {
-                        self.run_user(route, params, parts, body, cx, stats).await
-                    }
-                    Err(err) => Err(err),
-                },
-            };
-            with_cors(cors, answer(cx.env, result))
-        })
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn run_user(
-        &self,
-        route: &UserRoute,
-        params: Params<'_>,
-        parts: http::request::Parts,
-        body: Body,
-        cx: &ErasedContext<'_>,
-        stats: &CallStats,
-    ) -> Result<Response<Body>, ApiError> {
-        let (client, clock) = outbound(cx, stats)?;
-        let context = RouteContext {
-            params,
-            vars: cx.vars,
-            client: &client,
-            cache: cx.cache,
-            clock: &clock,
-            env: cx.env,
-        };
-        let request = Request::from_parts(parts, body);
-        route.handler.call(request, context).await
-    }
-}
-
-/// A route's path parameters by name, decoded.
-type Params<'r> = Vec<(&'r str, String)>;
-
-/// What the user routes say of a request.
-enum Found<'r, 'p> {
-    /// This route, with its raw parameters.
-    Route(&'r UserRoute, Vec<(&'r str, &'p str)>),
-    /// A pattern matches, but not for this method: the methods it takes.
-    Methods(&'r UserRoute, String),
-    /// No pattern matches.
-    None,
-}
-
-impl<'r> Found<'r, '_> {
-    /// The route and its parameters, decoded; a 405 or 404 when there is none.
-    ///
-    /// # Errors
-    /// 405 with the methods the path takes; 404; 400 for a parameter that is not UTF-8.
-    fn resolve(self) -> Result<(&'r UserRoute, Params<'r>), ApiError> {
-        match self {
-            Found::Route(route, params) => Ok((route, decode_params(params)?)),
-            Found::Methods(_, allow) => Err(ApiError::MethodNotAllowed(allow.into())),
-            Found::None => Err(ApiError::NotFound),
-        }
-    }
-}
-
-/// An event handler behind the webhook, type-erased.
-trait DynEvents {
-    fn deliver<'a>(
-        &'a self,
-        services: &'a Services<'a, Resilient<'a, Erased<'a>>>,
-        vars: &'a dyn Variables,
-        cache: &'a dyn Cache,
-        headers: &'a HeaderMap,
-        body: Body,
-    ) -> Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + 'a>>;
-}
-
-impl<H> DynEvents for Rc<H>
-where
-    H: ObjectEventHandler<Error: Into<ApiError>>,
-{
-    fn deliver<'a>(
-        &'a self,
-        services: &'a Services<'a, Resilient<'a, Erased<'a>>>,
-        vars: &'a dyn Variables,
-        cache: &'a dyn Cache,
-        headers: &'a HeaderMap,
-        body: Body,
-    ) -> Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + 'a>> {
-        Box::pin(events::deliver(
-            services, &**self, vars, cache, headers, body,
-        ))
-    }
 }
 
 /// Answers one request with spinlift's default component ([`App::spinlift`]).
@@ -439,121 +208,12 @@ pub async fn handle<C: HttpClient>(request: Request<Body>, cx: &Context<'_, C>) 
     App::spinlift().handle(request, cx).await
 }
 
-/// The request's log line, JSON (the CloudWatch line of the Lambda it replaces): when, what
-/// route, the status, how long until the answer's head, how many AWS calls and retries it
-/// took, and the last AWS request id (what AWS support asks for). Nothing from the request
-/// itself beyond its method and route.
-fn log_line(
-    now: SigningTime,
-    method: &Method,
-    route: &str,
-    status: http::StatusCode,
-    duration: Duration,
-    stats: &CallStats,
-) -> String {
-    let text = |value: &str| serde_json::Value::from(value).to_string();
-    format!(
-        r#"{{"time":"{}","method":{},"route":{},"status":{},"duration_ms":{},"aws_calls":{},"retries":{},"aws_request_id":{}}}"#,
-        now.rfc3339(),
-        text(method.as_str()),
-        text(route),
-        status.as_u16(),
-        (duration.as_secs_f64() * 10_000.0).round() / 10.0,
-        stats.calls(),
-        stats.retries(),
-        stats
-            .aws_request_id()
-            .map_or_else(|| "null".to_owned(), |id| text(&id)),
-    )
-}
-
-/// What a route that calls AWS sends with: the client with retries and timeouts (from their
-/// variables), and the signing clock.
-fn outbound<'a>(
-    cx: &'a ErasedContext<'a>,
-    stats: &'a CallStats,
-) -> Result<(Resilient<'a, Erased<'a>>, Clock<'a>), ApiError> {
-    let policy = config::retry_policy(cx.vars)?;
-    let timeouts = config::timeouts(cx.vars)?;
-    Ok((
-        Resilient::new(cx.client, policy, timeouts, stats, cx.env),
-        Clock::new(cx.env, cx.cache),
-    ))
-}
-
-/// The CORS policy and origin to mark the answer with; `Err` is the whole answer: a
-/// preflight's, or the configuration error when a browser's request (one with an `Origin`)
-/// meets CORS variables that cannot be read. Without an `Origin`, unreadable CORS variables
-/// are no error (`/healthz` must answer whatever they hold), but an answer still says
-/// `Vary: Origin` when CORS is on, so a shared cache never serves it to a browser.
-fn cors_for(
-    request: &Request<Body>,
-    cx: &ErasedContext<'_>,
-) -> Result<Option<BrowserCors>, Box<Response<Body>>> {
-    let vars = cx.vars;
-    let Some(origin) = request.headers().get(header::ORIGIN).cloned() else {
-        return Ok(config::cors(vars)
-            .ok()
-            .map(|cors| (Cors::from_settings(&cors), None)));
-    };
-    let cors = config::cors(vars)
-        .map(|cors| Cors::from_settings(&cors))
-        .map_err(|err| Box::new(answer(cx.env, Err(err.into()))))?;
-    match cors.preflight(request.method(), request.headers()) {
-        Some(preflight) => Err(Box::new(preflight)),
-        None => Ok(Some((cors, Some(origin)))),
-    }
-}
-
-/// The CORS policy, and the request's `Origin` when it has one.
-type BrowserCors = (Cors, Option<HeaderValue>);
-
-fn with_cors(cors: Option<BrowserCors>, mut response: Response<Body>) -> Response<Body> {
-    if let Some((cors, origin)) = cors {
-        cors.decorate(origin.as_ref(), response.headers_mut());
-    }
-    response
-}
-
-/// A route's result as a response; a server error's log line goes to stderr, which Spin
-/// keeps as the app's log.
-fn answer(env: &dyn Env, result: Result<Response<Body>, ApiError>) -> Response<Body> {
-    result.unwrap_or_else(|err| {
-        if let Some(line) = err.log_line() {
-            env.log(LogStream::Operator, &format!("spinlift: {line}"));
-        }
-        err.into_response()
-    })
-}
-
-/// Checks what a route asks of a direct caller. Tokens are read here, per request, so a
-/// rotated token applies without a redeploy.
-fn authorize(
-    access: Access,
-    parts: &http::request::Parts,
-    vars: &dyn Variables,
-) -> Result<(), ApiError> {
-    match access {
-        Access::Public => Ok(()),
-        Access::Webhook => {
-            let token = config::webhook_token(vars)?;
-            Ok(require_webhook_token(
-                &parts.headers,
-                parts.uri.query(),
-                &token,
-            )?)
-        }
-        Access::Api => {
-            let token = config::api_token(vars)?;
-            Ok(require_bearer(&parts.headers, &token)?)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::env::FakeEnv;
+    use crate::env::LogStream;
+    use crate::sigv4::SigningTime;
     use std::collections::BTreeMap;
 
     fn vars(api_token: Option<&str>) -> BTreeMap<String, String> {

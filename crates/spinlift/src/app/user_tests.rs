@@ -4,6 +4,8 @@
 use super::*;
 use crate::cache::MemoryCache;
 use crate::env::FakeEnv;
+use crate::env::LogStream;
+use crate::sigv4::SigningTime;
 use http::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

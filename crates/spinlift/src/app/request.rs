@@ -1,0 +1,128 @@
+//! The steps every request takes around its route: CORS, the credentials a route asks for,
+//! the outbound client and clock, the answer for an error, and the request's log line.
+
+use super::ErasedContext;
+use crate::auth::{require_bearer, require_webhook_token};
+use crate::body::Body;
+use crate::clock::Clock;
+use crate::config::{self, Variables};
+use crate::cors::Cors;
+use crate::env::{Env, LogStream};
+use crate::error::ApiError;
+use crate::outbound::Erased;
+use crate::retry::{CallStats, Resilient};
+use crate::router::Access;
+use crate::sigv4::SigningTime;
+use http::{header, HeaderValue, Method, Request, Response};
+use std::time::Duration;
+
+/// The request's log line, JSON (the CloudWatch line of the Lambda it replaces): when, what
+/// route, the status, how long until the answer's head, how many AWS calls and retries it
+/// took, and the last AWS request id (what AWS support asks for). Nothing from the request
+/// itself beyond its method and route.
+pub(super) fn log_line(
+    now: SigningTime,
+    method: &Method,
+    route: &str,
+    status: http::StatusCode,
+    duration: Duration,
+    stats: &CallStats,
+) -> String {
+    let text = |value: &str| serde_json::Value::from(value).to_string();
+    format!(
+        r#"{{"time":"{}","method":{},"route":{},"status":{},"duration_ms":{},"aws_calls":{},"retries":{},"aws_request_id":{}}}"#,
+        now.rfc3339(),
+        text(method.as_str()),
+        text(route),
+        status.as_u16(),
+        (duration.as_secs_f64() * 10_000.0).round() / 10.0,
+        stats.calls(),
+        stats.retries(),
+        stats
+            .aws_request_id()
+            .map_or_else(|| "null".to_owned(), |id| text(&id)),
+    )
+}
+
+/// What a route that calls AWS sends with: the client with retries and timeouts (from their
+/// variables), and the signing clock.
+pub(super) fn outbound<'a>(
+    cx: &'a ErasedContext<'a>,
+    stats: &'a CallStats,
+) -> Result<(Resilient<'a, Erased<'a>>, Clock<'a>), ApiError> {
+    let policy = config::retry_policy(cx.vars)?;
+    let timeouts = config::timeouts(cx.vars)?;
+    Ok((
+        Resilient::new(cx.client, policy, timeouts, stats, cx.env),
+        Clock::new(cx.env, cx.cache),
+    ))
+}
+
+/// The CORS policy and origin to mark the answer with; `Err` is the whole answer: a
+/// preflight's, or the configuration error when a browser's request (one with an `Origin`)
+/// meets CORS variables that cannot be read. Without an `Origin`, unreadable CORS variables
+/// are no error (`/healthz` must answer whatever they hold), but an answer still says
+/// `Vary: Origin` when CORS is on, so a shared cache never serves it to a browser.
+pub(super) fn cors_for(
+    request: &Request<Body>,
+    cx: &ErasedContext<'_>,
+) -> Result<Option<BrowserCors>, Box<Response<Body>>> {
+    let vars = cx.vars;
+    let Some(origin) = request.headers().get(header::ORIGIN).cloned() else {
+        return Ok(config::cors(vars)
+            .ok()
+            .map(|cors| (Cors::from_settings(&cors), None)));
+    };
+    let cors = config::cors(vars)
+        .map(|cors| Cors::from_settings(&cors))
+        .map_err(|err| Box::new(answer(cx.env, Err(err.into()))))?;
+    match cors.preflight(request.method(), request.headers()) {
+        Some(preflight) => Err(Box::new(preflight)),
+        None => Ok(Some((cors, Some(origin)))),
+    }
+}
+
+/// The CORS policy, and the request's `Origin` when it has one.
+pub(super) type BrowserCors = (Cors, Option<HeaderValue>);
+
+pub(super) fn with_cors(cors: Option<BrowserCors>, mut response: Response<Body>) -> Response<Body> {
+    if let Some((cors, origin)) = cors {
+        cors.decorate(origin.as_ref(), response.headers_mut());
+    }
+    response
+}
+
+/// A route's result as a response; a server error's log line goes to stderr, which Spin
+/// keeps as the app's log.
+pub(super) fn answer(env: &dyn Env, result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    result.unwrap_or_else(|err| {
+        if let Some(line) = err.log_line() {
+            env.log(LogStream::Operator, &format!("spinlift: {line}"));
+        }
+        err.into_response()
+    })
+}
+
+/// Checks what a route asks of a direct caller. Tokens are read here, per request, so a
+/// rotated token applies without a redeploy.
+pub(super) fn authorize(
+    access: Access,
+    parts: &http::request::Parts,
+    vars: &dyn Variables,
+) -> Result<(), ApiError> {
+    match access {
+        Access::Public => Ok(()),
+        Access::Webhook => {
+            let token = config::webhook_token(vars)?;
+            Ok(require_webhook_token(
+                &parts.headers,
+                parts.uri.query(),
+                &token,
+            )?)
+        }
+        Access::Api => {
+            let token = config::api_token(vars)?;
+            Ok(require_bearer(&parts.headers, &token)?)
+        }
+    }
+}
