@@ -11,6 +11,7 @@ mod support;
 mod aws_services;
 mod basics;
 mod events;
+mod example_app;
 mod faults;
 mod keys;
 mod lambda;

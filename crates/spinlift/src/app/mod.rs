@@ -155,14 +155,24 @@ impl App {
         self
     }
 
-    /// spinlift's default event handler, the indexer, configured by the `index_*` and
-    /// `notify_*` variables.
-    pub fn indexer(mut self) -> Self {
-        self.events = Some(Box::new(|vars: &dyn Variables| {
-            let indexer = Indexer::from_settings(config::index(vars)?);
-            Ok(Box::new(Rc::new(indexer)) as Box<dyn DynEvents>)
+    /// As [`App::events`], with a handler made for each request from the variables (its
+    /// table, its prefix): `make` is called before the delivery is read, and its error is
+    /// the answer (a 500 naming the variable).
+    pub fn events_with<H, F>(mut self, make: F) -> Self
+    where
+        H: ObjectEventHandler<Error: Into<ApiError>> + 'static,
+        F: Fn(&dyn Variables) -> Result<H, ConfigError> + 'static,
+    {
+        self.events = Some(Box::new(move |vars: &dyn Variables| {
+            Ok(Box::new(Rc::new(make(vars)?)) as Box<dyn DynEvents>)
         }));
         self
+    }
+
+    /// spinlift's default event handler, the indexer, configured by the `index_*` and
+    /// `notify_*` variables.
+    pub fn indexer(self) -> Self {
+        self.events_with(|vars| Ok(Indexer::from_settings(config::index(vars)?)))
     }
 
     /// `GET /healthz` (public) and `GET /healthz?deep=1` (who the keys are, as STS sees them).

@@ -163,6 +163,14 @@ impl<'a> RouteContext<'a> {
         crate::config::read(self.vars, name)
     }
 
+    /// The variable `name`, which must be set.
+    ///
+    /// # Errors
+    /// It is not set, empty, or cannot be read.
+    pub fn require_var(&self, name: &str) -> Result<String, ConfigError> {
+        crate::config::require(self.vars, name)
+    }
+
     /// The AWS clients: S3 for the configured bucket (`.s3`) and the other services (`.aws`),
     /// signed with the configured keys or the role's session, retried and timed out as every
     /// spinlift call is.

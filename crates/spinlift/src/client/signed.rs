@@ -197,12 +197,12 @@ impl<'a, C: HttpClient> Sender<'a, C> {
     ) -> Result<Buffered, ClientError> {
         let (mut parts, body) = request.into_parts();
         // Stores want a length on every request that may carry a body, empty ones included
-        // (copy, create upload, delete); GET and HEAD carry none.
+        // (copy, create upload, delete); GET and HEAD carry none. The body's own length wins
+        // over a declared one: a store would wait for bytes that never come.
         if !matches!(parts.method, Method::GET | Method::HEAD) {
             parts
                 .headers
-                .entry(header::CONTENT_LENGTH)
-                .or_insert(HeaderValue::from(body.len()));
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
         }
         let computed;
         let sha256 = match sha256 {

@@ -167,6 +167,17 @@ fn invalid(variable: &'static str, expected: &'static str) -> ConfigError {
     }
 }
 
+/// Reads a variable of the app's own that must be set.
+///
+/// # Errors
+/// It is not set, empty, or cannot be read.
+pub fn require(vars: &dyn Variables, name: &str) -> Result<String, ConfigError> {
+    read(vars, name)?.ok_or_else(|| ConfigError {
+        variable: name.to_owned().into(),
+        kind: ConfigErrorKind::NotSet,
+    })
+}
+
 /// Reads a variable of the app's own (its `[variables]` in `spin.toml`); `None` when it is
 /// not set or empty.
 ///
