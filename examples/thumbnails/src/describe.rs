@@ -8,7 +8,7 @@ use spinlift::config::{self, ConfigError, Variables};
 use spinlift::events::{ObjectEvent, ObjectEventKind};
 use spinlift::handler::{ObjectEventHandler, Outcome};
 use spinlift::outbound::HttpClient;
-use spinlift::s3::{DeleteObject, HeadObject, ObjectKey, PutObject, S3ErrorKind};
+use spinlift::s3::{DeleteObject, HeadObject, ObjectKey, PutObject};
 
 /// Describes each new object; forgets each removed one.
 #[derive(Debug, Clone)]
@@ -72,7 +72,7 @@ impl ObjectEventHandler for Describe {
         }
         let head = match services.s3.call(&HeadObject { key: &key }).await {
             Ok(head) => head,
-            Err(err) if is_not_found(&err) => {
+            Err(err) if err.is_not_found() => {
                 return Ok(Outcome::Skipped("the object is gone".into()))
             }
             Err(err) => return Err(err),
@@ -108,9 +108,4 @@ impl ObjectEventHandler for Describe {
         services.aws.call(&put).await?;
         Ok(Outcome::Processed)
     }
-}
-
-fn is_not_found(err: &ClientError) -> bool {
-    err.service_error()
-        .is_some_and(|error| error.s3_kind() == S3ErrorKind::NotFound)
 }

@@ -1,8 +1,7 @@
 //! Where each service is reached and how it is signed.
 
 use crate::sigv4::{
-    Payload, SignableRequest, SignatureLocation, Signer, SigningError, SigningParams,
-    SigningSettings, SigningTime,
+    Payload, SignatureLocation, Signer, SigningError, SigningParams, SigningSettings, SigningTime,
 };
 
 /// The services spinlift calls besides S3.
@@ -103,20 +102,14 @@ impl Endpoint {
         signer: &Signer,
         time: SigningTime,
     ) -> Result<(), SigningError> {
-        let signed = {
-            let signable = SignableRequest::from_http(request, payload)?;
-            let params = SigningParams {
-                region: &self.region,
-                service: self.service.signing_name(),
-                time,
-                settings: SigningSettings::standard(),
-                location: SignatureLocation::Headers,
-            };
-            signer.sign(&signable, &params)?
+        let params = SigningParams {
+            region: &self.region,
+            service: self.service.signing_name(),
+            time,
+            settings: SigningSettings::standard(),
+            location: SignatureLocation::Headers,
         };
-        signed.apply_to(request).map_err(|_| {
-            SigningError::invalid_header("authorization", "the signature is not a header value")
-        })
+        signer.sign_headers(request, payload, &params)
     }
 }
 

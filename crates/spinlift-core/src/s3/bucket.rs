@@ -135,11 +135,11 @@ impl Bucket {
         signer: &Signer,
         time: SigningTime,
     ) -> Result<(), SigningError> {
-        let signable = SignableRequest::from_http(request, payload)?;
-        let out = signer.sign(&signable, &self.params(time, SignatureLocation::Headers))?;
-        out.apply_to(request).map_err(|_| {
-            SigningError::invalid_header("authorization", "the signature is not a header value")
-        })
+        signer.sign_headers(
+            request,
+            payload,
+            &self.params(time, SignatureLocation::Headers),
+        )
     }
 
     /// A presigned URL for `method` on `uri`, valid `expires_in` seconds from `time`.

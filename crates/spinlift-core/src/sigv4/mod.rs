@@ -226,6 +226,23 @@ impl Signer {
         }
     }
 
+    /// Signs `request` for `payload` with `params` (header auth) and adds the headers to it
+    /// (`Authorization`, `x-amz-date`, ...). `Host` is never set: the URL names it.
+    ///
+    /// # Errors
+    /// A header of `request` cannot be signed.
+    pub fn sign_headers<B>(
+        &self,
+        request: &mut http::Request<B>,
+        payload: Payload<'_>,
+        params: &SigningParams<'_>,
+    ) -> Result<(), SigningError> {
+        let out = self.sign(&SignableRequest::from_http(request, payload)?, params)?;
+        out.apply_to(request).map_err(|_| {
+            SigningError::invalid_header("authorization", "the signature is not a header value")
+        })
+    }
+
     /// Signs `request` and returns what to add to it, with every intermediate text.
     ///
     /// # Errors

@@ -234,7 +234,7 @@ mod tests {
     }
 
     /// A client for routes that must not reach S3: every call is refused.
-    struct NoNetwork;
+    pub(super) struct NoNetwork;
 
     impl HttpClient for NoNetwork {
         async fn send(

@@ -1,6 +1,7 @@
 //! The app builder with routes of the app's own: parameters, credentials, the handler's own
 //! errors, unmounted built-ins, and `/lambda` reaching the app's routes.
 
+use super::tests::NoNetwork;
 use super::*;
 use crate::cache::MemoryCache;
 use crate::env::FakeEnv;
@@ -10,19 +11,6 @@ use http::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fmt;
-
-/// Routes here never call out.
-struct NoNetwork;
-
-impl HttpClient for NoNetwork {
-    async fn send(
-        &self,
-        _: Request<()>,
-        _: Body,
-    ) -> Result<Response<Body>, crate::outbound::TransportError> {
-        panic!("these routes must not call out")
-    }
-}
 
 /// An error type of the app's own.
 #[derive(Debug)]

@@ -5,6 +5,7 @@ use crate::aws::AwsError;
 use crate::body::BodyError;
 use crate::config::ConfigError;
 use crate::outbound::{TransportError, TransportErrorKind};
+use crate::s3::S3ErrorKind;
 use crate::sigv4::SigningError;
 use std::fmt;
 
@@ -54,6 +55,12 @@ impl ClientError {
             ClientError::Service { error, .. } => &error.code,
             ClientError::BrokenAnswer { .. } => "IncompleteResponse",
         }
+    }
+
+    /// S3 said there is no such key (a missing bucket is no such answer: it is a failure).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ClientError::Service { service: "s3", error }
+            if error.s3_kind() == S3ErrorKind::NotFound)
     }
 
     /// The service's error, when it answered one.

@@ -2,7 +2,7 @@
 //! default event handler's index, SNS's certificate origin and topics, CORS, and the upload
 //! threshold.
 
-use super::{invalid, number, optional, required, ConfigError, Secret, Variables};
+use super::{invalid, number, read, require, ConfigError, Secret, Variables};
 use crate::events::sns::SnsOrigin;
 use crate::s3::{S3Config, Scheme};
 
@@ -12,23 +12,23 @@ use crate::s3::{S3Config, Scheme};
 ///
 /// The first variable that is missing, invalid or unreadable.
 pub fn s3(vars: &dyn Variables) -> Result<S3Config, ConfigError> {
-    let bucket = required(vars, "s3_bucket")?;
+    let bucket = require(vars, "s3_bucket")?;
     if !is_bucket_name(&bucket) {
         return Err(invalid(
             "s3_bucket",
             "a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
         ));
     }
-    let scheme = match required(vars, "s3_scheme")?.as_str() {
+    let scheme = match require(vars, "s3_scheme")?.as_str() {
         "http" => Scheme::Http,
         "https" => Scheme::Https,
         _ => return Err(invalid("s3_scheme", "http or https")),
     };
-    let host = required(vars, "s3_host")?;
+    let host = require(vars, "s3_host")?;
     if !is_host_and_port(&host) {
         return Err(invalid("s3_host", "host[:port] without scheme or path"));
     }
-    let path_style = match required(vars, "s3_path_style")?.as_str() {
+    let path_style = match require(vars, "s3_path_style")?.as_str() {
         "true" => true,
         "false" => false,
         _ => return Err(invalid("s3_path_style", "true or false")),
@@ -53,7 +53,7 @@ pub fn s3(vars: &dyn Variables) -> Result<S3Config, ConfigError> {
 ///
 /// The variable is missing, empty or unreadable: an empty token must never authorize.
 pub fn api_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
-    required(vars, "api_token").map(Secret)
+    require(vars, "api_token").map(Secret)
 }
 
 /// Reads `webhook_token`, the shared secret webhook senders must present.
@@ -62,7 +62,7 @@ pub fn api_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
 ///
 /// The variable is missing, empty or unreadable.
 pub fn webhook_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
-    required(vars, "webhook_token").map(Secret)
+    require(vars, "webhook_token").map(Secret)
 }
 
 /// The default event handler's settings (the indexer's).
@@ -91,8 +91,8 @@ pub struct IndexSettings {
 /// A variable is unreadable; `index_prefix` is missing or empty (an empty prefix would index
 /// the index); `index_s3_manifests` is not `true` or `false`, or `false` without a table.
 pub fn index(vars: &dyn Variables) -> Result<IndexSettings, ConfigError> {
-    let table = optional(vars, "index_table")?;
-    let s3_manifests = match optional(vars, "index_s3_manifests")?.as_deref() {
+    let table = read(vars, "index_table")?;
+    let s3_manifests = match read(vars, "index_s3_manifests")?.as_deref() {
         None | Some("true") => true,
         Some("false") if table.is_some() => false,
         Some(_) => {
@@ -103,10 +103,10 @@ pub fn index(vars: &dyn Variables) -> Result<IndexSettings, ConfigError> {
         }
     };
     Ok(IndexSettings {
-        prefix: required(vars, "index_prefix")?,
+        prefix: require(vars, "index_prefix")?,
         table,
-        queue_url: optional(vars, "notify_queue_url")?,
-        topic_arn: optional(vars, "notify_topic_arn")?,
+        queue_url: read(vars, "notify_queue_url")?,
+        topic_arn: read(vars, "notify_topic_arn")?,
         s3_manifests,
     })
 }
@@ -120,7 +120,7 @@ pub fn index(vars: &dyn Variables) -> Result<IndexSettings, ConfigError> {
 /// The variable is missing, unreadable, or not an origin.
 pub fn sns_cert_origin(vars: &dyn Variables) -> Result<SnsOrigin, ConfigError> {
     let variable = "sns_cert_origin";
-    SnsOrigin::parse(&required(vars, variable)?)
+    SnsOrigin::parse(&require(vars, variable)?)
         .ok_or_else(|| invalid(variable, "http(s)://host[:port], without a path"))
 }
 
@@ -131,7 +131,7 @@ pub fn sns_cert_origin(vars: &dyn Variables) -> Result<SnsOrigin, ConfigError> {
 ///
 /// The variable is unreadable.
 pub fn sns_topic_arns(vars: &dyn Variables) -> Result<Vec<String>, ConfigError> {
-    Ok(optional(vars, "sns_topic_arns")?
+    Ok(read(vars, "sns_topic_arns")?
         .map(|list| {
             list.split(',')
                 .map(str::trim)
@@ -159,7 +159,7 @@ pub struct CorsSettings {
 ///
 /// A variable is unreadable.
 pub fn cors(vars: &dyn Variables) -> Result<CorsSettings, ConfigError> {
-    let list = |name| Ok::<_, ConfigError>(optional(vars, name)?.unwrap_or_default());
+    let list = |name| Ok::<_, ConfigError>(read(vars, name)?.unwrap_or_default());
     Ok(CorsSettings {
         allowed_origins: list("cors_allowed_origins")?,
         allowed_methods: list("cors_allowed_methods")?,

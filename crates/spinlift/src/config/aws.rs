@@ -1,7 +1,7 @@
 //! The AWS side of the configuration: region and keys, the role to assume, each service's
 //! endpoint (checked against the region), and how calls are retried and timed out.
 
-use super::{invalid, number, optional, required, ConfigError, Secret, Variables};
+use super::{invalid, number, read, require, ConfigError, Secret, Variables};
 use crate::aws::{Endpoint, Service};
 use crate::outbound::Timeouts;
 use crate::retry::RetryPolicy;
@@ -27,7 +27,7 @@ impl AwsConfig {
     ///
     /// The first variable that is missing, invalid or unreadable.
     pub fn load(vars: &dyn Variables) -> Result<Self, ConfigError> {
-        let region = required(vars, "aws_region")?;
+        let region = require(vars, "aws_region")?;
         let region_ok = region
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
@@ -36,9 +36,9 @@ impl AwsConfig {
         }
         Ok(Self {
             region,
-            access_key_id: Secret(required(vars, "aws_access_key_id")?),
-            secret_access_key: Secret(required(vars, "aws_secret_access_key")?),
-            session_token: optional(vars, "aws_session_token")?.map(Secret),
+            access_key_id: Secret(require(vars, "aws_access_key_id")?),
+            secret_access_key: Secret(require(vars, "aws_secret_access_key")?),
+            session_token: read(vars, "aws_session_token")?.map(Secret),
         })
     }
 }
@@ -49,7 +49,7 @@ impl AwsConfig {
 ///
 /// The variable is unreadable or not an IAM role ARN.
 pub fn aws_role_arn(vars: &dyn Variables) -> Result<Option<String>, ConfigError> {
-    match optional(vars, "aws_role_arn")? {
+    match read(vars, "aws_role_arn")? {
         Some(arn) if !(arn.starts_with("arn:") && arn.contains(":role/")) => Err(invalid(
             "aws_role_arn",
             "an IAM role ARN such as arn:aws:iam::123456789012:role/name",
@@ -71,7 +71,7 @@ pub fn aws_endpoint(
     region: &str,
 ) -> Result<Endpoint, ConfigError> {
     let variable = service.endpoint_variable();
-    let origin = required(vars, variable)?;
+    let origin = require(vars, variable)?;
     let host = origin.split_once("://").map_or("", |(_, rest)| rest);
     let name = service.signing_name();
     // An AWS regional host names its region: it must be the one signatures are scoped to.

@@ -130,7 +130,7 @@ fn number(
     range: std::ops::RangeInclusive<u64>,
     expected: &'static str,
 ) -> Result<u64, ConfigError> {
-    match optional(vars, variable)? {
+    match read(vars, variable)? {
         None => Ok(default),
         Some(text) => text
             .trim()
@@ -141,25 +141,6 @@ fn number(
     }
 }
 
-/// A variable that must be present and non-empty.
-fn required(vars: &dyn Variables, variable: &'static str) -> Result<String, ConfigError> {
-    optional(vars, variable)?.ok_or(ConfigError {
-        variable: variable.into(),
-        kind: ConfigErrorKind::NotSet,
-    })
-}
-
-/// A variable where undefined and empty both mean "none" (Spin cannot unset a default).
-fn optional(vars: &dyn Variables, variable: &'static str) -> Result<Option<String>, ConfigError> {
-    match vars.get(variable) {
-        Ok(value) => Ok(value.filter(|v| !v.is_empty())),
-        Err(VariableError(reason)) => Err(ConfigError {
-            variable: variable.into(),
-            kind: ConfigErrorKind::Unreadable(reason),
-        }),
-    }
-}
-
 fn invalid(variable: &'static str, expected: &'static str) -> ConfigError {
     ConfigError {
         variable: variable.into(),
@@ -167,7 +148,7 @@ fn invalid(variable: &'static str, expected: &'static str) -> ConfigError {
     }
 }
 
-/// Reads a variable of the app's own that must be set.
+/// Reads a variable that must be set: spinlift's or the app's own.
 ///
 /// # Errors
 /// It is not set, empty, or cannot be read.
@@ -178,8 +159,8 @@ pub fn require(vars: &dyn Variables, name: &str) -> Result<String, ConfigError> 
     })
 }
 
-/// Reads a variable of the app's own (its `[variables]` in `spin.toml`); `None` when it is
-/// not set or empty.
+/// Reads a variable, spinlift's or the app's own (its `[variables]` in `spin.toml`); `None`
+/// when it is not set or empty.
 ///
 /// # Errors
 /// The host could not read it.

@@ -67,7 +67,7 @@ pub(super) async fn exists<C: HttpClient>(
 ) -> Result<bool, IndexError> {
     match s3.call(&HeadObject { key }).await {
         Ok(_) => Ok(true),
-        Err(err) if is_not_found(&err) => Ok(false),
+        Err(err) if err.is_not_found() => Ok(false),
         Err(err) => Err(err.into()),
     }
 }
@@ -89,7 +89,7 @@ pub(super) async fn read_object<C: HttpClient>(
     let (parts, body) = response.into_parts();
     let Some(head) = ObjectHead::from_parts(parts.status, &parts.headers) else {
         return match s3.error_of(http::Response::from_parts(parts, body)).await {
-            err if is_not_found(&err) => Ok(None),
+            err if err.is_not_found() => Ok(None),
             err => Err(err.into()),
         };
     };
@@ -175,12 +175,6 @@ fn conditional<T>(result: Result<T, ClientError>) -> Result<Step, IndexError> {
         }
         Err(err) => Err(err.into()),
     }
-}
-
-/// S3 said there is no such key (not a missing bucket: that is a failure).
-fn is_not_found(err: &ClientError) -> bool {
-    err.service_error()
-        .is_some_and(|error| error.s3_kind() == S3ErrorKind::NotFound)
 }
 
 /// An error S3 answered, as the client reports it.
