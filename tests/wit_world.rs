@@ -8,6 +8,7 @@
 //! written against `@0.2.12`, but not one at `@0.3.0`.
 
 #[path = "support/wasm_build.rs"]
+#[allow(dead_code)] // Only the default component is read here.
 mod wasm_build;
 
 use std::collections::BTreeSet;

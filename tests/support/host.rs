@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -37,7 +38,7 @@ use wasmtime_wasi_http::{
 
 use super::manifest::{Manifest, Overrides};
 use super::outbound::AllowedHosts;
-use super::wasm_build;
+use super::wasm_build::AppUnderTest;
 
 wasmtime::component::bindgen!({
     // Parsed together with `wit/`, which provides the `fermyon:spin` interfaces.
@@ -52,11 +53,10 @@ use fermyon::spin::{key_value, variables};
 /// An open key-value store: the host has one, `default`, shared by every request.
 pub struct KvStore;
 
-/// Engine and compiled component, shared by every host in this test process.
-fn compiled() -> &'static (Engine, Component) {
-    static COMPILED: OnceLock<(Engine, Component)> = OnceLock::new();
-    COMPILED.get_or_init(|| {
-        let path = wasm_build::component_path();
+/// The engine, shared by every host in this test process.
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
         let mut config = Config::new();
         // Tests run a few requests: a fast compile beats fast code. Benchmarks
         // (examples/e2e_bench) set SPINLIFT_HOST_OPTIMIZE to run the component as Spin
@@ -74,10 +74,21 @@ fn compiled() -> &'static (Engine, Component) {
         } else {
             config.cranelift_opt_level(OptLevel::None);
         }
-        let engine = Engine::new(&config).expect("wasmtime engine");
-        let component = Component::from_file(&engine, path).expect("compile spinlift_app.wasm");
-        (engine, component)
+        Engine::new(&config).expect("wasmtime engine")
     })
+}
+
+/// The component at `wasm`, compiled once per test process.
+fn compiled(wasm: &Path) -> Component {
+    static COMPILED: OnceLock<Mutex<HashMap<PathBuf, Component>>> = OnceLock::new();
+    let mut compiled = COMPILED.get_or_init(Mutex::default).lock().unwrap();
+    compiled
+        .entry(wasm.to_owned())
+        .or_insert_with(|| {
+            Component::from_file(engine(), wasm)
+                .unwrap_or_else(|err| panic!("compile {}: {err:#}", wasm.display()))
+        })
+        .clone()
 }
 
 /// Per-test configuration of a [`Host`].
@@ -85,6 +96,7 @@ fn compiled() -> &'static (Engine, Component) {
 pub struct HostBuilder {
     overrides: Overrides,
     clock_offset: i64,
+    app: Option<AppUnderTest>,
 }
 
 impl HostBuilder {
@@ -115,17 +127,25 @@ impl HostBuilder {
         self
     }
 
+    /// Serves `app` instead of spinlift's default component.
+    pub fn app(mut self, app: AppUnderTest) -> Self {
+        self.app = Some(app);
+        self
+    }
+
     /// Instantiates the component and starts serving on `127.0.0.1:0`.
     pub async fn start(self) -> Host {
-        let (engine, component) = compiled();
-        let manifest = Manifest::load();
+        let app = self.app.clone().unwrap_or_else(AppUnderTest::spinlift);
+        let engine = engine();
+        let component = compiled(&app.wasm);
+        let manifest = Manifest::load_from(&app.manifest);
         let mut linker = Linker::<Guest>::new(engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).unwrap();
         variables::add_to_linker::<_, HasSelf<Guest>>(&mut linker, |guest| guest).unwrap();
         key_value::add_to_linker::<_, HasSelf<Guest>>(&mut linker, |guest| guest).unwrap();
         let shared = Arc::new(Shared {
-            pre: ProxyPre::new(linker.instantiate_pre(component).unwrap()).unwrap(),
+            pre: ProxyPre::new(linker.instantiate_pre(&component).unwrap()).unwrap(),
             variables: manifest.component_variables(&self.overrides),
             allowed: Arc::new(AllowedHosts::parse(
                 &manifest.allowed_outbound_hosts(&self.overrides),

@@ -2,12 +2,13 @@
 //!
 //! Application variables (`[variables]`) get their value from a per-test
 //! override, else the manifest default; the component sees only its own
-//! `[component.spinlift.variables]`, whose `{{ name }}` templates are expanded
+//! `[component.<id>.variables]` (an app of one component), whose `{{ name }}` templates are expanded
 //! from the application variables. `allowed_outbound_hosts` is expanded the
 //! same way. A template naming a variable with no value leaves the component
 //! variable undefined (the guest gets `undefined`) and drops the host entry.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 /// The parts of the manifest the harness enforces.
 pub struct Manifest {
@@ -25,9 +26,13 @@ pub struct Manifest {
 pub type Overrides = BTreeMap<String, Option<String>>;
 
 impl Manifest {
-    /// Reads `spin.toml` at the crate root for component `spinlift`.
+    /// Reads `spin.toml` at the crate root (the default component, `spinlift`).
     pub fn load() -> Self {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/spin.toml");
+        Self::load_from(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/spin.toml")))
+    }
+
+    /// Reads the `spin.toml` at `path`, of an app with one component.
+    pub fn load_from(path: &Path) -> Self {
         let text = std::fs::read_to_string(path).expect("read spin.toml");
         let doc: toml::Table = text.parse().expect("spin.toml is valid TOML");
         let app_variables = doc["variables"]
@@ -36,10 +41,12 @@ impl Manifest {
             .iter()
             .map(|(name, decl)| (name.clone(), decl.get("default").map(string)))
             .collect();
-        let component = &doc["component"]["spinlift"];
+        let components = doc["component"].as_table().expect("[component.*]");
+        assert_eq!(components.len(), 1, "the harness serves one component");
+        let component = components.values().next().unwrap();
         let component_variables = component["variables"]
             .as_table()
-            .expect("[component.spinlift.variables]")
+            .expect("[component.<id>.variables]")
             .iter()
             .map(|(name, template)| (name.clone(), string(template)))
             .collect();

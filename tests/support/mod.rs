@@ -9,6 +9,7 @@
 //! - [`load`]: a keep-alive load generator and the process's resident memory;
 //! - [`moto`]: moto's server, a signature-verifying DynamoDB/SQS/SNS/STS, bootstrapped;
 //! - [`sns_peer`]: SNS's HTTP side (certificate, confirmations) and SNS-style message signing.
+//! - [`template`]: `spin new`: a template of `templates/` rendered as Spin renders it.
 //!
 //! Each test crate uses a different part of this module, so what one crate leaves unused
 //! is not dead code.
@@ -22,4 +23,5 @@ pub mod moto;
 pub mod outbound;
 pub mod s3_store;
 pub mod sns_peer;
+pub mod template;
 pub mod wasm_build;

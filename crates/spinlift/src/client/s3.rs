@@ -3,15 +3,16 @@
 
 use super::credentials::Resolved;
 use super::error::ClientError;
-use super::signed::{self, Buffered, Sender};
+use super::signed::{self, Buffered, Sender, SigningTarget};
 use crate::body::Body;
 use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::config::{self, Variables};
 use crate::env::Env;
 use crate::outbound::HttpClient;
-use crate::s3::{Bucket, S3Action};
+use crate::s3::{Bucket, GetObject, ObjectKey, PutObject, PutObjectOutput, S3Action};
 use crate::sigv4::{Payload, Signer, SigningTime};
+use http::HeaderValue;
 use http::{Request, Response};
 
 /// One request's view of S3.
@@ -142,6 +143,49 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
     /// The request cannot be signed, S3 is unreachable, or the answer breaks off.
     pub async fn fetch(&self, request: Request<()>) -> Result<Buffered, ClientError> {
         self.exchange(request.map(|()| Vec::new()), None).await
+    }
+
+    /// Reads a whole small object (a summary, a manifest; at most [`MAX_ANSWER_BYTES`]) into
+    /// memory. Larger objects are streamed with [`S3Call::send`].
+    ///
+    /// # Errors
+    /// S3 refused (a missing key: [`ClientError::is_not_found`]), or the answer broke off.
+    ///
+    /// [`MAX_ANSWER_BYTES`]: super::signed::MAX_ANSWER_BYTES
+    pub async fn get_bytes(&self, key: &ObjectKey) -> Result<Vec<u8>, ClientError> {
+        let get = GetObject {
+            key,
+            range: None,
+            if_none_match: None,
+        };
+        let answer = self.fetch(get.request(&self.bucket)).await?;
+        if answer.status.is_success() {
+            return Ok(answer.body);
+        }
+        Err(ClientError::Service {
+            service: "s3",
+            error: SigningTarget::error(&self.bucket, answer.status, &answer.headers, &answer.body),
+        })
+    }
+
+    /// Stores `body`, held in memory, as the whole object `key` of `content_type`.
+    ///
+    /// # Errors
+    /// As [`S3Call::call`].
+    pub async fn put_bytes(
+        &self,
+        key: &ObjectKey,
+        content_type: &HeaderValue,
+        body: Vec<u8>,
+    ) -> Result<PutObjectOutput, ClientError> {
+        let put = PutObject {
+            key,
+            content_length: body.len() as u64,
+            content_type: Some(content_type),
+            metadata: Vec::new(),
+            condition: None,
+        };
+        self.call_with_body(&put, body, None).await
     }
 
     /// The error a streamed answer carries, reading its body.

@@ -1,0 +1,216 @@
+//! The `spin new` template (`templates/spinlift`), end to end: rendered as Spin renders it,
+//! pointed at this checkout's spinlift, built for wasm32-wasip2 with the manifest's own build
+//! command, and served in the Spin-like host against the signature-verifying store: its
+//! event handler writes a summary (read back from the store's files), its own route answers it,
+//! its own error type answers a missing one, and its tokens are enforced.
+//!
+//! A test binary of its own: cargo runs test binaries one at a time, so the app's first
+//! build (a few minutes, in its own `target/`) does not starve the timing-sensitive e2e tests.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use http::{HeaderValue, Request};
+use serde_json::{json, Value};
+use spinlift::cache::MemoryCache;
+use spinlift::client::s3::S3Call;
+use spinlift::clock::Clock;
+use spinlift::env::FakeEnv;
+use spinlift::s3::ObjectKey;
+use spinlift::sigv4::SigningTime;
+use std::collections::BTreeMap;
+use std::path::Path;
+use support::host::{Answer, Host};
+use support::moto::NativeHttp;
+use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
+use support::{template, wasm_build};
+
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The template rendered for a project `upload-summaries` using this checkout's spinlift,
+/// and built. The rendering lives under cargo's test scratch directory, so a later run
+/// rebuilds it incrementally.
+fn built_app() -> support::wasm_build::AppUnderTest {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("template-app/upload-summaries");
+    let values = BTreeMap::from([
+        ("project-description", "Summaries of uploads".to_owned()),
+        (
+            "spinlift-source",
+            format!("path = \"{REPO}/crates/spinlift\""),
+        ),
+    ]);
+    let files = template::render(
+        &Path::new(REPO).join("templates/spinlift"),
+        &dir,
+        "upload-summaries",
+        &values,
+    );
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        // Spin's own `{{ variable }}` expressions stay; no Liquid is left, nor the template's names.
+        assert!(
+            !text.contains("{%")
+                && !text.contains("project-name")
+                && !text.contains("spinlift-source"),
+            "{} is not fully rendered",
+            file.display()
+        );
+    }
+    let names: Vec<_> = files
+        .iter()
+        .map(|f| f.strip_prefix(&dir).unwrap().to_str().unwrap().to_owned())
+        .collect();
+    for expected in [
+        "Cargo.toml",
+        "spin.toml",
+        "src/lib.rs",
+        "README.md",
+        "scripts/dev",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "no {expected} in {names:?}"
+        );
+    }
+    // The versions this checkout is tested with (a new app resolves its own).
+    std::fs::copy(Path::new(REPO).join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    wasm_build::build_app(&dir)
+}
+
+fn event(name: &str, key: &str) -> Vec<u8> {
+    json!({"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-12-01T00:00:00.000Z", "eventName": name,
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": BUCKET},
+               "object": {"key": key.replace(' ', "+"), "size": 9, "sequencer": "01"}}
+    }]})
+    .to_string()
+    .into_bytes()
+}
+
+async fn call(host: &Host, method: &str, uri: &str, token: Option<&str>, body: Vec<u8>) -> Answer {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    host.send(request.body(body).unwrap()).await
+}
+
+/// An upload, as the bucket's users make them (signed, straight to the store).
+async fn upload(store: &S3Store, key: &str, content_type: &'static str, body: &[u8]) {
+    let vars: BTreeMap<String, String> = [
+        ("aws_region", "us-east-1"),
+        ("aws_access_key_id", ACCESS_KEY),
+        ("aws_secret_access_key", SECRET_KEY),
+        ("s3_bucket", BUCKET),
+        ("s3_scheme", "http"),
+        ("s3_host", &store.host()),
+        ("s3_path_style", "true"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let env = FakeEnv::at(SigningTime::from_unix_seconds(seconds));
+    let cache = MemoryCache::default();
+    let clock = Clock::new(&env, &cache);
+    let s3 = S3Call::load(&vars, &NativeHttp, &cache, &clock)
+        .await
+        .unwrap();
+    let key = ObjectKey::new(key).unwrap();
+    s3.put_bytes(&key, &HeaderValue::from_static(content_type), body.to_vec())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_template_app_builds_and_serves_its_route_and_its_event_handler() {
+    let app = tokio::task::spawn_blocking(built_app).await.unwrap();
+    let size = std::fs::metadata(&app.wasm).unwrap().len();
+    println!("template app: {} ({size} bytes)", app.wasm.display());
+
+    let store = S3Store::start();
+    let host = Host::builder()
+        .app(app)
+        .s3_store(&store.host())
+        .start()
+        .await;
+    let (api, webhook) = (Some("dev-api-token"), Some("dev-webhook-token"));
+
+    let health = call(&host, "GET", "/healthz", None, vec![]).await;
+    assert_eq!(health.status, 200, "{}", health.body);
+
+    // S3's notification of a new object reaches the app's handler, which writes its summary.
+    upload(
+        &store,
+        "photos/cat 1.jpg",
+        "image/jpeg",
+        b"\xff\xd8\xffimages",
+    )
+    .await;
+    let created = event("ObjectCreated:Put", "photos/cat 1.jpg");
+    let answer = call(&host, "POST", "/events/s3", webhook, created).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        serde_json::from_str::<Value>(&answer.body).unwrap()["processed"],
+        1
+    );
+    let stored = std::fs::read(store.object_path("summaries/photos/cat 1.jpg.json")).unwrap();
+    let summary: Value = serde_json::from_slice(&stored).unwrap();
+    assert_eq!(
+        (&summary["key"], &summary["size"], &summary["content_type"]),
+        (&json!("photos/cat 1.jpg"), &json!(9), &json!("image/jpeg"))
+    );
+    assert!(
+        summary["etag"].as_str().is_some_and(|e| e.len() > 2),
+        "{summary}"
+    );
+
+    // The summary's own event is not summarized again.
+    let own = event("ObjectCreated:Put", "summaries/photos/cat 1.jpg.json");
+    let answer = call(&host, "POST", "/events/s3", webhook, own).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&answer.body).unwrap()["skipped"][0]["reason"],
+        "a summary"
+    );
+
+    // The app's own route answers it, behind the API token (the webhook's is not it).
+    let route = "/summaries/photos/cat%201.jpg";
+    let answer = call(&host, "GET", route, api, vec![]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.bytes, stored);
+    assert_eq!(answer.headers["content-type"], "application/json");
+    assert_eq!(call(&host, "GET", route, webhook, vec![]).await.status, 401);
+    assert_eq!(call(&host, "GET", route, None, vec![]).await.status, 401);
+    assert_eq!(
+        call(&host, "POST", "/events/s3", api.map(|_| "wrong"), vec![])
+            .await
+            .status,
+        401
+    );
+
+    // Its own error type: no summary is its 404, in spinlift's error shape.
+    let missing = call(&host, "GET", "/summaries/nothing.jpg", api, vec![]).await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        serde_json::from_str::<Value>(&missing.body).unwrap(),
+        json!({"error": {"code": "not_found", "message": "no summary of nothing.jpg"}})
+    );
+    // A built-in it did not mount is an unknown path.
+    assert_eq!(
+        call(&host, "GET", "/objects", api, vec![]).await.status,
+        404
+    );
+
+    // A removal forgets the summary.
+    let removed = event("ObjectRemoved:Delete", "photos/cat 1.jpg");
+    let answer = call(&host, "POST", "/events/s3", webhook, removed).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(!store
+        .object_path("summaries/photos/cat 1.jpg.json")
+        .exists());
+    assert_eq!(call(&host, "GET", route, api, vec![]).await.status, 404);
+}
