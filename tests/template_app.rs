@@ -199,6 +199,22 @@ async fn the_template_app_builds_and_serves_its_route_and_its_event_handler() {
         serde_json::from_str::<Value>(&missing.body).unwrap(),
         json!({"error": {"code": "not_found", "message": "no summary of nothing.jpg"}})
     );
+    // Built without spinlift's `sns-verify` feature, it refuses SNS deliveries, saying why.
+    let sns = json!({"Type": "Notification", "MessageId": "m", "TopicArn": "arn:aws:sns:us-east-1:1:t",
+                     "Message": "{}", "Timestamp": "2026-12-01T00:00:00.000Z", "SignatureVersion": "2",
+                     "Signature": "c2ln", "SigningCertURL": "https://sns.us-east-1.amazonaws.com/c.pem"});
+    let request = Request::post("/events/s3")
+        .header("authorization", "Bearer dev-webhook-token")
+        .header("x-amz-sns-message-type", "Notification")
+        .body(sns.to_string().into_bytes())
+        .unwrap();
+    let refused = host.send(request).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(
+        serde_json::from_str::<Value>(&refused.body).unwrap()["error"]["code"],
+        "sns_unverifiable"
+    );
+
     // A built-in it did not mount is an unknown path.
     assert_eq!(
         call(&host, "GET", "/objects", api, vec![]).await.status,

@@ -8,15 +8,23 @@
 //! the X.509 certificate at `SigningCertURL`. That URL, and the `SubscribeURL` spinlift visits,
 //! must be on the configured SNS origin, so a message cannot point the component anywhere else.
 
+#[cfg(feature = "sns-verify")]
 use base64ct::{Base64, Encoding};
+#[cfg(feature = "sns-verify")]
 use rsa::pkcs1v15::Pkcs1v15Sign;
+#[cfg(feature = "sns-verify")]
 use rsa::pkcs8::DecodePublicKey;
+#[cfg(feature = "sns-verify")]
 use rsa::PublicKey;
 use serde_json::{Map, Value};
+#[cfg(feature = "sns-verify")]
 use sha1::Sha1;
+#[cfg(feature = "sns-verify")]
 use sha2::{Digest, Sha256};
 use std::fmt;
+#[cfg(feature = "sns-verify")]
 use x509_cert::der::{DecodePem, Encode};
+#[cfg(feature = "sns-verify")]
 use x509_cert::Certificate;
 
 /// The kinds of SNS message an HTTP/S subscriber receives.
@@ -182,6 +190,7 @@ impl SnsMessage {
     ///
     /// # Errors
     /// A missing field, an unknown `SignatureVersion`, or a signature that does not verify.
+    #[cfg(feature = "sns-verify")]
     pub fn verify(&self, cert: &SigningCert) -> Result<(), SnsError> {
         let version = self.required("SignatureVersion")?;
         let signature =
@@ -268,9 +277,11 @@ impl SnsOrigin {
 }
 
 /// The public key of an SNS signing certificate.
+#[cfg(feature = "sns-verify")]
 #[derive(Debug, Clone)]
 pub struct SigningCert(PublicKey);
 
+#[cfg(feature = "sns-verify")]
 impl SigningCert {
     /// Reads a PEM certificate. The certificate's authenticity comes from where it was fetched
     /// (HTTPS from the SNS origin), as AWS prescribes; only its key is used.
@@ -419,6 +430,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "sns-verify")]
     fn text_that_is_not_a_pem_certificate_is_refused() {
         assert_eq!(
             SigningCert::from_pem(b"not a pem").unwrap_err(),

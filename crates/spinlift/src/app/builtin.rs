@@ -16,7 +16,7 @@ use crate::outbound::Erased;
 use crate::retry::CallStats;
 use crate::retry::Resilient;
 use crate::router::{ObjectMethod, Route};
-use crate::routes::events;
+use crate::routes::{events, lambda};
 use crate::routes::{health, objects, presign};
 use crate::sigv4::Signer;
 use http::{HeaderMap, Response};
@@ -57,39 +57,89 @@ pub(super) async fn run(
                 .deliver(&services, vars, cx.cache, &parts.headers, body)
                 .await
         }
-        Route::ListObjects => {
-            let (client, clock) = outbound(cx, stats)?;
-            let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
-            objects::list(&s3, parts.uri.query()).await
-        }
-        Route::Presign => {
-            let (client, clock) = outbound(cx, stats)?;
-            presign::presign(&S3Call::load(vars, &client, cx.cache, &clock).await?, body).await
-        }
-        Route::CopyObject(source) => {
-            let source = objects::parse_key(source)?;
-            let (client, clock) = outbound(cx, stats)?;
-            let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
-            objects::copy(&s3, &source, body).await
-        }
-        Route::Object(method, raw_key) => {
-            let key = objects::parse_key(raw_key)?;
-            let (client, clock) = outbound(cx, stats)?;
-            let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
-            match method {
-                ObjectMethod::Get => objects::get(&s3, &key, &parts.headers).await,
-                ObjectMethod::Head => objects::head(&s3, &key).await,
-                ObjectMethod::Put => {
-                    let threshold = config::multipart_threshold(vars)?;
-                    objects::put(&s3, &key, &parts.headers, body, threshold).await
-                }
-                ObjectMethod::Delete => objects::delete(&s3, &key).await,
+        Route::ListObjects | Route::Presign | Route::CopyObject(_) | Route::Object(..) => {
+            match app.object_api {
+                Some(object_api) => object_api(route, parts, body, cx, stats).await,
+                None => Err(ApiError::NotFound),
             }
         }
         Route::WrongMethod(resource) => Err(resource.allow().map_or(ApiError::NotFound, |allow| {
             ApiError::MethodNotAllowed(allow.into())
         })),
     }
+}
+
+/// An answer to come, of a built-in reached through a function pointer.
+type Answer<'a> = Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + 'a>>;
+
+/// Runs the object API's routes: what [`App::object_api`] mounts.
+pub(super) type Runner = for<'a> fn(
+    Route<'a>,
+    &'a http::request::Parts,
+    Body,
+    &'a ErasedContext<'a>,
+    &'a CallStats,
+) -> Answer<'a>;
+
+/// Answers `POST /lambda`: what [`App::lambda`] mounts.
+pub(super) type LambdaRunner =
+    for<'a> fn(&'a App, Body, &'a ErasedContext<'a>, &'a CallStats) -> Answer<'a>;
+
+/// `POST /lambda`: the event unwrapped, what it carries routed through the app.
+pub(super) fn run_lambda<'a>(
+    app: &'a App,
+    body: Body,
+    cx: &'a ErasedContext<'a>,
+    stats: &'a CallStats,
+) -> Answer<'a> {
+    Box::pin(lambda::invoke(body, cx.env, move |inner| {
+        app.forwarded(inner, cx, stats)
+    }))
+}
+
+/// The object API: `/objects`, `/objects/{key}`, `/objects/{key}/copy`, `/presign`.
+pub(super) fn run_object_api<'a>(
+    route: Route<'a>,
+    parts: &'a http::request::Parts,
+    body: Body,
+    cx: &'a ErasedContext<'a>,
+    stats: &'a CallStats,
+) -> Answer<'a> {
+    Box::pin(async move {
+        let vars = cx.vars;
+        match route {
+            Route::ListObjects => {
+                let (client, clock) = outbound(cx, stats)?;
+                let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
+                objects::list(&s3, parts.uri.query()).await
+            }
+            Route::Presign => {
+                let (client, clock) = outbound(cx, stats)?;
+                presign::presign(&S3Call::load(vars, &client, cx.cache, &clock).await?, body).await
+            }
+            Route::CopyObject(source) => {
+                let source = objects::parse_key(source)?;
+                let (client, clock) = outbound(cx, stats)?;
+                let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
+                objects::copy(&s3, &source, body).await
+            }
+            Route::Object(method, raw_key) => {
+                let key = objects::parse_key(raw_key)?;
+                let (client, clock) = outbound(cx, stats)?;
+                let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
+                match method {
+                    ObjectMethod::Get => objects::get(&s3, &key, &parts.headers).await,
+                    ObjectMethod::Head => objects::head(&s3, &key).await,
+                    ObjectMethod::Put => {
+                        let threshold = config::multipart_threshold(vars)?;
+                        objects::put(&s3, &key, &parts.headers, body, threshold).await
+                    }
+                    ObjectMethod::Delete => objects::delete(&s3, &key).await,
+                }
+            }
+            _ => Err(ApiError::NotFound),
+        }
+    })
 }
 
 /// An event handler behind the webhook, type-erased.

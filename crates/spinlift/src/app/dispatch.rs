@@ -11,7 +11,6 @@ use crate::env::LogStream;
 use crate::error::ApiError;
 use crate::retry::CallStats;
 use crate::router::{Access, Resource, Route};
-use crate::routes::lambda;
 use http::{Method, Request, Response};
 use std::borrow::Cow;
 use std::future::Future;
@@ -62,11 +61,11 @@ impl App {
         let route = Route::parse(method, uri.path(), uri.query());
         let mounted = match route.resource() {
             Some(Resource::Health) => self.health,
-            Some(Resource::Lambda) => self.lambda,
+            Some(Resource::Lambda) => self.lambda.is_some(),
             Some(Resource::Events) => self.events.is_some(),
             Some(
                 Resource::Objects | Resource::Presign | Resource::Object | Resource::ObjectCopy,
-            ) => self.object_api,
+            ) => self.object_api.is_some(),
             None => true,
         };
         match mounted {
@@ -116,11 +115,9 @@ impl App {
         }
         let route = self.builtin(&parts.method, &parts.uri);
         authorize(route.access(), &parts, cx.vars)?;
-        match route {
-            Route::Lambda => {
-                lambda::invoke(body, cx.env, |inner| self.forwarded(inner, cx, stats)).await
-            }
-            route => builtin::run(self, route, &parts, body, cx, stats).await,
+        match (route, self.lambda) {
+            (Route::Lambda, Some(invoke)) => invoke(self, body, cx, stats).await,
+            (route, _) => builtin::run(self, route, &parts, body, cx, stats).await,
         }
     }
 
@@ -129,7 +126,7 @@ impl App {
     /// with `api_token`, as API Gateway or an ALB authenticates before invoking a Lambda
     /// (`api_token` therefore also grants what `webhook_token` does). Events do not nest: a
     /// carried request for `/lambda` finds nothing.
-    fn forwarded<'s>(
+    pub(super) fn forwarded<'s>(
         &'s self,
         request: Request<Body>,
         cx: &'s ErasedContext<'s>,

@@ -71,13 +71,16 @@ type ErasedContext<'a> = Context<'a, Erased<'a>>;
 ///     .lambda();
 /// # let _ = app;
 /// ```
+///
+/// A built-in is reached only through what its builder method stores, so a component that
+/// never mounts one does not carry its code (the linker drops it).
 #[derive(Default)]
 pub struct App {
     routes: Vec<UserRoute>,
     events: Option<EventSource>,
     health: bool,
-    object_api: bool,
-    lambda: bool,
+    object_api: Option<builtin::Runner>,
+    lambda: Option<builtin::LambdaRunner>,
 }
 
 /// Builds the event handler for a request, from the variables.
@@ -184,14 +187,14 @@ impl App {
     /// The object API over the configured bucket: `/objects`, `/objects/{key}`,
     /// `/objects/{key}/copy`, `/presign`.
     pub fn object_api(mut self) -> Self {
-        self.object_api = true;
+        self.object_api = Some(builtin::run_object_api);
         self
     }
 
     /// `POST /lambda`: Lambda invocation events, routed into every mounted route (the app's
     /// own included) and answered as the Lambda answered them.
     pub fn lambda(mut self) -> Self {
-        self.lambda = true;
+        self.lambda = Some(builtin::run_lambda);
         self
     }
 

@@ -7,7 +7,9 @@ use crate::cache::Cache;
 use crate::config::{self, Variables};
 use crate::env::{Env, LogStream};
 use crate::error::{json_response, ApiError};
-use crate::events::sns::{SigningCert, SnsError, SnsMessage, SnsMessageType, SnsOrigin};
+#[cfg(feature = "sns-verify")]
+use crate::events::sns::SigningCert;
+use crate::events::sns::{SnsError, SnsMessage, SnsMessageType, SnsOrigin};
 use crate::outbound::{HttpClient, TransportError};
 use http::{Request, Response, StatusCode};
 use serde_json::json;
@@ -72,12 +74,15 @@ pub async fn open<'m, C: HttpClient>(
 }
 
 /// SNS signing certificates are about 2 KiB of PEM.
+#[cfg(feature = "sns-verify")]
 const MAX_CERT_BYTES: usize = 64 << 10;
 /// SNS's answers to ConfirmSubscription are small XML documents.
 const MAX_ANSWER_BYTES: usize = 64 << 10;
 /// Key prefix of cached certificates in the key-value store.
+#[cfg(feature = "sns-verify")]
 const CERT_CACHE_PREFIX: &str = "sns-cert:";
 
+#[cfg(feature = "sns-verify")]
 /// Proves `message` came from SNS: its certificate URL is on `origin` and its signature
 /// verifies with that certificate (cached after the first fetch).
 ///
@@ -94,6 +99,25 @@ async fn verify<C: HttpClient>(
     origin.check_cert_url(url).map_err(refused)?;
     let cert = signing_cert(client, cache, url).await?;
     message.verify(&cert).map_err(refused)
+}
+
+/// Built without `sns-verify`: no SNS message can be proven, so none is accepted.
+///
+/// # Errors
+/// Always 403 `sns_unverifiable`.
+#[cfg(not(feature = "sns-verify"))]
+async fn verify<C: HttpClient>(
+    _: &C,
+    _: &dyn Cache,
+    _: &SnsOrigin,
+    _: &SnsMessage,
+) -> Result<(), ApiError> {
+    Err(ApiError::Forbidden {
+        code: "sns_unverifiable",
+        message: "this component is built without SNS signature verification (spinlift's \
+                  `sns-verify` feature); deliver events through EventBridge or raw S3 instead"
+            .to_owned(),
+    })
 }
 
 /// Confirms a verified SubscriptionConfirmation by one GET of its `SubscribeURL`.
@@ -133,6 +157,7 @@ async fn confirm<C: HttpClient>(
         })
 }
 
+#[cfg(feature = "sns-verify")]
 async fn signing_cert<C: HttpClient>(
     client: &C,
     cache: &dyn Cache,
