@@ -1,8 +1,9 @@
 //! The `spin new` template (`templates/spinlift`), end to end: rendered as Spin renders it,
-//! pointed at this checkout's spinlift, built for wasm32-wasip2 with the manifest's own build
-//! command, and served in the Spin-like host against the signature-verifying store: its
-//! event handler writes a summary (read back from the store's files), its own route answers it,
-//! its own error type answers a missing one, and its tokens are enforced.
+//! pointed at this checkout's spinlift, its own `cargo test` run, built for wasm32-wasip2 with
+//! the manifest's own build command, and served in the Spin-like host against the
+//! signature-verifying store: its event handler writes a summary (read back from the store's
+//! files), its own route answers it, its own error type answers a missing one, SNS deliveries
+//! are refused without `sns-verify`, and its tokens are enforced.
 //!
 //! A test binary of its own: cargo runs test binaries one at a time, so the app's first
 //! build (a few minutes, in its own `target/`) does not starve the timing-sensitive e2e tests.
@@ -74,6 +75,21 @@ fn built_app() -> support::wasm_build::AppUnderTest {
     }
     // The versions this checkout is tested with (a new app resolves its own).
     std::fs::copy(Path::new(REPO).join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    // The README's second command, `cargo test`, passes in the new app.
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let tests = std::process::Command::new(cargo)
+        .arg("test")
+        .current_dir(&dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .output()
+        .expect("run cargo test in the new app");
+    let stdout = String::from_utf8_lossy(&tests.stdout);
+    assert!(
+        tests.status.success() && stdout.contains("summaries_are_named_after_their_object"),
+        "`cargo test` in the new app: {stdout}{}",
+        String::from_utf8_lossy(&tests.stderr)
+    );
     wasm_build::build_app(&dir)
 }
 

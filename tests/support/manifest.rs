@@ -1,9 +1,9 @@
 //! What the harness takes from `spin.toml`, resolved the way Spin resolves it.
 //!
 //! Application variables (`[variables]`) get their value from a per-test
-//! override, else the manifest default; the component sees only its own
-//! `[component.<id>.variables]` (an app of one component), whose `{{ name }}` templates are expanded
-//! from the application variables. `allowed_outbound_hosts` is expanded the
+//! override, else the manifest default; the component (an app has one here)
+//! sees only its own `[component.<id>.variables]`, whose `{{ name }}` templates
+//! are expanded from the application variables. `allowed_outbound_hosts` is expanded the
 //! same way. A template naming a variable with no value leaves the component
 //! variable undefined (the guest gets `undefined`) and drops the host entry.
 
