@@ -174,6 +174,7 @@ impl Requests {
             key: &key,
             upload_id: &upload_id,
             parts: &parts,
+            condition: None,
         };
         let answer = self.send_signed(complete.request(bucket)).await;
         CompleteMultipartUpload::parse_response(answer.status(), answer.headers(), answer.body())

@@ -189,6 +189,7 @@ async fn every_action_round_trips() {
         CopyObject {
             from: &key,
             to: &copy_key,
+            source_etag: None,
         }
         .request(&bucket),
         b"",
@@ -295,6 +296,7 @@ async fn multipart_upload_completes_and_aborts() {
         key: &key,
         upload_id: &upload_id,
         parts: &parts,
+        condition: None,
     }
     .request(&bucket);
     let body = complete.body().clone();

@@ -35,6 +35,8 @@ pub struct Fixtures {
     pub topic_arn: String,
     /// A queue subscribed to the topic with raw delivery.
     pub topic_sink_url: String,
+    /// An S3 bucket.
+    pub bucket: String,
 }
 
 /// A running moto server.

@@ -50,6 +50,8 @@ sink_url = sqs.create_queue(QueueName="spinlift-topic-sink")["QueueUrl"]
 sink_arn = sqs.get_queue_attributes(QueueUrl=sink_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 boto3.client("sns", **signed).subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=sink_arn,
                                         Attributes={"RawMessageDelivery": "true"})
+# A bucket for what only moto's S3 judges (If-Match on DELETE; s3s-fs ignores it).
+boto3.client("s3", **signed).create_bucket(Bucket="spinlift-moto")
 print(json.dumps({
     "access_key_id": key["AccessKeyId"],
     "secret_access_key": key["SecretAccessKey"],
@@ -59,4 +61,5 @@ print(json.dumps({
     "queue_url": queue_url,
     "topic_arn": topic_arn,
     "topic_sink_url": sink_url,
+    "bucket": "spinlift-moto",
 }))

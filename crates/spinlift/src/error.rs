@@ -68,7 +68,7 @@ pub enum ApiError {
         /// What it answered.
         error: crate::aws::AwsError,
     },
-    /// S3 answered with an error: its code, mapped to 404/412/416, 400/413 for the client's
+    /// S3 answered with an error: its code, mapped to 404/409/412/416, 400/413 for the client's
     /// own input, else 502.
     Upstream(AwsError),
     /// S3 could not be reached: 504 on timeout, 400 when the client's upload broke off, else 502.
@@ -102,6 +102,7 @@ impl ApiError {
             ApiError::Upstream(err) => match err.s3_kind() {
                 S3ErrorKind::NotFound => StatusCode::NOT_FOUND,
                 S3ErrorKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+                S3ErrorKind::Conflict => StatusCode::CONFLICT,
                 S3ErrorKind::InvalidRange => StatusCode::RANGE_NOT_SATISFIABLE,
                 S3ErrorKind::ClientInput => StatusCode::BAD_REQUEST,
                 S3ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -419,6 +420,7 @@ mod tests {
         for (err, status, logged) in [
             (s3(404, "NoSuchKey"), 404, false),
             (s3(412, "PreconditionFailed"), 412, false),
+            (s3(409, "ConditionalRequestConflict"), 409, false),
             (s3(416, "InvalidRange"), 416, false),
             (s3(403, "SignatureDoesNotMatch"), 502, true),
             (s3(404, "NoSuchBucket"), 502, true),

@@ -12,6 +12,9 @@ pub struct CopyObject<'a> {
     pub from: &'a ObjectKey,
     /// The destination object.
     pub to: &'a ObjectKey,
+    /// Copy only if the source's ETag is this one (`x-amz-copy-source-if-match`; 412
+    /// `PreconditionFailed` otherwise): the copy is of the version the caller read.
+    pub source_etag: Option<&'a str>,
 }
 
 /// The copy's ETag and time.
@@ -30,6 +33,14 @@ impl CopyObject<'_> {
         let source = HeaderValue::from_str(&bucket.copy_source(self.from))
             .expect("an encoded key is a valid header value");
         request.headers_mut().insert("x-amz-copy-source", source);
+        if let Some(etag) = self.source_etag {
+            // Like WriteCondition: an ETag no header can carry matches nothing S3 holds.
+            let value = HeaderValue::from_str(etag)
+                .unwrap_or_else(|_| HeaderValue::from_static("\"invalid-etag\""));
+            request
+                .headers_mut()
+                .insert("x-amz-copy-source-if-match", value);
+        }
         request
     }
 
@@ -68,11 +79,26 @@ mod tests {
         let request = CopyObject {
             from: &from,
             to: &to,
+            source_etag: None,
         }
         .request(&bucket(true));
         assert_eq!(
             request.headers()["x-amz-copy-source"],
             "/spinlift-dev/a%20b"
+        );
+        assert!(request
+            .headers()
+            .get("x-amz-copy-source-if-match")
+            .is_none());
+        let conditional = CopyObject {
+            from: &from,
+            to: &to,
+            source_etag: Some("\"abc\""),
+        }
+        .request(&bucket(true));
+        assert_eq!(
+            conditional.headers()["x-amz-copy-source-if-match"],
+            "\"abc\""
         );
         assert_eq!(request.uri().path(), "/spinlift-dev/c");
     }

@@ -17,6 +17,9 @@ pub enum S3ErrorKind {
     NotFound,
     /// An `If-*` condition failed (412).
     PreconditionFailed,
+    /// A concurrent write to the same key won while a conditional one was in flight (409
+    /// `ConditionalRequestConflict`): the caller may retry.
+    Conflict,
     /// The requested range is not satisfiable (416).
     InvalidRange,
     /// The client's own input was refused (metadata, arguments): a 400 for the client.
@@ -78,6 +81,7 @@ impl AwsError {
         match self.code.as_str() {
             "NoSuchKey" | "NotFound" => S3ErrorKind::NotFound,
             "PreconditionFailed" => S3ErrorKind::PreconditionFailed,
+            "ConditionalRequestConflict" => S3ErrorKind::Conflict,
             "InvalidRange" => S3ErrorKind::InvalidRange,
             "EntityTooLarge" => S3ErrorKind::TooLarge,
             "MetadataTooLarge" | "KeyTooLongError" | "InvalidArgument" | "InvalidDigest"

@@ -5,7 +5,7 @@ use super::bucket::unsigned;
 use super::delete_object::expect_no_content;
 use super::error::parse_xml;
 use super::put_object::{etag_header, set_stored_headers};
-use super::{Bucket, ObjectKey};
+use super::{Bucket, ObjectKey, WriteCondition};
 use crate::aws::AwsError;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 
@@ -117,6 +117,9 @@ pub struct CompleteMultipartUpload<'a> {
     pub upload_id: &'a str,
     /// Every part, in order.
     pub parts: &'a [CompletedPart],
+    /// Complete only if the key is in this state (412 otherwise, and the upload stays open
+    /// for the caller to abort).
+    pub condition: Option<WriteCondition<'a>>,
 }
 
 impl CompleteMultipartUpload<'_> {
@@ -138,6 +141,9 @@ impl CompleteMultipartUpload<'_> {
         request
             .headers_mut()
             .insert(http::header::CONTENT_LENGTH, length);
+        if let Some(condition) = self.condition {
+            condition.apply(request.headers_mut());
+        }
         request
     }
 
@@ -229,8 +235,10 @@ mod tests {
             key: &key,
             upload_id: "u/1",
             parts: &parts,
+            condition: Some(WriteCondition::Absent),
         }
         .request(&bucket);
+        assert_eq!(complete.headers()["if-none-match"], "*");
         assert_eq!(
             std::str::from_utf8(complete.body()).unwrap(),
             "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;a&quot;</ETag></Part></CompleteMultipartUpload>"

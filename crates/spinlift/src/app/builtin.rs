@@ -121,7 +121,7 @@ pub(super) fn run_object_api<'a>(
                 let source = objects::parse_key(source)?;
                 let (client, clock) = outbound(cx, stats)?;
                 let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
-                objects::copy(&s3, &source, body).await
+                objects::copy(&s3, &source, &parts.headers, body).await
             }
             Route::Object(method, raw_key) => {
                 let key = objects::parse_key(raw_key)?;
@@ -134,7 +134,7 @@ pub(super) fn run_object_api<'a>(
                         let threshold = config::multipart_threshold(vars)?;
                         objects::put(&s3, &key, &parts.headers, body, threshold).await
                     }
-                    ObjectMethod::Delete => objects::delete(&s3, &key).await,
+                    ObjectMethod::Delete => objects::delete(&s3, &key, &parts.headers).await,
                 }
             }
             _ => Err(ApiError::NotFound),

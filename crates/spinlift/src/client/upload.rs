@@ -10,7 +10,7 @@ use crate::env::LogStream;
 use crate::outbound::HttpClient;
 use crate::s3::{
     AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, ObjectKey,
-    PutObject, UploadPart,
+    PutObject, UploadPart, WriteCondition,
 };
 use futures::StreamExt;
 use http::{HeaderName, HeaderValue};
@@ -96,7 +96,9 @@ impl std::fmt::Display for UploadError {
 impl std::error::Error for UploadError {}
 
 /// Stores `body` under `key`: one hashed PutObject when it fits in one part, else a multipart
-/// upload. Returns the object's ETag and size.
+/// upload. Returns the object's ETag and size. A `condition` is S3's to judge when the object
+/// is written (the PutObject, or the completion: a multipart upload whose condition fails is
+/// aborted like any other failed one).
 ///
 /// # Errors
 /// The body broke off, it has more than 10,000 parts, or S3 refused a step (the upload is then
@@ -106,6 +108,7 @@ pub async fn put_in_parts<C: HttpClient>(
     key: &ObjectKey,
     content_type: Option<&HeaderValue>,
     metadata: Vec<(&HeaderName, &HeaderValue)>,
+    condition: Option<WriteCondition<'_>>,
     body: Body,
 ) -> Result<(String, u64), UploadError> {
     let mut reader = PartReader {
@@ -121,7 +124,7 @@ pub async fn put_in_parts<C: HttpClient>(
             content_length: size,
             content_type,
             metadata,
-            condition: None,
+            condition,
         };
         let stored = s3
             .call_with_body(&put, first.bytes, Some(&first.sha256))
@@ -140,6 +143,7 @@ pub async fn put_in_parts<C: HttpClient>(
                 key,
                 upload_id: &upload_id,
                 parts: &parts,
+                condition,
             };
             s3.call(&complete)
                 .await

@@ -8,7 +8,7 @@ use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
 use crate::s3::{
     CopyObject, DeleteObject, GetObject, HeadObject, ListObjectsV2, ObjectHead, ObjectKey,
-    PutObject,
+    PutObject, WriteCondition,
 };
 use crate::sigv4::{percent_decode, Payload};
 use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
@@ -68,15 +68,59 @@ pub async fn head<C: HttpClient>(
     Ok(object_response(head, Body::Empty))
 }
 
-/// `DELETE /objects/{key}`: 204.
+fn invalid_condition(message: &str) -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_condition",
+        message: message.to_owned(),
+    }
+}
+
+/// The condition a client put on a write, for S3 to judge: `If-None-Match: *` (create only)
+/// or `If-Match: <etag>` (replace only that version). `allowed` names the headers the route
+/// takes, so a condition it would ignore is refused rather than silently dropped.
+fn write_condition<'h>(
+    headers: &'h HeaderMap,
+    allowed: &[HeaderName],
+) -> Result<Option<WriteCondition<'h>>, ApiError> {
+    let value = |name: &HeaderName| -> Result<Option<&'h str>, ApiError> {
+        let Some(value) = headers.get(name) else {
+            return Ok(None);
+        };
+        if !allowed.contains(name) {
+            return Err(invalid_condition(&format!(
+                "this route does not take {name}"
+            )));
+        }
+        value
+            .to_str()
+            .map(|v| Some(v.trim()))
+            .map_err(|_| invalid_condition(&format!("{name} must be visible ASCII")))
+    };
+    match (value(&header::IF_MATCH)?, value(&header::IF_NONE_MATCH)?) {
+        (Some(_), Some(_)) => Err(invalid_condition(
+            "send one of If-Match and If-None-Match, not both",
+        )),
+        (Some(etag), None) => Ok(Some(WriteCondition::Matches(etag))),
+        (None, Some("*")) => Ok(Some(WriteCondition::Absent)),
+        (None, Some(_)) => Err(invalid_condition(
+            "If-None-Match on a write takes only * (create the object only if it does not exist)",
+        )),
+        (None, None) => Ok(None),
+    }
+}
+
+/// `DELETE /objects/{key}`: 204; with `If-Match: <etag>`, only if that is the object's ETag
+/// (412 otherwise).
 pub async fn delete<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
+    headers: &HeaderMap,
 ) -> Result<Response<Body>, ApiError> {
-    let delete = DeleteObject {
-        key,
-        if_match: None,
+    let if_match = match write_condition(headers, &[header::IF_MATCH])? {
+        Some(WriteCondition::Matches(etag)) => Some(etag),
+        _ => None,
     };
+    let delete = DeleteObject { key, if_match };
     s3.call(&delete).await?;
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::NO_CONTENT;
@@ -110,7 +154,8 @@ fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
 /// `PUT /objects/{key}`: 201 `{"key","etag","size"}`. A known length up to `threshold` bytes
 /// streams straight to S3 as one PUT; anything else goes as a multipart upload of buffered,
 /// hashed parts (each sent while the next is read), which is aborted if any step fails, so no
-/// partial object is ever left behind.
+/// partial object is ever left behind. `If-None-Match: *` or `If-Match: <etag>` go to S3 with
+/// the PUT or the completion, and a write whose condition fails stores nothing (412).
 pub async fn put<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
@@ -119,6 +164,7 @@ pub async fn put<C: HttpClient>(
     threshold: u64,
 ) -> Result<Response<Body>, ApiError> {
     let (content_type, metadata) = stored_headers(headers);
+    let condition = write_condition(headers, &[header::IF_MATCH, header::IF_NONE_MATCH])?;
     let (etag, size) = match content_length(headers)? {
         Some(size) if size <= threshold => {
             let put = PutObject {
@@ -126,11 +172,11 @@ pub async fn put<C: HttpClient>(
                 content_length: size,
                 content_type,
                 metadata,
-                condition: None,
+                condition,
             };
             (s3.call_streamed(&put, body).await?.etag, size)
         }
-        _ => upload::put_in_parts(s3, key, content_type, metadata, body).await?,
+        _ => upload::put_in_parts(s3, key, content_type, metadata, condition, body).await?,
     };
     let mut response = json_response(
         StatusCode::CREATED,
@@ -142,12 +188,19 @@ pub async fn put<C: HttpClient>(
     Ok(response)
 }
 
-/// `POST /objects/{key}/copy` with `{"to": key}`: 201 `{"key","etag"}`.
+/// `POST /objects/{key}/copy` with `{"to": key}`: 201 `{"key","etag"}`. `If-Match: <etag>`
+/// is a condition on the object the URL names, the source: copy only that version (412
+/// otherwise).
 pub async fn copy<C: HttpClient>(
     s3: &S3Call<'_, C>,
     from: &ObjectKey,
+    headers: &HeaderMap,
     body: Body,
 ) -> Result<Response<Body>, ApiError> {
+    let source_etag = match write_condition(headers, &[header::IF_MATCH])? {
+        Some(WriteCondition::Matches(etag)) => Some(etag),
+        _ => None,
+    };
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct CopyRequest {
@@ -156,7 +209,12 @@ pub async fn copy<C: HttpClient>(
     let request: CopyRequest =
         super::read_json(body, MAX_JSON_BYTES, r#"{"to": "<destination key>"}"#).await?;
     let to = ObjectKey::new(request.to)?;
-    let out = s3.call(&CopyObject { from, to: &to }).await?;
+    let copy = CopyObject {
+        from,
+        to: &to,
+        source_etag,
+    };
+    let out = s3.call(&copy).await?;
     Ok(json_response(
         StatusCode::CREATED,
         &json!({"key": to.as_str(), "etag": out.etag}),

@@ -1,0 +1,230 @@
+//! Conditional writes through the object API (`If-None-Match: *`, `If-Match: <etag>`), judged
+//! by the stores themselves: the component passes conditions to S3 and never evaluates them,
+//! so every 412 here is the store's. s3s-fs judges PutObject, CompleteMultipartUpload and the
+//! copy source's `x-amz-copy-source-if-match`; it ignores `If-Match` on DELETE, which moto's
+//! S3 judges, so deletes are proven against moto (signatures verified after its bootstrap).
+
+use crate::support;
+
+use serde_json::Value;
+use support::host::{Answer, Host};
+use support::moto::Moto;
+use support::s3_store::S3Store;
+
+const TOKEN: &str = "dev-api-token";
+
+async fn call(
+    host: &Host,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {TOKEN}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    host.send(request.body(body.to_vec()).unwrap()).await
+}
+
+fn json_of(answer: &Answer) -> Value {
+    serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {answer:?}"))
+}
+
+fn error_code(answer: &Answer) -> String {
+    json_of(answer)["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn etag_of(answer: &Answer) -> String {
+    json_of(answer)["etag"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn conditional_puts_and_copies_are_judged_by_the_store() {
+    let store = S3Store::start();
+    let host = Host::builder().s3_store(&store.host()).start().await;
+    let read = |key: &str| std::fs::read(store.object_path(key)).ok();
+
+    let first = call(&host, "PUT", "/objects/c.txt", &[], b"one").await;
+    assert_eq!(first.status, 201, "{first:?}");
+    let one = etag_of(&first);
+
+    // Create-only on a key that exists, and replace-if on another version: refused, kept.
+    for condition in [("if-none-match", "*"), ("if-match", "\"0123456789abcdef\"")] {
+        let refused = call(&host, "PUT", "/objects/c.txt", &[condition], b"two").await;
+        assert_eq!(
+            (refused.status, error_code(&refused).as_str()),
+            (412, "PreconditionFailed"),
+            "{condition:?}: {refused:?}"
+        );
+        assert_eq!(read("c.txt").as_deref(), Some(&b"one"[..]), "{condition:?}");
+    }
+    // Replace-if on the version read, and create-only on a new key: stored.
+    let replaced = call(
+        &host,
+        "PUT",
+        "/objects/c.txt",
+        &[("if-match", &one)],
+        b"three",
+    )
+    .await;
+    assert_eq!(replaced.status, 201, "{replaced:?}");
+    assert_eq!(read("c.txt").as_deref(), Some(&b"three"[..]));
+    let three = etag_of(&replaced);
+    let created = call(
+        &host,
+        "PUT",
+        "/objects/new.txt",
+        &[("if-none-match", "*")],
+        b"n",
+    )
+    .await;
+    assert_eq!(created.status, 201, "{created:?}");
+
+    // Multipart (over the 8 MiB threshold): the condition goes with the completion; a failed
+    // one stores nothing and leaves no upload open.
+    let big: Vec<u8> = (0..(8u32 << 20) + 1000).map(|i| (i % 251) as u8).collect();
+    let refused = call(
+        &host,
+        "PUT",
+        "/objects/c.txt",
+        &[("if-none-match", "*")],
+        &big,
+    )
+    .await;
+    assert_eq!(
+        (refused.status, error_code(&refused).as_str()),
+        (412, "PreconditionFailed"),
+        "{refused:?}"
+    );
+    assert_eq!(read("c.txt").as_deref(), Some(&b"three"[..]));
+    assert_eq!(
+        store.open_uploads(),
+        Vec::<String>::new(),
+        "an upload was left open"
+    );
+    let replaced = call(
+        &host,
+        "PUT",
+        "/objects/c.txt",
+        &[("if-match", &three)],
+        &big,
+    )
+    .await;
+    assert_eq!(replaced.status, 201, "{replaced:?}");
+    assert!(etag_of(&replaced).ends_with("-2\""), "{replaced:?}");
+    assert_eq!(read("c.txt").as_deref(), Some(&big[..]));
+    let big_etag = etag_of(&replaced);
+
+    // Copy: If-Match names the version of the source (the object in the URL) to copy.
+    let to = br#"{"to": "d.txt"}"#;
+    let stale = call(
+        &host,
+        "POST",
+        "/objects/c.txt/copy",
+        &[("if-match", &three)],
+        to,
+    )
+    .await;
+    assert_eq!(
+        (stale.status, error_code(&stale).as_str()),
+        (412, "PreconditionFailed"),
+        "{stale:?}"
+    );
+    assert_eq!(read("d.txt"), None, "a stale copy was made");
+    let copied = call(
+        &host,
+        "POST",
+        "/objects/c.txt/copy",
+        &[("if-match", &big_etag)],
+        to,
+    )
+    .await;
+    assert_eq!(copied.status, 201, "{copied:?}");
+    assert_eq!(read("d.txt").as_deref(), Some(&big[..]));
+}
+
+#[tokio::test]
+async fn conditions_a_route_cannot_honour_are_refused_before_any_write() {
+    let store = S3Store::start();
+    let host = Host::builder().s3_store(&store.host()).start().await;
+    for (method, path, headers, body) in [
+        (
+            "PUT",
+            "/objects/x",
+            &[("if-none-match", "\"abc\"")][..],
+            &b"x"[..],
+        ),
+        (
+            "PUT",
+            "/objects/x",
+            &[("if-none-match", "*"), ("if-match", "\"a\"")][..],
+            b"x",
+        ),
+        ("DELETE", "/objects/x", &[("if-none-match", "*")][..], b""),
+        (
+            "POST",
+            "/objects/x/copy",
+            &[("if-none-match", "*")][..],
+            br#"{"to":"y"}"#,
+        ),
+    ] {
+        let answer = call(&host, method, path, headers, body).await;
+        assert_eq!(
+            (answer.status, error_code(&answer).as_str()),
+            (400, "invalid_condition"),
+            "{method} {path} {headers:?}: {answer:?}"
+        );
+    }
+    assert!(!store.object_path("x").exists() && !store.object_path("y").exists());
+}
+
+#[tokio::test]
+async fn conditional_deletes_are_judged_by_moto() {
+    let moto = Moto::start();
+    let fixtures = &moto.fixtures;
+    let host = Host::builder()
+        .var("s3_host", moto.origin().trim_start_matches("http://"))
+        .var("s3_bucket", &fixtures.bucket)
+        .var("aws_access_key_id", &fixtures.access_key_id)
+        .var("aws_secret_access_key", &fixtures.secret_access_key)
+        .start()
+        .await;
+    let put = call(&host, "PUT", "/objects/doomed.txt", &[], b"bytes").await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let etag = etag_of(&put);
+
+    let stale = call(
+        &host,
+        "DELETE",
+        "/objects/doomed.txt",
+        &[("if-match", "\"00ff\"")],
+        b"",
+    )
+    .await;
+    assert_eq!(
+        (stale.status, error_code(&stale).as_str()),
+        (412, "PreconditionFailed"),
+        "{stale:?}"
+    );
+    let kept = call(&host, "GET", "/objects/doomed.txt", &[], b"").await;
+    assert_eq!((kept.status, kept.body.as_str()), (200, "bytes"));
+
+    let deleted = call(
+        &host,
+        "DELETE",
+        "/objects/doomed.txt",
+        &[("if-match", &etag)],
+        b"",
+    )
+    .await;
+    assert_eq!(deleted.status, 204, "{deleted:?}");
+    let gone = call(&host, "GET", "/objects/doomed.txt", &[], b"").await;
+    assert_eq!(gone.status, 404, "{gone:?}");
+}
