@@ -3,8 +3,9 @@
 //! checked stage by stage with `SigningSettings::s3()`.
 
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use spinlift::sigv4::{
-    Credentials, Payload, SignableRequest, SignatureLocation, Signer, SigningParams,
+    ChunkSigner, Credentials, Payload, SignableRequest, SignatureLocation, Signer, SigningParams,
     SigningSettings, SigningTime,
 };
 
@@ -14,6 +15,79 @@ fn text<'a>(value: &'a Value, key: &str) -> &'a str {
     value[key]
         .as_str()
         .unwrap_or_else(|| panic!("missing string {key}"))
+}
+
+/// Checks each documented chunk's string to sign and signature, the trailer's when there is
+/// one, and the whole encoded body against its documented (or rendered) length and hash.
+fn check_chunks(name: &str, expected: &Value, mut chain: ChunkSigner) {
+    let chunks = expected["chunks"].as_array().unwrap();
+    let trailer = expected.get("trailer");
+    let mut body = Vec::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let data = vec![b'a'; usize::try_from(chunk["size"].as_u64().unwrap()).unwrap()];
+        assert_eq!(
+            chain.chunk_string_to_sign(&data),
+            text(chunk, "string_to_sign"),
+            "{name}: chunk {i}"
+        );
+        let signature = text(chunk, "signature");
+        let framed = match (data.is_empty(), trailer) {
+            (false, _) => chain.chunk_header(&data),
+            (true, None) => chain.final_chunk(),
+            (true, Some(trailer)) => {
+                let (field, value) = text(trailer, "canonical_trailer")
+                    .trim_end()
+                    .split_once(':')
+                    .unwrap();
+                let trailers = [(field, value)];
+                let mut last = chain.chunk_header(b"");
+                assert_eq!(
+                    chain.trailer_string_to_sign(&trailers),
+                    text(trailer, "string_to_sign"),
+                    "{name}: trailer"
+                );
+                let rest = chain.trailer(&trailers);
+                assert_eq!(
+                    rest,
+                    format!(
+                        "{field}:{value}\r\nx-amz-trailer-signature:{}\r\n\r\n",
+                        text(trailer, "signature")
+                    ),
+                    "{name}: trailer"
+                );
+                last.push_str(&rest);
+                last
+            }
+        };
+        assert!(
+            framed.starts_with(&format!("{:x};chunk-signature={signature}\r\n", data.len())),
+            "{name}: chunk {i}: {framed}"
+        );
+        body.extend_from_slice(framed.as_bytes());
+        if !data.is_empty() {
+            body.extend_from_slice(&data);
+            body.extend_from_slice(b"\r\n");
+        }
+    }
+    let length = expected
+        .get("encoded_body_length")
+        .and_then(Value::as_u64)
+        .unwrap_or(66_824);
+    assert_eq!(body.len() as u64, length, "{name}: encoded length");
+    if trailer.is_none() {
+        assert_eq!(spinlift::sigv4::encoded_length(66_560, 65_536), length);
+    }
+    if let Some(hash) = expected.get("encoded_body_sha256") {
+        assert_eq!(
+            hex(&Sha256::digest(&body)),
+            hash.as_str().unwrap(),
+            "{name}: encoded body"
+        );
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[test]
@@ -69,7 +143,7 @@ fn s3_documentation_examples() {
         let signable = SignableRequest {
             method: text(request, "method"),
             uri: &uri,
-            headers,
+            headers: headers.clone(),
             payload,
         };
         let out = signer.sign(&signable, &params).unwrap();
@@ -105,7 +179,28 @@ fn s3_documentation_examples() {
                 let ours = out.authorization().unwrap().replace(", ", ",");
                 assert_eq!(ours, text(expected, "authorization"), "{name}");
                 let what = if mode == "header-aws-chunked" {
-                    "seed signature (chunk signatures: spinlift streams with UNSIGNED-PAYLOAD, not aws-chunked)"
+                    let mut request = http::Request::builder()
+                        .method(text(request, "method"))
+                        .uri(&uri);
+                    for (name, value) in &headers {
+                        if *name != "x-amz-content-sha256" && *name != "x-amz-date" {
+                            request = request.header(*name, *value);
+                        }
+                    }
+                    let mut request = request.body(()).unwrap();
+                    let chain = signer
+                        .sign_streaming(&mut request, marker.unwrap(), &params)
+                        .unwrap();
+                    assert_eq!(
+                        request.headers()["authorization"]
+                            .to_str()
+                            .unwrap()
+                            .replace(", ", ","),
+                        text(expected, "authorization"),
+                        "{name}: sign_streaming's seed"
+                    );
+                    check_chunks(name, expected, chain);
+                    "seed signature, every chunk signature, the trailer's, the encoded body"
                 } else {
                     "authorization header"
                 };

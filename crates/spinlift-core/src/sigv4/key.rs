@@ -91,6 +91,21 @@ impl SigningKeyCache {
         scope: (&str, &str, &str),
         string_to_sign: &str,
     ) -> String {
+        self.with_key(secret, scope, |key| key.sign(string_to_sign))
+    }
+
+    /// A copy of the key for the scope, for a signer that outlives one call (a streamed
+    /// body's chunk signatures).
+    pub(crate) fn key(&self, secret: &str, scope: (&str, &str, &str)) -> SigningKey {
+        self.with_key(secret, scope, SigningKey::clone)
+    }
+
+    fn with_key<T>(
+        &self,
+        secret: &str,
+        scope: (&str, &str, &str),
+        use_key: impl FnOnce(&SigningKey) -> T,
+    ) -> T {
         let (scope_date, region, service) = scope;
         let mut entries = self
             .entries
@@ -109,7 +124,7 @@ impl SigningKeyCache {
             });
             entries.len() - 1
         });
-        entries[index].key.sign(string_to_sign)
+        use_key(&entries[index].key)
     }
 
     #[cfg(test)]

@@ -9,12 +9,14 @@
 //! not service-name branches. Spec: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html>.
 
 mod canonical;
+mod chunked;
 mod encode;
 mod key;
 mod output;
 mod time;
 
 pub use canonical::{CanonicalRequest, StringToSign, ALGORITHM};
+pub use chunked::{encoded_length, ChunkSigner, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER};
 pub use encode::{percent_decode, uri_encode, uri_encode_path};
 pub use key::SigningKey;
 pub use output::SigningOutput;
@@ -241,6 +243,35 @@ impl Signer {
         out.apply_to(request).map_err(|_| {
             SigningError::invalid_header("authorization", "the signature is not a header value")
         })
+    }
+
+    /// Signs `request`'s headers for a signed aws-chunked body and adds them to it, `marker`
+    /// ([`STREAMING_PAYLOAD`] or [`STREAMING_PAYLOAD_TRAILER`]) standing for the payload hash;
+    /// returns the signer of the body's chunks, seeded with that signature. The request must
+    /// already carry `Content-Encoding: aws-chunked`, `x-amz-decoded-content-length` and the
+    /// encoded `Content-Length` (see [`encoded_length`]), which the seed signs.
+    ///
+    /// # Errors
+    /// As [`Signer::sign_headers`].
+    pub fn sign_streaming<B>(
+        &self,
+        request: &mut http::Request<B>,
+        marker: &str,
+        params: &SigningParams<'_>,
+    ) -> Result<ChunkSigner, SigningError> {
+        let seed = self.sign(
+            &SignableRequest::from_http(request, Payload::Sha256Hex(marker))?,
+            params,
+        )?;
+        seed.apply_to(request).map_err(|_| {
+            SigningError::invalid_header("authorization", "the signature is not a header value")
+        })?;
+        let scope_date = &seed.string_to_sign.scope()[..8];
+        let key = self.keys.key(
+            &self.credentials.secret_access_key,
+            (scope_date, params.region, params.service),
+        );
+        Ok(ChunkSigner::new(key, &seed))
     }
 
     /// Signs `request` and returns what to add to it, with every intermediate text.
