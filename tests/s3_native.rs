@@ -13,7 +13,7 @@ use http::{HeaderValue, StatusCode};
 use s3_store::{send, S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
 use spinlift::config::{S3Config, Scheme};
 use spinlift::s3::*;
-use spinlift::sigv4::{Credentials, Payload, Signer, SigningTime};
+use spinlift::sigv4::{to_aws_chunked, Credentials, Payload, Signer, SigningTime};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn now() -> SigningTime {
@@ -404,4 +404,123 @@ async fn conditional_writes_are_compare_and_swap() {
         std::fs::read(store.object_path(key.as_str())).unwrap(),
         b"v2"
     );
+}
+
+/// A PutObject of `body` sent aws-chunked in chunks of `chunk` bytes, each frame passed
+/// through `tamper` (index, frame) before it goes on the wire; the declared lengths are the
+/// untampered body's.
+async fn put_aws_chunked(
+    bucket: &Bucket,
+    key: &ObjectKey,
+    body: &[u8],
+    chunk: usize,
+    tamper: impl Fn(usize, Vec<u8>) -> Vec<u8>,
+) -> http::Response<Vec<u8>> {
+    let put = PutObject {
+        key,
+        content_length: body.len() as u64,
+        content_type: None,
+        metadata: vec![],
+        condition: None,
+    };
+    let mut request = put.request(bucket);
+    to_aws_chunked(request.headers_mut(), chunk as u64).unwrap();
+    let mut chain = bucket
+        .sign_streaming(&mut request, &signer(SECRET_KEY), now())
+        .unwrap();
+    let mut wire = Vec::new();
+    for (i, piece) in body.chunks(chunk).enumerate() {
+        let mut frame = chain.chunk_header(piece).into_bytes();
+        frame.extend_from_slice(piece);
+        frame.extend_from_slice(b"\r\n");
+        wire.extend(tamper(i, frame));
+    }
+    wire.extend(tamper(usize::MAX, chain.final_chunk().into_bytes()));
+    let mut request = request.map(|()| wire);
+    let length = request.body().len();
+    request
+        .headers_mut()
+        .insert(http::header::CONTENT_LENGTH, length.into());
+    send(request).await
+}
+
+/// The store refused a PUT: s3s-fs reads a signed stream chunk by chunk as it stores it, and
+/// a chunk that fails its check fails the body's read, which it answers 500 InternalError
+/// (AWS answers 403 SignatureDoesNotMatch); either way, no success and nothing stored.
+fn refused(answer: &http::Response<Vec<u8>>) {
+    let err = PutObject::parse_response(answer.status(), answer.headers(), answer.body())
+        .expect_err("the store accepted a damaged stream");
+    println!("refused: {} {}", err.status, err.code);
+}
+
+#[tokio::test]
+async fn the_store_judges_every_chunk_of_a_signed_stream() {
+    let store = S3Store::start();
+    let bucket = bucket(&store);
+    let body: Vec<u8> = (0..150_000u32).map(|i| (i % 241) as u8).collect();
+    let stored = |key: &ObjectKey| std::fs::read(store.object_path(key.as_str())).ok();
+
+    // Refused by the store: a byte of the second chunk's data flipped; the second chunk's
+    // signature replaced by the first's; the body ended before its declared length.
+    let flipped = ObjectKey::new("chunked/flipped").unwrap();
+    let answer = put_aws_chunked(&bucket, &flipped, &body, 65_536, |i, mut frame| {
+        if i == 1 {
+            let last = frame.len() - 3;
+            frame[last] ^= 1;
+        }
+        frame
+    })
+    .await;
+    refused(&answer);
+    assert_eq!(stored(&flipped), None, "a flipped byte was stored");
+
+    let first_signature = std::sync::Mutex::new(Vec::new());
+    let swapped = ObjectKey::new("chunked/swapped").unwrap();
+    let answer = put_aws_chunked(&bucket, &swapped, &body, 65_536, |i, frame| {
+        let line_end = frame.windows(2).position(|w| w == b"\r\n").unwrap();
+        match i {
+            0 => {
+                *first_signature.lock().unwrap() = frame[line_end - 64..line_end].to_vec();
+                frame
+            }
+            1 => {
+                let mut frame = frame;
+                frame[line_end - 64..line_end].copy_from_slice(&first_signature.lock().unwrap());
+                frame
+            }
+            _ => frame,
+        }
+    })
+    .await;
+    refused(&answer);
+    assert_eq!(
+        stored(&swapped),
+        None,
+        "a chunk with another's signature was stored"
+    );
+
+    let cut = ObjectKey::new("chunked/cut").unwrap();
+    let answer = put_aws_chunked(&bucket, &cut, &body, 65_536, |i, frame| {
+        if i == 2 {
+            Vec::new()
+        } else {
+            frame
+        }
+    })
+    .await;
+    refused(&answer);
+    assert_eq!(stored(&cut), None, "a body cut short was stored");
+
+    // Untouched, in chunks of the component's size and of odd sizes: stored byte for byte.
+    for (name, chunk) in [
+        ("whole-64k", 65_536),
+        ("whole-8k", 8_192),
+        ("whole-odd", 10_007),
+    ] {
+        let key = ObjectKey::new(format!("chunked/{name}")).unwrap();
+        let answer = put_aws_chunked(&bucket, &key, &body, chunk, |_, frame| frame).await;
+        PutObject::parse_response(answer.status(), answer.headers(), answer.body())
+            .unwrap_or_else(|err| panic!("{name}: {err}"));
+        assert_eq!(stored(&key).as_deref(), Some(&body[..]), "{name}");
+    }
 }

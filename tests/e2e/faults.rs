@@ -134,6 +134,34 @@ async fn a_streamed_upload_is_never_resent_and_leaves_nothing() {
 }
 
 #[tokio::test]
+async fn a_byte_flipped_on_its_way_to_the_store_is_refused_there() {
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = host_via(&proxy).start().await;
+    // A streamed PUT (under the multipart threshold) goes signed chunk by chunk: the byte
+    // at 100,000 is in the second 64 KiB chunk's data, which no longer matches its signature.
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 239) as u8).collect();
+    proxy.inject(Method::PUT, Fault::FlipRequestByte(100_000));
+    let put = call(&host, "PUT", "/objects/flipped.bin", body.clone()).await;
+    assert_eq!(put.status, 502, "{put:?}");
+    // s3s-fs answers a chunk that fails its signature 500 InternalError (AWS: 403
+    // SignatureDoesNotMatch); the code is the store's, passed on.
+    assert_eq!(error_code(&put), "InternalError", "{put:?}");
+    assert_eq!(proxy.pending(), 0, "the fault was applied");
+    assert!(
+        !store.object_path("flipped.bin").exists(),
+        "a damaged body was stored"
+    );
+    // The same body, undamaged, is stored byte for byte.
+    let put = call(&host, "PUT", "/objects/flipped.bin", body.clone()).await;
+    assert_eq!(put.status, 201, "{put:?}");
+    assert_eq!(
+        std::fs::read(store.object_path("flipped.bin")).unwrap(),
+        body
+    );
+}
+
+#[tokio::test]
 async fn multipart_parts_are_retried_alone_and_a_failed_upload_is_aborted() {
     let store = S3Store::start();
     let proxy = FaultProxy::start(store.addr).await;

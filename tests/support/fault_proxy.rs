@@ -24,6 +24,8 @@ pub enum Fault {
     CutRequest(usize),
     /// Waits this long before forwarding.
     Stall(Duration),
+    /// Forwards with the request body's byte at this offset flipped (all its bits).
+    FlipRequestByte(usize),
 }
 
 type Script = Arc<Mutex<VecDeque<(http::Method, Fault)>>>;
@@ -145,6 +147,25 @@ where
     StreamBody::new(stream).boxed_unsync()
 }
 
+/// A body with the byte at `offset` inverted on its way through.
+fn flip(body: Incoming, offset: usize) -> ProxyBody {
+    let stream = body.into_data_stream().scan(0usize, move |seen, chunk| {
+        let chunk = chunk.map(|chunk| {
+            let start = *seen;
+            *seen += chunk.len();
+            if (start..*seen).contains(&offset) {
+                let mut bytes = chunk.to_vec();
+                bytes[offset - start] ^= 0xff;
+                Bytes::from(bytes)
+            } else {
+                chunk
+            }
+        });
+        futures::future::ready(Some(chunk.map(Frame::data).map_err(io_error)))
+    });
+    StreamBody::new(stream).boxed_unsync()
+}
+
 async fn proxy(
     upstream: SocketAddr,
     request: hyper::Request<Incoming>,
@@ -186,6 +207,7 @@ async fn proxy(
             body.map_err(io_error).boxed_unsync()
         }
         Some(Fault::CutRequest(limit)) => cut(body, *limit),
+        Some(Fault::FlipRequestByte(offset)) => flip(body, *offset),
         _ => body.map_err(io_error).boxed_unsync(),
     };
     let stream = TcpStream::connect(upstream).await?;

@@ -2,8 +2,8 @@
 
 use super::ObjectKey;
 use crate::sigv4::{
-    uri_encode, Payload, SignableRequest, SignatureLocation, Signer, SigningError, SigningParams,
-    SigningSettings, SigningTime,
+    uri_encode, ChunkSigner, Payload, SignableRequest, SignatureLocation, Signer, SigningError,
+    SigningParams, SigningSettings, SigningTime, STREAMING_PAYLOAD,
 };
 
 /// A request with no body and no headers yet, for an action to complete and the bucket to sign.
@@ -138,6 +138,25 @@ impl Bucket {
         signer.sign_headers(
             request,
             payload,
+            &self.params(time, SignatureLocation::Headers),
+        )
+    }
+
+    /// Signs `request` (already in aws-chunked form, see
+    /// [`crate::sigv4::to_aws_chunked`]) for a signed streamed body, and returns the signer of
+    /// its chunks.
+    ///
+    /// # Errors
+    /// A header of the request cannot be signed.
+    pub fn sign_streaming<B>(
+        &self,
+        request: &mut http::Request<B>,
+        signer: &Signer,
+        time: SigningTime,
+    ) -> Result<ChunkSigner, SigningError> {
+        signer.sign_streaming(
+            request,
+            STREAMING_PAYLOAD,
             &self.params(time, SignatureLocation::Headers),
         )
     }

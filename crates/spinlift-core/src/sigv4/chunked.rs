@@ -133,6 +133,32 @@ impl ChunkSigner {
     }
 }
 
+/// Turns the headers of a request whose `Content-Length` is its body's into those of the same
+/// body sent aws-chunked in chunks of `chunk_size` bytes: `Content-Encoding: aws-chunked`,
+/// `x-amz-decoded-content-length` the body's length, `Content-Length` the encoded one. Returns
+/// the body's length; `None` (headers untouched) without a readable `Content-Length`.
+///
+/// # Panics
+/// `chunk_size` is zero.
+pub fn to_aws_chunked(headers: &mut http::HeaderMap, chunk_size: u64) -> Option<u64> {
+    let decoded: u64 = headers
+        .get(http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()?;
+    headers.insert(
+        http::header::CONTENT_LENGTH,
+        encoded_length(decoded, chunk_size).into(),
+    );
+    headers.insert("x-amz-decoded-content-length", decoded.into());
+    headers.insert(
+        http::header::CONTENT_ENCODING,
+        http::HeaderValue::from_static("aws-chunked"),
+    );
+    Some(decoded)
+}
+
 /// The length on the wire of a body of `decoded` bytes sent in chunks of `chunk_size` bytes
 /// (the last one shorter) and the final zero-size chunk, without a trailer: the request's
 /// `Content-Length`, which S3 needs up front.
@@ -164,6 +190,17 @@ fn hex_digits(mut n: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_say_both_lengths() {
+        let mut headers = http::HeaderMap::new();
+        assert_eq!(to_aws_chunked(&mut headers, 65_536), None);
+        headers.insert(http::header::CONTENT_LENGTH, 66_560.into());
+        assert_eq!(to_aws_chunked(&mut headers, 65_536), Some(66_560));
+        assert_eq!(headers["content-length"], "66824");
+        assert_eq!(headers["x-amz-decoded-content-length"], "66560");
+        assert_eq!(headers["content-encoding"], "aws-chunked");
+    }
 
     #[test]
     fn encoded_lengths_count_every_frame() {

@@ -16,7 +16,9 @@ mod output;
 mod time;
 
 pub use canonical::{CanonicalRequest, StringToSign, ALGORITHM};
-pub use chunked::{encoded_length, ChunkSigner, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER};
+pub use chunked::{
+    encoded_length, to_aws_chunked, ChunkSigner, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
+};
 pub use encode::{percent_decode, uri_encode, uri_encode_path};
 pub use key::SigningKey;
 pub use output::SigningOutput;

@@ -7,6 +7,7 @@
 //! imports from them.
 
 pub mod aws;
+pub mod chunked;
 pub mod credentials;
 pub mod error;
 pub mod s3;

@@ -105,8 +105,8 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         self.read::<A>(answer)
     }
 
-    /// Streams `body` (of the length the action declares) unsigned as `action`'s body, and
-    /// reads its answer.
+    /// Streams `body` (of the length the action declares) as `action`'s body, signed chunk by
+    /// chunk (aws-chunked, in chunks of [`super::chunked::CHUNK_SIZE`]), and reads its answer.
     ///
     /// # Errors
     /// As [`S3Call::call`]; the client's body breaking off is a transport error of kind
@@ -117,7 +117,10 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         body: Body,
     ) -> Result<A::Output, ClientError> {
         let request = action.build(&self.bucket).map(|_| ());
-        let response = self.send(request, Payload::Unsigned, body).await?;
+        let response = self
+            .sender
+            .send_chunked(&self.bucket, request, body, super::chunked::CHUNK_SIZE)
+            .await?;
         let answer = signed::buffer(&self.bucket, response).await?;
         self.read::<A>(answer)
     }

@@ -9,7 +9,7 @@ use crate::body::Body;
 use crate::clock::{self, Clock};
 use crate::outbound::{copy_request, HttpClient};
 use crate::s3::Bucket;
-use crate::sigv4::{Payload, Signer, SigningError};
+use crate::sigv4::{to_aws_chunked, Payload, Signer, SigningError};
 use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 
 /// The most of an answer read into memory (XML and JSON documents, error bodies).
@@ -85,6 +85,14 @@ impl SigningTarget for Endpoint {
     }
 }
 
+/// An answer, and whether it refused the request's time.
+enum Judged {
+    /// The service refused the time (its own has been adopted); the refusal, read.
+    RefusedForTime(Response<Body>),
+    /// Any other answer.
+    Answer(Response<Body>),
+}
+
 /// A fully read answer.
 #[derive(Debug)]
 pub struct Buffered {
@@ -145,11 +153,56 @@ impl<'a, C: HttpClient> Sender<'a, C> {
         let response = self
             .send_once(target, copy_request(&request), payload, body)
             .await?;
+        match (self.judge_time(target, response).await?, replay) {
+            (Judged::RefusedForTime(_), Some(replay)) => {
+                self.send_once(target, request, payload, replay).await
+            }
+            (Judged::RefusedForTime(response) | Judged::Answer(response), _) => Ok(response),
+        }
+    }
+
+    /// Sends `request` to `bucket` with `body` as a signed aws-chunked stream: the headers
+    /// signed with the streaming marker, then every chunk of `chunk_size` bytes signed as it
+    /// is sent, so S3 refuses a body changed or cut short on the way. The request's
+    /// `Content-Length` is the body's; a body that turns out longer or shorter breaks off
+    /// before its final chunk. Never sent twice: a refusal for the time adopts S3's time for
+    /// the next call.
+    ///
+    /// # Errors
+    /// The request cannot be signed, or no answer came back.
+    pub async fn send_chunked(
+        &self,
+        bucket: &Bucket,
+        mut request: Request<()>,
+        body: Body,
+        chunk_size: usize,
+    ) -> Result<Response<Body>, ClientError> {
+        let Some(decoded) = to_aws_chunked(request.headers_mut(), chunk_size as u64) else {
+            // Without a length there is nothing to encode against: S3 needs one anyway.
+            return self.send(bucket, request, Payload::Unsigned, body).await;
+        };
+        let chain = bucket
+            .sign_streaming(&mut request, &self.signer, self.clock.now())
+            .map_err(ClientError::Signing)?;
+        let framed = super::chunked::aws_chunked(body, chain, decoded, chunk_size);
+        let response = self.client.send(request, framed).await?;
+        match self.judge_time(bucket, response).await? {
+            Judged::RefusedForTime(response) | Judged::Answer(response) => Ok(response),
+        }
+    }
+
+    /// Reads a 403 or 400 answer to tell whether AWS refused the request's time; if so, its
+    /// time is adopted. Any other answer is passed on unread.
+    async fn judge_time(
+        &self,
+        target: &impl SigningTarget,
+        response: Response<Body>,
+    ) -> Result<Judged, ClientError> {
         if !matches!(
             response.status(),
             StatusCode::FORBIDDEN | StatusCode::BAD_REQUEST
         ) {
-            return Ok(response);
+            return Ok(Judged::Answer(response));
         }
         let (parts, body) = response.into_parts();
         let bytes = read(target, parts.status, body).await?;
@@ -164,10 +217,12 @@ impl<'a, C: HttpClient> Sender<'a, C> {
             clock::is_time_refusal(&error.code, &error.message)
                 && self.clock.adopt_server_time(&parts.headers)
         };
-        match (refused_for_time, replay) {
-            (true, Some(replay)) => self.send_once(target, request, payload, replay).await,
-            _ => Ok(Response::from_parts(parts, Body::Bytes(bytes))),
-        }
+        let response = Response::from_parts(parts, Body::Bytes(bytes));
+        Ok(if refused_for_time {
+            Judged::RefusedForTime(response)
+        } else {
+            Judged::Answer(response)
+        })
     }
 
     async fn send_once(
