@@ -74,8 +74,30 @@ fn check_chunks(name: &str, expected: &Value, mut chain: ChunkSigner) {
         .and_then(Value::as_u64)
         .unwrap_or(66_824);
     assert_eq!(body.len() as u64, length, "{name}: encoded length");
-    if trailer.is_none() {
-        assert_eq!(spinlift::sigv4::encoded_length(66_560, 65_536), length);
+    match trailer {
+        None => assert_eq!(spinlift::sigv4::encoded_length(66_560, 65_536), length),
+        Some(trailer) => {
+            let (field, value) = text(trailer, "canonical_trailer")
+                .trim_end()
+                .split_once(':')
+                .unwrap();
+            assert_eq!(
+                spinlift::sigv4::encoded_length_with_trailer(
+                    66_560,
+                    65_536,
+                    &[(field, value.len())]
+                ),
+                length,
+                "{name}: the Content-Length a trailer's request declares"
+            );
+            // The trailer's value is the CRC32C of the example's 66,560 bytes of `a`: our
+            // checksum agrees with the documentation's.
+            assert_eq!(field, "x-amz-checksum-crc32c");
+            assert_eq!(
+                spinlift::s3::ChecksumAlgorithm::Crc32c.checksum(&[b'a'; 66_560]),
+                value
+            );
+        }
     }
     if let Some(hash) = expected.get("encoded_body_sha256") {
         assert_eq!(

@@ -456,6 +456,7 @@ mod own_handler {
                 content_type: None,
                 metadata: vec![],
                 condition: None,
+                integrity: Default::default(),
             };
             services.s3.call_with_body(&put, body, None).await?;
             Ok(Outcome::Processed)

@@ -112,6 +112,7 @@ async fn the_example_app_describes_objects_and_serves_its_route() {
         content_type: Some(&jpeg),
         metadata: Vec::new(),
         condition: None,
+        integrity: Default::default(),
     };
     s3.call_with_body(&put, image, None).await.unwrap();
 

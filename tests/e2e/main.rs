@@ -10,6 +10,7 @@ mod support;
 
 mod aws_services;
 mod basics;
+mod checksums;
 mod conditions;
 mod events;
 mod example_app;

@@ -26,6 +26,8 @@ pub enum Fault {
     Stall(Duration),
     /// Forwards with the request body's byte at this offset flipped (all its bits).
     FlipRequestByte(usize),
+    /// Forwards, then passes the answer's body with the byte at this offset flipped.
+    FlipAnswerByte(usize),
 }
 
 type Script = Arc<Mutex<VecDeque<(http::Method, Fault)>>>;
@@ -148,7 +150,11 @@ where
 }
 
 /// A body with the byte at `offset` inverted on its way through.
-fn flip(body: Incoming, offset: usize) -> ProxyBody {
+fn flip<B>(body: B, offset: usize) -> ProxyBody
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: std::fmt::Display,
+{
     let stream = body.into_data_stream().scan(0usize, move |seen, chunk| {
         let chunk = chunk.map(|chunk| {
             let start = *seen;
@@ -222,6 +228,7 @@ async fn proxy(
     let (parts, body) = response.into_parts();
     let body = match fault {
         Some(Fault::CutAnswer(limit)) => cut(body, limit),
+        Some(Fault::FlipAnswerByte(offset)) => flip(body, offset),
         _ => body.map_err(io_error).boxed_unsync(),
     };
     Ok(hyper::Response::from_parts(parts, body))

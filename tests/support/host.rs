@@ -210,7 +210,23 @@ impl Host {
     }
 
     /// Sends `request` over a real TCP connection; the URI is a path like `/healthz`.
-    pub async fn send(&self, mut request: http::Request<Vec<u8>>) -> Answer {
+    pub async fn send(&self, request: http::Request<Vec<u8>>) -> Answer {
+        let (parts, body) = self.send_streamed(request).await;
+        let body = body.unwrap_or_else(|err| panic!("the answer's body broke off: {err}"));
+        Answer {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body,
+        }
+    }
+
+    /// Like [`Host::send`], for an answer whose body may break off: the head, and the body or
+    /// why it did not complete.
+    pub async fn send_streamed(
+        &self,
+        mut request: http::Request<Vec<u8>>,
+    ) -> (http::response::Parts, Result<Vec<u8>, String>) {
         let host = http::HeaderValue::from_str(&self.addr.to_string()).unwrap();
         request.headers_mut().insert(http::header::HOST, host);
         let stream = TcpStream::connect(self.addr).await.unwrap();
@@ -223,14 +239,12 @@ impl Host {
             .await
             .unwrap();
         let (parts, body) = response.into_parts();
-        let body = body.collect().await.unwrap().to_bytes();
+        let body = body.collect().await;
         connection.abort();
-        Answer {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-            bytes: body.to_vec(),
-        }
+        let body = body
+            .map(|body| body.to_bytes().to_vec())
+            .map_err(|err| format!("{err:?}"));
+        (parts, body)
     }
 }
 

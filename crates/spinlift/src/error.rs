@@ -345,6 +345,11 @@ impl From<UploadError> for ApiError {
             },
             UploadError::TooLarge { limit } => ApiError::PayloadTooLarge(limit),
             UploadError::Client(err) => err.into(),
+            // S3's own code for a body that is not the one its checksum describes.
+            UploadError::Mismatch { .. } => ApiError::BadRequest {
+                code: "BadDigest",
+                message: err.to_string(),
+            },
         }
     }
 }

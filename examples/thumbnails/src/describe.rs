@@ -8,7 +8,7 @@ use spinlift::config::{self, ConfigError, Variables};
 use spinlift::events::{ObjectEvent, ObjectEventKind};
 use spinlift::handler::{ObjectEventHandler, Outcome};
 use spinlift::outbound::HttpClient;
-use spinlift::s3::{DeleteObject, HeadObject, ObjectKey, PutObject};
+use spinlift::s3::{DeleteObject, HeadObject, ObjectKey};
 
 /// Describes each new object; forgets each removed one.
 #[derive(Debug, Clone)]
@@ -88,14 +88,7 @@ impl ObjectEventHandler for Describe {
             json!({"key": event.key, "size": size, "content_type": content_type, "etag": etag});
         let body = description.to_string().into_bytes();
         let json_type = http::HeaderValue::from_static("application/json");
-        let put = PutObject {
-            key: &derived,
-            content_length: body.len() as u64,
-            content_type: Some(&json_type),
-            metadata: Vec::new(),
-            condition: None,
-        };
-        services.s3.call_with_body(&put, body, None).await?;
+        services.s3.put_bytes(&derived, &json_type, body).await?;
         let mut item = item_key(&event.key);
         item.insert("size".into(), dynamodb::n(size));
         item.insert("content_type".into(), dynamodb::s(content_type));

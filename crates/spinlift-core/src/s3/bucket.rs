@@ -3,7 +3,7 @@
 use super::ObjectKey;
 use crate::sigv4::{
     uri_encode, ChunkSigner, Payload, SignableRequest, SignatureLocation, Signer, SigningError,
-    SigningParams, SigningSettings, SigningTime, STREAMING_PAYLOAD,
+    SigningParams, SigningSettings, SigningTime, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
 };
 
 /// A request with no body and no headers yet, for an action to complete and the bucket to sign.
@@ -144,7 +144,8 @@ impl Bucket {
 
     /// Signs `request` (already in aws-chunked form, see
     /// [`crate::sigv4::to_aws_chunked`]) for a signed streamed body, and returns the signer of
-    /// its chunks.
+    /// its chunks. A request that names a trailer (`x-amz-trailer`) is signed for the
+    /// trailer form, `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`.
     ///
     /// # Errors
     /// A header of the request cannot be signed.
@@ -154,9 +155,14 @@ impl Bucket {
         signer: &Signer,
         time: SigningTime,
     ) -> Result<ChunkSigner, SigningError> {
+        let marker = if request.headers().contains_key("x-amz-trailer") {
+            STREAMING_PAYLOAD_TRAILER
+        } else {
+            STREAMING_PAYLOAD
+        };
         signer.sign_streaming(
             request,
-            STREAMING_PAYLOAD,
+            marker,
             &self.params(time, SignatureLocation::Headers),
         )
     }

@@ -85,7 +85,9 @@ impl AwsError {
             "InvalidRange" => S3ErrorKind::InvalidRange,
             "EntityTooLarge" => S3ErrorKind::TooLarge,
             "MetadataTooLarge" | "KeyTooLongError" | "InvalidArgument" | "InvalidDigest"
-            | "IncompleteBody" | "InvalidRequest" | "EntityTooSmall" => S3ErrorKind::ClientInput,
+            | "BadDigest" | "IncompleteBody" | "InvalidRequest" | "EntityTooSmall" => {
+                S3ErrorKind::ClientInput
+            }
             _ => S3ErrorKind::Upstream,
         }
     }

@@ -16,6 +16,9 @@ pub struct GetObject<'a> {
     pub range: Option<&'a HeaderValue>,
     /// An `If-None-Match` value: S3 answers 304 when the ETag matches.
     pub if_none_match: Option<&'a HeaderValue>,
+    /// Ask for the object's stored checksum (`x-amz-checksum-mode: ENABLED`), to check the
+    /// bytes against as they stream ([`super::object_checksum`]).
+    pub checksum_mode: bool,
 }
 
 impl GetObject<'_> {
@@ -28,6 +31,9 @@ impl GetObject<'_> {
         }
         if let Some(etag) = self.if_none_match {
             headers.insert(http::header::IF_NONE_MATCH, etag.clone());
+        }
+        if self.checksum_mode {
+            headers.insert("x-amz-checksum-mode", HeaderValue::from_static("ENABLED"));
         }
         request
     }
@@ -46,9 +52,11 @@ mod tests {
             key: &key,
             range: None,
             if_none_match: Some(&etag),
+            checksum_mode: true,
         }
         .request(&bucket(true));
         assert_eq!(conditional.headers()["if-none-match"], "\"abc\"");
+        assert_eq!(conditional.headers()["x-amz-checksum-mode"], "ENABLED");
         // s3s-fs ignores If-None-Match, so the 304 path is checked here rather than end to end.
         let not_modified = crate::s3::ObjectHead::from_parts(
             http::StatusCode::NOT_MODIFIED,
@@ -63,11 +71,13 @@ mod tests {
             key: &key,
             range: Some(&range),
             if_none_match: None,
+            checksum_mode: false,
         }
         .request(&bucket(true));
         assert_eq!(request.method(), http::Method::GET);
         assert_eq!(request.headers()["range"], "bytes=0-9");
         assert!(request.headers().get("if-none-match").is_none());
+        assert!(request.headers().get("x-amz-checksum-mode").is_none());
         assert!(request.headers().get("host").is_none());
     }
 }

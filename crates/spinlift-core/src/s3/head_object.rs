@@ -22,7 +22,8 @@ const OBJECT_HEADERS: [&str; 7] = [
 pub struct ObjectHead {
     /// 200, 206 (a range) or 304 (not modified).
     pub status: StatusCode,
-    /// The headers clients get: content type and length, range, ETag, Last-Modified, `x-amz-meta-*`.
+    /// The headers clients get: content type and length, range, ETag, Last-Modified,
+    /// `x-amz-meta-*`, `x-amz-checksum-*`.
     pub headers: HeaderMap,
 }
 
@@ -36,7 +37,12 @@ impl ObjectHead {
         let mut kept = HeaderMap::new();
         for (name, value) in headers {
             let name_str = name.as_str();
-            if OBJECT_HEADERS.contains(&name_str) || name_str.starts_with("x-amz-meta-") {
+            // The object's checksum (`x-amz-checksum-<algo>`, `-type`) too, when asked for:
+            // a client can check the bytes it got end to end.
+            if OBJECT_HEADERS.contains(&name_str)
+                || name_str.starts_with("x-amz-meta-")
+                || name_str.starts_with("x-amz-checksum-")
+            {
                 kept.append(name.clone(), value.clone());
             }
         }

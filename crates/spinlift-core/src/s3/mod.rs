@@ -8,6 +8,7 @@
 
 mod action;
 mod bucket;
+mod checksum;
 mod copy_object;
 mod delete_object;
 mod error;
@@ -22,6 +23,7 @@ mod write_condition;
 
 pub use action::S3Action;
 pub use bucket::{Bucket, S3Config, Scheme};
+pub use checksum::{object_checksum, ChecksumAlgorithm, ChecksumValue, Checksummer, Integrity};
 pub use copy_object::{CopyObject, CopyObjectOutput};
 pub use delete_object::DeleteObject;
 pub use error::S3ErrorKind;
@@ -30,7 +32,8 @@ pub use head_object::{HeadObject, ObjectHead};
 pub use key::{KeyError, ObjectKey, MAX_KEY_BYTES};
 pub use list_objects_v2::{ListObjectsV2, ListObjectsV2Output, ListedObject};
 pub use multipart::{
-    AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, UploadPart,
+    AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload,
+    UploadChecksum, UploadPart,
 };
 pub use presign::{PresignMethod, PresignObject};
 pub use put_object::{PutObject, PutObjectOutput};

@@ -5,7 +5,7 @@ use super::bucket::unsigned;
 use super::delete_object::expect_no_content;
 use super::error::parse_xml;
 use super::put_object::{etag_header, set_stored_headers};
-use super::{Bucket, ObjectKey, WriteCondition};
+use super::{Bucket, ChecksumAlgorithm, ChecksumValue, ObjectKey, WriteCondition};
 use crate::aws::AwsError;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 
@@ -19,6 +19,9 @@ pub struct CreateMultipartUpload<'a> {
     pub content_type: Option<&'a HeaderValue>,
     /// `x-amz-meta-*` headers to store.
     pub metadata: Vec<(&'a HeaderName, &'a HeaderValue)>,
+    /// The checksum every part carries: of the whole object for a CRC (`FULL_OBJECT`), of
+    /// the parts' checksums for SHA-256 (`COMPOSITE`).
+    pub checksum: Option<ChecksumAlgorithm>,
 }
 
 impl CreateMultipartUpload<'_> {
@@ -28,7 +31,15 @@ impl CreateMultipartUpload<'_> {
             Method::POST,
             bucket.object_uri(self.key, &[("uploads", "")]),
         );
-        set_stored_headers(request.headers_mut(), self.content_type, &self.metadata);
+        let headers = request.headers_mut();
+        set_stored_headers(headers, self.content_type, &self.metadata);
+        if let Some(algorithm) = self.checksum {
+            headers.insert(
+                "x-amz-checksum-algorithm",
+                HeaderValue::from_static(algorithm.name()),
+            );
+            headers.insert("x-amz-checksum-type", checksum_type(algorithm));
+        }
         request
     }
 
@@ -62,6 +73,8 @@ pub struct UploadPart<'a> {
     pub part_number: u16,
     /// The part's length.
     pub content_length: u64,
+    /// The part's checksum, of the upload's algorithm.
+    pub checksum: Option<ChecksumValue<'a>>,
 }
 
 impl UploadPart<'_> {
@@ -79,6 +92,9 @@ impl UploadPart<'_> {
             http::header::CONTENT_LENGTH,
             HeaderValue::from(self.content_length),
         );
+        if let Some(checksum) = self.checksum {
+            checksum.apply(request.headers_mut());
+        }
         request
     }
 
@@ -105,6 +121,26 @@ pub struct CompletedPart {
     pub part_number: u16,
     /// The ETag UploadPart returned.
     pub etag: String,
+    /// The checksum the part was sent with, base64.
+    pub checksum: Option<String>,
+}
+
+/// The checksum of an upload whose parts carry one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadChecksum<'a> {
+    /// The algorithm CreateMultipartUpload named.
+    pub algorithm: ChecksumAlgorithm,
+    /// The whole object's value, for a `FULL_OBJECT` algorithm: S3 checks the parts it
+    /// joined against it.
+    pub whole_object: Option<&'a str>,
+}
+
+fn checksum_type(algorithm: ChecksumAlgorithm) -> HeaderValue {
+    HeaderValue::from_static(if algorithm.is_full_object() {
+        "FULL_OBJECT"
+    } else {
+        "COMPOSITE"
+    })
 }
 
 /// `POST /{key}?uploadId=ID` with the list of parts.
@@ -120,6 +156,8 @@ pub struct CompleteMultipartUpload<'a> {
     /// Complete only if the key is in this state (412 otherwise, and the upload stays open
     /// for the caller to abort).
     pub condition: Option<WriteCondition<'a>>,
+    /// The upload's checksum, when its parts carry one.
+    pub checksum: Option<UploadChecksum<'a>>,
 }
 
 impl CompleteMultipartUpload<'_> {
@@ -128,10 +166,16 @@ impl CompleteMultipartUpload<'_> {
         let mut body = String::from("<CompleteMultipartUpload>");
         for part in self.parts {
             body.push_str(&format!(
-                "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>",
+                "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag>",
                 part.part_number,
                 quick_xml::escape::escape(part.etag.as_str())
             ));
+            if let (Some(checksum), Some(value)) = (self.checksum, &part.checksum) {
+                let element = checksum.algorithm.xml_element();
+                let value = quick_xml::escape::escape(value.as_str());
+                body.push_str(&format!("<{element}>{value}</{element}>"));
+            }
+            body.push_str("</Part>");
         }
         body.push_str("</CompleteMultipartUpload>");
         let mut request = Request::new(body.into_bytes());
@@ -143,6 +187,17 @@ impl CompleteMultipartUpload<'_> {
             .insert(http::header::CONTENT_LENGTH, length);
         if let Some(condition) = self.condition {
             condition.apply(request.headers_mut());
+        }
+        if let Some(UploadChecksum {
+            algorithm,
+            whole_object: Some(value),
+        }) = self.checksum
+        {
+            let headers = request.headers_mut();
+            headers.insert("x-amz-checksum-type", checksum_type(algorithm));
+            ChecksumValue::Header(algorithm, value).apply(headers);
+            // The SDK header names the body's checksum; here the value is the object's.
+            headers.remove("x-amz-sdk-checksum-algorithm");
         }
         request
     }
@@ -213,36 +268,66 @@ mod tests {
             key: &key,
             content_type: None,
             metadata: vec![],
+            checksum: Some(ChecksumAlgorithm::Crc64Nvme),
         }
         .request(&bucket);
         assert_eq!(
             (create.method(), create.uri().query()),
             (&Method::POST, Some("uploads="))
         );
+        assert_eq!(create.headers()["x-amz-checksum-algorithm"], "CRC64NVME");
+        assert_eq!(create.headers()["x-amz-checksum-type"], "FULL_OBJECT");
         let part = UploadPart {
             key: &key,
             upload_id: "u/1",
             part_number: 2,
             content_length: 9,
+            checksum: Some(ChecksumValue::Header(
+                ChecksumAlgorithm::Crc64Nvme,
+                "AAAAAAAAAAA=",
+            )),
         }
         .request(&bucket);
         assert_eq!(part.uri().query(), Some("partNumber=2&uploadId=u%2F1"));
+        assert_eq!(part.headers()["x-amz-checksum-crc64nvme"], "AAAAAAAAAAA=");
         let parts = [CompletedPart {
             part_number: 1,
             etag: "\"a\"".into(),
+            checksum: Some("AAAAAAAAAAA=".into()),
         }];
-        let complete = CompleteMultipartUpload {
-            key: &key,
-            upload_id: "u/1",
-            parts: &parts,
-            condition: Some(WriteCondition::Absent),
-        }
-        .request(&bucket);
-        assert_eq!(complete.headers()["if-none-match"], "*");
+        let complete = |checksum| {
+            CompleteMultipartUpload {
+                key: &key,
+                upload_id: "u/1",
+                parts: &parts,
+                condition: Some(WriteCondition::Absent),
+                checksum,
+            }
+            .request(&bucket)
+        };
+        let plain = complete(None);
+        assert_eq!(plain.headers()["if-none-match"], "*");
         assert_eq!(
-            std::str::from_utf8(complete.body()).unwrap(),
+            std::str::from_utf8(plain.body()).unwrap(),
             "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;a&quot;</ETag></Part></CompleteMultipartUpload>"
         );
+        let checked = complete(Some(UploadChecksum {
+            algorithm: ChecksumAlgorithm::Crc64Nvme,
+            whole_object: Some("BBBBBBBBBBB="),
+        }));
+        assert_eq!(
+            std::str::from_utf8(checked.body()).unwrap(),
+            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;a&quot;</ETag><ChecksumCRC64NVME>AAAAAAAAAAA=</ChecksumCRC64NVME></Part></CompleteMultipartUpload>"
+        );
+        assert_eq!(
+            checked.headers()["x-amz-checksum-crc64nvme"],
+            "BBBBBBBBBBB="
+        );
+        assert_eq!(checked.headers()["x-amz-checksum-type"], "FULL_OBJECT");
+        assert!(checked
+            .headers()
+            .get("x-amz-sdk-checksum-algorithm")
+            .is_none());
         let abort = AbortMultipartUpload {
             key: &key,
             upload_id: "u/1",

@@ -1,7 +1,7 @@
 //! PutObject. <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html>
 
 use super::bucket::unsigned;
-use super::{Bucket, ObjectKey, WriteCondition};
+use super::{Bucket, Integrity, ObjectKey, WriteCondition};
 use crate::aws::AwsError;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 
@@ -18,6 +18,8 @@ pub struct PutObject<'a> {
     pub metadata: Vec<(&'a HeaderName, &'a HeaderValue)>,
     /// Write only if the object is in this state (412 otherwise).
     pub condition: Option<WriteCondition<'a>>,
+    /// `Content-MD5` and an additional checksum, for S3 to check the bytes against.
+    pub integrity: Integrity<'a>,
 }
 
 /// What S3 answers to a stored object.
@@ -40,6 +42,7 @@ impl PutObject<'_> {
         if let Some(condition) = self.condition {
             condition.apply(headers);
         }
+        self.integrity.apply(headers);
         request
     }
 
@@ -103,6 +106,7 @@ mod tests {
             content_type: Some(&content_type),
             metadata: vec![(&name, &value)],
             condition: None,
+            integrity: Integrity::default(),
         }
         .request(&bucket(true));
         assert_eq!(request.method(), Method::PUT);

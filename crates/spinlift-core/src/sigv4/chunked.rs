@@ -135,28 +135,56 @@ impl ChunkSigner {
 
 /// Turns the headers of a request whose `Content-Length` is its body's into those of the same
 /// body sent aws-chunked in chunks of `chunk_size` bytes: `Content-Encoding: aws-chunked`,
-/// `x-amz-decoded-content-length` the body's length, `Content-Length` the encoded one. Returns
-/// the body's length; `None` (headers untouched) without a readable `Content-Length`.
+/// `x-amz-decoded-content-length` the body's length, `Content-Length` the encoded one, which
+/// counts the signed trailer when `trailers` (each header's name and its value's length) are
+/// sent. Returns the body's length; `None` (headers untouched) without a readable
+/// `Content-Length`.
 ///
 /// # Panics
 /// `chunk_size` is zero.
-pub fn to_aws_chunked(headers: &mut http::HeaderMap, chunk_size: u64) -> Option<u64> {
+pub fn to_aws_chunked(
+    headers: &mut http::HeaderMap,
+    chunk_size: u64,
+    trailers: &[(&str, usize)],
+) -> Option<u64> {
     let decoded: u64 = headers
         .get(http::header::CONTENT_LENGTH)?
         .to_str()
         .ok()?
         .parse()
         .ok()?;
-    headers.insert(
-        http::header::CONTENT_LENGTH,
-        encoded_length(decoded, chunk_size).into(),
-    );
+    let encoded = if trailers.is_empty() {
+        encoded_length(decoded, chunk_size)
+    } else {
+        encoded_length_with_trailer(decoded, chunk_size, trailers)
+    };
+    headers.insert(http::header::CONTENT_LENGTH, encoded.into());
     headers.insert("x-amz-decoded-content-length", decoded.into());
     headers.insert(
         http::header::CONTENT_ENCODING,
         http::HeaderValue::from_static("aws-chunked"),
     );
     Some(decoded)
+}
+
+/// The length on the wire of a body like [`encoded_length`]'s that ends in a signed trailer
+/// of `trailers` (each header's name and the length of its value): the zero-size chunk's line,
+/// then `name:value\r\n` for each, then `x-amz-trailer-signature:<sig>\r\n\r\n`.
+///
+/// # Panics
+/// `chunk_size` is zero.
+pub fn encoded_length_with_trailer(
+    decoded: u64,
+    chunk_size: u64,
+    trailers: &[(&str, usize)],
+) -> u64 {
+    let headers: u64 = trailers
+        .iter()
+        .map(|(name, value_len)| name.len() as u64 + 1 + *value_len as u64 + 2)
+        .sum();
+    // The final chunk's closing CRLF gives way to the trailer.
+    let signature = "x-amz-trailer-signature:".len() as u64 + 64 + 4;
+    encoded_length(decoded, chunk_size) - 2 + headers + signature
 }
 
 /// The length on the wire of a body of `decoded` bytes sent in chunks of `chunk_size` bytes
@@ -194,12 +222,19 @@ mod tests {
     #[test]
     fn headers_say_both_lengths() {
         let mut headers = http::HeaderMap::new();
-        assert_eq!(to_aws_chunked(&mut headers, 65_536), None);
+        assert_eq!(to_aws_chunked(&mut headers, 65_536, &[]), None);
         headers.insert(http::header::CONTENT_LENGTH, 66_560.into());
-        assert_eq!(to_aws_chunked(&mut headers, 65_536), Some(66_560));
+        assert_eq!(to_aws_chunked(&mut headers, 65_536, &[]), Some(66_560));
         assert_eq!(headers["content-length"], "66824");
         assert_eq!(headers["x-amz-decoded-content-length"], "66560");
         assert_eq!(headers["content-encoding"], "aws-chunked");
+        headers.insert(http::header::CONTENT_LENGTH, 66_560.into());
+        let trailer = [("x-amz-checksum-crc32c", 8)];
+        assert_eq!(to_aws_chunked(&mut headers, 65_536, &trailer), Some(66_560));
+        assert_eq!(
+            headers["content-length"],
+            encoded_length_with_trailer(66_560, 65_536, &trailer).to_string()
+        );
     }
 
     #[test]

@@ -17,7 +17,8 @@ mod time;
 
 pub use canonical::{CanonicalRequest, StringToSign, ALGORITHM};
 pub use chunked::{
-    encoded_length, to_aws_chunked, ChunkSigner, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
+    encoded_length, encoded_length_with_trailer, to_aws_chunked, ChunkSigner, STREAMING_PAYLOAD,
+    STREAMING_PAYLOAD_TRAILER,
 };
 pub use encode::{percent_decode, uri_encode, uri_encode_path};
 pub use key::SigningKey;

@@ -4,9 +4,11 @@
 //!
 //! The final chunk is what tells S3 the body is complete, so it is sent only when exactly the
 //! declared number of bytes came: a body that breaks off, or runs longer, ends in an error
-//! instead, and S3 stores nothing.
+//! instead, and S3 stores nothing. With a checksum, the final chunk carries it as the signed
+//! trailer, computed over the bytes as they were framed.
 
 use crate::body::{Body, BodyError, ChunkStream};
+use crate::s3::Checksummer;
 use crate::sigv4::ChunkSigner;
 use futures::StreamExt;
 
@@ -23,6 +25,8 @@ struct Framing {
     /// Bytes still owed to the declared length.
     remaining: u64,
     chunk_size: usize,
+    /// The checksum the trailer carries.
+    checksum: Option<Checksummer>,
     done: bool,
 }
 
@@ -43,7 +47,15 @@ impl Framing {
         if take == 0 {
             self.done = true;
             return if self.remaining == 0 {
-                Ok(self.chain.final_chunk().into_bytes())
+                Ok(match self.checksum.take() {
+                    None => self.chain.final_chunk(),
+                    Some(checksum) => {
+                        let header = checksum.algorithm().header();
+                        let value = checksum.finish();
+                        self.chain.final_chunk_with_trailer(&[(header, &value)])
+                    }
+                }
+                .into_bytes())
             } else {
                 Err(BodyError::io(format!(
                     "the body ended {} bytes short of its Content-Length",
@@ -55,6 +67,9 @@ impl Framing {
             return Err(BodyError::io("the body is longer than its Content-Length"));
         }
         let chunk = &self.pending[..take];
+        if let Some(checksum) = &mut self.checksum {
+            checksum.update(chunk);
+        }
         let mut frame = self.chain.chunk_header(chunk).into_bytes();
         frame.reserve(take + 2);
         frame.extend_from_slice(chunk);
@@ -65,8 +80,15 @@ impl Framing {
     }
 }
 
-/// `body`, of `decoded` bytes, framed and signed in chunks of `chunk_size` bytes by `chain`.
-pub fn aws_chunked(body: Body, chain: ChunkSigner, decoded: u64, chunk_size: usize) -> Body {
+/// `body`, of `decoded` bytes, framed and signed in chunks of `chunk_size` bytes by `chain`,
+/// ending in a signed trailer of `checksum`'s value when there is one.
+pub fn aws_chunked(
+    body: Body,
+    chain: ChunkSigner,
+    decoded: u64,
+    chunk_size: usize,
+    checksum: Option<Checksummer>,
+) -> Body {
     let framing = Framing {
         stream: body.into_stream(),
         chain,
@@ -74,6 +96,7 @@ pub fn aws_chunked(body: Body, chain: ChunkSigner, decoded: u64, chunk_size: usi
         start: 0,
         remaining: decoded,
         chunk_size,
+        checksum,
         done: false,
     };
     Body::stream(futures::stream::unfold(framing, |mut framing| async move {
@@ -89,6 +112,7 @@ pub fn aws_chunked(body: Body, chain: ChunkSigner, decoded: u64, chunk_size: usi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::s3::ChecksumAlgorithm;
     use crate::sigv4::{Credentials, Signer, SigningParams, SigningSettings, SigningTime};
     use futures::executor::block_on;
 
@@ -121,7 +145,7 @@ mod tests {
     #[test]
     fn bytes_are_regrouped_into_signed_chunks_of_one_size() {
         // 10 bytes arriving as 3 + 1 + 6, framed in chunks of 4: 4, 4, 2, then the final one.
-        let body = aws_chunked(pieces(&[b"abc", b"d", b"efghij"]), chain(), 10, 4);
+        let body = aws_chunked(pieces(&[b"abc", b"d", b"efghij"]), chain(), 10, 4, None);
         let wire = block_on(body.collect(1 << 20)).unwrap();
         let mut expected_chain = chain();
         let mut expected = Vec::new();
@@ -145,14 +169,51 @@ mod tests {
     #[test]
     fn a_body_of_another_length_never_gets_its_final_chunk() {
         for (parts, declared) in [(&[&b"abc"[..]][..], 5), (&[&b"abcdef"[..]][..], 5)] {
-            let body = aws_chunked(pieces(parts), chain(), declared, 4);
+            let body = aws_chunked(pieces(parts), chain(), declared, 4, None);
             let err = block_on(body.collect(1 << 20)).unwrap_err();
             assert!(err.message.contains("Content-Length"), "{err}");
         }
         let broken: Vec<Result<Vec<u8>, BodyError>> =
             vec![Ok(b"ab".to_vec()), Err(BodyError::io("client went away"))];
-        let body = aws_chunked(Body::stream(futures::stream::iter(broken)), chain(), 5, 4);
+        let body = aws_chunked(
+            Body::stream(futures::stream::iter(broken)),
+            chain(),
+            5,
+            4,
+            Some(ChecksumAlgorithm::Crc32.hasher()),
+        );
         let err = block_on(body.collect(1 << 20)).unwrap_err();
         assert_eq!(err.message, "client went away");
+    }
+
+    #[test]
+    fn a_checksum_ends_the_body_as_its_signed_trailer() {
+        let algorithm = ChecksumAlgorithm::Crc64Nvme;
+        let body = aws_chunked(
+            pieces(&[b"abcdef", b"ghij"]),
+            chain(),
+            10,
+            4,
+            Some(algorithm.hasher()),
+        );
+        let wire = block_on(body.collect(1 << 20)).unwrap();
+        let mut expected_chain = chain();
+        let mut expected = Vec::new();
+        for chunk in [&b"abcd"[..], b"efgh", b"ij"] {
+            expected.extend_from_slice(expected_chain.chunk_header(chunk).as_bytes());
+            expected.extend_from_slice(chunk);
+            expected.extend_from_slice(b"\r\n");
+        }
+        let value = algorithm.checksum(b"abcdefghij");
+        let trailer = [(algorithm.header(), value.as_str())];
+        expected.extend_from_slice(expected_chain.final_chunk_with_trailer(&trailer).as_bytes());
+        assert_eq!(
+            String::from_utf8(wire.clone()).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+        assert_eq!(
+            wire.len() as u64,
+            crate::sigv4::encoded_length_with_trailer(10, 4, &[(algorithm.header(), 12)]),
+        );
     }
 }

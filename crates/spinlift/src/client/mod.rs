@@ -14,5 +14,6 @@ pub mod s3;
 pub mod services;
 pub mod signed;
 pub mod upload;
+pub mod verify;
 
 pub use error::ClientError;

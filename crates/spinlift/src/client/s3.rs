@@ -7,10 +7,13 @@ use super::signed::{self, Buffered, Sender, SigningTarget};
 use crate::body::Body;
 use crate::cache::Cache;
 use crate::clock::Clock;
-use crate::config::{self, Variables};
+use crate::config::{self, ChecksumPolicy, Variables};
 use crate::env::Env;
 use crate::outbound::HttpClient;
-use crate::s3::{Bucket, GetObject, ObjectKey, PutObject, PutObjectOutput, S3Action};
+use crate::s3::{
+    object_checksum, Bucket, ChecksumValue, GetObject, Integrity, ObjectKey, PutObject,
+    PutObjectOutput, S3Action,
+};
 use crate::sigv4::{Payload, Signer, SigningTime};
 use http::HeaderValue;
 use http::{Request, Response};
@@ -23,6 +26,8 @@ pub struct S3Call<'a, C> {
     /// When the signing credentials end (an assumed role's session): presigned URLs cannot
     /// outlive them.
     pub credentials_expire_at: Option<u64>,
+    /// When uploads carry checksums and downloads are checked (`s3_checksums`).
+    pub checksums: ChecksumPolicy,
 }
 
 impl<'a, C: HttpClient> S3Call<'a, C> {
@@ -56,6 +61,7 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
             bucket: Bucket::new(&s3, &resolved.aws.region),
             sender: Sender::new(client, Signer::new(resolved.credentials), clock),
             credentials_expire_at: resolved.expires_at,
+            checksums: config::s3_checksums(vars)?,
         })
     }
 
@@ -149,10 +155,12 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
     }
 
     /// Reads a whole small object (a summary, a manifest; at most [`MAX_ANSWER_BYTES`]) into
-    /// memory. Larger objects are streamed with [`S3Call::send`].
+    /// memory. Larger objects are streamed with [`S3Call::send`]. Under `s3_checksums =
+    /// when_supported` the bytes are checked against the object's stored checksum.
     ///
     /// # Errors
-    /// S3 refused (a missing key: [`ClientError::is_not_found`]), or the answer broke off.
+    /// S3 refused (a missing key: [`ClientError::is_not_found`]), or the answer broke off or
+    /// does not have the stored checksum.
     ///
     /// [`MAX_ANSWER_BYTES`]: super::signed::MAX_ANSWER_BYTES
     pub async fn get_bytes(&self, key: &ObjectKey) -> Result<Vec<u8>, ClientError> {
@@ -160,9 +168,21 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
             key,
             range: None,
             if_none_match: None,
+            checksum_mode: self.checksums.check_download(false),
         };
         let answer = self.fetch(get.request(&self.bucket)).await?;
         if answer.status.is_success() {
+            if let Some((algorithm, expected)) =
+                object_checksum(&answer.headers).filter(|_| self.checksums.check_download(false))
+            {
+                if algorithm.checksum(&answer.body) != expected {
+                    return Err(ClientError::BrokenAnswer {
+                        service: "s3",
+                        status: answer.status.as_u16(),
+                        reason: super::verify::mismatch(algorithm),
+                    });
+                }
+            }
             return Ok(answer.body);
         }
         Err(ClientError::Service {
@@ -171,7 +191,8 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         })
     }
 
-    /// Stores `body`, held in memory, as the whole object `key` of `content_type`.
+    /// Stores `body`, held in memory, as the whole object `key` of `content_type`, with its
+    /// checksum under `s3_checksums = when_supported`.
     ///
     /// # Errors
     /// As [`S3Call::call`].
@@ -181,12 +202,22 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         content_type: &HeaderValue,
         body: Vec<u8>,
     ) -> Result<PutObjectOutput, ClientError> {
+        let checksum = self
+            .checksums
+            .upload()
+            .map(|algorithm| (algorithm, algorithm.checksum(&body)));
         let put = PutObject {
             key,
             content_length: body.len() as u64,
             content_type: Some(content_type),
             metadata: Vec::new(),
             condition: None,
+            integrity: Integrity {
+                content_md5: None,
+                checksum: checksum
+                    .as_ref()
+                    .map(|(algorithm, value)| ChecksumValue::Header(*algorithm, value)),
+            },
         };
         self.call_with_body(&put, body, None).await
     }

@@ -8,7 +8,7 @@ use crate::aws::{AwsError, Endpoint};
 use crate::body::Body;
 use crate::clock::{self, Clock};
 use crate::outbound::{copy_request, HttpClient};
-use crate::s3::Bucket;
+use crate::s3::{Bucket, ChecksumAlgorithm};
 use crate::sigv4::{to_aws_chunked, Payload, Signer, SigningError};
 use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 
@@ -165,7 +165,8 @@ impl<'a, C: HttpClient> Sender<'a, C> {
     /// signed with the streaming marker, then every chunk of `chunk_size` bytes signed as it
     /// is sent, so S3 refuses a body changed or cut short on the way. The request's
     /// `Content-Length` is the body's; a body that turns out longer or shorter breaks off
-    /// before its final chunk. Never sent twice: a refusal for the time adopts S3's time for
+    /// before its final chunk. A request naming a checksum trailer (`x-amz-trailer`) ends in
+    /// it, signed, the value computed over the bytes sent. Never sent twice: a refusal for the time adopts S3's time for
     /// the next call.
     ///
     /// # Errors
@@ -177,14 +178,25 @@ impl<'a, C: HttpClient> Sender<'a, C> {
         body: Body,
         chunk_size: usize,
     ) -> Result<Response<Body>, ClientError> {
-        let Some(decoded) = to_aws_chunked(request.headers_mut(), chunk_size as u64) else {
+        // A request that names a checksum trailer gets it computed over the framed bytes.
+        let checksum = request
+            .headers()
+            .get("x-amz-trailer")
+            .and_then(|name| ChecksumAlgorithm::from_header(name.to_str().ok()?));
+        let trailers: &[(&str, usize)] = match checksum {
+            Some(algorithm) => &[(algorithm.header(), algorithm.encoded_len())],
+            None => &[],
+        };
+        let Some(decoded) = to_aws_chunked(request.headers_mut(), chunk_size as u64, trailers)
+        else {
             // Without a length there is nothing to encode against: S3 needs one anyway.
             return self.send(bucket, request, Payload::Unsigned, body).await;
         };
         let chain = bucket
             .sign_streaming(&mut request, &self.signer, self.clock.now())
             .map_err(ClientError::Signing)?;
-        let framed = super::chunked::aws_chunked(body, chain, decoded, chunk_size);
+        let checksum = checksum.map(ChecksumAlgorithm::hasher);
+        let framed = super::chunked::aws_chunked(body, chain, decoded, chunk_size, checksum);
         let response = self.client.send(request, framed).await?;
         match self.judge_time(bucket, response).await? {
             Judged::RefusedForTime(response) | Judged::Answer(response) => Ok(response),

@@ -9,8 +9,9 @@ use crate::client::ClientError;
 use crate::env::LogStream;
 use crate::outbound::HttpClient;
 use crate::s3::{
-    AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, ObjectKey,
-    PutObject, UploadPart, WriteCondition,
+    AbortMultipartUpload, ChecksumAlgorithm, ChecksumValue, Checksummer, CompleteMultipartUpload,
+    CompletedPart, CreateMultipartUpload, Integrity, ObjectKey, PutObject, UploadChecksum,
+    UploadPart, WriteCondition,
 };
 use futures::StreamExt;
 use http::{HeaderName, HeaderValue};
@@ -27,12 +28,17 @@ struct PartReader {
     stream: crate::body::ChunkStream,
     /// Bytes of the last chunk read beyond the previous part.
     carry: Vec<u8>,
+    /// The checksum each part carries.
+    algorithm: Option<ChecksumAlgorithm>,
+    /// The checksum of every byte read so far: the whole object's, at the end.
+    whole: Option<Checksummer>,
 }
 
-/// One part and the lowercase hex SHA-256 of its bytes.
+/// One part, the lowercase hex SHA-256 of its bytes and its checksum.
 struct Part {
     bytes: Vec<u8>,
     sha256: String,
+    checksum: Option<String>,
 }
 
 impl PartReader {
@@ -40,6 +46,7 @@ impl PartReader {
     async fn next_part(&mut self) -> Result<Part, UploadError> {
         let mut bytes = Vec::with_capacity(PART_SIZE);
         let mut hasher = Sha256::new();
+        let mut checksum = self.algorithm.map(ChecksumAlgorithm::hasher);
         let mut pending = std::mem::take(&mut self.carry);
         loop {
             let room = PART_SIZE - bytes.len();
@@ -47,6 +54,9 @@ impl PartReader {
                 self.carry = pending.split_off(room);
             }
             hasher.update(&pending);
+            for running in [&mut checksum, &mut self.whole].into_iter().flatten() {
+                running.update(&pending);
+            }
             bytes.extend_from_slice(&pending);
             if bytes.len() == PART_SIZE {
                 break;
@@ -59,6 +69,7 @@ impl PartReader {
         Ok(Part {
             bytes,
             sha256: crate::sigv4::hex_digest(&hasher.finalize().into()),
+            checksum: checksum.map(Checksummer::finish),
         })
     }
 }
@@ -75,6 +86,11 @@ pub enum UploadError {
     },
     /// S3 refused a step, or could not be reached (the upload was then aborted).
     Client(ClientError),
+    /// The bytes read do not have the checksum the caller expected (the upload was aborted).
+    Mismatch {
+        /// The algorithm.
+        algorithm: ChecksumAlgorithm,
+    },
 }
 
 impl From<ClientError> for UploadError {
@@ -89,42 +105,78 @@ impl std::fmt::Display for UploadError {
             UploadError::Body(err) => write!(f, "the body could not be read: {err}"),
             UploadError::TooLarge { limit } => write!(f, "the body is larger than {limit} bytes"),
             UploadError::Client(err) => write!(f, "{err}"),
+            UploadError::Mismatch { algorithm } => write!(
+                f,
+                "the body's {} is not the {} sent with it",
+                algorithm.name(),
+                algorithm.header()
+            ),
         }
     }
 }
 
 impl std::error::Error for UploadError {}
 
+/// The checksum an upload's bytes are sent with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UploadIntegrity<'a> {
+    /// The algorithm computed over the bytes (none: only the signature covers them).
+    pub algorithm: Option<ChecksumAlgorithm>,
+    /// The whole body's value of `algorithm`, when the caller knows it (a client sent it):
+    /// S3 checks it, and a multipart upload whose bytes do not match it is aborted.
+    pub expected: Option<&'a str>,
+}
+
 /// Stores `body` under `key`: one hashed PutObject when it fits in one part, else a multipart
 /// upload. Returns the object's ETag and size. A `condition` is S3's to judge when the object
 /// is written (the PutObject, or the completion: a multipart upload whose condition fails is
-/// aborted like any other failed one).
+/// aborted like any other failed one). With a checksum algorithm, the PutObject carries the
+/// body's value, each part its own, and the completion the whole object's (a CRC) or the
+/// parts' (SHA-256, which S3 combines).
 ///
 /// # Errors
-/// The body broke off, it has more than 10,000 parts, or S3 refused a step (the upload is then
-/// aborted).
+/// The body broke off, it has more than 10,000 parts, its checksum is not the expected one,
+/// or S3 refused a step (the upload is then aborted).
 pub async fn put_in_parts<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
     content_type: Option<&HeaderValue>,
     metadata: Vec<(&HeaderName, &HeaderValue)>,
     condition: Option<WriteCondition<'_>>,
+    integrity: UploadIntegrity<'_>,
     body: Body,
 ) -> Result<(String, u64), UploadError> {
     let mut reader = PartReader {
         stream: body.into_stream(),
         carry: Vec::new(),
+        algorithm: integrity.algorithm,
+        whole: integrity.algorithm.map(ChecksumAlgorithm::hasher),
     };
     let first = reader.next_part().await?;
     if first.bytes.len() < PART_SIZE {
-        // The whole body fit in one part: a plain PutObject, hashed and signed.
+        // The whole body fit in one part: a plain PutObject, hashed and signed, with the
+        // client's value when it gave one (S3 judges it), else the one computed.
         let size = first.bytes.len() as u64;
+        let checksum = match (
+            integrity.algorithm,
+            integrity.expected,
+            first.checksum.as_deref(),
+        ) {
+            (Some(algorithm), Some(value), _) | (Some(algorithm), None, Some(value)) => {
+                Some(ChecksumValue::Header(algorithm, value))
+            }
+            _ => None,
+        };
         let put = PutObject {
             key,
             content_length: size,
             content_type,
             metadata,
             condition,
+            integrity: Integrity {
+                content_md5: None,
+                checksum,
+            },
         };
         let stored = s3
             .call_with_body(&put, first.bytes, Some(&first.sha256))
@@ -135,20 +187,15 @@ pub async fn put_in_parts<C: HttpClient>(
         key,
         content_type,
         metadata,
+        checksum: integrity.algorithm,
     };
     let upload_id = s3.call(&create).await?;
     let completed = match upload_parts(s3, key, &upload_id, &mut reader, first).await {
         Ok((parts, size)) => {
-            let complete = CompleteMultipartUpload {
-                key,
-                upload_id: &upload_id,
-                parts: &parts,
-                condition,
-            };
-            s3.call(&complete)
+            let whole = reader.whole.take().map(Checksummer::finish);
+            complete(s3, key, &upload_id, &parts, condition, integrity, whole)
                 .await
                 .map(|etag| (etag, size))
-                .map_err(UploadError::from)
         }
         Err(err) => Err(err),
     };
@@ -170,6 +217,36 @@ pub async fn put_in_parts<C: HttpClient>(
         }
     }
     completed
+}
+
+/// Completes the upload when its bytes have the checksum the caller expected.
+async fn complete<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    key: &ObjectKey,
+    upload_id: &str,
+    parts: &[CompletedPart],
+    condition: Option<WriteCondition<'_>>,
+    integrity: UploadIntegrity<'_>,
+    whole: Option<String>,
+) -> Result<String, UploadError> {
+    let checksum = match (integrity.algorithm, integrity.expected) {
+        (Some(algorithm), Some(expected)) if whole.as_deref() != Some(expected) => {
+            return Err(UploadError::Mismatch { algorithm });
+        }
+        (Some(algorithm), _) => Some(UploadChecksum {
+            algorithm,
+            whole_object: whole.as_deref().filter(|_| algorithm.is_full_object()),
+        }),
+        (None, _) => None,
+    };
+    let complete = CompleteMultipartUpload {
+        key,
+        upload_id,
+        parts,
+        condition,
+        checksum,
+    };
+    Ok(s3.call(&complete).await?)
 }
 
 /// Uploads `first` and the rest of the body's parts; each part is sent while the next one is
@@ -197,7 +274,12 @@ async fn upload_parts<C: HttpClient>(
             upload_id,
             part_number,
             content_length: part.bytes.len() as u64,
+            checksum: reader
+                .algorithm
+                .zip(part.checksum.as_deref())
+                .map(|(algorithm, value)| ChecksumValue::Header(algorithm, value)),
         };
+        let checksum = part.checksum.clone();
         // The first failure ends both: a failed upload stops reading the client, a broken
         // client body stops the upload.
         let sent = async {
@@ -206,7 +288,11 @@ async fn upload_parts<C: HttpClient>(
                 .map_err(UploadError::from)
         };
         let (etag, next) = futures::try_join!(sent, reader.next_part())?;
-        parts.push(CompletedPart { part_number, etag });
+        parts.push(CompletedPart {
+            part_number,
+            etag,
+            checksum,
+        });
         part = next;
     }
     Ok((parts, size))

@@ -4,7 +4,7 @@
 
 use super::{invalid, number, read, require, ConfigError, Secret, Variables};
 use crate::events::sns::SnsOrigin;
-use crate::s3::{S3Config, Scheme};
+use crate::s3::{ChecksumAlgorithm, S3Config, Scheme};
 
 /// Reads `s3_bucket`, `s3_scheme`, `s3_host`, `s3_path_style`.
 ///
@@ -183,6 +183,79 @@ pub fn multipart_threshold(vars: &dyn Variables) -> Result<u64, ConfigError> {
         "MiB, 8 to 5120 (S3 takes at most 5 GiB in one PUT)",
     )?;
     Ok(mib << 20)
+}
+
+/// When S3 calls carry additional checksums (`s3_checksums`) and which algorithm uploads
+/// compute (`s3_checksum_algorithm`). Some S3-compatible stores refuse the checksum headers,
+/// or the trailer they travel in: those run with `when_required` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChecksumPolicy {
+    /// When checksums are sent and checked.
+    pub mode: ChecksumMode,
+    /// What uploads compute under `when_supported` (CRC64NVME by default).
+    pub algorithm: ChecksumAlgorithm,
+}
+
+/// The values of `s3_checksums`, named as the AWS SDKs name theirs
+/// (`request_checksum_calculation`, `response_checksum_validation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChecksumMode {
+    /// Every upload computes a checksum and sends it in its signed trailer (or its parts'
+    /// headers); every whole-object download is checked against the stored one.
+    WhenSupported,
+    /// Only what clients ask for: their own checksum headers are passed on, downloads are
+    /// checked when the client sends `x-amz-checksum-mode: ENABLED`.
+    WhenRequired,
+    /// No checksum header is ever sent; a client's is refused (400) rather than dropped.
+    /// `Content-MD5`, which every store takes, still goes through.
+    Off,
+}
+
+impl ChecksumPolicy {
+    /// The algorithm an upload computes when its client gave no value of its own.
+    pub fn upload(self) -> Option<ChecksumAlgorithm> {
+        (self.mode == ChecksumMode::WhenSupported).then_some(self.algorithm)
+    }
+
+    /// Whether a download is checked, `asked` being the client's `x-amz-checksum-mode:
+    /// ENABLED`.
+    pub fn check_download(self, asked: bool) -> bool {
+        match self.mode {
+            ChecksumMode::WhenSupported => true,
+            ChecksumMode::WhenRequired => asked,
+            ChecksumMode::Off => false,
+        }
+    }
+}
+
+/// Reads `s3_checksums` (`when_supported`, the default; `when_required`; `off`) and
+/// `s3_checksum_algorithm` (`crc64nvme`, the default; `crc32c`, `crc32`, `sha256`).
+///
+/// # Errors
+///
+/// A variable is unreadable or not one of its values.
+pub fn s3_checksums(vars: &dyn Variables) -> Result<ChecksumPolicy, ConfigError> {
+    let mode = match read(vars, "s3_checksums")?.as_deref() {
+        None | Some("when_supported") => ChecksumMode::WhenSupported,
+        Some("when_required") => ChecksumMode::WhenRequired,
+        Some("off") => ChecksumMode::Off,
+        Some(_) => {
+            return Err(invalid(
+                "s3_checksums",
+                "when_supported, when_required or off",
+            ))
+        }
+    };
+    let algorithm = match read(vars, "s3_checksum_algorithm")? {
+        None => ChecksumAlgorithm::Crc64Nvme,
+        Some(name) => ChecksumAlgorithm::from_name(&name).ok_or_else(|| {
+            invalid(
+                "s3_checksum_algorithm",
+                "crc64nvme, crc32c, crc32 or sha256",
+            )
+        })?,
+    };
+    Ok(ChecksumPolicy { mode, algorithm })
 }
 
 /// An S3 bucket name: 3–63 of `a-z 0-9 . -`, starting and ending with a letter or digit.

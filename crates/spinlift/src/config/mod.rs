@@ -20,8 +20,8 @@ mod aws;
 
 pub use crate::s3::{S3Config, Scheme};
 pub use app::{
-    api_token, cors, index, multipart_threshold, s3, sns_cert_origin, sns_topic_arns,
-    webhook_token, CorsSettings, IndexSettings,
+    api_token, cors, index, multipart_threshold, s3, s3_checksums, sns_cert_origin, sns_topic_arns,
+    webhook_token, ChecksumMode, ChecksumPolicy, CorsSettings, IndexSettings,
 };
 pub use aws::{aws_endpoint, aws_role_arn, retry_policy, timeouts, AwsConfig};
 
@@ -326,6 +326,45 @@ mod tests {
             };
             assert_eq!(err.to_string(), message);
             assert!(!err.to_string().contains(value), "{value} leaked");
+        }
+    }
+
+    #[test]
+    fn checksum_policy_defaults_to_crc64nvme_on_every_call() {
+        let policy = s3_checksums(&dev()).unwrap();
+        assert_eq!(
+            policy.upload(),
+            Some(crate::s3::ChecksumAlgorithm::Crc64Nvme)
+        );
+        assert!(policy.check_download(false));
+        let required = s3_checksums(&with("s3_checksums", Some("when_required"))).unwrap();
+        assert_eq!(required.upload(), None);
+        assert_eq!(
+            (
+                required.check_download(false),
+                required.check_download(true)
+            ),
+            (false, true)
+        );
+        let off = s3_checksums(&with("s3_checksums", Some("off"))).unwrap();
+        assert_eq!(off.mode, ChecksumMode::Off);
+        assert!(!off.check_download(true));
+        let sha = s3_checksums(&with("s3_checksum_algorithm", Some("sha256"))).unwrap();
+        assert_eq!(sha.upload(), Some(crate::s3::ChecksumAlgorithm::Sha256));
+        for (name, value, message) in [
+            (
+                "s3_checksums",
+                "always",
+                "variable s3_checksums must be when_supported, when_required or off",
+            ),
+            (
+                "s3_checksum_algorithm",
+                "md5",
+                "variable s3_checksum_algorithm must be crc64nvme, crc32c, crc32 or sha256",
+            ),
+        ] {
+            let err = s3_checksums(&with(name, Some(value))).unwrap_err();
+            assert_eq!(err.to_string(), message);
         }
     }
 

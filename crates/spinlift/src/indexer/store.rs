@@ -36,10 +36,13 @@ pub(super) async fn stored<C: HttpClient>(
     s3: &S3Call<'_, C>,
     manifest: &ObjectKey,
 ) -> Result<Option<Stored>, IndexError> {
+    // The manifest is spinlift's own small document, and one that does not parse carries no
+    // order: it is not checked against a checksum.
     let get = GetObject {
         key: manifest,
         range: None,
         if_none_match: None,
+        checksum_mode: false,
     };
     let answer = s3.fetch(get.request(&s3.bucket)).await?;
     if answer.status == http::StatusCode::OK {
@@ -78,10 +81,12 @@ pub(super) async fn read_object<C: HttpClient>(
     key: &ObjectKey,
     sequencer: Option<String>,
 ) -> Result<Option<Manifest>, IndexError> {
+    let check = s3.checksums.check_download(false);
     let get = GetObject {
         key,
         range: None,
         if_none_match: None,
+        checksum_mode: check,
     };
     let response = s3
         .send(get.request(&s3.bucket), Payload::Bytes(b""), Body::Empty)
@@ -95,7 +100,8 @@ pub(super) async fn read_object<C: HttpClient>(
     };
     let mut hasher = Sha256::new();
     let mut size = 0u64;
-    let mut stream = body.into_stream();
+    let mut stream =
+        crate::client::verify::checked(body, parts.status, &parts.headers, check).into_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|reason| ClientError::BrokenAnswer {
             service: "s3",
@@ -140,6 +146,7 @@ pub(super) async fn write<C: HttpClient>(
         content_type: Some(&content_type),
         metadata: Vec::new(),
         condition,
+        integrity: Default::default(),
     };
     conditional(s3.call_with_body(&put, json, None).await)
 }

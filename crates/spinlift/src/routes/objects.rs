@@ -3,12 +3,14 @@
 
 use crate::body::Body;
 use crate::client::s3::S3Call;
-use crate::client::upload;
+use crate::client::upload::{self, UploadIntegrity};
+use crate::client::verify;
+use crate::config::{ChecksumMode, ChecksumPolicy};
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
 use crate::s3::{
-    CopyObject, DeleteObject, GetObject, HeadObject, ListObjectsV2, ObjectHead, ObjectKey,
-    PutObject, WriteCondition,
+    ChecksumAlgorithm, ChecksumValue, CopyObject, DeleteObject, GetObject, HeadObject, Integrity,
+    ListObjectsV2, ObjectHead, ObjectKey, PutObject, WriteCondition,
 };
 use crate::sigv4::{percent_decode, Payload};
 use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
@@ -38,23 +40,34 @@ fn object_response(head: ObjectHead, body: Body) -> Response<Body> {
     response
 }
 
-/// `GET /objects/{key}`: the object's bytes, streamed, with `Range` and `If-None-Match` passed on.
+/// `GET /objects/{key}`: the object's bytes, streamed, with `Range` and `If-None-Match` passed
+/// on. The whole object's bytes are checked against its stored checksum as they stream
+/// (`s3_checksums`; under `when_required` when the client sends `x-amz-checksum-mode:
+/// ENABLED`): a mismatch breaks the body off before its end.
 pub async fn get<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
     headers: &HeaderMap,
 ) -> Result<Response<Body>, ApiError> {
+    let asked = headers
+        .get("x-amz-checksum-mode")
+        .is_some_and(|mode| mode.as_bytes().eq_ignore_ascii_case(b"ENABLED"));
+    let checked = s3.checksums.check_download(asked);
     let get = GetObject {
         key,
         range: headers.get(header::RANGE),
         if_none_match: headers.get(header::IF_NONE_MATCH),
+        checksum_mode: checked,
     };
     let response = s3
         .send(get.request(&s3.bucket), Payload::Bytes(b""), Body::Empty)
         .await?;
     let (parts, body) = response.into_parts();
     match ObjectHead::from_parts(parts.status, &parts.headers) {
-        Some(head) => Ok(object_response(head, body)),
+        Some(head) => {
+            let body = verify::checked(body, head.status, &parts.headers, checked);
+            Ok(object_response(head, body))
+        }
         None => Err(s3.error_of(Response::from_parts(parts, body)).await.into()),
     }
 }
@@ -136,6 +149,86 @@ fn stored_headers(headers: &HeaderMap) -> (Option<&HeaderValue>, Vec<(&HeaderNam
     (headers.get(header::CONTENT_TYPE), metadata)
 }
 
+fn invalid_checksum(message: String) -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_checksum",
+        message,
+    }
+}
+
+/// What a client's upload says about its own bytes.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ClientChecksum<'h> {
+    content_md5: Option<&'h HeaderValue>,
+    /// The algorithm to compute: the one of the client's value, the one it asked for
+    /// (`x-amz-sdk-checksum-algorithm`, `x-amz-checksum-algorithm`), or the policy's.
+    algorithm: Option<ChecksumAlgorithm>,
+    /// The client's value of the whole body (`x-amz-checksum-<algo>`).
+    value: Option<&'h str>,
+}
+
+/// Reads `Content-MD5` and one `x-amz-checksum-<algo>` (or a requested algorithm) from an
+/// upload's headers. Under `s3_checksums = off` a client's checksum is refused, not dropped.
+fn client_checksum(
+    headers: &HeaderMap,
+    policy: ChecksumPolicy,
+) -> Result<ClientChecksum<'_>, ApiError> {
+    let mut found = ClientChecksum {
+        content_md5: headers.get("content-md5"),
+        ..ClientChecksum::default()
+    };
+    for (name, value) in headers {
+        let name = name.as_str();
+        let Some(algo) = name.strip_prefix("x-amz-checksum-") else {
+            continue;
+        };
+        if ["algorithm", "type", "mode"].contains(&algo) {
+            continue;
+        }
+        let algorithm = ChecksumAlgorithm::from_header(name).ok_or_else(|| {
+            invalid_checksum(format!(
+                "{name} is not taken: send x-amz-checksum-crc64nvme, -crc32c, -crc32 or -sha256"
+            ))
+        })?;
+        if found.value.is_some() {
+            return Err(invalid_checksum(
+                "send one x-amz-checksum-<algorithm> header".to_owned(),
+            ));
+        }
+        found.algorithm = Some(algorithm);
+        found.value = Some(
+            value
+                .to_str()
+                .map_err(|_| invalid_checksum(format!("{name} must be base64")))?,
+        );
+    }
+    for name in ["x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm"] {
+        let Some(value) = headers.get(name) else {
+            continue;
+        };
+        let asked = value
+            .to_str()
+            .ok()
+            .and_then(ChecksumAlgorithm::from_name)
+            .ok_or_else(|| {
+                invalid_checksum(format!("{name} must be CRC64NVME, CRC32C, CRC32 or SHA256"))
+            })?;
+        if found.algorithm.is_some_and(|algorithm| algorithm != asked) {
+            return Err(invalid_checksum(format!(
+                "{name} names another algorithm than the checksum sent"
+            )));
+        }
+        found.algorithm = Some(asked);
+    }
+    if found.algorithm.is_some() && policy.mode == ChecksumMode::Off {
+        return Err(invalid_checksum(
+            "this deployment's store takes no checksums (s3_checksums = off): send the body without x-amz-checksum-* (Content-MD5 is taken)".to_owned(),
+        ));
+    }
+    found.algorithm = found.algorithm.or(policy.upload());
+    Ok(found)
+}
+
 fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
     let Some(value) = headers.get(header::CONTENT_LENGTH) else {
         return Ok(None);
@@ -156,6 +249,12 @@ fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
 /// hashed parts (each sent while the next is read), which is aborted if any step fails, so no
 /// partial object is ever left behind. `If-None-Match: *` or `If-Match: <etag>` go to S3 with
 /// the PUT or the completion, and a write whose condition fails stores nothing (412).
+///
+/// A checksum goes with the bytes ([`client_checksum`]): the client's `x-amz-checksum-<algo>`
+/// (S3 judges it; for a multipart upload spinlift does, before completing) or, under
+/// `s3_checksums = when_supported`, one computed as the body streams and sent as the signed
+/// trailer (single PUT) or with each part and the completion. `Content-MD5` is passed on for
+/// a single PUT.
 pub async fn put<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
@@ -165,18 +264,40 @@ pub async fn put<C: HttpClient>(
 ) -> Result<Response<Body>, ApiError> {
     let (content_type, metadata) = stored_headers(headers);
     let condition = write_condition(headers, &[header::IF_MATCH, header::IF_NONE_MATCH])?;
+    let checksum = client_checksum(headers, s3.checksums)?;
     let (etag, size) = match content_length(headers)? {
         Some(size) if size <= threshold => {
+            let value = match (checksum.algorithm, checksum.value) {
+                (Some(algorithm), Some(value)) => Some(ChecksumValue::Header(algorithm, value)),
+                (Some(algorithm), None) => Some(ChecksumValue::Trailer(algorithm)),
+                (None, _) => None,
+            };
             let put = PutObject {
                 key,
                 content_length: size,
                 content_type,
                 metadata,
                 condition,
+                integrity: Integrity {
+                    content_md5: checksum.content_md5,
+                    checksum: value,
+                },
             };
             (s3.call_streamed(&put, body).await?.etag, size)
         }
-        _ => upload::put_in_parts(s3, key, content_type, metadata, condition, body).await?,
+        _ if checksum.content_md5.is_some() => {
+            return Err(invalid_checksum(
+                "Content-MD5 is taken on uploads of known length up to s3_multipart_threshold_mib; send x-amz-checksum-crc64nvme with larger ones".to_owned(),
+            ))
+        }
+        _ => {
+            let integrity = UploadIntegrity {
+                algorithm: checksum.algorithm,
+                expected: checksum.value,
+            };
+            upload::put_in_parts(s3, key, content_type, metadata, condition, integrity, body)
+                .await?
+        }
     };
     let mut response = json_response(
         StatusCode::CREATED,

@@ -184,7 +184,19 @@ async fn respond(out: ResponseOutparam, response: http::Response<Body>) {
     // writes), waiting only while that buffer is full; one flush ends the body.
     let mut chunks = body.into_stream();
     while let Some(chunk) = chunks.next().await {
-        let Ok(chunk) = chunk else { return };
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(err) => {
+                // Dropping the body unfinished is how the client learns the answer is
+                // broken; the operator learns why (a download failing its checksum, a store
+                // connection lost mid-body).
+                SpinEnv.log(
+                    LogStream::Operator,
+                    &format!("spinlift: answer broken off: {err}"),
+                );
+                return;
+            }
+        };
         let mut rest = &chunk[..];
         while !rest.is_empty() {
             let Ok(permitted) = stream.check_write() else {
