@@ -9,6 +9,8 @@
 //!    and as the multipart upload of 8 MiB signed parts the component makes of it (as the AWS
 //!    CLI does above its 8 MiB threshold); the component's PUT twice too: by default, and with
 //!    `s3_multipart_threshold_mib` raised so that it streams one PUT.
+//! 3. Checksums: every component row twice, as configured by default (`s3_checksums =
+//!    when_supported`: a CRC64NVME on every upload, every download checked) and with `off`.
 //!
 //! Needs s3s-fs (`S3S_FS_BIN`, installed by `scripts/test`); `scripts/bench` runs it with
 //! `cargo run --release --example e2e_bench`, a release-built host as Spin's is (an example,
@@ -147,6 +149,7 @@ impl Requests {
             key: &key,
             content_type: None,
             metadata: vec![],
+            checksum: None,
         };
         let answer = self
             .send_signed(create.request(bucket).map(|()| Vec::new()))
@@ -162,19 +165,25 @@ impl Requests {
                 upload_id: &upload_id,
                 part_number,
                 content_length: bytes.len() as u64,
+                checksum: None,
             };
             let answer = self
                 .send_signed(upload.request(bucket).map(|()| bytes.to_vec()))
                 .await;
             let etag = UploadPart::parse_response(answer.status(), answer.headers(), answer.body())
                 .unwrap();
-            parts.push(CompletedPart { part_number, etag });
+            parts.push(CompletedPart {
+                part_number,
+                etag,
+                checksum: None,
+            });
         }
         let complete = CompleteMultipartUpload {
             key: &key,
             upload_id: &upload_id,
             parts: &parts,
             condition: None,
+            checksum: None,
         };
         let answer = self.send_signed(complete.request(bucket)).await;
         CompleteMultipartUpload::parse_response(answer.status(), answer.headers(), answer.body())
@@ -247,19 +256,31 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
     let store = S3Store::start();
-    let host = Host::builder().s3_store(&store.host()).start().await;
+    // The component as configured by default (checksums on every upload and download), and
+    // with `s3_checksums = off`: the cost of the checksums is the difference.
+    let modes = [("", "when_supported"), (", checksums off", "off")];
+    let mut hosts = Vec::new();
+    for (label, mode) in modes {
+        let host = Host::builder()
+            .s3_store(&store.host())
+            .var("s3_checksums", mode)
+            .start()
+            .await;
+        hosts.push((label, host));
+    }
     let requests = Requests::new(store.addr);
 
-    // Objects for the GETs, one per connection.
-    let mut seed = Connection::new(store.addr);
+    // Objects for the GETs, one per connection, put through the component so that they have
+    // the CRC64NVME a checked GET verifies.
+    let mut seed = Connection::new(hosts[0].1.addr());
     for worker in 0..CONNECTIONS {
         let put = requests.build(
-            Target::Direct,
+            Target::Component,
             "PUT",
             &format!("bench/{worker}"),
             vec![7u8; SMALL],
         );
-        assert_eq!(seed.send(put).await.unwrap().status, 200);
+        assert_eq!(seed.send(put).await.unwrap().status, 201);
     }
 
     println!("| 1 KiB, {CONNECTIONS} connections, {seconds} s | direct req/s | component req/s | component / direct | direct p50 / p99 | component p50 / p99 | added p99 |");
@@ -267,28 +288,38 @@ async fn main() {
     for method in ["GET", "PUT"] {
         let (direct_rate, mut direct) =
             small(store.addr, Target::Direct, &requests, method, seconds).await;
-        let (component_rate, mut component) =
-            small(host.addr(), Target::Component, &requests, method, seconds).await;
         let (d50, d99) = (direct.quantile(0.5), direct.quantile(0.99));
-        let (c50, c99) = (component.quantile(0.5), component.quantile(0.99));
-        println!(
-            "| {method} | {direct_rate:.0} | {component_rate:.0} | {:.0}% | {:.2} / {:.2} ms | {:.2} / {:.2} ms | {:.2} ms |",
-            100.0 * component_rate / direct_rate,
-            ms(d50), ms(d99), ms(c50), ms(c99), ms(c99.saturating_sub(d99)),
-        );
+        for (label, host) in &hosts {
+            let (component_rate, mut component) =
+                small(host.addr(), Target::Component, &requests, method, seconds).await;
+            let (c50, c99) = (component.quantile(0.5), component.quantile(0.99));
+            println!(
+                "| {method}{label} | {direct_rate:.0} | {component_rate:.0} | {:.0}% | {:.2} / {:.2} ms | {:.2} / {:.2} ms | {:.2} ms |",
+                100.0 * component_rate / direct_rate,
+                ms(d50), ms(d99), ms(c50), ms(c99), ms(c99.saturating_sub(d99)),
+            );
+        }
     }
 
     // Streaming: 1 GiB up and down, each through a fresh host so its peak memory is its own.
     let body: Vec<u8> = (0..LARGE).map(|i| (i % 251) as u8).collect();
     let mib = LARGE as f64 / f64::from(1 << 20);
     let mut rows = Vec::new();
-    for (name, target) in [("direct", Target::Direct), ("component", Target::Component)] {
-        let streamer = Host::builder().s3_store(&store.host()).start().await;
+    for (name, target, mode) in [
+        ("direct", Target::Direct, "off"),
+        ("component", Target::Component, "when_supported"),
+        ("component, checksums off", Target::Component, "off"),
+    ] {
+        let streamer = Host::builder()
+            .s3_store(&store.host())
+            .var("s3_checksums", mode)
+            .start()
+            .await;
         let addr = match target {
             Target::Direct => store.addr,
             Target::Component => streamer.addr(),
         };
-        let key = format!("bench/large-{name}");
+        let key = format!("bench/large-{}", rows.len());
         let mut connection = Connection::new(addr);
         let put = connection
             .send(requests.build(target, "PUT", &key, body.clone()))
@@ -325,23 +356,27 @@ async fn main() {
             .await
             .as_secs_f64();
     // The same upload through a component that streams known lengths up to 2 GiB as one PUT.
-    let streaming = Host::builder()
-        .s3_store(&store.host())
-        .var("s3_multipart_threshold_mib", "2048")
-        .start()
-        .await;
-    let put = Connection::new(streaming.addr())
-        .send(requests.build(
-            Target::Component,
-            "PUT",
-            "bench/large-streamed",
-            body.clone(),
-        ))
-        .await
-        .unwrap();
-    assert!(put.status < 300, "streamed PUT: {}", put.status);
-    let streamed = mib / put.latency.as_secs_f64();
-    let streamed_memory = streaming.peak_memory() as f64 / f64::from(1 << 20);
+    let mut streamed = Vec::new();
+    for (label, mode) in modes {
+        let streaming = Host::builder()
+            .s3_store(&store.host())
+            .var("s3_multipart_threshold_mib", "2048")
+            .var("s3_checksums", mode)
+            .start()
+            .await;
+        let put = Connection::new(streaming.addr())
+            .send(requests.build(
+                Target::Component,
+                "PUT",
+                "bench/large-streamed",
+                body.clone(),
+            ))
+            .await
+            .unwrap();
+        assert!(put.status < 300, "streamed PUT: {}", put.status);
+        let memory = streaming.peak_memory() as f64 / f64::from(1 << 20);
+        streamed.push((label, mib / put.latency.as_secs_f64(), memory));
+    }
     println!();
     println!("| 1 GiB | PUT MiB/s | GET MiB/s | component linear memory peak |");
     println!("| --- | ---: | ---: | ---: |");
@@ -349,21 +384,27 @@ async fn main() {
         println!("| {name} | {put:.0} | {get:.0} | {memory} |");
     }
     println!("| direct, 8 MiB signed parts | {in_parts:.0} | | - |");
-    println!(
-        "| component, `s3_multipart_threshold_mib` 2048: one streamed PUT | {streamed:.0} | | {streamed_memory:.1} MiB |"
-    );
-    let (direct, component) = (&rows[0], &rows[1]);
-    println!(
-        "| component / direct | {:.0}% | {:.0}% | |",
-        100.0 * component.1 / direct.1,
-        100.0 * component.2 / direct.2
-    );
-    println!(
-        "| component / direct in parts | {:.0}% | | |",
-        100.0 * component.1 / in_parts
-    );
-    println!(
-        "| component streaming / direct | {:.0}% | | |",
-        100.0 * streamed / direct.1
-    );
+    for (label, put, memory) in &streamed {
+        println!(
+            "| component{label}, `s3_multipart_threshold_mib` 2048: one streamed PUT | {put:.0} | | {memory:.1} MiB |"
+        );
+    }
+    let direct = &rows[0];
+    for (name, put, get, _) in &rows[1..] {
+        println!(
+            "| {name} / direct | {:.0}% | {:.0}% | |",
+            100.0 * put / direct.1,
+            100.0 * get / direct.2
+        );
+        println!(
+            "| {name} / direct in parts | {:.0}% | | |",
+            100.0 * put / in_parts
+        );
+    }
+    for (label, put, _) in &streamed {
+        println!(
+            "| component{label} streaming / direct | {:.0}% | | |",
+            100.0 * put / direct.1
+        );
+    }
 }

@@ -4,51 +4,14 @@
 //! Content-MD5 goes to the store as sent; downloads are checked against the object's stored
 //! checksum and break off when a byte was damaged on the way.
 
+use crate::api::{call, error_code, request};
 use crate::support;
 
 use http::Method;
-use serde_json::Value;
 use spinlift::s3::ChecksumAlgorithm;
 use support::fault_proxy::{Fault, FaultProxy};
 use support::host::{Answer, Host};
 use support::s3_store::S3Store;
-
-const TOKEN: &str = "dev-api-token";
-
-fn request(
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> http::Request<Vec<u8>> {
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {TOKEN}"));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    request.body(body.to_vec()).unwrap()
-}
-
-async fn call(
-    host: &Host,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Answer {
-    host.send(request(method, path, headers, body)).await
-}
-
-fn error_code(answer: &Answer) -> String {
-    let body: Value =
-        serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {answer:?}"));
-    body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
 
 fn header<'a>(answer: &'a Answer, name: &str) -> Option<&'a str> {
     answer.headers.get(name).map(|v| v.to_str().unwrap())

@@ -4,42 +4,12 @@
 //! copy source's `x-amz-copy-source-if-match`; it ignores `If-Match` on DELETE, which moto's
 //! S3 judges, so deletes are proven against moto (signatures verified after its bootstrap).
 
+use crate::api::{call, error_code, json_of};
 use crate::support;
 
-use serde_json::Value;
 use support::host::{Answer, Host};
 use support::moto::Moto;
 use support::s3_store::S3Store;
-
-const TOKEN: &str = "dev-api-token";
-
-async fn call(
-    host: &Host,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Answer {
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {TOKEN}"));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    host.send(request.body(body.to_vec()).unwrap()).await
-}
-
-fn json_of(answer: &Answer) -> Value {
-    serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {answer:?}"))
-}
-
-fn error_code(answer: &Answer) -> String {
-    json_of(answer)["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
 
 fn etag_of(answer: &Answer) -> String {
     json_of(answer)["etag"].as_str().unwrap().to_owned()

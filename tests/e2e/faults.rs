@@ -2,6 +2,7 @@
 //! broken connections, a host clock that is off. Each test asserts the final answer and
 //! what the store holds: a success after retries, or a clean 502/504 and nothing partial.
 
+use crate::api::error_code;
 use crate::support;
 
 use http::Method;
@@ -31,15 +32,6 @@ async fn call(host: &Host, method: &str, path: &str, body: Vec<u8>) -> Answer {
         .body(body)
         .unwrap();
     host.send(request).await
-}
-
-fn error_code(answer: &Answer) -> String {
-    let body: Value =
-        serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {answer:?}"));
-    body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// The request log lines the component printed, in order.

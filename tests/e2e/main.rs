@@ -8,6 +8,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod api;
 mod aws_services;
 mod basics;
 mod checksums;
@@ -20,3 +21,4 @@ mod lambda;
 mod objects;
 mod secrets;
 mod sns;
+mod uploads;

@@ -1,9 +1,10 @@
 //! The object API end to end: the built component in the wasm host, talking to a real
 //! signature-verifying S3 store (s3s-fs). Assertions are on what the store really holds.
 
+use crate::api::{error_code, json_of};
 use crate::support;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use support::host::{Answer, Host};
 use support::s3_store::{S3Store, SECRET_KEY};
 
@@ -24,17 +25,6 @@ fn request(method: &str, path: &str) -> http::request::Builder {
 async fn call(host: &Host, method: &str, path: &str, body: &[u8]) -> Answer {
     host.send(request(method, path).body(body.to_vec()).unwrap())
         .await
-}
-
-fn json_of(answer: &Answer) -> Value {
-    serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {answer:?}"))
-}
-
-fn error_code(answer: &Answer) -> String {
-    json_of(answer)["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]

@@ -22,6 +22,12 @@ pub enum Resource {
     Object,
     /// `/objects/{key}/copy`.
     ObjectCopy,
+    /// `/uploads`.
+    Uploads,
+    /// `/uploads/{id}`.
+    Upload,
+    /// `/uploads/{id}/complete`.
+    UploadComplete,
 }
 
 impl Resource {
@@ -36,6 +42,9 @@ impl Resource {
             Resource::Presign => "/presign",
             Resource::Object => "/objects/{key}",
             Resource::ObjectCopy => "/objects/{key}/copy",
+            Resource::Uploads => "/uploads",
+            Resource::Upload => "/uploads/{id}",
+            Resource::UploadComplete => "/uploads/{id}/complete",
         }
     }
 
@@ -46,9 +55,13 @@ impl Resource {
             Resource::Health => None,
             Resource::Objects => Some("GET"),
             Resource::Object => Some("GET, HEAD, PUT, DELETE"),
-            Resource::Lambda | Resource::Events | Resource::Presign | Resource::ObjectCopy => {
-                Some("POST")
-            }
+            Resource::Upload => Some("GET, DELETE"),
+            Resource::Lambda
+            | Resource::Events
+            | Resource::Presign
+            | Resource::ObjectCopy
+            | Resource::Uploads
+            | Resource::UploadComplete => Some("POST"),
         }
     }
 }
@@ -79,6 +92,15 @@ pub enum ObjectMethod {
     Delete,
 }
 
+/// The operations of `/uploads/{id}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadMethod {
+    /// The parts S3 holds, URLs for the missing ones.
+    Status,
+    /// Abort.
+    Abort,
+}
+
 /// One request's route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route<'a> {
@@ -98,6 +120,12 @@ pub enum Route<'a> {
     Object(ObjectMethod, &'a str),
     /// `POST /objects/{key}/copy`, the source key as it appears in the path.
     CopyObject(&'a str),
+    /// `POST /uploads`: a presigned multipart upload.
+    CreateUpload,
+    /// An operation on the upload the id names.
+    Upload(UploadMethod, &'a str),
+    /// `POST /uploads/{id}/complete`.
+    CompleteUpload(&'a str),
     /// A resource asked with a method it does not take.
     WrongMethod(Resource),
     /// No such resource.
@@ -114,10 +142,16 @@ impl<'a> Route<'a> {
             "/events/s3" => Resource::Events,
             "/objects" => Resource::Objects,
             "/presign" => Resource::Presign,
-            _ => match path.strip_prefix("/objects/") {
-                Some(rest) => return Self::object(method, rest),
-                None => return Route::NotFound,
-            },
+            "/uploads" => Resource::Uploads,
+            _ => {
+                if let Some(rest) = path.strip_prefix("/objects/") {
+                    return Self::object(method, rest);
+                }
+                return match path.strip_prefix("/uploads/") {
+                    Some(rest) => Self::upload(method, rest),
+                    None => Route::NotFound,
+                };
+            }
         };
         let deep = query.is_some_and(|q| q.split('&').any(|pair| pair == "deep=1"));
         match (resource, method) {
@@ -127,6 +161,7 @@ impl<'a> Route<'a> {
             (Resource::Events, &Method::POST) => Route::Events,
             (Resource::Objects, &Method::GET) => Route::ListObjects,
             (Resource::Presign, &Method::POST) => Route::Presign,
+            (Resource::Uploads, &Method::POST) => Route::CreateUpload,
             (resource, _) => Route::WrongMethod(resource),
         }
     }
@@ -148,6 +183,27 @@ impl<'a> Route<'a> {
         Route::Object(operation, rest)
     }
 
+    /// An upload id has no `/`: `{id}/complete` is the only deeper path.
+    fn upload(method: &Method, rest: &'a str) -> Self {
+        if let Some(id) = rest
+            .strip_suffix("/complete")
+            .filter(|id| !id.contains('/'))
+        {
+            return match *method {
+                Method::POST => Route::CompleteUpload(id),
+                _ => Route::WrongMethod(Resource::UploadComplete),
+            };
+        }
+        if rest.is_empty() || rest.contains('/') {
+            return Route::NotFound;
+        }
+        match *method {
+            Method::GET => Route::Upload(UploadMethod::Status, rest),
+            Method::DELETE => Route::Upload(UploadMethod::Abort, rest),
+            _ => Route::WrongMethod(Resource::Upload),
+        }
+    }
+
     /// The resource the route is on; `None` for an unknown path.
     pub fn resource(&self) -> Option<Resource> {
         Some(match self {
@@ -158,6 +214,9 @@ impl<'a> Route<'a> {
             Route::Presign => Resource::Presign,
             Route::Object(..) => Resource::Object,
             Route::CopyObject(_) => Resource::ObjectCopy,
+            Route::CreateUpload => Resource::Uploads,
+            Route::Upload(..) => Resource::Upload,
+            Route::CompleteUpload(_) => Resource::UploadComplete,
             Route::WrongMethod(resource) => *resource,
             Route::NotFound => return None,
         })
@@ -205,6 +264,32 @@ mod tests {
             ("PUT", "/objects/k/copy", Route::Object(Put, "k/copy")),
             ("DELETE", "/objects/", Route::Object(Delete, "")),
             ("POST", "/objects/a/b/copy", Route::CopyObject("a/b")),
+            ("POST", "/uploads", Route::CreateUpload),
+            ("GET", "/uploads", Route::WrongMethod(Resource::Uploads)),
+            (
+                "GET",
+                "/uploads/abc",
+                Route::Upload(UploadMethod::Status, "abc"),
+            ),
+            (
+                "DELETE",
+                "/uploads/abc",
+                Route::Upload(UploadMethod::Abort, "abc"),
+            ),
+            ("PUT", "/uploads/abc", Route::WrongMethod(Resource::Upload)),
+            (
+                "POST",
+                "/uploads/abc/complete",
+                Route::CompleteUpload("abc"),
+            ),
+            (
+                "GET",
+                "/uploads/abc/complete",
+                Route::WrongMethod(Resource::UploadComplete),
+            ),
+            ("GET", "/uploads/", Route::NotFound),
+            ("GET", "/uploads/a/b", Route::NotFound),
+            ("POST", "/uploads/a/b/complete", Route::NotFound),
             ("POST", "/objects/k", Route::WrongMethod(Resource::Object)),
             ("PATCH", "/objects/k", Route::WrongMethod(Resource::Object)),
             ("PUT", "/objects", Route::WrongMethod(Resource::Objects)),
@@ -234,6 +319,8 @@ mod tests {
         assert_eq!(allow("PATCH", "/objects/k"), Some("GET, HEAD, PUT, DELETE"));
         assert_eq!(allow("DELETE", "/objects"), Some("GET"));
         assert_eq!(allow("GET", "/presign"), Some("POST"));
+        assert_eq!(allow("PUT", "/uploads/x"), Some("GET, DELETE"));
+        assert_eq!(label("GET", "/uploads/secret-id"), "/uploads/{id}");
         assert_eq!(allow("POST", "/healthz"), None);
         let access = |m, p| parse(m, p).access();
         assert_eq!(access("GET", "/healthz"), Access::Public);

@@ -4,8 +4,8 @@
 
 use super::{
     AbortMultipartUpload, Bucket, CompleteMultipartUpload, CopyObject, CopyObjectOutput,
-    CreateMultipartUpload, DeleteObject, HeadObject, ListObjectsV2, ListObjectsV2Output,
-    ObjectHead, PutObject, PutObjectOutput, UploadPart,
+    CreateMultipartUpload, DeleteObject, HeadObject, ListObjectsV2, ListObjectsV2Output, ListParts,
+    ListPartsOutput, ObjectHead, PutObject, PutObjectOutput, UploadPart,
 };
 use crate::aws::AwsError;
 use http::{HeaderMap, Request, StatusCode};
@@ -54,6 +54,7 @@ bodiless_action! {
     CreateMultipartUpload => String,
     DeleteObject => (),
     ListObjectsV2 => ListObjectsV2Output,
+    ListParts => ListPartsOutput,
     PutObject => PutObjectOutput,
     UploadPart => String,
 }

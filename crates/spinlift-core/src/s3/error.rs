@@ -79,15 +79,14 @@ impl AwsError {
     /// the client's; credentials, signatures, clock, bucket and server faults are ours.
     pub fn s3_kind(&self) -> S3ErrorKind {
         match self.code.as_str() {
-            "NoSuchKey" | "NotFound" => S3ErrorKind::NotFound,
+            "NoSuchKey" | "NotFound" | "NoSuchUpload" => S3ErrorKind::NotFound,
             "PreconditionFailed" => S3ErrorKind::PreconditionFailed,
             "ConditionalRequestConflict" => S3ErrorKind::Conflict,
             "InvalidRange" => S3ErrorKind::InvalidRange,
             "EntityTooLarge" => S3ErrorKind::TooLarge,
             "MetadataTooLarge" | "KeyTooLongError" | "InvalidArgument" | "InvalidDigest"
-            | "BadDigest" | "IncompleteBody" | "InvalidRequest" | "EntityTooSmall" => {
-                S3ErrorKind::ClientInput
-            }
+            | "BadDigest" | "IncompleteBody" | "InvalidRequest" | "EntityTooSmall"
+            | "InvalidPart" | "InvalidPartOrder" => S3ErrorKind::ClientInput,
             _ => S3ErrorKind::Upstream,
         }
     }

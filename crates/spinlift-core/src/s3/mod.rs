@@ -16,7 +16,9 @@ mod get_object;
 mod head_object;
 mod key;
 mod list_objects_v2;
+mod list_parts;
 mod multipart;
+mod part_plan;
 mod presign;
 mod put_object;
 mod write_condition;
@@ -31,10 +33,15 @@ pub use get_object::GetObject;
 pub use head_object::{HeadObject, ObjectHead};
 pub use key::{KeyError, ObjectKey, MAX_KEY_BYTES};
 pub use list_objects_v2::{ListObjectsV2, ListObjectsV2Output, ListedObject};
+pub use list_parts::{ListParts, ListPartsOutput, ListedPart};
 pub use multipart::{
     AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload,
     UploadChecksum, UploadPart,
 };
-pub use presign::{PresignMethod, PresignObject};
+pub use part_plan::{
+    PartPlan, PlanError, DEFAULT_PART_SIZE, MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE,
+    MIN_PART_SIZE,
+};
+pub use presign::{PresignMethod, PresignObject, PresignPart};
 pub use put_object::{PutObject, PutObjectOutput};
 pub use write_condition::WriteCondition;

@@ -15,9 +15,9 @@ use crate::handler::ObjectEventHandler;
 use crate::outbound::Erased;
 use crate::retry::CallStats;
 use crate::retry::Resilient;
-use crate::router::{ObjectMethod, Route};
+use crate::router::{ObjectMethod, Route, UploadMethod};
 use crate::routes::{events, lambda};
-use crate::routes::{health, objects, presign};
+use crate::routes::{health, objects, presign, uploads};
 use crate::sigv4::Signer;
 use http::{HeaderMap, Response};
 use std::future::Future;
@@ -57,12 +57,16 @@ pub(super) async fn run(
                 .deliver(&services, vars, cx.cache, &parts.headers, body)
                 .await
         }
-        Route::ListObjects | Route::Presign | Route::CopyObject(_) | Route::Object(..) => {
-            match app.object_api {
-                Some(object_api) => object_api(route, parts, body, cx, stats).await,
-                None => Err(ApiError::NotFound),
-            }
-        }
+        Route::ListObjects
+        | Route::Presign
+        | Route::CopyObject(_)
+        | Route::Object(..)
+        | Route::CreateUpload
+        | Route::Upload(..)
+        | Route::CompleteUpload(_) => match app.object_api {
+            Some(object_api) => object_api(route, parts, body, cx, stats).await,
+            None => Err(ApiError::NotFound),
+        },
         Route::WrongMethod(resource) => Err(resource.allow().map_or(ApiError::NotFound, |allow| {
             ApiError::MethodNotAllowed(allow.into())
         })),
@@ -97,7 +101,8 @@ pub(super) fn run_lambda<'a>(
     }))
 }
 
-/// The object API: `/objects`, `/objects/{key}`, `/objects/{key}/copy`, `/presign`.
+/// The object API: `/objects`, `/objects/{key}`, `/objects/{key}/copy`, `/presign`,
+/// `/uploads`.
 pub(super) fn run_object_api<'a>(
     route: Route<'a>,
     parts: &'a http::request::Parts,
@@ -117,6 +122,21 @@ pub(super) fn run_object_api<'a>(
                 let (client, clock) = outbound(cx, stats)?;
                 presign::presign(&S3Call::load(vars, &client, cx.cache, &clock).await?, body).await
             }
+            Route::CreateUpload | Route::Upload(..) | Route::CompleteUpload(_) => {
+                let (client, clock) = outbound(cx, stats)?;
+                let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
+                match route {
+                    Route::CreateUpload => uploads::create(&s3, body).await,
+                    Route::Upload(UploadMethod::Status, id) => {
+                        uploads::status(&s3, id, parts.uri.query()).await
+                    }
+                    Route::Upload(UploadMethod::Abort, id) => uploads::abort(&s3, id).await,
+                    Route::CompleteUpload(id) => {
+                        uploads::complete(&s3, id, &parts.headers, body).await
+                    }
+                    _ => Err(ApiError::NotFound),
+                }
+            }
             Route::CopyObject(source) => {
                 let source = objects::parse_key(source)?;
                 let (client, clock) = outbound(cx, stats)?;
@@ -128,6 +148,9 @@ pub(super) fn run_object_api<'a>(
                 let (client, clock) = outbound(cx, stats)?;
                 let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
                 match method {
+                    ObjectMethod::Get if presign::wants_redirect(parts.uri.query()) => {
+                        presign::redirect(&s3, &key).await
+                    }
                     ObjectMethod::Get => objects::get(&s3, &key, &parts.headers).await,
                     ObjectMethod::Head => objects::head(&s3, &key).await,
                     ObjectMethod::Put => {

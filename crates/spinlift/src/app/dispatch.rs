@@ -64,7 +64,13 @@ impl App {
             Some(Resource::Lambda) => self.lambda.is_some(),
             Some(Resource::Events) => self.events.is_some(),
             Some(
-                Resource::Objects | Resource::Presign | Resource::Object | Resource::ObjectCopy,
+                Resource::Objects
+                | Resource::Presign
+                | Resource::Object
+                | Resource::ObjectCopy
+                | Resource::Uploads
+                | Resource::Upload
+                | Resource::UploadComplete,
             ) => self.object_api.is_some(),
             None => true,
         };

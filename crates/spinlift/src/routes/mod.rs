@@ -11,6 +11,7 @@ pub mod lambda;
 pub mod objects;
 pub mod presign;
 pub mod sns;
+pub mod uploads;
 
 use crate::body::Body;
 use crate::error::ApiError;

@@ -91,7 +91,7 @@ fn invalid_condition(message: &str) -> ApiError {
 /// The condition a client put on a write, for S3 to judge: `If-None-Match: *` (create only)
 /// or `If-Match: <etag>` (replace only that version). `allowed` names the headers the route
 /// takes, so a condition it would ignore is refused rather than silently dropped.
-fn write_condition<'h>(
+pub(super) fn write_condition<'h>(
     headers: &'h HeaderMap,
     allowed: &[HeaderName],
 ) -> Result<Option<WriteCondition<'h>>, ApiError> {

@@ -1,4 +1,5 @@
-//! `POST /presign`: a presigned S3 URL for one object, for clients that up- or download directly.
+//! `POST /presign`: a presigned S3 URL for one object, for clients that up- or download
+//! directly; and `GET /objects/{key}?redirect=1`, a download redirected to one.
 
 use crate::body::Body;
 use crate::client::s3::S3Call;
@@ -18,6 +19,15 @@ struct PresignRequest {
     key: String,
     method: String,
     expires_in: u64,
+}
+
+/// How long a URL asked for `asked` seconds is valid: an assumed role's session signs it, and
+/// it stops working when the session ends.
+pub(super) fn lifetime<C: HttpClient>(s3: &S3Call<'_, C>, asked: u64) -> u64 {
+    let remaining = s3
+        .credentials_expire_at
+        .map(|end| end.saturating_sub(s3.now().unix_seconds()).max(1));
+    remaining.map_or(asked, |r| r.min(asked))
 }
 
 /// `{"key","method","expires_in"}` → `{"url","method","expires_at"}` (RFC 3339 UTC).
@@ -45,14 +55,10 @@ pub async fn presign<C: HttpClient>(
             ),
         });
     }
-    // An assumed role's session signs the URL: it stops working when the session ends.
-    let remaining = s3
-        .credentials_expire_at
-        .map(|end| end.saturating_sub(s3.now().unix_seconds()).max(1));
     let presign = PresignObject {
         key: &key,
         method,
-        expires_in: remaining.map_or(request.expires_in, |r| r.min(request.expires_in)),
+        expires_in: lifetime(s3, request.expires_in),
     };
     // The range was checked above, so the signer has nothing left to refuse.
     let (url, expires_at) = presign
@@ -65,4 +71,43 @@ pub async fn presign<C: HttpClient>(
         StatusCode::OK,
         &json!({"url": url, "method": method.as_str(), "expires_at": expires_at}),
     ))
+}
+
+/// How long the URL of a redirected download is valid: long enough to start the download
+/// (S3 checks the signature once, at the start), short enough not to be worth keeping.
+pub const REDIRECT_EXPIRES_IN: u64 = 300;
+
+/// Whether a GET's query asks for a redirect (`redirect=1`).
+pub fn wants_redirect(query: Option<&str>) -> bool {
+    query.is_some_and(|q| q.split('&').any(|pair| pair == "redirect=1"))
+}
+
+/// `GET /objects/{key}?redirect=1`: `307` to a presigned GET of the object, for downloads
+/// larger than a hosted platform lets through an answer. Nothing is read from S3: a missing
+/// key is the store's 404 at the URL.
+pub async fn redirect<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    key: &ObjectKey,
+) -> Result<Response<Body>, ApiError> {
+    let presign = PresignObject {
+        key,
+        method: PresignMethod::Get,
+        expires_in: lifetime(s3, REDIRECT_EXPIRES_IN),
+    };
+    let (url, _) = presign
+        .url(&s3.bucket, s3.signer(), s3.now())
+        .map_err(|err| ApiError::Internal(err.to_string()))?;
+    let location =
+        http::HeaderValue::try_from(url).map_err(|err| ApiError::Internal(err.to_string()))?;
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    response
+        .headers_mut()
+        .insert(http::header::LOCATION, location);
+    // The URL is a credential for a few minutes: no cache keeps it.
+    response.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
