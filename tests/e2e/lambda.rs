@@ -590,3 +590,46 @@ async fn cors_preflights_and_answers_follow_the_allowed_origins() {
         .await;
     assert!(plain.headers.get("vary").is_none());
 }
+
+#[tokio::test]
+async fn events_behind_a_stage_or_a_base_path_route_as_at_the_root() {
+    let store = S3Store::start();
+    let host = Host::builder()
+        .s3_store(&store.host())
+        .var("lambda_base_paths", "/v1, /files")
+        .start()
+        .await;
+    let put = http::Request::put("/objects/staged.txt")
+        .header("authorization", API)
+        .header("content-type", "text/plain")
+        .body(b"from a stage".to_vec())
+        .unwrap();
+    assert_eq!(host.send(put).await.status, 201);
+
+    // An HTTP API's named stage is in rawPath; a base-path mapping in any format's path.
+    let v2 = |raw_path: &str| {
+        json!({"version": "2.0", "rawPath": raw_path, "rawQueryString": "", "headers": {},
+            "requestContext": {"http": {"method": "GET"}, "stage": "prod"}, "isBase64Encoded": false})
+    };
+    let rest = |path: &str| {
+        json!({"httpMethod": "GET", "path": path, "headers": {},
+            "requestContext": {"stage": "live"}, "isBase64Encoded": false})
+    };
+    for event in [
+        v2("/prod/objects/staged.txt"),
+        rest("/v1/objects/staged.txt"),
+        rest("/files/objects/staged.txt"),
+        rest("/objects/staged.txt"),
+    ] {
+        let (status, answer) = invoke(&host, &event).await;
+        assert_eq!(status, 200, "{event}");
+        assert_eq!(
+            (answer["statusCode"].clone(), answer["body"].clone()),
+            (json!(200), json!("from a stage")),
+            "{event}"
+        );
+    }
+    // A prefix that is not listed is not removed.
+    let (_, answer) = invoke(&host, &rest("/v2/objects/staged.txt")).await;
+    assert_eq!(answer["statusCode"], 404);
+}

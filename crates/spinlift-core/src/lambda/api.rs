@@ -12,6 +12,11 @@
 //!   (not decoded), `headers`, or `multiValueHeaders` and `multiValueQueryStringParameters`
 //!   when multi-value headers are on; answered in the same mode, with `statusDescription`.
 //!
+//! An HTTP API stage other than `$default` is in `rawPath` (`/prod/objects/k`): it is removed,
+//! so the request routes as it would at the root (a REST API's `path` never has it). The
+//! event's `requestContext` goes with the request as JSON in `x-amzn-request-context`, as the
+//! AWS Lambda Web Adapter passes it; one the original client sent is dropped first.
+//!
 //! Whether the path arrives percent-encoded differs by service, and AWS does not document it:
 //! captures published by other adapters show REST APIs, Function URLs and ALBs keeping the
 //! encoding and HTTP APIs decoding it. So a path is never decoded or re-encoded as a whole:
@@ -49,6 +54,20 @@ const DROPPED: [&str; 5] = [
     "connection",
     "keep-alive",
 ];
+
+/// The header a routed request carries the event's `requestContext` in, as JSON.
+pub const REQUEST_CONTEXT_HEADER: &str = "x-amzn-request-context";
+
+/// `path` without the HTTP API stage it starts with (`/prod/x` → `/x`), at a segment boundary.
+fn without_stage(path: String, stage: Option<&str>) -> String {
+    let Some(stage) = stage.filter(|s| !s.is_empty() && *s != "$default") else {
+        return path;
+    };
+    match super::strip_base_path(&path, &[&format!("/{stage}")]) {
+        Some(rest) => rest.to_owned(),
+        None => path,
+    }
+}
 
 /// The HTTP request an API event stands for.
 pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiFormat), LambdaError> {
@@ -91,6 +110,7 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
             }
         }
         let path = escape_path(text(event, "rawPath")?);
+        let path = without_stage(path, context["stage"].as_str());
         (ApiFormat::HttpV2, method, path, query, headers)
     } else {
         let query = match event["multiValueQueryStringParameters"].is_object() {
@@ -113,7 +133,13 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
         )
     };
     let body = event_body(event)?;
-    headers.retain(|(name, _)| !DROPPED.contains(&name.to_ascii_lowercase().as_str()));
+    headers.retain(|(name, _)| {
+        let name = name.to_ascii_lowercase();
+        !DROPPED.contains(&name.as_str()) && name != REQUEST_CONTEXT_HEADER
+    });
+    if context.is_object() {
+        headers.push((REQUEST_CONTEXT_HEADER.to_owned(), context.to_string()));
+    }
     let target = match query.is_empty() {
         true => path,
         false => format!("{path}?{query}"),
@@ -375,6 +401,38 @@ mod tests {
         assert_eq!(request.uri().to_string(), "/objects/a%20b?prefix=x%20y");
         assert!(request.headers().get("host").is_none());
         assert_eq!(request.headers()["x-a"], "1");
+    }
+
+    #[test]
+    fn a_v2_stage_is_removed_from_the_path_and_the_context_goes_along() {
+        let event = |stage: &str, raw_path: &str| {
+            json!({"version": "2.0", "rawPath": raw_path, "rawQueryString": "a=1",
+                "headers": {"x-amzn-request-context": "{\"forged\":true}"},
+                "requestContext": {"stage": stage, "http": {"method": "GET"},
+                    "authorizer": {"jwt": {"claims": {"sub": "ü-1"}}}}})
+        };
+        let routed = |stage, raw_path| request(&event(stage, raw_path)).unwrap().0;
+        assert_eq!(routed("prod", "/prod/objects/k").uri(), "/objects/k?a=1");
+        assert_eq!(routed("prod", "/prod").uri().path(), "/");
+        assert_eq!(
+            routed("prod", "/production/x").uri().path(),
+            "/production/x"
+        );
+        assert_eq!(
+            routed("$default", "/$default/x").uri().path(),
+            "/$default/x"
+        );
+        assert_eq!(
+            routed("prod", "/objects/prod").uri().path(),
+            "/objects/prod"
+        );
+
+        let request = routed("prod", "/prod/x");
+        let carried = request.headers().get_all(REQUEST_CONTEXT_HEADER);
+        assert_eq!(carried.iter().count(), 1, "the client's own was dropped");
+        let context: Value =
+            serde_json::from_slice(carried.iter().next().unwrap().as_bytes()).unwrap();
+        assert_eq!(context, event("prod", "/prod/x")["requestContext"]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 mod api;
 
-pub use api::{lambda_response, ApiFormat};
+pub use api::{lambda_response, ApiFormat, REQUEST_CONTEXT_HEADER};
 
 use base64ct::{Base64, Encoding};
 use serde_json::Value;
@@ -62,6 +62,24 @@ impl LambdaError {
     pub(crate) fn new(message: impl Into<String>) -> Self {
         Self(message.into())
     }
+}
+
+/// What is left of `path` once the first of `base_paths` it starts with is removed (`/v1` from
+/// `/v1/objects/k` leaves `/objects/k`, and from `/v1` leaves `/`), as a base-path mapping
+/// or an API stage puts it there; `None` when none matches at a segment boundary (`/v10`
+/// does not start with `/v1`).
+pub fn strip_base_path<'p>(path: &'p str, base_paths: &[&str]) -> Option<&'p str> {
+    base_paths.iter().find_map(|base| {
+        let base = base.trim_end_matches('/');
+        if base.is_empty() {
+            return None;
+        }
+        match path.strip_prefix(base)? {
+            "" => Some("/"),
+            rest if rest.starts_with('/') => Some(rest),
+            _ => None,
+        }
+    })
 }
 
 /// The event shapes `POST /lambda` accepts, for error messages.
@@ -215,6 +233,17 @@ fn event_body(event: &Value) -> Result<Vec<u8>, LambdaError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base_paths_are_stripped_at_segment_boundaries() {
+        let bases = ["/v1/", "/api/v2"];
+        assert_eq!(strip_base_path("/v1/objects/k", &bases), Some("/objects/k"));
+        assert_eq!(strip_base_path("/v1", &bases), Some("/"));
+        assert_eq!(strip_base_path("/api/v2/x", &bases), Some("/x"));
+        assert_eq!(strip_base_path("/v10/x", &bases), None);
+        assert_eq!(strip_base_path("/objects/v1", &bases), None);
+        assert_eq!(strip_base_path("/x", &["", "/"]), None);
+    }
 
     #[test]
     fn records_are_classified_by_their_source() {

@@ -96,9 +96,13 @@ pub(super) fn run_lambda<'a>(
     cx: &'a ErasedContext<'a>,
     stats: &'a CallStats,
 ) -> Answer<'a> {
-    Box::pin(lambda::invoke(body, cx.env, move |inner| {
-        app.forwarded(inner, cx, stats)
-    }))
+    Box::pin(async move {
+        let base_paths = config::lambda_base_paths(cx.vars)?;
+        lambda::invoke(body, cx.env, &base_paths, move |inner| {
+            app.forwarded(inner, cx, stats)
+        })
+        .await
+    })
 }
 
 /// The object API: `/objects`, `/objects/{key}`, `/objects/{key}/copy`, `/presign`,

@@ -9,6 +9,7 @@ use super::{App, ErasedContext};
 use crate::body::Body;
 use crate::env::LogStream;
 use crate::error::ApiError;
+use crate::lambda::REQUEST_CONTEXT_HEADER;
 use crate::retry::CallStats;
 use crate::router::{Access, Resource, Route};
 use http::{Method, Request, Response};
@@ -110,7 +111,10 @@ impl App {
         cx: &ErasedContext<'_>,
         stats: &CallStats,
     ) -> Result<Response<Body>, ApiError> {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        // Only a Lambda event carries an API Gateway request context: a direct client's own
+        // is not passed to a handler that may trust it.
+        parts.headers.remove(REQUEST_CONTEXT_HEADER);
         let found = self.find(&parts.method, parts.uri.path());
         if !matches!(found, Found::None) {
             if !matches!(&found, Found::Route(route, _) if route.public) {

@@ -66,8 +66,27 @@ async fn hello(_: Request<Body>, cx: RouteContext<'_>) -> Result<Response<Body>,
     )))
 }
 
+/// Who API Gateway's authorizer said the caller is, from the carried request context.
+async fn whoami(request: Request<Body>, _: RouteContext<'_>) -> Result<Response<Body>, ApiError> {
+    let context: Value = request
+        .headers()
+        .get(crate::lambda::REQUEST_CONTEXT_HEADER)
+        .and_then(|v| serde_json::from_slice(v.as_bytes()).ok())
+        .unwrap_or_default();
+    let sub = context["authorizer"]["jwt"]["claims"]["sub"]
+        .as_str()
+        .unwrap_or("anonymous");
+    let mut response = Response::new(Body::Bytes(sub.as_bytes().to_vec()));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain"),
+    );
+    Ok(response)
+}
+
 fn app() -> App {
     App::new()
+        .route(Method::GET, "/whoami", whoami)
         .route(Method::GET, "/thumbnails/{*key}", thumbnail)
         .public_route(Method::GET, "/hello/{name}", hello)
         .route(Method::DELETE, "/thumbnails/{*key}", thumbnail)
@@ -75,10 +94,14 @@ fn app() -> App {
 }
 
 fn vars() -> BTreeMap<String, String> {
-    [("api_token", "t0ken"), ("greeting", "hi")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+    [
+        ("api_token", "t0ken"),
+        ("greeting", "hi"),
+        ("lambda_base_paths", "/v1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
 }
 
 struct Answer {
@@ -226,4 +249,56 @@ fn lambda_events_reach_the_apps_own_routes_and_answer_as_direct_calls() {
     let proxy: Value = serde_json::from_str(&answer.body).unwrap();
     assert_eq!(proxy["statusCode"], 422);
     assert!(proxy["body"].as_str().unwrap().contains("too_big"));
+}
+
+#[test]
+fn lambda_events_behind_a_stage_or_base_path_route_as_at_the_root_with_their_context() {
+    let claims = json!({"jwt": {"claims": {"sub": "user-42"}}});
+    let v2 = json!({
+        "version": "2.0", "rawPath": "/prod/whoami", "rawQueryString": "",
+        "headers": {"x-amzn-request-context": "{\"authorizer\":{\"jwt\":{\"claims\":{\"sub\":\"forged\"}}}}"},
+        "requestContext": {"http": {"method": "GET"}, "stage": "prod", "authorizer": claims},
+    });
+    let rest = json!({
+        "httpMethod": "GET", "path": "/v1/whoami", "headers": {},
+        "requestContext": {"stage": "live", "authorizer": claims},
+    });
+    for event in [v2, rest] {
+        let answer = call(
+            &app(),
+            "POST",
+            "/lambda",
+            true,
+            event.to_string().into_bytes(),
+        );
+        let proxy: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(
+            (proxy["statusCode"].clone(), proxy["body"].clone()),
+            (json!(200), json!("user-42")),
+            "{event}"
+        );
+    }
+    // A direct caller cannot pose as API Gateway.
+    let request = Request::builder()
+        .uri("/whoami")
+        .header("authorization", "Bearer t0ken")
+        .header(
+            "x-amzn-request-context",
+            r#"{"authorizer":{"jwt":{"claims":{"sub":"forged"}}}}"#,
+        )
+        .body(Body::Empty)
+        .unwrap();
+    let env = FakeEnv::at(SigningTime::from_unix_seconds(1_700_000_000));
+    let vars = vars();
+    let cx = Context {
+        vars: &vars,
+        client: &NoNetwork,
+        cache: &MemoryCache::default(),
+        env: &env,
+    };
+    let response = futures::executor::block_on(app().handle(request, &cx));
+    match response.body() {
+        Body::Bytes(bytes) => assert_eq!(bytes, b"anonymous"),
+        _ => panic!("not bytes"),
+    }
 }

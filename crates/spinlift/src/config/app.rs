@@ -142,6 +142,35 @@ pub fn sns_topic_arns(vars: &dyn Variables) -> Result<Vec<String>, ConfigError> 
         .unwrap_or_default())
 }
 
+/// Reads `lambda_base_paths`: comma-separated path prefixes (`/v1, /api`) removed from the
+/// path of a request a Lambda API event carries, as a custom domain's base-path mapping puts
+/// them there (the AWS Lambda Web Adapter's `AWS_LWA_REMOVE_BASE_PATH`). Empty removes none.
+///
+/// # Errors
+///
+/// The variable is unreadable, or an entry does not start with `/`.
+pub fn lambda_base_paths(vars: &dyn Variables) -> Result<Vec<String>, ConfigError> {
+    let paths: Vec<String> = read(vars, "lambda_base_paths")?
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|path| !path.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if paths
+        .iter()
+        .any(|path| !path.starts_with('/') || path == "/")
+    {
+        return Err(invalid(
+            "lambda_base_paths",
+            "comma-separated paths, each starting with / (e.g. /v1, /api)",
+        ));
+    }
+    Ok(paths)
+}
+
 /// The CORS variables, as comma-separated lists (no origins means CORS is off).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CorsSettings {

@@ -20,8 +20,9 @@ mod aws;
 
 pub use crate::s3::{S3Config, Scheme};
 pub use app::{
-    api_token, cors, index, multipart_threshold, s3, s3_checksums, sns_cert_origin, sns_topic_arns,
-    webhook_token, ChecksumMode, ChecksumPolicy, CorsSettings, IndexSettings,
+    api_token, cors, index, lambda_base_paths, multipart_threshold, s3, s3_checksums,
+    sns_cert_origin, sns_topic_arns, webhook_token, ChecksumMode, ChecksumPolicy, CorsSettings,
+    IndexSettings,
 };
 pub use aws::{aws_endpoint, aws_role_arn, retry_policy, timeouts, AwsConfig};
 

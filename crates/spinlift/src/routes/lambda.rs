@@ -12,7 +12,9 @@ use super::events::Report;
 use crate::body::Body;
 use crate::env::{Env, LogStream};
 use crate::error::{json_response, ApiError};
-use crate::lambda::{classify, combine_sns_messages, lambda_response, sqs_payload, Invocation};
+use crate::lambda::{
+    classify, combine_sns_messages, lambda_response, sqs_payload, strip_base_path, Invocation,
+};
 use http::{Method, Request, Response, StatusCode};
 use serde_json::json;
 use std::future::Future;
@@ -30,7 +32,8 @@ fn too_large() -> ApiError {
     }
 }
 
-/// Answers one invocation event; `forward` routes a request carried by the event.
+/// Answers one invocation event; `forward` routes a request carried by the event, with the
+/// first of `base_paths` its path starts with removed.
 ///
 /// # Errors
 /// 413 over [`MAX_INVOCATION_BYTES`]; 400 for an event that is not an accepted shape; 502
@@ -38,6 +41,7 @@ fn too_large() -> ApiError {
 pub async fn invoke<F, Fut>(
     body: Body,
     env: &dyn Env,
+    base_paths: &[String],
     forward: F,
 ) -> Result<Response<Body>, ApiError>
 where
@@ -57,7 +61,11 @@ where
             .expect("a static request")
     };
     match classify(&bytes).map_err(invalid)? {
-        Invocation::Api { request, format } => {
+        Invocation::Api {
+            mut request,
+            format,
+        } => {
+            without_base_path(&mut request, base_paths);
             let (parts, body) = forward((*request).map(Body::Bytes)).await.into_parts();
             let body =
                 body.collect(MAX_INVOCATION_BYTES)
@@ -111,5 +119,21 @@ where
                 &json!({"batchItemFailures": failures}),
             ))
         }
+    }
+}
+
+/// Removes the first of `base_paths` the request's path starts with, keeping the query.
+fn without_base_path(request: &mut Request<Vec<u8>>, base_paths: &[String]) {
+    let bases: Vec<&str> = base_paths.iter().map(String::as_str).collect();
+    let Some(rest) = strip_base_path(request.uri().path(), &bases) else {
+        return;
+    };
+    let target = match request.uri().query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_owned(),
+    };
+    // A suffix of a valid path and its query are a valid target.
+    if let Ok(uri) = target.parse() {
+        *request.uri_mut() = uri;
     }
 }
