@@ -633,3 +633,55 @@ async fn events_behind_a_stage_or_a_base_path_route_as_at_the_root() {
     let (_, answer) = invoke(&host, &rest("/v2/objects/staged.txt")).await;
     assert_eq!(answer["statusCode"], 404);
 }
+
+#[tokio::test]
+async fn a_lambda_at_edge_request_is_answered_as_a_generated_response() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    let picture: Vec<u8> = (0..=255u8).collect();
+    let put = http::Request::put("/objects/picture.jpg")
+        .header("authorization", API)
+        .header("content-type", "image/jpeg")
+        .body(picture.clone())
+        .unwrap();
+    assert_eq!(host.send(put).await.status, 201);
+
+    // AWS's sample as it is: /picture.jpg is no route here, answered 404 in CloudFront's shape.
+    let sample = fixture("awsdocs/cloudfront-request-event.json");
+    let (status, answer) = invoke(&host, &sample).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        keys(&answer),
+        [
+            "body",
+            "bodyEncoding",
+            "headers",
+            "status",
+            "statusDescription"
+        ]
+    );
+    assert_eq!(
+        (
+            answer["status"].as_str(),
+            answer["statusDescription"].as_str()
+        ),
+        (Some("404"), Some("Not Found"))
+    );
+    assert_eq!(answer["bodyEncoding"], "text");
+    assert_eq!(
+        answer["headers"]["content-type"][0]["value"],
+        "application/json"
+    );
+
+    // The same event for the object, as an origin-request trigger: the bytes, base64.
+    let mut event = sample.clone();
+    event["Records"][0]["cf"]["config"]["eventType"] = json!("origin-request");
+    event["Records"][0]["cf"]["request"]["uri"] = json!("/objects/picture.jpg");
+    let (_, answer) = invoke(&host, &event).await;
+    assert_eq!(answer["status"], "200", "{answer}");
+    assert_eq!(answer["bodyEncoding"], "base64");
+    let body = Base64::decode_vec(answer["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body, picture);
+    assert_eq!(answer["headers"]["content-type"][0]["value"], "image/jpeg");
+    assert!(answer["headers"].get("content-length").is_none());
+}

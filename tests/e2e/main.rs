@@ -16,6 +16,7 @@ mod conditions;
 mod events;
 mod example_app;
 mod faults;
+mod forms;
 mod keys;
 mod lambda;
 mod objects;

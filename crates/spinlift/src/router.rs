@@ -18,6 +18,8 @@ pub enum Resource {
     Objects,
     /// `/presign`.
     Presign,
+    /// `/presign/post`.
+    PresignPost,
     /// `/objects/{key}`.
     Object,
     /// `/objects/{key}/copy`.
@@ -40,6 +42,7 @@ impl Resource {
             Resource::Events => "/events/s3",
             Resource::Objects => "/objects",
             Resource::Presign => "/presign",
+            Resource::PresignPost => "/presign/post",
             Resource::Object => "/objects/{key}",
             Resource::ObjectCopy => "/objects/{key}/copy",
             Resource::Uploads => "/uploads",
@@ -59,6 +62,7 @@ impl Resource {
             Resource::Lambda
             | Resource::Events
             | Resource::Presign
+            | Resource::PresignPost
             | Resource::ObjectCopy
             | Resource::Uploads
             | Resource::UploadComplete => Some("POST"),
@@ -116,6 +120,8 @@ pub enum Route<'a> {
     ListObjects,
     /// `POST /presign`: a presigned URL.
     Presign,
+    /// `POST /presign/post`: a signed browser upload form.
+    PresignPost,
     /// An object operation on the key as it appears in the path (still percent-encoded).
     Object(ObjectMethod, &'a str),
     /// `POST /objects/{key}/copy`, the source key as it appears in the path.
@@ -142,6 +148,7 @@ impl<'a> Route<'a> {
             "/events/s3" => Resource::Events,
             "/objects" => Resource::Objects,
             "/presign" => Resource::Presign,
+            "/presign/post" => Resource::PresignPost,
             "/uploads" => Resource::Uploads,
             _ => {
                 if let Some(rest) = path.strip_prefix("/objects/") {
@@ -161,6 +168,7 @@ impl<'a> Route<'a> {
             (Resource::Events, &Method::POST) => Route::Events,
             (Resource::Objects, &Method::GET) => Route::ListObjects,
             (Resource::Presign, &Method::POST) => Route::Presign,
+            (Resource::PresignPost, &Method::POST) => Route::PresignPost,
             (Resource::Uploads, &Method::POST) => Route::CreateUpload,
             (resource, _) => Route::WrongMethod(resource),
         }
@@ -212,6 +220,7 @@ impl<'a> Route<'a> {
             Route::Events => Resource::Events,
             Route::ListObjects => Resource::Objects,
             Route::Presign => Resource::Presign,
+            Route::PresignPost => Resource::PresignPost,
             Route::Object(..) => Resource::Object,
             Route::CopyObject(_) => Resource::ObjectCopy,
             Route::CreateUpload => Resource::Uploads,
@@ -259,6 +268,12 @@ mod tests {
             ("POST", "/events/s3?token=t", Route::Events),
             ("GET", "/objects?prefix=a", Route::ListObjects),
             ("POST", "/presign", Route::Presign),
+            ("POST", "/presign/post", Route::PresignPost),
+            (
+                "GET",
+                "/presign/post",
+                Route::WrongMethod(Resource::PresignPost),
+            ),
             ("GET", "/objects/a%20b/c", Route::Object(Get, "a%20b/c")),
             ("HEAD", "/objects/k", Route::Object(Head, "k")),
             ("PUT", "/objects/k/copy", Route::Object(Put, "k/copy")),

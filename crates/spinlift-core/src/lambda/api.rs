@@ -43,6 +43,9 @@ pub enum ApiFormat {
         /// Multi-value headers are enabled on the target group.
         multi_value: bool,
     },
+    /// A CloudFront Lambda@Edge viewer- or origin-request trigger: answered with a response
+    /// CloudFront generates.
+    CloudFront,
 }
 
 /// Headers the event may carry that describe the original connection, not this request:
@@ -72,7 +75,7 @@ fn without_stage(path: String, stage: Option<&str>) -> String {
 /// The HTTP request an API event stands for.
 pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiFormat), LambdaError> {
     let context = &event["requestContext"];
-    let (format, method, path, query, mut headers) = if context.get("elb").is_some() {
+    let (format, method, path, query, headers) = if context.get("elb").is_some() {
         let multi_value = event.get("multiValueHeaders").is_some_and(Value::is_object);
         let (query, headers) = match multi_value {
             true => (
@@ -133,12 +136,28 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
         )
     };
     let body = event_body(event)?;
+    let context = context.is_object().then(|| context.to_string());
+    let request = assemble(method, path, &query, headers, context, body)?;
+    Ok((request, format))
+}
+
+/// The request for `method`, `path` (escaped) and `query` (encoded), with `headers` less those
+/// of the original connection and any request context a client sent, the event's `context`
+/// (JSON) in their place, and `body`, re-framed with its own `Content-Length`.
+pub(super) fn assemble(
+    method: &str,
+    path: String,
+    query: &str,
+    mut headers: Vec<(String, String)>,
+    context: Option<String>,
+    body: Vec<u8>,
+) -> Result<http::Request<Vec<u8>>, LambdaError> {
     headers.retain(|(name, _)| {
         let name = name.to_ascii_lowercase();
         !DROPPED.contains(&name.as_str()) && name != REQUEST_CONTEXT_HEADER
     });
-    if context.is_object() {
-        headers.push((REQUEST_CONTEXT_HEADER.to_owned(), context.to_string()));
+    if let Some(context) = context {
+        headers.push((REQUEST_CONTEXT_HEADER.to_owned(), context));
     }
     let target = match query.is_empty() {
         true => path,
@@ -174,7 +193,7 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
             .try_insert(header::CONTENT_LENGTH, HeaderValue::from(length))
             .map_err(|_| LambdaError::new("the event has too many headers"))?;
     }
-    Ok((request, format))
+    Ok(request)
 }
 
 fn text<'a>(event: &'a Value, field: &str) -> Result<&'a str, LambdaError> {
@@ -185,7 +204,7 @@ fn text<'a>(event: &'a Value, field: &str) -> Result<&'a str, LambdaError> {
 
 /// The path with every byte that cannot appear in an encoded path escaped, and nothing else
 /// touched: encoded paths pass unchanged, decoded ones become valid.
-fn escape_path(path: &str) -> String {
+pub(super) fn escape_path(path: &str) -> String {
     let bytes = path.as_bytes();
     let is_hex = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_hexdigit);
     let mut out = String::with_capacity(path.len() + 1);
@@ -238,7 +257,7 @@ fn join_query(pairs: &[(String, String)], encode: impl Fn(&str) -> String) -> St
 
 /// Whether a body of this content type travels as text (else base64), as API Gateway and
 /// Function URLs treat it: text types, JSON, XML, JavaScript and forms, if valid UTF-8.
-fn is_text(content_type: Option<&str>, body: &[u8]) -> bool {
+pub(super) fn is_text(content_type: Option<&str>, body: &[u8]) -> bool {
     let Some(content_type) = content_type else {
         return body.is_empty();
     };
@@ -261,8 +280,9 @@ fn is_text(content_type: Option<&str>, body: &[u8]) -> bool {
     textual && std::str::from_utf8(body).is_ok()
 }
 
-/// The Lambda proxy answer for `response` in `format`. Header names are lowercase.
-pub fn lambda_response(format: ApiFormat, response: &http::Response<Vec<u8>>) -> Value {
+/// The Lambda proxy answer for `response` in an API Gateway or ALB `format`. Header names are
+/// lowercase.
+pub(super) fn proxy_response(format: ApiFormat, response: &http::Response<Vec<u8>>) -> Value {
     let headers = response.headers();
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -325,6 +345,7 @@ pub fn lambda_response(format: ApiFormat, response: &http::Response<Vec<u8>>) ->
             fields.insert("headers".into(), Value::Object(single));
             fields.insert("cookies".into(), Value::Array(cookies));
         }
+        ApiFormat::CloudFront => {}
         ApiFormat::Alb { multi_value } => {
             let description = match status.canonical_reason() {
                 Some(reason) => format!("{} {reason}", status.as_u16()),
@@ -461,22 +482,22 @@ mod tests {
             .body(b"{}".to_vec())
             .unwrap();
         assert_eq!(
-            lambda_response(ApiFormat::RestV1, &response),
+            proxy_response(ApiFormat::RestV1, &response),
             json!({"statusCode": 200, "body": "{}", "isBase64Encoded": false,
                    "headers": {"content-type": "application/json"},
                    "multiValueHeaders": {"content-type": ["application/json"], "set-cookie": ["a=1", "b=2"]}})
         );
         assert_eq!(
-            lambda_response(ApiFormat::HttpV2, &response),
+            proxy_response(ApiFormat::HttpV2, &response),
             json!({"statusCode": 200, "body": "{}", "isBase64Encoded": false,
                    "headers": {"content-type": "application/json"}, "cookies": ["a=1", "b=2"]})
         );
         assert_eq!(
-            lambda_response(ApiFormat::Alb { multi_value: true }, &response),
+            proxy_response(ApiFormat::Alb { multi_value: true }, &response),
             json!({"statusCode": 200, "statusDescription": "200 OK", "body": "{}", "isBase64Encoded": false,
                    "multiValueHeaders": {"content-type": ["application/json"], "set-cookie": ["a=1", "b=2"]}})
         );
-        let alb = lambda_response(ApiFormat::Alb { multi_value: false }, &response);
+        let alb = proxy_response(ApiFormat::Alb { multi_value: false }, &response);
         assert_eq!(alb["headers"]["set-cookie"], "b=2", "one cookie, the last");
         let binary = http::Response::builder()
             .status(404)
@@ -484,7 +505,7 @@ mod tests {
             .body(vec![0, 1, 2, 255])
             .unwrap();
         assert_eq!(
-            lambda_response(ApiFormat::Alb { multi_value: false }, &binary),
+            proxy_response(ApiFormat::Alb { multi_value: false }, &binary),
             json!({"statusCode": 404, "statusDescription": "404 Not Found", "body": "AAEC/w==",
                    "isBase64Encoded": true, "headers": {"content-type": "image/png"}})
         );

@@ -5,8 +5,9 @@
 //! producers that still emit Lambda events reach the same router as direct HTTP clients.
 
 mod api;
+mod cloudfront;
 
-pub use api::{lambda_response, ApiFormat, REQUEST_CONTEXT_HEADER};
+pub use api::{ApiFormat, REQUEST_CONTEXT_HEADER};
 
 use base64ct::{Base64, Encoding};
 use serde_json::Value;
@@ -64,6 +65,15 @@ impl LambdaError {
     }
 }
 
+/// The answer to an API event for `response`, in the event's `format`: a Lambda proxy answer
+/// (API Gateway, ALB, Function URL) or a CloudFront generated response.
+pub fn lambda_response(format: ApiFormat, response: &http::Response<Vec<u8>>) -> Value {
+    match format {
+        ApiFormat::CloudFront => cloudfront::response(response),
+        _ => api::proxy_response(format, response),
+    }
+}
+
 /// What is left of `path` once the first of `base_paths` it starts with is removed (`/v1` from
 /// `/v1/objects/k` leaves `/objects/k`, and from `/v1` leaves `/`), as a base-path mapping
 /// or an API stage puts it there; `None` when none matches at a segment boundary (`/v10`
@@ -84,7 +94,7 @@ pub fn strip_base_path<'p>(path: &'p str, base_paths: &[&str]) -> Option<&'p str
 
 /// The event shapes `POST /lambda` accepts, for error messages.
 pub const ACCEPTED_EVENTS: &str = "an API Gateway REST (v1) or HTTP API (v2) proxy event, an ALB \
-     target event, a Lambda Function URL event, an S3 notification, an SNS, SQS or EventBridge \
+     target event, a Lambda Function URL event, a CloudFront Lambda@Edge request event, an S3 notification, an SNS, SQS or EventBridge \
      (aws.s3) event, or an SNS HTTP delivery";
 
 /// Classifies an invocation event by shape: `requestContext` makes it an API event; otherwise
@@ -110,6 +120,15 @@ fn classify_event(body: &[u8]) -> Result<Invocation, LambdaError> {
         });
     }
     if let Some(records) = event.get("Records").and_then(Value::as_array) {
+        // CloudFront invokes a Lambda@Edge trigger with one record.
+        if let [record] = records.as_slice() {
+            if record["cf"]["request"].is_object() {
+                return Ok(Invocation::Api {
+                    request: Box::new(cloudfront::request(record)?),
+                    format: ApiFormat::CloudFront,
+                });
+            }
+        }
         return records_invocation(records, body);
     }
     let has = |field: &str| event.get(field).is_some();

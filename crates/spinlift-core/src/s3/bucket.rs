@@ -78,6 +78,11 @@ impl Bucket {
         &self.name
     }
 
+    /// The region requests to the bucket are signed for.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
     /// The URL of the bucket itself, with `query` pairs (encoded here).
     pub fn bucket_uri(&self, query: &[(&str, &str)]) -> http::Uri {
         self.uri("", query)

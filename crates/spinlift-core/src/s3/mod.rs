@@ -19,6 +19,7 @@ mod list_objects_v2;
 mod list_parts;
 mod multipart;
 mod part_plan;
+mod post_policy;
 mod presign;
 mod put_object;
 mod write_condition;
@@ -42,6 +43,7 @@ pub use part_plan::{
     PartPlan, PlanError, DEFAULT_PART_SIZE, MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE,
     MIN_PART_SIZE,
 };
+pub use post_policy::{PostForm, PostKey, PostPolicy};
 pub use presign::{PresignMethod, PresignObject, PresignPart};
 pub use put_object::{PutObject, PutObjectOutput};
 pub use write_condition::WriteCondition;

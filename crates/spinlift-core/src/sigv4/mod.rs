@@ -13,6 +13,7 @@ mod chunked;
 mod encode;
 mod key;
 mod output;
+mod post;
 mod time;
 
 pub use canonical::{CanonicalRequest, StringToSign, ALGORITHM};
@@ -23,6 +24,7 @@ pub use chunked::{
 pub use encode::{percent_decode, uri_encode, uri_encode_path};
 pub use key::SigningKey;
 pub use output::SigningOutput;
+pub use post::PostCredentials;
 pub use time::{Rfc3339, SigningTime};
 
 use canonical::CanonicalHeaders;

@@ -59,6 +59,7 @@ pub(super) async fn run(
         }
         Route::ListObjects
         | Route::Presign
+        | Route::PresignPost
         | Route::CopyObject(_)
         | Route::Object(..)
         | Route::CreateUpload
@@ -125,6 +126,11 @@ pub(super) fn run_object_api<'a>(
             Route::Presign => {
                 let (client, clock) = outbound(cx, stats)?;
                 presign::presign(&S3Call::load(vars, &client, cx.cache, &clock).await?, body).await
+            }
+            Route::PresignPost => {
+                let (client, clock) = outbound(cx, stats)?;
+                let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
+                presign::post_form(&s3, body).await
             }
             Route::CreateUpload | Route::Upload(..) | Route::CompleteUpload(_) => {
                 let (client, clock) = outbound(cx, stats)?;

@@ -67,6 +67,7 @@ impl App {
             Some(
                 Resource::Objects
                 | Resource::Presign
+                | Resource::PresignPost
                 | Resource::Object
                 | Resource::ObjectCopy
                 | Resource::Uploads

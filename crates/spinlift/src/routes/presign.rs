@@ -1,11 +1,12 @@
 //! `POST /presign`: a presigned S3 URL for one object, for clients that up- or download
-//! directly; and `GET /objects/{key}?redirect=1`, a download redirected to one.
+//! directly; `POST /presign/post`: a signed form for browser uploads straight to the bucket;
+//! and `GET /objects/{key}?redirect=1`, a download redirected to a presigned URL.
 
 use crate::body::Body;
 use crate::client::s3::S3Call;
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
-use crate::s3::{ObjectKey, PresignMethod, PresignObject};
+use crate::s3::{ObjectKey, PostKey, PostPolicy, PresignMethod, PresignObject};
 use crate::sigv4::{SigningTime, MAX_PRESIGN_EXPIRES_SECS};
 use http::{Response, StatusCode};
 use serde_json::json;
@@ -110,4 +111,81 @@ pub async fn redirect<C: HttpClient>(
         http::HeaderValue::from_static("no-store"),
     );
     Ok(response)
+}
+
+/// The largest file one POST may carry (S3's limit for a POST upload).
+pub const MAX_POST_BYTES: u64 = 5 << 30;
+
+const EXPECTED_POST: &str = r#"{"key": "<object key>" or "prefix": "<key prefix>", "max_size": <bytes>, "min_size": <optional bytes>, "content_type": "<optional>", "expires_in": <optional seconds>}"#;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostRequest {
+    key: Option<String>,
+    prefix: Option<String>,
+    content_type: Option<String>,
+    max_size: u64,
+    min_size: Option<u64>,
+    expires_in: Option<u64>,
+}
+
+fn invalid_post(message: String) -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_post_policy",
+        message,
+    }
+}
+
+/// `POST /presign/post`: `{"url","fields":{...},"expires_at"}`, a form a page posts as
+/// `multipart/form-data` to `url` with every field and the file last (field `file`). S3
+/// refuses a key outside the policy, a file outside `min_size..=max_size`, another
+/// `Content-Type` when one is set, and any post after `expires_at`.
+pub async fn post_form<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    body: Body,
+) -> Result<Response<Body>, ApiError> {
+    let request: PostRequest = super::read_json(body, 16 << 10, EXPECTED_POST).await?;
+    let exact;
+    let key = match (&request.key, &request.prefix) {
+        (Some(key), None) => {
+            exact = ObjectKey::new(key.clone())?;
+            PostKey::Exact(&exact)
+        }
+        (None, Some(prefix)) => PostKey::Prefix(prefix),
+        _ => return Err(invalid_post("send one of key and prefix".to_owned())),
+    };
+    let min_size = request.min_size.unwrap_or(0);
+    if !(1..=MAX_POST_BYTES).contains(&request.max_size) || min_size > request.max_size {
+        return Err(invalid_post(format!(
+            "max_size must be from 1 to {MAX_POST_BYTES} bytes (5 GiB) and min_size at most max_size"
+        )));
+    }
+    let expires_in = request.expires_in.unwrap_or(3600);
+    if !(1..=MAX_PRESIGN_EXPIRES_SECS).contains(&expires_in) {
+        return Err(ApiError::BadRequest {
+            code: "invalid_expires_in",
+            message: format!(
+                "expires_in must be from 1 to {MAX_PRESIGN_EXPIRES_SECS} seconds (7 days)"
+            ),
+        });
+    }
+    let policy = PostPolicy {
+        key,
+        content_type: request.content_type.as_deref(),
+        size_range: (min_size, request.max_size),
+        expires_in: lifetime(s3, expires_in),
+    };
+    let form = policy.form(&s3.bucket, s3.signer(), s3.now());
+    let fields: serde_json::Map<String, serde_json::Value> = form
+        .fields
+        .into_iter()
+        .map(|(name, value)| (name, serde_json::Value::String(value)))
+        .collect();
+    let expires_at = SigningTime::from_unix_seconds(form.expires_at)
+        .rfc3339()
+        .to_string();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"url": form.url, "fields": fields, "expires_at": expires_at}),
+    ))
 }
