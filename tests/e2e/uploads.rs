@@ -272,3 +272,42 @@ async fn a_redirected_download_is_served_by_the_store() {
     .await;
     assert_eq!(refused.status(), 403);
 }
+
+#[tokio::test]
+async fn objects_over_the_redirect_threshold_are_redirected_unasked() {
+    let store = S3Store::start();
+    let host = Host::builder()
+        .s3_store(&store.host())
+        .var("s3_redirect_over_mib", "1")
+        .start()
+        .await;
+    for (key, size) in [("big.bin", 3 * MIB), ("small.bin", 100_000)] {
+        let request = http::Request::builder()
+            .method("PUT")
+            .uri(format!("/objects/{key}"))
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .body(vec![5u8; size])
+            .unwrap();
+        assert_eq!(host.send(request).await.status, 201);
+    }
+    let big = call(&host, "GET", "/objects/big.bin", &Value::Null).await;
+    assert_eq!(big.status, 307, "{big:?}");
+    let fetched = send(
+        http::Request::builder()
+            .uri(big.headers["location"].to_str().unwrap())
+            .body(Vec::new())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (fetched.status().as_u16(), fetched.body().len()),
+        (200, 3 * MIB)
+    );
+    let small = call(&host, "GET", "/objects/small.bin", &Value::Null).await;
+    assert_eq!((small.status, small.bytes.len()), (200, 100_000));
+    let missing = call(&host, "GET", "/objects/none.bin", &Value::Null).await;
+    assert_eq!(
+        (missing.status, error_code(&missing).as_str()),
+        (404, "NoSuchKey")
+    );
+}

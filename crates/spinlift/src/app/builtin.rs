@@ -158,10 +158,17 @@ pub(super) fn run_object_api<'a>(
                 let (client, clock) = outbound(cx, stats)?;
                 let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
                 match method {
-                    ObjectMethod::Get if presign::wants_redirect(parts.uri.query()) => {
-                        presign::redirect(&s3, &key).await
+                    ObjectMethod::Get => {
+                        let redirect = presign::wants_redirect(parts.uri.query())
+                            || match config::redirect_threshold(vars)? {
+                                Some(limit) => presign::larger_than(&s3, &key, limit).await?,
+                                None => false,
+                            };
+                        match redirect {
+                            true => presign::redirect(&s3, &key).await,
+                            false => objects::get(&s3, &key, &parts.headers).await,
+                        }
                     }
-                    ObjectMethod::Get => objects::get(&s3, &key, &parts.headers).await,
                     ObjectMethod::Head => objects::head(&s3, &key).await,
                     ObjectMethod::Put => {
                         let threshold = config::multipart_threshold(vars)?;

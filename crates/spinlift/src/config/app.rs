@@ -214,6 +214,27 @@ pub fn multipart_threshold(vars: &dyn Variables) -> Result<u64, ConfigError> {
     Ok(mib << 20)
 }
 
+/// Reads `s3_redirect_over_mib`: `GET /objects/{key}` of an object larger than this many MiB
+/// answers `307` to a presigned GET instead of streaming it (a hosted platform caps answers at
+/// 10 MiB). Empty (the default) never redirects unasked.
+///
+/// # Errors
+///
+/// The variable is unreadable or not a whole number of MiB from 1 to 5,242,880 (5 TiB).
+pub fn redirect_threshold(vars: &dyn Variables) -> Result<Option<u64>, ConfigError> {
+    if read(vars, "s3_redirect_over_mib")?.is_none() {
+        return Ok(None);
+    }
+    let mib = number(
+        vars,
+        "s3_redirect_over_mib",
+        0,
+        1..=5 << 20,
+        "MiB, 1 to 5242880, or empty for never",
+    )?;
+    Ok(Some(mib << 20))
+}
+
 /// When S3 calls carry additional checksums (`s3_checksums`) and which algorithm uploads
 /// compute (`s3_checksum_algorithm`). Some S3-compatible stores refuse the checksum headers,
 /// or the trailer they travel in: those run with `when_required` or `off`.

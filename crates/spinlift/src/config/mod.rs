@@ -20,9 +20,9 @@ mod aws;
 
 pub use crate::s3::{S3Config, Scheme};
 pub use app::{
-    api_token, cors, index, lambda_base_paths, multipart_threshold, s3, s3_checksums,
-    sns_cert_origin, sns_topic_arns, webhook_token, ChecksumMode, ChecksumPolicy, CorsSettings,
-    IndexSettings,
+    api_token, cors, index, lambda_base_paths, multipart_threshold, redirect_threshold, s3,
+    s3_checksums, sns_cert_origin, sns_topic_arns, webhook_token, ChecksumMode, ChecksumPolicy,
+    CorsSettings, IndexSettings,
 };
 pub use aws::{aws_endpoint, aws_role_arn, retry_policy, timeouts, AwsConfig};
 
@@ -366,6 +366,25 @@ mod tests {
         ] {
             let err = s3_checksums(&with(name, Some(value))).unwrap_err();
             assert_eq!(err.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn redirects_and_base_paths_are_off_unless_set() {
+        assert_eq!(redirect_threshold(&dev()).unwrap(), None);
+        let ten = with("s3_redirect_over_mib", Some("10"));
+        assert_eq!(redirect_threshold(&ten).unwrap(), Some(10 << 20));
+        for bad in ["0", "ten", "-1"] {
+            assert!(redirect_threshold(&with("s3_redirect_over_mib", Some(bad))).is_err());
+        }
+        assert!(lambda_base_paths(&dev()).unwrap().is_empty());
+        let paths = with("lambda_base_paths", Some(" /v1, ,/api/v2 "));
+        assert_eq!(lambda_base_paths(&paths).unwrap(), ["/v1", "/api/v2"]);
+        for bad in ["v1", "/", "/v1,api"] {
+            assert!(
+                lambda_base_paths(&with("lambda_base_paths", Some(bad))).is_err(),
+                "{bad}"
+            );
         }
     }
 

@@ -250,7 +250,7 @@ fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
 /// partial object is ever left behind. `If-None-Match: *` or `If-Match: <etag>` go to S3 with
 /// the PUT or the completion, and a write whose condition fails stores nothing (412).
 ///
-/// A checksum goes with the bytes ([`client_checksum`]): the client's `x-amz-checksum-<algo>`
+/// A checksum goes with the bytes (read by `client_checksum`): the client's `x-amz-checksum-<algo>`
 /// (S3 judges it; for a multipart upload spinlift does, before completing) or, under
 /// `s3_checksums = when_supported`, one computed as the body streams and sent as the signed
 /// trailer (single PUT) or with each part and the completion. `Content-MD5` is passed on for

@@ -6,7 +6,7 @@ use crate::body::Body;
 use crate::client::s3::S3Call;
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
-use crate::s3::{ObjectKey, PostKey, PostPolicy, PresignMethod, PresignObject};
+use crate::s3::{HeadObject, ObjectKey, PostKey, PostPolicy, PresignMethod, PresignObject};
 use crate::sigv4::{SigningTime, MAX_PRESIGN_EXPIRES_SECS};
 use http::{Response, StatusCode};
 use serde_json::json;
@@ -81,6 +81,26 @@ pub const REDIRECT_EXPIRES_IN: u64 = 300;
 /// Whether a GET's query asks for a redirect (`redirect=1`).
 pub fn wants_redirect(query: Option<&str>) -> bool {
     query.is_some_and(|q| q.split('&').any(|pair| pair == "redirect=1"))
+}
+
+/// Whether the object is larger than `threshold` bytes, as a HEAD finds it (a missing object
+/// is not: the GET that follows answers its 404).
+pub async fn larger_than<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    key: &ObjectKey,
+    threshold: u64,
+) -> Result<bool, ApiError> {
+    let head = match s3.call(&HeadObject { key }).await {
+        Ok(head) => head,
+        Err(err) if err.is_not_found() => return Ok(false),
+        Err(err) => return Err(err.into()),
+    };
+    let size = head
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    Ok(size.is_some_and(|size| size > threshold))
 }
 
 /// `GET /objects/{key}?redirect=1`: `307` to a presigned GET of the object, for downloads
