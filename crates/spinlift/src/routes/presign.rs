@@ -22,6 +22,26 @@ struct PresignRequest {
     expires_in: u64,
 }
 
+/// How long presigned URLs are valid when the client does not say.
+pub const DEFAULT_EXPIRES_IN: u64 = 3600;
+
+/// The validity a client asked for (or [`DEFAULT_EXPIRES_IN`]), if a presigned URL may have it.
+///
+/// # Errors
+/// 400 `invalid_expires_in` outside 1 second to 7 days.
+pub(super) fn checked_expires_in(asked: Option<u64>) -> Result<u64, ApiError> {
+    let expires_in = asked.unwrap_or(DEFAULT_EXPIRES_IN);
+    if (1..=MAX_PRESIGN_EXPIRES_SECS).contains(&expires_in) {
+        return Ok(expires_in);
+    }
+    Err(ApiError::BadRequest {
+        code: "invalid_expires_in",
+        message: format!(
+            "expires_in must be from 1 to {MAX_PRESIGN_EXPIRES_SECS} seconds (7 days)"
+        ),
+    })
+}
+
 /// How long a URL asked for `asked` seconds is valid: an assumed role's session signs it, and
 /// it stops working when the session ends.
 pub(super) fn lifetime<C: HttpClient>(s3: &S3Call<'_, C>, asked: u64) -> u64 {
@@ -48,18 +68,11 @@ pub async fn presign<C: HttpClient>(
             })
         }
     };
-    if !(1..=MAX_PRESIGN_EXPIRES_SECS).contains(&request.expires_in) {
-        return Err(ApiError::BadRequest {
-            code: "invalid_expires_in",
-            message: format!(
-                "expires_in must be from 1 to {MAX_PRESIGN_EXPIRES_SECS} seconds (7 days)"
-            ),
-        });
-    }
+    let expires_in = checked_expires_in(Some(request.expires_in))?;
     let presign = PresignObject {
         key: &key,
         method,
-        expires_in: lifetime(s3, request.expires_in),
+        expires_in: lifetime(s3, expires_in),
     };
     // The range was checked above, so the signer has nothing left to refuse.
     let (url, expires_at) = presign
@@ -180,15 +193,7 @@ pub async fn post_form<C: HttpClient>(
             "max_size must be from 1 to {MAX_POST_BYTES} bytes (5 GiB) and min_size at most max_size"
         )));
     }
-    let expires_in = request.expires_in.unwrap_or(3600);
-    if !(1..=MAX_PRESIGN_EXPIRES_SECS).contains(&expires_in) {
-        return Err(ApiError::BadRequest {
-            code: "invalid_expires_in",
-            message: format!(
-                "expires_in must be from 1 to {MAX_PRESIGN_EXPIRES_SECS} seconds (7 days)"
-            ),
-        });
-    }
+    let expires_in = checked_expires_in(request.expires_in)?;
     let policy = PostPolicy {
         key,
         content_type: request.content_type.as_deref(),

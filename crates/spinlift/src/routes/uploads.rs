@@ -14,6 +14,7 @@
 //! needs nothing else.
 
 use super::objects::write_condition;
+use super::presign::checked_expires_in;
 use crate::body::Body;
 use crate::client::s3::S3Call;
 use crate::error::{json_response, ApiError};
@@ -22,13 +23,10 @@ use crate::s3::{
     AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, ListParts,
     ObjectKey, PartPlan, PresignPart,
 };
-use crate::sigv4::{SigningTime, MAX_PRESIGN_EXPIRES_SECS};
+use crate::sigv4::SigningTime;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 use serde_json::{json, Value};
-
-/// How long part URLs are valid when the client does not say.
-pub const DEFAULT_EXPIRES_IN: u64 = 3600;
 
 const EXPECTED_CREATE: &str = r#"{"key": "<object key>", "size": <bytes>, "content_type": "<optional>", "part_size": <optional bytes>, "expires_in": <optional seconds>}"#;
 const EXPECTED_COMPLETE: &str = r#"{"parts": [{"number": 1, "etag": "\"...\""}, ...]}"#;
@@ -135,18 +133,6 @@ impl UploadHandle {
 
 fn bad_request(code: &'static str, message: String) -> ApiError {
     ApiError::BadRequest { code, message }
-}
-
-fn checked_expires_in(asked: Option<u64>) -> Result<u64, ApiError> {
-    let expires_in = asked.unwrap_or(DEFAULT_EXPIRES_IN);
-    if (1..=MAX_PRESIGN_EXPIRES_SECS).contains(&expires_in) {
-        Ok(expires_in)
-    } else {
-        Err(bad_request(
-            "invalid_expires_in",
-            format!("expires_in must be from 1 to {MAX_PRESIGN_EXPIRES_SECS} seconds (7 days)"),
-        ))
-    }
 }
 
 /// `POST /uploads`: starts the upload and signs a URL for every part.
