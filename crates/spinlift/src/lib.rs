@@ -15,7 +15,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub use app::App;
-pub use spinlift_core::{aws, events, lambda, s3, sigv4, xml};
+pub use spinlift_core::{aws, events, iam, lambda, s3, sigv4, xml};
 
 pub mod app;
 pub mod auth;

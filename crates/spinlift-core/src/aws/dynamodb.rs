@@ -59,6 +59,7 @@ pub struct PutItem<'a> {
 
 impl Operation for PutItem<'_> {
     const SERVICE: Service = Service::DynamoDb;
+    const IAM_ACTIONS: &'static [&'static str] = &["dynamodb:PutItem"];
     type Output = ();
     const IDEMPOTENT: bool = true;
 
@@ -95,6 +96,7 @@ struct ItemAnswer {
 
 impl Operation for GetItem<'_> {
     const SERVICE: Service = Service::DynamoDb;
+    const IAM_ACTIONS: &'static [&'static str] = &["dynamodb:GetItem"];
     /// The item, if it exists.
     type Output = Option<Item>;
     const IDEMPOTENT: bool = true;
@@ -127,6 +129,7 @@ pub struct DeleteItem<'a> {
 
 impl Operation for DeleteItem<'_> {
     const SERVICE: Service = Service::DynamoDb;
+    const IAM_ACTIONS: &'static [&'static str] = &["dynamodb:DeleteItem"];
     type Output = ();
     const IDEMPOTENT: bool = true;
 
@@ -170,6 +173,7 @@ pub struct QueryPage {
 
 impl Operation for Query<'_> {
     const SERVICE: Service = Service::DynamoDb;
+    const IAM_ACTIONS: &'static [&'static str] = &["dynamodb:Query"];
     type Output = QueryPage;
     const IDEMPOTENT: bool = true;
 
@@ -212,6 +216,7 @@ struct AttributesAnswer {
 
 impl Operation for UpdateItem<'_> {
     const SERVICE: Service = Service::DynamoDb;
+    const IAM_ACTIONS: &'static [&'static str] = &["dynamodb:UpdateItem"];
     /// All attributes after the update.
     type Output = Option<Item>;
 

@@ -25,6 +25,11 @@ pub trait Operation {
     /// operation, so a request cannot be sent to, or signed for, another service.
     const SERVICE: Service;
 
+    /// The IAM actions an identity must be allowed to send it (`dynamodb:PutItem`); empty for
+    /// the calls IAM never refuses (`sts:GetCallerIdentity`). [`crate::iam`] collects them, so
+    /// a deployment's policy can be checked against what the code can call.
+    const IAM_ACTIONS: &'static [&'static str];
+
     /// Whether sending it twice has the effect of sending it once (reads, full-item puts,
     /// deletes), so that a server error or a lost connection may be retried.
     const IDEMPOTENT: bool = false;

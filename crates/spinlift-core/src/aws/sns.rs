@@ -19,6 +19,7 @@ pub struct Publish<'a> {
 
 impl Operation for Publish<'_> {
     const SERVICE: Service = Service::Sns;
+    const IAM_ACTIONS: &'static [&'static str] = &["sns:Publish"];
     /// The message id.
     type Output = String;
 
@@ -60,6 +61,7 @@ pub struct BatchOutcome {
 
 impl Operation for PublishBatch<'_> {
     const SERVICE: Service = Service::Sns;
+    const IAM_ACTIONS: &'static [&'static str] = &["sns:Publish"];
     type Output = BatchOutcome;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {

@@ -25,6 +25,7 @@ struct SendAnswer {
 
 impl Operation for SendMessage<'_> {
     const SERVICE: Service = Service::Sqs;
+    const IAM_ACTIONS: &'static [&'static str] = &["sqs:SendMessage"];
     /// The message id.
     type Output = String;
 
@@ -71,6 +72,7 @@ struct BatchFailure {
 
 impl Operation for SendMessageBatch<'_> {
     const SERVICE: Service = Service::Sqs;
+    const IAM_ACTIONS: &'static [&'static str] = &["sqs:SendMessage"];
     type Output = BatchOutcome;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
@@ -129,6 +131,7 @@ struct ReceiveAnswer {
 
 impl Operation for ReceiveMessage<'_> {
     const SERVICE: Service = Service::Sqs;
+    const IAM_ACTIONS: &'static [&'static str] = &["sqs:ReceiveMessage"];
     type Output = Vec<Message>;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
@@ -160,6 +163,7 @@ pub struct DeleteMessage<'a> {
 
 impl Operation for DeleteMessage<'_> {
     const SERVICE: Service = Service::Sqs;
+    const IAM_ACTIONS: &'static [&'static str] = &["sqs:DeleteMessage"];
     type Output = ();
     const IDEMPOTENT: bool = true;
 

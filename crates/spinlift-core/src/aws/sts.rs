@@ -27,6 +27,7 @@ pub struct CallerIdentity {
 
 impl Operation for GetCallerIdentity {
     const SERVICE: Service = Service::Sts;
+    const IAM_ACTIONS: &'static [&'static str] = &[];
     type Output = CallerIdentity;
     const IDEMPOTENT: bool = true;
 
@@ -104,6 +105,7 @@ impl SessionCredentials {
 
 impl Operation for AssumeRole<'_> {
     const SERVICE: Service = Service::Sts;
+    const IAM_ACTIONS: &'static [&'static str] = &["sts:AssumeRole"];
     type Output = SessionCredentials;
     const IDEMPOTENT: bool = true;
 

@@ -15,6 +15,11 @@ pub trait S3Action {
     /// What a successful answer yields.
     type Output;
 
+    /// The IAM actions an identity must be allowed to send it (`s3:PutObject` for every step
+    /// of a multipart upload; `s3:GetObject` and `s3:PutObject` for a copy). [`crate::iam`]
+    /// collects them.
+    const IAM_ACTIONS: &'static [&'static str];
+
     /// The unsigned request for `bucket`, with the action's own body (empty for most; the
     /// caller may put the object's bytes in for `PutObject` and `UploadPart`).
     fn build(&self, bucket: &Bucket) -> Request<Vec<u8>>;
@@ -29,9 +34,10 @@ pub trait S3Action {
 
 /// Actions whose request has no body of their own and whose parser reads the whole answer.
 macro_rules! bodiless_action {
-    ($($action:ident => $output:ty),* $(,)?) => {$(
+    ($($action:ident => $output:ty, $($iam:literal)|+;)*) => {$(
         impl S3Action for $action<'_> {
             type Output = $output;
+            const IAM_ACTIONS: &'static [&'static str] = &[$($iam),+];
 
             fn build(&self, bucket: &Bucket) -> Request<Vec<u8>> {
                 self.request(bucket).map(|()| Vec::new())
@@ -49,18 +55,19 @@ macro_rules! bodiless_action {
 }
 
 bodiless_action! {
-    AbortMultipartUpload => (),
-    CopyObject => CopyObjectOutput,
-    CreateMultipartUpload => String,
-    DeleteObject => (),
-    ListObjectsV2 => ListObjectsV2Output,
-    ListParts => ListPartsOutput,
-    PutObject => PutObjectOutput,
-    UploadPart => String,
+    AbortMultipartUpload => (), "s3:AbortMultipartUpload";
+    CopyObject => CopyObjectOutput, "s3:GetObject" | "s3:PutObject";
+    CreateMultipartUpload => String, "s3:PutObject";
+    DeleteObject => (), "s3:DeleteObject";
+    ListObjectsV2 => ListObjectsV2Output, "s3:ListBucket";
+    ListParts => ListPartsOutput, "s3:ListMultipartUploadParts";
+    PutObject => PutObjectOutput, "s3:PutObject";
+    UploadPart => String, "s3:PutObject";
 }
 
 impl S3Action for HeadObject<'_> {
     type Output = ObjectHead;
+    const IAM_ACTIONS: &'static [&'static str] = &["s3:GetObject"];
 
     fn build(&self, bucket: &Bucket) -> Request<Vec<u8>> {
         self.request(bucket).map(|()| Vec::new())
@@ -73,6 +80,7 @@ impl S3Action for HeadObject<'_> {
 
 impl S3Action for CompleteMultipartUpload<'_> {
     type Output = String;
+    const IAM_ACTIONS: &'static [&'static str] = &["s3:PutObject"];
 
     fn build(&self, bucket: &Bucket) -> Request<Vec<u8>> {
         self.request(bucket)

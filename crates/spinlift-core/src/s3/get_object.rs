@@ -22,6 +22,9 @@ pub struct GetObject<'a> {
 }
 
 impl GetObject<'_> {
+    /// What IAM must allow (see [`crate::iam`]); a `HEAD` needs the same.
+    pub const IAM_ACTIONS: &'static [&'static str] = &["s3:GetObject"];
+
     /// The unsigned request.
     pub fn request(&self, bucket: &Bucket) -> Request<()> {
         let mut request = unsigned(Method::GET, bucket.object_uri(self.key, &[]));

@@ -43,6 +43,9 @@ pub struct PostForm {
 }
 
 impl PostPolicy<'_> {
+    /// What IAM must allow the signing keys: S3 stores a form post as a `PutObject`.
+    pub const IAM_ACTIONS: &'static [&'static str] = &["s3:PutObject"];
+
     /// The signed form for `bucket`, signed at `now`.
     pub fn form(&self, bucket: &Bucket, signer: &Signer, now: SigningTime) -> PostForm {
         let credentials = signer.post_credentials(now, bucket.region());

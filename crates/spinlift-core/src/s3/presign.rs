@@ -15,6 +15,15 @@ pub enum PresignMethod {
 }
 
 impl PresignMethod {
+    /// The IAM action a URL of this method is refused without: S3 judges a presigned request
+    /// with the permissions of the keys that signed it, when it arrives.
+    pub const fn iam_action(self) -> &'static str {
+        match self {
+            PresignMethod::Get => "s3:GetObject",
+            PresignMethod::Put => "s3:PutObject",
+        }
+    }
+
     /// The HTTP method name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -67,6 +76,9 @@ pub struct PresignPart<'a> {
 }
 
 impl PresignPart<'_> {
+    /// What IAM must allow the signing keys (see [`crate::iam`]).
+    pub const IAM_ACTIONS: &'static [&'static str] = &["s3:PutObject"];
+
     /// The URL (`PUT`).
     ///
     /// # Errors
