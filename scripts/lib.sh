@@ -65,3 +65,24 @@ ensure_deploy_linters() {
   fi
   echo "$venv/bin"
 }
+
+# A browser for the upload page's test: Debian's Chromium (installed with apt when missing:
+# as root, or with sudo) driven by playwright-core from npm (its own browser download is not
+# used). Prints the node_modules directory that holds playwright-core.
+PLAYWRIGHT_CORE_VERSION="1.64.1"
+ensure_browser() {
+  if ! command -v chromium >/dev/null; then
+    echo "installing Debian's chromium (apt)" >&2
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo -n"
+    $sudo apt-get install -y -q chromium >&2 \
+      || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q chromium >&2; }
+  fi
+  local dir="$SPINLIFT_TOOLS/browser"
+  if ! grep -qs "\"version\": \"$PLAYWRIGHT_CORE_VERSION\"" "$dir/node_modules/playwright-core/package.json"; then
+    echo "installing playwright-core $PLAYWRIGHT_CORE_VERSION into $dir" >&2
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --silent --no-audit --no-fund "playwright-core@$PLAYWRIGHT_CORE_VERSION" >&2
+  fi
+  echo "$dir/node_modules"
+}

@@ -3,8 +3,9 @@
 //! `tests/tools/deploy_stack.py` deploys it (to moto's CloudFormation what it implements, the
 //! rest through moto's API from the template's own properties: it says which), creates the
 //! user's key as the README does, and reads back what AWS holds. These tests check what was
-//! made, compare the policies with the actions spinlift's code can call
-//! ([`spinlift::iam`]), both ways, and then run the component with the stack's key.
+//! made, compare the policies with the actions spinlift's code calls (those of the
+//! [`spinlift::iam`] operations its routes and indexer build), both ways, and then run the
+//! component configured from the stack's outputs, with the stack's key.
 //!
 //! How far moto judges IAM policies (moto 5.2, `moto/iam/access_control.py`): actions and
 //! resources for S3 (object and bucket ARNs), SQS (the queue's ARN) and STS AssumeRole (the
@@ -20,7 +21,7 @@ use serde_json::{json, Value};
 use spinlift::iam::{self, Scope};
 
 use crate::api::{call, error_code, json_of};
-use crate::support::host::Host;
+use crate::support::host::{Host, HostBuilder};
 use crate::support::moto::{self, Moto};
 
 const TOKEN: &str = "spinlift-webhook-token-of-forty-characters";
@@ -82,12 +83,70 @@ fn allowed(documents: &[Value]) -> Vec<(String, String)> {
     pairs
 }
 
+/// The `spinlift` crate's source without its test modules, file by file.
+fn edge_source() -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if name.ends_with(".rs") && !name.ends_with("_tests.rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push(text.split("#[cfg(test)]").next().unwrap().to_owned());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/spinlift/src");
+    walk(std::path::Path::new(root), &mut files);
+    files
+}
+
+/// The IAM actions of the operations spinlift's own code builds (`Name {` outside a
+/// `struct` line, or `PresignMethod::Get`/`Put`): what its routes and indexer call.
+fn called_actions() -> BTreeSet<&'static str> {
+    let source = edge_source();
+    let builds = |name: &str| {
+        let pattern = match name {
+            "PresignObject(GET)" => "PresignMethod::Get".to_owned(),
+            "PresignObject(PUT)" => "PresignMethod::Put".to_owned(),
+            other => format!("{other} {{"),
+        };
+        source.iter().flat_map(|f| f.lines()).any(|line| {
+            !line.contains("struct ")
+                && line.match_indices(&pattern).any(|(at, _)| {
+                    let before = line[..at].chars().last();
+                    !before.is_some_and(|c| c.is_alphanumeric())
+                })
+        })
+    };
+    let called: BTreeSet<&str> = iam::OPERATIONS
+        .iter()
+        .filter(|(name, _)| builds(name))
+        .flat_map(|(_, actions)| actions.iter().copied())
+        .collect();
+    // The scan sees what it should: the object API, the indexer's table and notifications.
+    for action in [
+        "s3:ListMultipartUploadParts",
+        "dynamodb:PutItem",
+        "sqs:SendMessage",
+    ] {
+        assert!(called.contains(action), "{action} not found in {called:?}");
+    }
+    // And not what only a user's handler could call.
+    for action in ["dynamodb:Query", "sqs:ReceiveMessage"] {
+        assert!(iam::actions().contains(action) && !called.contains(action));
+    }
+    called
+}
+
 /// Checks the app's policies against the code: the same actions both ways (`sts:AssumeRole`
 /// only when the app assumes a role), each on the resource of its scope.
 fn assert_policies_match_the_code(documents: &[Value], bucket: &str, prefix: &str, role: bool) {
     let pairs = allowed(documents);
     let granted: BTreeSet<&str> = pairs.iter().map(|(a, _)| a.as_str()).collect();
-    let needed: BTreeSet<&str> = iam::actions()
+    let needed: BTreeSet<&str> = called_actions()
         .into_iter()
         .filter(|a| role || *a != "sts:AssumeRole")
         .collect();
@@ -119,29 +178,53 @@ fn assert_policies_match_the_code(documents: &[Value], bucket: &str, prefix: &st
     }
 }
 
-/// A host configured from the stack's outputs, for moto: the store's origin instead of
-/// AWS's endpoints, the stack's bucket, the created key.
-fn host_for(moto: &Moto, held: &Value) -> crate::support::host::HostBuilder {
-    let variables = held["outputs"]["SpinVariables"].as_str().unwrap();
-    let bucket = variables
-        .split(" --variable ")
-        .find_map(|v| v.strip_prefix("s3_bucket="))
-        .expect("s3_bucket in SpinVariables");
-    let mut builder = Host::builder()
-        .var("s3_host", moto.origin().trim_start_matches("http://"))
-        .var("s3_bucket", bucket)
-        .var("aws_access_key_id", held["access_key_id"].as_str().unwrap())
-        .var(
-            "aws_secret_access_key",
-            held["secret_access_key"].as_str().unwrap(),
-        )
-        .var("webhook_token", TOKEN)
-        .var("sts_endpoint", &moto.origin())
-        .var("sqs_endpoint", &moto.origin());
-    if let Some(role) = held["outputs"]["RoleArn"].as_str() {
-        builder = builder.var("aws_role_arn", role);
+/// The stack's `SpinVariables` output as (name, value) pairs.
+fn spin_variables(held: &Value) -> Vec<(String, String)> {
+    let text = held["outputs"]["SpinVariables"].as_str().unwrap();
+    text.split("--variable ")
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            let (name, value) = v.trim().split_once('=').expect("name=value");
+            (name.to_owned(), value.to_owned())
+        })
+        .collect()
+}
+
+/// A host configured as the README deploys it: the stack's outputs, the user's new key, the
+/// webhook token.
+fn deployed_host(held: &Value) -> HostBuilder {
+    let mut builder = Host::builder();
+    for (name, value) in spin_variables(held) {
+        builder = builder.var(&name, &value);
     }
+    let secret = held["secret_access_key"].as_str().unwrap();
     builder
+        .var("aws_access_key_id", held["access_key_id"].as_str().unwrap())
+        .var("aws_secret_access_key", secret)
+        .var("webhook_token", TOKEN)
+}
+
+/// [`deployed_host`] with AWS's endpoints swapped for moto's. DynamoDB and SNS stay off:
+/// moto judges them against `*`, which the stack's scoped statements never match, so every
+/// call would be refused there (their scopes are checked in the policy documents).
+fn host_for(moto: &Moto, held: &Value) -> HostBuilder {
+    deployed_host(held)
+        .var("s3_scheme", "http")
+        .var("s3_host", moto.origin().trim_start_matches("http://"))
+        .var("s3_path_style", "true")
+        .var("sts_endpoint", &moto.origin())
+        .var("sqs_endpoint", &moto.origin())
+        .var("index_table", "")
+        .var("notify_topic_arn", "")
+}
+
+/// The outputs as they are (AWS's endpoints) configure the app: a request gets as far as
+/// calling AWS, which this machine cannot reach, instead of a configuration error.
+async fn assert_the_outputs_configure_the_app(held: &Value) {
+    let host = deployed_host(held).start().await;
+    let answer = call(&host, "GET", "/objects/app/report.txt", &[], b"").await;
+    assert_ne!(error_code(&answer), "config", "{answer:?}");
+    assert!([502, 504].contains(&answer.status), "{answer:?}");
 }
 
 /// A raw S3 notification of one created object.
@@ -156,6 +239,33 @@ fn created(bucket: &str, key: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// An EventBridge `Object Created` event, as an API destination delivers it.
+fn eventbridge_created(bucket: &str, key: &str) -> Vec<u8> {
+    json!({
+        "version": "0", "id": "1", "detail-type": "Object Created", "source": "aws.s3",
+        "account": "123456789012", "time": "2026-12-03T00:00:00Z", "region": "us-east-1",
+        "resources": [format!("arn:aws:s3:::{bucket}")],
+        "detail": {"version": "0", "bucket": {"name": bucket},
+                   "object": {"key": key, "size": 5, "sequencer": "00A1"},
+                   "request-id": "R", "requester": "123456789012", "reason": "PutObject"}
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A webhook delivery with the token as a bearer credential.
+fn delivery(body: Vec<u8>) -> http::Request<Vec<u8>> {
+    http::Request::post("/events/s3")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .body(body)
+        .unwrap()
+}
+
+fn contains_all(list: &Value, names: &[&str]) -> bool {
+    let list = strings(list);
+    names.iter().all(|n| list.iter().any(|l| l == n))
+}
+
 #[tokio::test]
 async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
     let moto = Moto::start();
@@ -163,46 +273,43 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
     let bucket = "sns-user-bucket";
 
     // What moto's CloudFormation made, and what went through its API.
-    let by_cfn = strings(&held["by_cloudformation"]);
-    for made in [
+    let by_cfn = [
         "AppUser",
         "AppPolicy",
         "TablePolicy",
         "QueuePolicy",
         "TopicPolicy",
-    ] {
-        assert!(by_cfn.contains(&made.to_owned()), "{by_cfn:?}");
-    }
-    assert!(by_cfn.contains(&"Bucket".to_owned()) && by_cfn.contains(&"EventTopic".to_owned()));
-    let by_api = strings(&held["by_api"]);
-    assert!(
-        by_api.contains(&"EventTopicPolicy".to_owned()),
-        "{by_api:?}"
-    );
-    assert!(
-        by_api.contains(&"EventSubscription".to_owned()),
-        "{by_api:?}"
-    );
+    ];
+    assert!(contains_all(&held["by_cloudformation"], &by_cfn), "{held}");
+    let by_cfn = ["Bucket", "EventTopic", "UndeliveredEvents"];
+    assert!(contains_all(&held["by_cloudformation"], &by_cfn), "{held}");
+    let by_api = [
+        "EventTopicPolicy",
+        "EventSubscription",
+        "UndeliveredEventsPolicy",
+    ];
+    assert!(contains_all(&held["by_api"], &by_api), "{held}");
 
-    assert_policies_match_the_code(held["user_policies"].as_array().unwrap(), bucket, "", false);
+    let user_policies = held["user_policies"].as_array().unwrap();
+    assert_policies_match_the_code(user_policies, bucket, "", false);
     assert!(held.get("role").is_none());
 
-    // The bucket: private, abandoned uploads aborted after a day, events to the topic.
+    // The bucket: private, encrypted, abandoned uploads aborted after a day, events to the
+    // topic. (moto drops BucketKeyEnabled, so it is not read back.)
     let lifecycle = &held["bucket"]["lifecycle"][0];
     assert_eq!(lifecycle["Status"], "Enabled");
-    assert_eq!(
-        lifecycle["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"],
-        1
-    );
+    let abort = &lifecycle["AbortIncompleteMultipartUpload"];
+    assert_eq!(abort["DaysAfterInitiation"], 1);
+    let encryption = &held["bucket"]["encryption"][0]["ApplyServerSideEncryptionByDefault"];
+    assert_eq!(encryption["SSEAlgorithm"], "aws:kms");
+    assert_eq!(encryption["KMSMasterKeyID"], "alias/aws/s3");
+    let ownership = &held["bucket"]["ownership"][0]["ObjectOwnership"];
+    assert_eq!(ownership, "BucketOwnerEnforced");
     let block = &held["bucket"]["public_access_block"];
-    for flag in [
-        "BlockPublicAcls",
-        "IgnorePublicAcls",
-        "BlockPublicPolicy",
-        "RestrictPublicBuckets",
-    ] {
+    for flag in ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy"] {
         assert_eq!(block[flag], true, "{flag}");
     }
+    assert_eq!(block["RestrictPublicBuckets"], true);
     let topic = held["topic"]["arn"].as_str().unwrap();
     let events: BTreeSet<String> = held["bucket"]["notification"]["TopicConfigurations"]
         .as_array()
@@ -211,33 +318,71 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
         .inspect(|c| assert_eq!(c["TopicArn"], topic))
         .flat_map(|c| strings(&c["Events"]))
         .collect();
-    assert_eq!(
-        events,
-        BTreeSet::from(["s3:ObjectCreated:*".into(), "s3:ObjectRemoved:*".into()])
-    );
+    let expected = [
+        "s3:ObjectCreated:*".to_owned(),
+        "s3:ObjectRemoved:*".to_owned(),
+    ];
+    assert_eq!(events, BTreeSet::from(expected));
+
     // Only this bucket, in this account, publishes to the topic.
     let statement = &held["topic"]["policy"]["Statement"][0];
     assert_eq!(statement["Principal"]["Service"], "s3.amazonaws.com");
     assert_eq!(statement["Action"], "sns:Publish");
     assert_eq!(statement["Resource"], topic);
+    let condition = &statement["Condition"];
     assert_eq!(
-        statement["Condition"]["ArnEquals"]["aws:SourceArn"],
+        condition["ArnEquals"]["aws:SourceArn"],
         format!("arn:aws:s3:::{bucket}")
     );
     assert_eq!(
-        statement["Condition"]["StringEquals"]["aws:SourceAccount"],
+        condition["StringEquals"]["aws:SourceAccount"],
         "123456789012"
     );
-    assert_eq!(
-        held["topic"]["subscriptions"],
-        json!([{"Protocol": "https",
-                "Endpoint": format!("https://spinlift.example.com/events/s3?token={TOKEN}")}])
-    );
-    let variables = held["outputs"]["SpinVariables"].as_str().unwrap();
-    assert!(variables.contains(&format!("--variable sns_topic_arns={topic}")));
-    assert!(!variables.contains(TOKEN) && !variables.contains("aws_secret_access_key"));
 
-    // The component, with the stack's bucket and the user's key, through moto's S3 and SQS.
+    // One HTTPS subscription with the token, retried for most of an hour, then dead letters.
+    let subscriptions = held["topic"]["subscriptions"].as_array().unwrap();
+    assert_eq!(subscriptions.len(), 1);
+    let subscription = &subscriptions[0];
+    assert_eq!(subscription["Protocol"], "https");
+    let endpoint = format!("https://spinlift.example.com/events/s3?token={TOKEN}");
+    assert_eq!(subscription["Endpoint"], endpoint);
+    let attributes = &subscription["Attributes"];
+    assert_eq!(attributes["RawMessageDelivery"], "false");
+    let policy =
+        |name: &str| -> Value { serde_json::from_str(attributes[name].as_str().unwrap()).unwrap() };
+    assert_eq!(
+        policy("DeliveryPolicy")["healthyRetryPolicy"]["numRetries"],
+        20
+    );
+    let dead_letters = &held["dead_letters"];
+    assert_eq!(
+        policy("RedrivePolicy")["deadLetterTargetArn"],
+        dead_letters["arn"]
+    );
+    let statement = &dead_letters["policy"]["Statement"][0];
+    assert_eq!(statement["Principal"]["Service"], "sns.amazonaws.com");
+    assert_eq!(statement["Condition"]["ArnEquals"]["aws:SourceArn"], topic);
+    assert_eq!(dead_letters["retention"], "1209600");
+    assert_eq!(dead_letters["sse"], "true");
+
+    // The outputs: what deploy needs, no secret.
+    let variables = spin_variables(&held);
+    let value = |name: &str| {
+        let found = variables.iter().find(|(n, _)| n == name);
+        found.map(|(_, v)| v.clone()).unwrap_or_default()
+    };
+    assert_eq!(value("sns_topic_arns"), topic);
+    assert_eq!(
+        value("s3_host"),
+        format!("{bucket}.s3.us-east-1.amazonaws.com")
+    );
+    assert_eq!(value("index_table"), "spinlift-index");
+    let text = held["outputs"]["SpinVariables"].as_str().unwrap();
+    assert!(!text.contains(TOKEN) && !text.contains("secret"));
+    assert_the_outputs_configure_the_app(&held).await;
+
+    // The component, configured from the outputs with the user's key, through moto's S3
+    // and SQS (the notify queue's URL made moto's).
     let host = host_for(&moto, &held)
         .var("notify_queue_url", &moto.fixtures.queue_url)
         .start()
@@ -250,11 +395,7 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
     assert_eq!(list.status, 200, "{list:?}");
     // An event: the object read, its manifest written, the queue notified (moto judges the
     // queue's ARN against the policy).
-    let event = http::Request::post("/events/s3")
-        .header("authorization", format!("Bearer {TOKEN}"))
-        .body(created(bucket, "report.txt"))
-        .unwrap();
-    let indexed = host.send(event).await;
+    let indexed = host.send(delivery(created(bucket, "report.txt"))).await;
     assert_eq!(indexed.status, 200, "{indexed:?}");
     assert_eq!(json_of(&indexed)["processed"], 1, "{indexed:?}");
     let delete = call(&host, "DELETE", "/objects/report.txt", &[], b"").await;
@@ -266,21 +407,16 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
         .start()
         .await;
     let refused = call(&elsewhere, "PUT", "/objects/report.txt", &[], b"hello").await;
-    assert_eq!(
-        (refused.status, error_code(&refused).as_str()),
-        (502, "AccessDenied"),
-        "{refused:?}"
-    );
+    let outcome = (refused.status, error_code(&refused));
+    assert_eq!(outcome, (502, "AccessDenied".to_owned()), "{refused:?}");
     let other_queue = host_for(&moto, &held)
         .var("notify_queue_url", &moto.fixtures.topic_sink_url)
         .start()
         .await;
     call(&other_queue, "PUT", "/objects/again.txt", &[], b"hello").await;
-    let event = http::Request::post("/events/s3")
-        .header("authorization", format!("Bearer {TOKEN}"))
-        .body(created(bucket, "again.txt"))
-        .unwrap();
-    let failed = other_queue.send(event).await;
+    let failed = other_queue
+        .send(delivery(created(bucket, "again.txt")))
+        .await;
     assert_eq!(failed.status, 502, "{failed:?}");
     assert!(failed.body.contains("AccessDenied"), "{failed:?}");
 }
@@ -291,111 +427,109 @@ async fn the_stack_via_eventbridge_gives_a_role_the_same_under_a_prefix() {
     let held = deploy(&moto, params("eb-role", "eventbridge", "role", "app/"));
     let bucket = "eb-role-bucket";
 
-    let by_api = strings(&held["by_api"]);
-    for made in [
+    let by_cfn = [
+        "AppUser",
+        "AppRole",
+        "AppPolicy",
+        "AssumeRolePolicy",
+        "UndeliveredEvents",
+    ];
+    assert!(contains_all(&held["by_cloudformation"], &by_cfn), "{held}");
+    let by_api = [
         "WebhookConnection",
         "WebhookDestination",
         "ObjectEventRule",
         "InvokeDestinationRole",
         "UndeliveredEventsPolicy",
-    ] {
-        assert!(by_api.contains(&made.to_owned()), "{by_api:?}");
-    }
+    ];
+    assert!(contains_all(&held["by_api"], &by_api), "{held}");
 
     // The user may only assume the role; the role holds what the code calls.
     let user = held["user_policies"].as_array().unwrap();
     let role = &held["role"];
-    assert_eq!(
-        allowed(user),
-        vec![(
-            "sts:AssumeRole".to_owned(),
-            role["arn"].as_str().unwrap().to_owned()
-        )]
+    let assume = (
+        "sts:AssumeRole".to_owned(),
+        role["arn"].as_str().unwrap().to_owned(),
     );
+    assert_eq!(allowed(user), vec![assume]);
     let trust = &role["trust"]["Statement"][0];
     assert_eq!(trust["Action"], "sts:AssumeRole");
-    assert!(trust["Principal"]["AWS"]
-        .as_str()
-        .unwrap()
-        .contains(":user/eb-role-AppUser"));
+    let principal = trust["Principal"]["AWS"].as_str().unwrap();
+    assert!(principal.contains(":user/eb-role-AppUser"), "{principal}");
     let mut documents = role["policies"].as_array().unwrap().clone();
     documents.extend(user.iter().cloned());
     assert_policies_match_the_code(&documents, bucket, "app/", true);
-    let listing = role["policies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|d| d["Statement"].as_array().unwrap().clone())
-        .find(|s| s["Action"] == "s3:ListBucket")
-        .unwrap();
-    assert_eq!(listing["Condition"]["StringLike"]["s3:prefix"], "app/*");
 
-    // EventBridge: the bucket's events, to the webhook with the token, dead letters kept.
-    let eventbridge = &held["eventbridge"];
-    // (moto stores a bucket's EventBridgeConfiguration but leaves it out when read back, so
-    // this is what the template made the API send.)
-    assert_eq!(
-        held["bucket"]["notification_sent"],
-        json!({"EventBridgeConfiguration": {}})
-    );
+    // EventBridge: the bucket's events under the prefix, to the webhook with the token,
+    // retried for a day, then dead letters. (moto stores a bucket's EventBridgeConfiguration
+    // but leaves it out when read back: this is what the template made the API send.)
+    let sent = &held["bucket"]["notification_sent"];
+    assert_eq!(sent, &json!({"EventBridgeConfiguration": {}}));
     assert_eq!(held["bucket"]["notification"], json!({}));
-    assert_eq!(
-        eventbridge["pattern"],
-        json!({"source": ["aws.s3"], "detail-type": ["Object Created", "Object Deleted"],
-               "detail": {"bucket": {"name": [bucket]}}})
-    );
+    let eventbridge = &held["eventbridge"];
+    let pattern = json!({
+        "source": ["aws.s3"], "detail-type": ["Object Created", "Object Deleted"],
+        "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"prefix": "app/"}]}}
+    });
+    assert_eq!(eventbridge["pattern"], pattern);
     let destination = &eventbridge["destination"];
-    assert_eq!(
-        destination["InvocationEndpoint"],
-        "https://spinlift.example.com/events/s3"
-    );
+    let endpoint = "https://spinlift.example.com/events/s3";
+    assert_eq!(destination["InvocationEndpoint"], endpoint);
     assert_eq!(destination["HttpMethod"], "POST");
-    assert_eq!(
-        destination["ConnectionArn"],
-        eventbridge["connection"]["arn"]
-    );
-    assert_eq!(eventbridge["connection"]["authorization"], "API_KEY");
-    assert_eq!(eventbridge["connection"]["api_key_name"], "Authorization");
-    let target = &eventbridge["targets"][0];
+    assert_eq!(destination["InvocationRateLimitPerSecond"], 10);
+    let connection = &eventbridge["connection"];
+    assert_eq!(destination["ConnectionArn"], connection["arn"]);
+    assert_eq!(connection["authorization"], "API_KEY");
+    assert_eq!(connection["api_key_name"], "Authorization");
+    let targets = eventbridge["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 1);
+    let target = &targets[0];
     assert_eq!(target["Arn"], destination["ApiDestinationArn"]);
-    assert_eq!(
-        target["DeadLetterConfig"]["Arn"],
-        eventbridge["dead_letter_queue_arn"]
-    );
+    let dead_letters = &held["dead_letters"];
+    assert_eq!(target["DeadLetterConfig"]["Arn"], dead_letters["arn"]);
+    let retry = json!({"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400});
+    assert_eq!(target["RetryPolicy"], retry);
+    let invoker = target["RoleArn"].as_str().unwrap();
+    assert!(invoker.contains(":role/eb-role-InvokeDestinationRole"));
     let invoke = &eventbridge["invoke_role_policy"]["Statement"][0];
     assert_eq!(invoke["Action"], "events:InvokeApiDestination");
     assert_eq!(invoke["Resource"], destination["ApiDestinationArn"]);
-    let dead_letters = &eventbridge["dead_letter_queue_policy"]["Statement"][0];
-    assert_eq!(dead_letters["Principal"]["Service"], "events.amazonaws.com");
-    assert_eq!(
-        dead_letters["Resource"],
-        eventbridge["dead_letter_queue_arn"]
-    );
-    assert!(dead_letters["Condition"]["ArnEquals"]["aws:SourceArn"]
-        .as_str()
-        .unwrap()
-        .contains(":rule/"));
+    let statement = &dead_letters["policy"]["Statement"][0];
+    assert_eq!(statement["Principal"]["Service"], "events.amazonaws.com");
+    assert_eq!(statement["Resource"], dead_letters["arn"]);
+    let source = statement["Condition"]["ArnEquals"]["aws:SourceArn"].as_str();
+    assert!(source.unwrap().ends_with(":rule/eb-role-ObjectEventRule"));
     assert!(held.get("topic").is_none());
 
+    let variables = spin_variables(&held);
+    assert!(variables.contains(&("index_prefix".into(), "app/_index/".into())));
+    assert_the_outputs_configure_the_app(&held).await;
+
     // The component assumes the role (moto checks the trust policy) and works under the
-    // prefix; outside it, the role's own policy refuses.
+    // prefix, the indexer included; outside it, the role's own policy refuses.
     let host = host_for(&moto, &held).start().await;
     let put = call(&host, "PUT", "/objects/app/report.txt", &[], b"hello").await;
     assert_eq!(put.status, 201, "{put:?}");
     let get = call(&host, "GET", "/objects/app/report.txt", &[], b"").await;
     assert_eq!((get.status, get.body.as_str()), (200, "hello"));
+    let missing = call(&host, "GET", "/objects/app/missing.txt", &[], b"").await;
+    assert_eq!(missing.status, 404, "{missing:?}");
+    let list = call(&host, "GET", "/objects?prefix=app/", &[], b"").await;
+    assert_eq!(list.status, 200, "{list:?}");
+    let indexed = host
+        .send(delivery(eventbridge_created(bucket, "app/report.txt")))
+        .await;
+    assert_eq!(json_of(&indexed)["processed"], 1, "{indexed:?}");
+    let manifest = "/objects/app/_index/app/report.txt.json";
+    let manifest = call(&host, "GET", manifest, &[], b"").await;
+    assert_eq!(manifest.status, 200, "{manifest:?}");
+    assert_eq!(json_of(&manifest)["key"], "app/report.txt");
     let refused = call(&host, "PUT", "/objects/elsewhere.txt", &[], b"hello").await;
-    assert_eq!(
-        (refused.status, error_code(&refused).as_str()),
-        (502, "AccessDenied"),
-        "{refused:?}"
-    );
+    let outcome = (refused.status, error_code(&refused));
+    assert_eq!(outcome, (502, "AccessDenied".to_owned()), "{refused:?}");
     // The keys alone, without the role, may do nothing but assume it.
     let keys_alone = host_for(&moto, &held).var("aws_role_arn", "").start().await;
     let refused = call(&keys_alone, "GET", "/objects/app/report.txt", &[], b"").await;
-    assert_eq!(
-        (refused.status, error_code(&refused).as_str()),
-        (502, "AccessDenied"),
-        "{refused:?}"
-    );
+    let outcome = (refused.status, error_code(&refused));
+    assert_eq!(outcome, (502, "AccessDenied".to_owned()), "{refused:?}");
 }

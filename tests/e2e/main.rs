@@ -11,6 +11,7 @@ mod support;
 mod api;
 mod aws_services;
 mod basics;
+mod browser;
 mod checksums;
 mod conditions;
 mod deploy;

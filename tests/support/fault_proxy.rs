@@ -1,6 +1,7 @@
 //! A fault-injecting HTTP proxy in front of a real server (the S3 store): it forwards every
 //! request unchanged (the `Host` header too, so signatures still verify), except those a
-//! test scripted a fault for.
+//! test scripted a fault for. It can also play a bucket's CORS rules, which s3s-fs lacks
+//! ([`FaultProxy::allow_origin`]), for a browser talking to the store.
 
 use futures::StreamExt;
 use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full, StreamBody};
@@ -32,11 +33,15 @@ pub enum Fault {
 
 type Script = Arc<Mutex<VecDeque<(http::Method, Fault)>>>;
 
+/// The one origin the bucket's CORS rules allow, if any.
+type CorsOrigin = Arc<Mutex<Option<String>>>;
+
 /// A running proxy; stops when dropped.
 pub struct FaultProxy {
     addr: SocketAddr,
     faults: Script,
     seen: Arc<Mutex<Vec<String>>>,
+    cors: CorsOrigin,
     server: JoinHandle<()>,
 }
 
@@ -49,17 +54,30 @@ impl FaultProxy {
         let addr = listener.local_addr().unwrap();
         let faults = Script::default();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let (script, log) = (faults.clone(), seen.clone());
+        let cors = CorsOrigin::default();
+        let (script, log, origin) = (faults.clone(), seen.clone(), cors.clone());
         let server = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let (script, log) = (script.clone(), log.clone());
+                let (script, log, origin) = (script.clone(), log.clone(), origin.clone());
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |request| {
-                        let (script, log) = (script.clone(), log.clone());
-                        async move { proxy(upstream, request, &script, &log).await }
+                        let (script, log, origin) = (script.clone(), log.clone(), origin.clone());
+                        async move {
+                            let allowed = origin.lock().unwrap().clone();
+                            match preflight(&request, allowed.as_deref()) {
+                                Some(answer) => Ok::<_, std::io::Error>(answer),
+                                None => {
+                                    // S3 adds CORS headers only for an allowed Origin.
+                                    let from = request.headers().get("origin").cloned();
+                                    let cors = allowed.filter(|a| from.is_some_and(|f| f == a));
+                                    let answer = proxy(upstream, request, &script, &log).await?;
+                                    Ok(with_cors(answer, cors.as_deref()))
+                                }
+                            }
+                        }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -71,8 +89,17 @@ impl FaultProxy {
             addr,
             faults,
             seen,
+            cors,
             server,
         }
+    }
+
+    /// Answers like a bucket whose CORS rules let `origin` `PUT` and `GET` with any headers
+    /// and expose `ETag`, as a browser uploading parts needs: preflights from that origin are
+    /// answered here (403 from any other, as S3 does), every answer forwarded gets the
+    /// `Access-Control-*` headers.
+    pub fn allow_origin(&self, origin: &str) {
+        *self.cors.lock().unwrap() = Some(origin.to_owned());
     }
 
     /// `host:port`, for the `s3_host` variable.
@@ -105,6 +132,49 @@ impl Drop for FaultProxy {
     fn drop(&mut self) {
         self.server.abort();
     }
+}
+
+/// A CORS preflight's answer, when the bucket has CORS rules and this is one.
+fn preflight(
+    request: &hyper::Request<Incoming>,
+    allowed: Option<&str>,
+) -> Option<hyper::Response<ProxyBody>> {
+    let allowed = allowed?;
+    let headers = request.headers();
+    if request.method() != http::Method::OPTIONS
+        || !headers.contains_key("access-control-request-method")
+    {
+        return None;
+    }
+    let origin = headers.get("origin").and_then(|o| o.to_str().ok());
+    let mut answer =
+        hyper::Response::builder().status(if origin == Some(allowed) { 200 } else { 403 });
+    if origin == Some(allowed) {
+        answer = answer
+            .header("access-control-allow-origin", allowed)
+            .header("access-control-allow-methods", "GET, PUT")
+            .header("access-control-max-age", "600")
+            .header("vary", "Origin");
+        if let Some(asked) = headers.get("access-control-request-headers") {
+            answer = answer.header("access-control-allow-headers", asked.clone());
+        }
+    }
+    let empty = Full::new(Bytes::new()).map_err(io_error).boxed_unsync();
+    Some(answer.body(empty).unwrap())
+}
+
+/// An answer with the CORS headers S3 adds for an allowed origin.
+fn with_cors(
+    mut answer: hyper::Response<ProxyBody>,
+    allowed: Option<&str>,
+) -> hyper::Response<ProxyBody> {
+    if let Some(origin) = allowed {
+        let headers = answer.headers_mut();
+        headers.insert("access-control-allow-origin", origin.parse().unwrap());
+        headers.insert("access-control-expose-headers", "ETag".parse().unwrap());
+        headers.insert("vary", "Origin".parse().unwrap());
+    }
+    answer
 }
 
 fn io_error(err: impl std::fmt::Display) -> std::io::Error {

@@ -173,6 +173,9 @@ def create(name):
         return {"Ref": name}
     if kind == "AWS::SNS::Subscription":
         attributes = {"RawMessageDelivery": str(p.get("RawMessageDelivery", False)).lower()}
+        for name in ["DeliveryPolicy", "RedrivePolicy", "FilterPolicy"]:
+            if name in p:
+                attributes[name] = json.dumps(p[name])
         arn = aws["sns"].subscribe(TopicArn=p["TopicArn"], Protocol=p["Protocol"],
                                    Endpoint=p["Endpoint"], Attributes=attributes)
         return {"Ref": arn["SubscriptionArn"]}
@@ -189,6 +192,8 @@ def create(name):
             Name=f"{stack}-{name}", ConnectionArn=p["ConnectionArn"],
             InvocationEndpoint=p["InvocationEndpoint"], HttpMethod=p["HttpMethod"],
             InvocationRateLimitPerSecond=p["InvocationRateLimitPerSecond"])
+        # (describe_api_destination leaves the rate out; the test reads what was sent.)
+        sent["InvocationRateLimitPerSecond"] = p["InvocationRateLimitPerSecond"]
         return {"Ref": f"{stack}-{name}", "Arn": made["ApiDestinationArn"]}
     if kind == "AWS::IAM::Role":
         role = aws["iam"].create_role(RoleName=f"{stack}-{name}",
@@ -212,6 +217,7 @@ def create(name):
     raise NotImplementedError(f"{name}: {kind} is neither in moto's CloudFormation nor here")
 
 
+sent = {}
 by_api = []
 pending = set(deferred)
 while pending:
@@ -288,6 +294,10 @@ if role:
 bucket = values["BucketName"]
 held["bucket"] = {
     "notification_sent": notification_sent,
+    "encryption": aws["s3"].get_bucket_encryption(
+        Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"],
+    "ownership": aws["s3"].get_bucket_ownership_controls(
+        Bucket=bucket)["OwnershipControls"]["Rules"],
     "lifecycle": aws["s3"].get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"],
     "notification": {k: v for k, v in aws["s3"].get_bucket_notification_configuration(
         Bucket=bucket).items() if k != "ResponseMetadata"},
@@ -300,8 +310,21 @@ if "EventTopic" in live:
     held["topic"] = {
         "arn": topic,
         "policy": json.loads(attributes["Policy"]),
-        "subscriptions": [{k: s[k] for k in ["Protocol", "Endpoint"]} for s in
-                          aws["sns"].list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]],
+        "subscriptions": [
+            {"Protocol": s["Protocol"], "Endpoint": s["Endpoint"],
+             "Attributes": {k: v for k, v in aws["sns"].get_subscription_attributes(
+                 SubscriptionArn=s["SubscriptionArn"])["Attributes"].items()
+                 if k in ["DeliveryPolicy", "RedrivePolicy", "RawMessageDelivery"]}}
+            for s in aws["sns"].list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]],
+    }
+if "UndeliveredEvents" in live:
+    queue = live["UndeliveredEvents"]["Ref"]
+    attributes = aws["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    held["dead_letters"] = {
+        "arn": live["UndeliveredEvents"]["Arn"],
+        "policy": json.loads(attributes["Policy"]),
+        "retention": attributes["MessageRetentionPeriod"],
+        "sse": attributes.get("SqsManagedSseEnabled"),
     }
 if "ObjectEventRule" in live:
     rule = live["ObjectEventRule"]["Ref"]
@@ -309,18 +332,15 @@ if "ObjectEventRule" in live:
     targets = aws["events"].list_targets_by_rule(Rule=rule)["Targets"]
     destination = aws["events"].describe_api_destination(Name=live["WebhookDestination"]["Ref"])
     connection = aws["events"].describe_connection(Name=live["WebhookConnection"]["Ref"])
-    queue = live["UndeliveredEvents"]["Ref"]
     held["eventbridge"] = {
         "pattern": json.loads(described_rule["EventPattern"]),
         "targets": targets,
         "destination": {k: destination[k] for k in
-                        ["ApiDestinationArn", "ConnectionArn", "InvocationEndpoint", "HttpMethod"]},
+                        ["ApiDestinationArn", "ConnectionArn", "InvocationEndpoint", "HttpMethod"]}
+        | {"InvocationRateLimitPerSecond": sent["InvocationRateLimitPerSecond"]},
         "connection": {"arn": connection["ConnectionArn"],
                        "authorization": connection["AuthorizationType"],
                        "api_key_name": connection["AuthParameters"]["ApiKeyAuthParameters"]["ApiKeyName"]},
-        "dead_letter_queue_arn": live["UndeliveredEvents"]["Arn"],
-        "dead_letter_queue_policy": json.loads(aws["sqs"].get_queue_attributes(
-            QueueUrl=queue, AttributeNames=["Policy"])["Attributes"]["Policy"]),
         "invoke_role_policy": as_json(aws["iam"].get_role_policy(
             RoleName=live["InvokeDestinationRole"]["Ref"], PolicyName="invoke-webhook")["PolicyDocument"]),
     }

@@ -50,8 +50,12 @@ pub fn require_bearer(headers: &HeaderMap, expected: &Secret) -> Result<(), Auth
     }
 }
 
-/// Accepts a webhook delivery carrying the webhook token: as `?token=` in the URL (SNS cannot
-/// add headers, so its subscription URL holds it) or else as a bearer credential.
+/// Accepts a webhook delivery carrying the webhook token: as a bearer credential, or as
+/// `?token=` in the URL of an SNS delivery (`x-amz-sns-message-type`; SNS cannot add headers,
+/// so its subscription URL holds it). The URL token is taken only there because whoever may
+/// read the topic's subscriptions can read it; an SNS delivery's envelope is then decoded
+/// and its signature verified before anything in it is acted on, so that token alone lets
+/// no one post raw S3 or EventBridge events.
 ///
 /// # Errors
 /// A `token` parameter that does not match, or no valid bearer credential.
@@ -60,7 +64,9 @@ pub fn require_webhook_token(
     query: Option<&str>,
     expected: &Secret,
 ) -> Result<(), AuthError> {
+    let from_sns = headers.contains_key("x-amz-sns-message-type");
     let from_query = query
+        .filter(|_| from_sns)
         .unwrap_or("")
         .split('&')
         .find_map(|pair| pair.strip_prefix("token="));
@@ -165,19 +171,29 @@ mod tests {
     }
 
     #[test]
-    fn webhook_tokens_come_from_the_query_or_the_header() {
+    fn webhook_tokens_come_from_an_sns_url_or_the_header() {
         let secret = Secret::new("hook+tok/en");
-        let empty = HeaderMap::new();
+        let mut sns = HeaderMap::new();
+        sns.insert(
+            "x-amz-sns-message-type",
+            HeaderValue::from_static("Notification"),
+        );
         assert_eq!(
-            require_webhook_token(&empty, Some("a=1&token=hook%2Btok%2Fen"), &secret),
+            require_webhook_token(&sns, Some("a=1&token=hook%2Btok%2Fen"), &secret),
             Ok(())
         );
         assert_eq!(
-            require_webhook_token(&empty, Some("token=wrong"), &secret),
+            require_webhook_token(&sns, Some("token=wrong"), &secret),
             Err(AuthError::WrongToken)
         );
         assert_eq!(
-            require_webhook_token(&empty, None, &secret),
+            require_webhook_token(&sns, None, &secret),
+            Err(AuthError::Missing)
+        );
+        // Anything but an SNS delivery must bring the token as a bearer credential.
+        let empty = HeaderMap::new();
+        assert_eq!(
+            require_webhook_token(&empty, Some("token=hook%2Btok%2Fen"), &secret),
             Err(AuthError::Missing)
         );
         let mut headers = HeaderMap::new();
