@@ -141,16 +141,23 @@ pub fn scope(action: &str) -> Option<Scope> {
 mod tests {
     use super::*;
 
-    /// The type names after `impl Operation for` / `impl S3Action for`, and in the S3 actions'
-    /// macro, across the crate's source: the operations that exist.
+    /// The type names after `impl Operation for` / `impl S3Action for`, in the S3 actions'
+    /// macro, and of the inherent impls declaring `pub const IAM_ACTIONS` (the presigning
+    /// types, `GetObject`), across the crate's source: the operations that exist.
     fn operations_in_source() -> BTreeSet<String> {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
         let mut names = BTreeSet::new();
         for dir in ["aws", "s3"] {
             for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
                 let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                let mut inherent = None;
                 for line in text.lines() {
                     let line = line.trim();
+                    if let Some(rest) = line.strip_prefix("impl ").filter(|r| !r.contains(" for "))
+                    {
+                        inherent = Some(rest);
+                    }
+                    let with_const = inherent.filter(|_| line.starts_with("pub const IAM_ACTIONS"));
                     let declared = ["impl Operation for ", "impl S3Action for "]
                         .iter()
                         .find_map(|head| line.strip_prefix(head));
@@ -160,7 +167,8 @@ mod tests {
                         .filter(|(_, rest)| rest.contains(", \"s3:") && rest.ends_with("\";"))
                         .map(|(name, _)| name);
                     // (The macro's own `impl S3Action for $action` names no type.)
-                    if let Some(name) = declared.or(in_macro).filter(|n| !n.starts_with('$')) {
+                    let named = declared.or(in_macro).or(with_const);
+                    if let Some(name) = named.filter(|n| !n.starts_with('$')) {
                         let name: String = name
                             .chars()
                             .take_while(char::is_ascii_alphanumeric)
@@ -178,6 +186,9 @@ mod tests {
         let listed: BTreeSet<&str> = OPERATIONS.iter().map(|(name, _)| *name).collect();
         let found = operations_in_source();
         assert!(found.len() >= 20, "the scan found too little: {found:?}");
+        for inherent in ["GetObject", "PresignPart", "PostPolicy"] {
+            assert!(found.contains(inherent), "the scan missed {inherent}");
+        }
         let missing: Vec<_> = found
             .iter()
             .filter(|n| !listed.contains(n.as_str()))
