@@ -14,7 +14,10 @@ use http::{HeaderValue, StatusCode};
 use s3_store::{send, S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
 use spinlift::config::{S3Config, Scheme};
 use spinlift::s3::*;
-use spinlift::sigv4::{to_aws_chunked, Credentials, Payload, Signer, SigningTime};
+use spinlift::sigv4::{
+    to_aws_chunked, unsigned_chunk_header, unsigned_trailer, Credentials, Framing, Payload, Signer,
+    SigningTime, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn now() -> SigningTime {
@@ -439,7 +442,7 @@ async fn put_aws_chunked(
         integrity: Default::default(),
     };
     let mut request = put.request(bucket);
-    to_aws_chunked(request.headers_mut(), chunk as u64, &[]).unwrap();
+    to_aws_chunked(request.headers_mut(), chunk as u64, &[], Framing::Signed).unwrap();
     let mut chain = bucket
         .sign_streaming(&mut request, &signer(SECRET_KEY), now())
         .unwrap();
@@ -542,6 +545,52 @@ async fn the_store_judges_every_chunk_of_a_signed_stream() {
 
 /// A PutObject of `body` sent aws-chunked with its `algorithm` checksum in the signed trailer;
 /// the trailer claims `claimed` instead of the body's checksum when given.
+/// The same upload in the unsigned form (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`): only the
+/// headers signed, the chunks plain, the checksum in the trailer the only guard of the bytes.
+async fn put_unsigned_with_trailer(
+    bucket: &Bucket,
+    key: &ObjectKey,
+    body: &[u8],
+    algorithm: ChecksumAlgorithm,
+    claimed: Option<&str>,
+) -> http::Response<Vec<u8>> {
+    let put = PutObject {
+        key,
+        content_length: body.len() as u64,
+        content_type: None,
+        metadata: vec![],
+        condition: None,
+        integrity: Integrity {
+            content_md5: None,
+            checksum: Some(ChecksumValue::Trailer(algorithm)),
+        },
+    };
+    let mut request = put.request(bucket);
+    let trailer = [(algorithm.header(), algorithm.encoded_len())];
+    let framing = Framing::UnsignedWithTrailer;
+    to_aws_chunked(request.headers_mut(), 65_536, &trailer, framing).unwrap();
+    let payload = Payload::Sha256Hex(STREAMING_UNSIGNED_PAYLOAD_TRAILER);
+    bucket
+        .sign(&mut request, payload, &signer(SECRET_KEY), now())
+        .unwrap();
+    let mut wire = Vec::new();
+    for piece in body.chunks(65_536) {
+        wire.extend(unsigned_chunk_header(piece.len()).into_bytes());
+        wire.extend_from_slice(piece);
+        wire.extend_from_slice(b"\r\n");
+    }
+    let value = claimed.map_or_else(|| algorithm.checksum(body), str::to_owned);
+    wire.extend(unsigned_trailer(&[(algorithm.header(), &value)]).into_bytes());
+    let request = request.map(|()| wire);
+    let length = request.body().len();
+    assert_eq!(
+        request.headers()[http::header::CONTENT_LENGTH],
+        length.to_string(),
+        "the announced length is the wire's"
+    );
+    send(request).await
+}
+
 async fn put_with_trailer(
     bucket: &Bucket,
     key: &ObjectKey,
@@ -562,7 +611,7 @@ async fn put_with_trailer(
     };
     let mut request = put.request(bucket);
     let trailer = [(algorithm.header(), algorithm.encoded_len())];
-    to_aws_chunked(request.headers_mut(), 65_536, &trailer).unwrap();
+    to_aws_chunked(request.headers_mut(), 65_536, &trailer, Framing::Signed).unwrap();
     let mut chain = bucket
         .sign_streaming(&mut request, &signer(SECRET_KEY), now())
         .unwrap();
@@ -634,6 +683,22 @@ async fn the_store_judges_checksums_in_trailers_and_headers() {
             kind(answer),
             bad_digest,
             "{name}: a wrong trailer was taken"
+        );
+
+        // In the unsigned form's trailer, as the component sends it over HTTPS.
+        let key = ObjectKey::new(format!("sum/unsigned-{name}")).unwrap();
+        let answer = put_unsigned_with_trailer(&bucket, &key, &body, algorithm, None).await;
+        assert_eq!(kind(answer), Ok(()), "{name} unsigned");
+        assert_eq!(
+            stored_checksum(&bucket, &key).await,
+            Some((algorithm, algorithm.checksum(&body))),
+            "{name}: the store's own checksum is ours (unsigned)"
+        );
+        let answer = put_unsigned_with_trailer(&bucket, &key, &body, algorithm, Some(&wrong)).await;
+        assert_eq!(
+            kind(answer),
+            bad_digest,
+            "{name}: a wrong unsigned trailer was taken"
         );
 
         // In a header, as a client of the object API may send it.

@@ -240,3 +240,38 @@ async fn a_download_damaged_in_flight_breaks_off() {
         "a damaged download completed for a client that asked"
     );
 }
+
+#[tokio::test]
+async fn unsigned_chunks_are_guarded_by_their_checksum() {
+    // `s3_chunk_signing = unsigned` (what `auto` does over https) on the plain-http store:
+    // the chunks carry no signature, so only the trailer's CRC, which the store recomputes,
+    // can catch a byte flipped on the way. s3s-fs refuses it 500 InternalError (as it does a
+    // chunk failing its signature, faults.rs; AWS answers 400 BadDigest) and stores nothing.
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = Host::builder()
+        .s3_store(&proxy.host())
+        .var("s3_chunk_signing", "unsigned")
+        .start()
+        .await;
+    let body = body_of(300_000);
+    let put = call(&host, "PUT", "/objects/plain.bin", &[], &body).await;
+    assert_eq!(put.status, 201, "{put:?}");
+    assert_eq!(std::fs::read(store.object_path("plain.bin")).unwrap(), body);
+    let get = call(&host, "GET", "/objects/plain.bin", &[], b"").await;
+    let crc = ChecksumAlgorithm::Crc64Nvme;
+    assert_eq!(
+        header(&get, crc.header()),
+        Some(crc.checksum(&body).as_str())
+    );
+
+    proxy.inject(Method::PUT, Fault::FlipRequestByte(100_000));
+    let put = call(&host, "PUT", "/objects/flipped.bin", &[], &body).await;
+    assert_eq!(proxy.pending(), 0, "the fault was applied");
+    assert_eq!(
+        (put.status, error_code(&put).as_str()),
+        (502, "InternalError"),
+        "{put:?}"
+    );
+    assert!(!store.object_path("flipped.bin").exists());
+}

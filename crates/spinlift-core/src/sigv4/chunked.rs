@@ -11,6 +11,12 @@
 //! On the wire each chunk is `hex(size);chunk-signature=<sig>\r\n<bytes>\r\n`, and the body
 //! ends with a zero-size chunk; with a trailer, the last chunk is followed by the trailing
 //! headers and `x-amz-trailer-signature:<sig>`.
+//!
+//! The unsigned form, `STREAMING-UNSIGNED-PAYLOAD-TRAILER` (what the AWS SDKs send over
+//! HTTPS), frames the same bytes without signatures, `hex(size)\r\n<bytes>\r\n`, and ends
+//! with `0\r\n`, the trailing checksum headers and a blank line: TLS guards the bytes on the
+//! way and the checksum, which S3 recomputes, guards them end to end, at the cost of a CRC
+//! instead of a SHA-256 and an HMAC per chunk.
 
 use super::encode::push_hex;
 use super::{SigningKey, SigningOutput, EMPTY_SHA256};
@@ -20,6 +26,9 @@ use sha2::{Digest, Sha256};
 pub const STREAMING_PAYLOAD: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 /// The payload marker of a signed aws-chunked body with a signed trailer.
 pub const STREAMING_PAYLOAD_TRAILER: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
+
+/// The payload marker of an unsigned aws-chunked body ending in a trailer (its checksum).
+pub const STREAMING_UNSIGNED_PAYLOAD_TRAILER: &str = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
 
 const CHUNK_ALGORITHM: &str = "AWS4-HMAC-SHA256-PAYLOAD";
 const TRAILER_ALGORITHM: &str = "AWS4-HMAC-SHA256-TRAILER";
@@ -133,11 +142,60 @@ impl ChunkSigner {
     }
 }
 
+/// The line that opens an unsigned chunk of `size` bytes: `hex(size)\r\n`.
+pub fn unsigned_chunk_header(size: usize) -> String {
+    format!("{size:x}\r\n")
+}
+
+/// The end of an unsigned aws-chunked body: the zero-size chunk, `name:value\r\n` for each
+/// trailing header, and the blank line.
+pub fn unsigned_trailer(trailers: &[(&str, &str)]) -> String {
+    let mut last = String::from("0\r\n");
+    for (name, value) in trailers {
+        for part in [*name, ":", value.trim(), "\r\n"] {
+            last.push_str(part);
+        }
+    }
+    last.push_str("\r\n");
+    last
+}
+
+/// The length on the wire of `decoded` bytes framed unsigned in chunks of `chunk_size` bytes
+/// and ended by [`unsigned_trailer`] of `trailers` (each header's name and its value's length).
+///
+/// # Panics
+/// `chunk_size` is zero.
+pub fn unsigned_encoded_length(decoded: u64, chunk_size: u64, trailers: &[(&str, usize)]) -> u64 {
+    assert!(chunk_size > 0, "chunks have a size");
+    let framed = |size: u64| hex_digits(size) + 2 + size + 2;
+    let full = decoded / chunk_size;
+    let rest = decoded % chunk_size;
+    let mut length = full * framed(chunk_size);
+    if rest > 0 {
+        length += framed(rest);
+    }
+    let headers: u64 = trailers
+        .iter()
+        .map(|(name, value_len)| name.len() as u64 + 1 + *value_len as u64 + 2)
+        .sum();
+    // `0\r\n`, the headers, `\r\n`.
+    length + 3 + headers + 2
+}
+
+/// How a body is framed by [`to_aws_chunked`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// Every chunk signed (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`, `...-TRAILER` with a trailer).
+    Signed,
+    /// No chunk signed, a trailer required (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`).
+    UnsignedWithTrailer,
+}
+
 /// Turns the headers of a request whose `Content-Length` is its body's into those of the same
 /// body sent aws-chunked in chunks of `chunk_size` bytes: `Content-Encoding: aws-chunked`,
 /// `x-amz-decoded-content-length` the body's length, `Content-Length` the encoded one, which
-/// counts the signed trailer when `trailers` (each header's name and its value's length) are
-/// sent. Returns the body's length; `None` (headers untouched) without a readable
+/// counts the trailer when `trailers` (each header's name and its value's length) are sent.
+/// Returns the body's length; `None` (headers untouched) without a readable
 /// `Content-Length`.
 ///
 /// # Panics
@@ -146,6 +204,7 @@ pub fn to_aws_chunked(
     headers: &mut http::HeaderMap,
     chunk_size: u64,
     trailers: &[(&str, usize)],
+    framing: Framing,
 ) -> Option<u64> {
     let decoded: u64 = headers
         .get(http::header::CONTENT_LENGTH)?
@@ -153,10 +212,10 @@ pub fn to_aws_chunked(
         .ok()?
         .parse()
         .ok()?;
-    let encoded = if trailers.is_empty() {
-        encoded_length(decoded, chunk_size)
-    } else {
-        encoded_length_with_trailer(decoded, chunk_size, trailers)
+    let encoded = match framing {
+        Framing::UnsignedWithTrailer => unsigned_encoded_length(decoded, chunk_size, trailers),
+        Framing::Signed if trailers.is_empty() => encoded_length(decoded, chunk_size),
+        Framing::Signed => encoded_length_with_trailer(decoded, chunk_size, trailers),
     };
     headers.insert(http::header::CONTENT_LENGTH, encoded.into());
     headers.insert("x-amz-decoded-content-length", decoded.into());
@@ -222,19 +281,57 @@ mod tests {
     #[test]
     fn headers_say_both_lengths() {
         let mut headers = http::HeaderMap::new();
-        assert_eq!(to_aws_chunked(&mut headers, 65_536, &[]), None);
+        assert_eq!(
+            to_aws_chunked(&mut headers, 65_536, &[], Framing::Signed),
+            None
+        );
         headers.insert(http::header::CONTENT_LENGTH, 66_560.into());
-        assert_eq!(to_aws_chunked(&mut headers, 65_536, &[]), Some(66_560));
+        assert_eq!(
+            to_aws_chunked(&mut headers, 65_536, &[], Framing::Signed),
+            Some(66_560)
+        );
         assert_eq!(headers["content-length"], "66824");
         assert_eq!(headers["x-amz-decoded-content-length"], "66560");
         assert_eq!(headers["content-encoding"], "aws-chunked");
         headers.insert(http::header::CONTENT_LENGTH, 66_560.into());
         let trailer = [("x-amz-checksum-crc32c", 8)];
-        assert_eq!(to_aws_chunked(&mut headers, 65_536, &trailer), Some(66_560));
+        assert_eq!(
+            to_aws_chunked(&mut headers, 65_536, &trailer, Framing::Signed),
+            Some(66_560)
+        );
         assert_eq!(
             headers["content-length"],
             encoded_length_with_trailer(66_560, 65_536, &trailer).to_string()
         );
+    }
+
+    #[test]
+    fn unsigned_frames_are_sized_and_counted() {
+        assert_eq!(unsigned_chunk_header(65_536), "10000\r\n");
+        let trailer = unsigned_trailer(&[("x-amz-checksum-crc32", "AAAAAA==")]);
+        assert_eq!(trailer, "0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n");
+        // The wire, built frame by frame, is as long as announced.
+        let body = vec![7u8; 150_000];
+        let mut wire = Vec::new();
+        for chunk in body.chunks(65_536) {
+            wire.extend(unsigned_chunk_header(chunk.len()).into_bytes());
+            wire.extend_from_slice(chunk);
+            wire.extend_from_slice(b"\r\n");
+        }
+        wire.extend(trailer.into_bytes());
+        let lengths = [("x-amz-checksum-crc32", 8)];
+        assert_eq!(
+            unsigned_encoded_length(150_000, 65_536, &lengths),
+            wire.len() as u64
+        );
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::CONTENT_LENGTH, 150_000.into());
+        let framing = Framing::UnsignedWithTrailer;
+        assert_eq!(
+            to_aws_chunked(&mut headers, 65_536, &lengths, framing),
+            Some(150_000)
+        );
+        assert_eq!(headers["content-length"], wire.len().to_string());
     }
 
     #[test]

@@ -18,8 +18,9 @@ mod time;
 
 pub use canonical::{CanonicalRequest, StringToSign, ALGORITHM};
 pub use chunked::{
-    encoded_length, encoded_length_with_trailer, to_aws_chunked, ChunkSigner, STREAMING_PAYLOAD,
-    STREAMING_PAYLOAD_TRAILER,
+    encoded_length, encoded_length_with_trailer, to_aws_chunked, unsigned_chunk_header,
+    unsigned_encoded_length, unsigned_trailer, ChunkSigner, Framing, STREAMING_PAYLOAD,
+    STREAMING_PAYLOAD_TRAILER, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
 };
 pub use encode::{percent_decode, uri_encode, uri_encode_path};
 pub use key::SigningKey;

@@ -1,6 +1,7 @@
-//! A streamed body framed as S3's signed aws-chunked encoding: the client's bytes, however
-//! they arrive, regrouped into chunks of one size, each signed by the chain the request's
-//! seed signature started ([`crate::sigv4::ChunkSigner`]), then the signed final chunk.
+//! A streamed body framed as S3's aws-chunked encoding: the client's bytes, however they
+//! arrive, regrouped into chunks of one size, each signed by the chain the request's seed
+//! signature started ([`crate::sigv4::ChunkSigner`]), then the signed final chunk; or, in the
+//! unsigned form, the same chunks without signatures and a trailer that must carry a checksum.
 //!
 //! The final chunk is what tells S3 the body is complete, so it is sent only when exactly the
 //! declared number of bytes came: a body that breaks off, or runs longer, ends in an error
@@ -9,7 +10,7 @@
 
 use crate::body::{Body, BodyError, ChunkStream};
 use crate::s3::Checksummer;
-use crate::sigv4::ChunkSigner;
+use crate::sigv4::{unsigned_chunk_header, unsigned_trailer, ChunkSigner};
 use futures::StreamExt;
 
 /// The size of every chunk but the last: 64 KiB, the AWS SDKs' default. Each chunk costs a
@@ -18,7 +19,8 @@ pub const CHUNK_SIZE: usize = 64 << 10;
 
 struct Framing {
     stream: ChunkStream,
-    chain: ChunkSigner,
+    /// `None` for the unsigned form.
+    chain: Option<ChunkSigner>,
     /// Bytes read from the client and not yet framed, from `start` on.
     pending: Vec<u8>,
     start: usize,
@@ -47,13 +49,17 @@ impl Framing {
         if take == 0 {
             self.done = true;
             return if self.remaining == 0 {
-                Ok(match self.checksum.take() {
-                    None => self.chain.final_chunk(),
-                    Some(checksum) => {
-                        let header = checksum.algorithm().header();
-                        let value = checksum.finish();
-                        self.chain.final_chunk_with_trailer(&[(header, &value)])
+                let trailer = self
+                    .checksum
+                    .take()
+                    .map(|checksum| (checksum.algorithm().header(), checksum.finish()));
+                Ok(match (&mut self.chain, trailer) {
+                    (Some(chain), None) => chain.final_chunk(),
+                    (Some(chain), Some((header, value))) => {
+                        chain.final_chunk_with_trailer(&[(header, &value)])
                     }
+                    (None, Some((header, value))) => unsigned_trailer(&[(header, &value)]),
+                    (None, None) => unreachable!("aws_chunked: the unsigned form has a checksum"),
                 }
                 .into_bytes())
             } else {
@@ -70,7 +76,11 @@ impl Framing {
         if let Some(checksum) = &mut self.checksum {
             checksum.update(chunk);
         }
-        let mut frame = self.chain.chunk_header(chunk).into_bytes();
+        let mut frame = match &mut self.chain {
+            Some(chain) => chain.chunk_header(chunk),
+            None => unsigned_chunk_header(take),
+        }
+        .into_bytes();
         frame.reserve(take + 2);
         frame.extend_from_slice(chunk);
         frame.extend_from_slice(b"\r\n");
@@ -85,6 +95,27 @@ impl Framing {
 pub fn aws_chunked(
     body: Body,
     chain: ChunkSigner,
+    decoded: u64,
+    chunk_size: usize,
+    checksum: Option<Checksummer>,
+) -> Body {
+    framed(body, Some(chain), decoded, chunk_size, checksum)
+}
+
+/// `body`, of `decoded` bytes, framed unsigned in chunks of `chunk_size` bytes and ended by
+/// the trailer of `checksum`'s value (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`).
+pub fn unsigned_aws_chunked(
+    body: Body,
+    decoded: u64,
+    chunk_size: usize,
+    checksum: Checksummer,
+) -> Body {
+    framed(body, None, decoded, chunk_size, Some(checksum))
+}
+
+fn framed(
+    body: Body,
+    chain: Option<ChunkSigner>,
     decoded: u64,
     chunk_size: usize,
     checksum: Option<Checksummer>,

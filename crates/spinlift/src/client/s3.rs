@@ -28,6 +28,8 @@ pub struct S3Call<'a, C> {
     pub credentials_expire_at: Option<u64>,
     /// When uploads carry checksums and downloads are checked (`s3_checksums`).
     pub checksums: ChecksumPolicy,
+    /// Streamed uploads with a checksum trailer go with unsigned chunks (`s3_chunk_signing`).
+    unsigned_chunks: bool,
 }
 
 impl<'a, C: HttpClient> S3Call<'a, C> {
@@ -62,6 +64,7 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
             sender: Sender::new(client, Signer::new(resolved.credentials), clock),
             credentials_expire_at: resolved.expires_at,
             checksums: config::s3_checksums(vars)?,
+            unsigned_chunks: config::s3_unsigned_chunks(vars, s3.scheme)?,
         })
     }
 
@@ -111,8 +114,9 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         self.read::<A>(answer)
     }
 
-    /// Streams `body` (of the length the action declares) as `action`'s body, signed chunk by
-    /// chunk (aws-chunked, in chunks of [`super::chunked::CHUNK_SIZE`]), and reads its answer.
+    /// Streams `body` (of the length the action declares) as `action`'s body, aws-chunked in
+    /// chunks of [`super::chunked::CHUNK_SIZE`], each signed (or, with a checksum trailer and
+    /// `s3_chunk_signing` so deciding, unsigned), and reads its answer.
     ///
     /// # Errors
     /// As [`S3Call::call`]; the client's body breaking off is a transport error of kind
@@ -125,7 +129,13 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         let request = action.build(&self.bucket).map(|_| ());
         let response = self
             .sender
-            .send_chunked(&self.bucket, request, body, super::chunked::CHUNK_SIZE)
+            .send_chunked(
+                &self.bucket,
+                request,
+                body,
+                super::chunked::CHUNK_SIZE,
+                self.unsigned_chunks,
+            )
             .await?;
         let answer = signed::buffer(&self.bucket, response).await?;
         self.read::<A>(answer)

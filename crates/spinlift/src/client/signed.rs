@@ -9,7 +9,9 @@ use crate::body::Body;
 use crate::clock::{self, Clock};
 use crate::outbound::{copy_request, HttpClient};
 use crate::s3::{Bucket, ChecksumAlgorithm};
-use crate::sigv4::{to_aws_chunked, Payload, Signer, SigningError};
+use crate::sigv4::{
+    to_aws_chunked, Framing, Payload, Signer, SigningError, STREAMING_UNSIGNED_PAYLOAD_TRAILER,
+};
 use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 
 /// The most of an answer read into memory (XML and JSON documents, error bodies).
@@ -166,8 +168,10 @@ impl<'a, C: HttpClient> Sender<'a, C> {
     /// is sent, so S3 refuses a body changed or cut short on the way. The request's
     /// `Content-Length` is the body's; a body that turns out longer or shorter breaks off
     /// before its final chunk. A request naming a checksum trailer (`x-amz-trailer`) ends in
-    /// it, signed, the value computed over the bytes sent. Never sent twice: a refusal for the time adopts S3's time for
-    /// the next call.
+    /// it, signed, the value computed over the bytes sent. With `unsigned` and a trailer, the
+    /// chunks go unsigned (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`): the checksum alone guards the
+    /// bytes, as the AWS SDKs send over HTTPS. Never sent twice: a refusal for the time adopts
+    /// S3's time for the next call.
     ///
     /// # Errors
     /// The request cannot be signed, or no answer came back.
@@ -177,6 +181,7 @@ impl<'a, C: HttpClient> Sender<'a, C> {
         mut request: Request<()>,
         body: Body,
         chunk_size: usize,
+        unsigned: bool,
     ) -> Result<Response<Body>, ClientError> {
         // A request that names a checksum trailer gets it computed over the framed bytes.
         let checksum = request
@@ -187,16 +192,30 @@ impl<'a, C: HttpClient> Sender<'a, C> {
             Some(algorithm) => &[(algorithm.header(), algorithm.encoded_len())],
             None => &[],
         };
-        let Some(decoded) = to_aws_chunked(request.headers_mut(), chunk_size as u64, trailers)
-        else {
+        let framing = match checksum {
+            Some(_) if unsigned => Framing::UnsignedWithTrailer,
+            _ => Framing::Signed,
+        };
+        let headers = request.headers_mut();
+        let Some(decoded) = to_aws_chunked(headers, chunk_size as u64, trailers, framing) else {
             // Without a length there is nothing to encode against: S3 needs one anyway.
             return self.send(bucket, request, Payload::Unsigned, body).await;
         };
-        let chain = bucket
-            .sign_streaming(&mut request, &self.signer, self.clock.now())
-            .map_err(ClientError::Signing)?;
-        let checksum = checksum.map(ChecksumAlgorithm::hasher);
-        let framed = super::chunked::aws_chunked(body, chain, decoded, chunk_size, checksum);
+        let framed = match checksum.map(ChecksumAlgorithm::hasher) {
+            Some(checksum) if framing == Framing::UnsignedWithTrailer => {
+                let marker = Payload::Sha256Hex(STREAMING_UNSIGNED_PAYLOAD_TRAILER);
+                bucket
+                    .sign(&mut request, marker, &self.signer, self.clock.now())
+                    .map_err(ClientError::Signing)?;
+                super::chunked::unsigned_aws_chunked(body, decoded, chunk_size, checksum)
+            }
+            checksum => {
+                let chain = bucket
+                    .sign_streaming(&mut request, &self.signer, self.clock.now())
+                    .map_err(ClientError::Signing)?;
+                super::chunked::aws_chunked(body, chain, decoded, chunk_size, checksum)
+            }
+        };
         let response = self.client.send(request, framed).await?;
         match self.judge_time(bucket, response).await? {
             Judged::RefusedForTime(response) | Judged::Answer(response) => Ok(response),

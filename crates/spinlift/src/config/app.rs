@@ -308,6 +308,24 @@ pub fn s3_checksums(vars: &dyn Variables) -> Result<ChecksumPolicy, ConfigError>
     Ok(ChecksumPolicy { mode, algorithm })
 }
 
+/// Reads `s3_chunk_signing`: whether a streamed upload that carries a checksum trailer sends
+/// its chunks unsigned (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`, the checksum alone guarding the
+/// bytes end to end) rather than each signed. `auto` (the default) does as the AWS SDKs do:
+/// unsigned over `https`, where TLS guards the bytes on the way, signed over `http`; `signed`
+/// and `unsigned` choose. An upload without a checksum is always signed chunk by chunk.
+///
+/// # Errors
+///
+/// The variable is unreadable or not one of its values.
+pub fn s3_unsigned_chunks(vars: &dyn Variables, scheme: Scheme) -> Result<bool, ConfigError> {
+    match read(vars, "s3_chunk_signing")?.as_deref() {
+        None | Some("auto") => Ok(scheme == Scheme::Https),
+        Some("signed") => Ok(false),
+        Some("unsigned") => Ok(true),
+        Some(_) => Err(invalid("s3_chunk_signing", "auto, signed or unsigned")),
+    }
+}
+
 /// An S3 bucket name: 3–63 of `a-z 0-9 . -`, starting and ending with a letter or digit.
 /// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html>
 fn is_bucket_name(name: &str) -> bool {

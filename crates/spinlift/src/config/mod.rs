@@ -21,8 +21,8 @@ mod aws;
 pub use crate::s3::{S3Config, Scheme};
 pub use app::{
     api_token, cors, index, lambda_base_paths, multipart_threshold, redirect_threshold, s3,
-    s3_checksums, sns_cert_origin, sns_topic_arns, webhook_token, ChecksumMode, ChecksumPolicy,
-    CorsSettings, IndexSettings,
+    s3_checksums, s3_unsigned_chunks, sns_cert_origin, sns_topic_arns, webhook_token, ChecksumMode,
+    ChecksumPolicy, CorsSettings, IndexSettings,
 };
 pub use aws::{aws_endpoint, aws_role_arn, retry_policy, timeouts, AwsConfig};
 
@@ -328,6 +328,23 @@ mod tests {
             assert_eq!(err.to_string(), message);
             assert!(!err.to_string().contains(value), "{value} leaked");
         }
+    }
+
+    #[test]
+    fn chunks_go_unsigned_over_https_unless_told() {
+        use crate::s3::Scheme::{Http, Https};
+        assert!(s3_unsigned_chunks(&dev(), Https).unwrap());
+        assert!(!s3_unsigned_chunks(&dev(), Http).unwrap());
+        let signed = with("s3_chunk_signing", Some("signed"));
+        assert!(!s3_unsigned_chunks(&signed, Https).unwrap());
+        let unsigned = with("s3_chunk_signing", Some("unsigned"));
+        assert!(s3_unsigned_chunks(&unsigned, Http).unwrap());
+        let wrong = with("s3_chunk_signing", Some("sometimes"));
+        let err = s3_unsigned_chunks(&wrong, Http).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "variable s3_chunk_signing must be auto, signed or unsigned"
+        );
     }
 
     #[test]
