@@ -543,60 +543,17 @@ async fn the_store_judges_every_chunk_of_a_signed_stream() {
     }
 }
 
-/// A PutObject of `body` sent aws-chunked with its `algorithm` checksum in the signed trailer;
-/// the trailer claims `claimed` instead of the body's checksum when given.
-/// The same upload in the unsigned form (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`): only the
-/// headers signed, the chunks plain, the checksum in the trailer the only guard of the bytes.
-async fn put_unsigned_with_trailer(
-    bucket: &Bucket,
-    key: &ObjectKey,
-    body: &[u8],
-    algorithm: ChecksumAlgorithm,
-    claimed: Option<&str>,
-) -> http::Response<Vec<u8>> {
-    let put = PutObject {
-        key,
-        content_length: body.len() as u64,
-        content_type: None,
-        metadata: vec![],
-        condition: None,
-        integrity: Integrity {
-            content_md5: None,
-            checksum: Some(ChecksumValue::Trailer(algorithm)),
-        },
-    };
-    let mut request = put.request(bucket);
-    let trailer = [(algorithm.header(), algorithm.encoded_len())];
-    let framing = Framing::UnsignedWithTrailer;
-    to_aws_chunked(request.headers_mut(), 65_536, &trailer, framing).unwrap();
-    let payload = Payload::Sha256Hex(STREAMING_UNSIGNED_PAYLOAD_TRAILER);
-    bucket
-        .sign(&mut request, payload, &signer(SECRET_KEY), now())
-        .unwrap();
-    let mut wire = Vec::new();
-    for piece in body.chunks(65_536) {
-        wire.extend(unsigned_chunk_header(piece.len()).into_bytes());
-        wire.extend_from_slice(piece);
-        wire.extend_from_slice(b"\r\n");
-    }
-    let value = claimed.map_or_else(|| algorithm.checksum(body), str::to_owned);
-    wire.extend(unsigned_trailer(&[(algorithm.header(), &value)]).into_bytes());
-    let request = request.map(|()| wire);
-    let length = request.body().len();
-    assert_eq!(
-        request.headers()[http::header::CONTENT_LENGTH],
-        length.to_string(),
-        "the announced length is the wire's"
-    );
-    send(request).await
-}
-
+/// A PutObject of `body` sent aws-chunked with its `algorithm` checksum in the trailer, the
+/// chunks and trailer signed (`Framing::Signed`) or plain, only the headers signed
+/// (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`, the checksum then the only guard of the bytes); the
+/// trailer claims `claimed` instead of the body's checksum when given.
 async fn put_with_trailer(
     bucket: &Bucket,
     key: &ObjectKey,
     body: &[u8],
     algorithm: ChecksumAlgorithm,
     claimed: Option<&str>,
+    framing: Framing,
 ) -> http::Response<Vec<u8>> {
     let put = PutObject {
         key,
@@ -611,18 +568,37 @@ async fn put_with_trailer(
     };
     let mut request = put.request(bucket);
     let trailer = [(algorithm.header(), algorithm.encoded_len())];
-    to_aws_chunked(request.headers_mut(), 65_536, &trailer, Framing::Signed).unwrap();
-    let mut chain = bucket
-        .sign_streaming(&mut request, &signer(SECRET_KEY), now())
-        .unwrap();
+    to_aws_chunked(request.headers_mut(), 65_536, &trailer, framing).unwrap();
+    let mut chain = match framing {
+        Framing::Signed => Some(
+            bucket
+                .sign_streaming(&mut request, &signer(SECRET_KEY), now())
+                .unwrap(),
+        ),
+        Framing::UnsignedWithTrailer => {
+            let payload = Payload::Sha256Hex(STREAMING_UNSIGNED_PAYLOAD_TRAILER);
+            bucket
+                .sign(&mut request, payload, &signer(SECRET_KEY), now())
+                .unwrap();
+            None
+        }
+    };
     let mut wire = Vec::new();
     for piece in body.chunks(65_536) {
-        wire.extend(chain.chunk_header(piece).into_bytes());
+        let header = match &mut chain {
+            Some(chain) => chain.chunk_header(piece),
+            None => unsigned_chunk_header(piece.len()),
+        };
+        wire.extend(header.into_bytes());
         wire.extend_from_slice(piece);
         wire.extend_from_slice(b"\r\n");
     }
     let value = claimed.map_or_else(|| algorithm.checksum(body), str::to_owned);
-    let last = chain.final_chunk_with_trailer(&[(algorithm.header(), &value)]);
+    let trailers = [(algorithm.header(), value.as_str())];
+    let last = match &mut chain {
+        Some(chain) => chain.final_chunk_with_trailer(&trailers),
+        None => unsigned_trailer(&trailers),
+    };
     wire.extend(last.into_bytes());
     let request = request.map(|()| wire);
     let length = request.body().len();
@@ -670,7 +646,7 @@ async fn the_store_judges_checksums_in_trailers_and_headers() {
         let name = algorithm.name();
         // In the signed trailer, as the component sends an upload it streams.
         let key = ObjectKey::new(format!("sum/trailer-{name}")).unwrap();
-        let answer = put_with_trailer(&bucket, &key, &body, algorithm, None).await;
+        let answer = put_with_trailer(&bucket, &key, &body, algorithm, None, Framing::Signed).await;
         assert_eq!(kind(answer), Ok(()), "{name}");
         assert_eq!(
             stored_checksum(&bucket, &key).await,
@@ -678,7 +654,15 @@ async fn the_store_judges_checksums_in_trailers_and_headers() {
             "{name}: the store's own checksum is ours"
         );
         let wrong = algorithm.checksum(b"other bytes");
-        let answer = put_with_trailer(&bucket, &key, &body, algorithm, Some(&wrong)).await;
+        let answer = put_with_trailer(
+            &bucket,
+            &key,
+            &body,
+            algorithm,
+            Some(&wrong),
+            Framing::Signed,
+        )
+        .await;
         assert_eq!(
             kind(answer),
             bad_digest,
@@ -686,15 +670,17 @@ async fn the_store_judges_checksums_in_trailers_and_headers() {
         );
 
         // In the unsigned form's trailer, as the component sends it over HTTPS.
+        let unsigned = Framing::UnsignedWithTrailer;
         let key = ObjectKey::new(format!("sum/unsigned-{name}")).unwrap();
-        let answer = put_unsigned_with_trailer(&bucket, &key, &body, algorithm, None).await;
+        let answer = put_with_trailer(&bucket, &key, &body, algorithm, None, unsigned).await;
         assert_eq!(kind(answer), Ok(()), "{name} unsigned");
         assert_eq!(
             stored_checksum(&bucket, &key).await,
             Some((algorithm, algorithm.checksum(&body))),
             "{name}: the store's own checksum is ours (unsigned)"
         );
-        let answer = put_unsigned_with_trailer(&bucket, &key, &body, algorithm, Some(&wrong)).await;
+        let answer =
+            put_with_trailer(&bucket, &key, &body, algorithm, Some(&wrong), unsigned).await;
         assert_eq!(
             kind(answer),
             bad_digest,
