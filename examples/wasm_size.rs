@@ -4,6 +4,9 @@
 //! cargo build --target wasm32-wasip2 --release --config profile.release.strip=false
 //! cargo run --example wasm_size -- target/wasm32-wasip2/release/spinlift_app.wasm
 //! ```
+//! With a number after the file (`-- <file.wasm> 40`), the largest functions follow, by their
+//! symbol names: what to look at first when a crate's figure grows.
+//!
 //! Functions are attributed to the first path segment of their (legacy-mangled) Rust symbol;
 //! generic code is counted where it was instantiated, so a crate's figure is approximate.
 
@@ -66,13 +69,18 @@ fn main() {
             _ => {}
         }
     }
+    let top_functions: usize = std::env::args()
+        .nth(2)
+        .map_or(0, |n| n.parse().expect("a number of functions to list"));
     let mut per_crate: HashMap<String, usize> = HashMap::new();
+    let mut functions: Vec<(usize, &str)> = Vec::new();
     let mut code = 0;
     for module in &modules {
         for (i, size) in module.bodies.iter().enumerate() {
             let index = module.imported + u32::try_from(i).expect("few functions");
             let name = module.names.get(&index).map_or("?", String::as_str);
             *per_crate.entry(crate_of(name)).or_default() += size;
+            functions.push((*size, name));
             code += size;
         }
     }
@@ -90,6 +98,10 @@ fn main() {
     }
     for (krate, size) in rows.iter().take(30) {
         println!("  {size:>8}  {krate}");
+    }
+    functions.sort_by_key(|function| std::cmp::Reverse(function.0));
+    for (size, name) in functions.iter().take(top_functions) {
+        println!("  {size:>8}  fn {name}");
     }
 }
 

@@ -195,7 +195,7 @@ async fn judge(result: Result<Response<Body>, TransportError>, idempotent: bool)
                     TransportErrorKind::Timeout | TransportErrorKind::Unreachable
                 ) =>
         {
-            return Verdict::Retry(format!("{:?}", err.kind).to_lowercase());
+            return Verdict::Retry(format!("{:?}", err.kind).to_ascii_lowercase());
         }
         Err(err) => return Verdict::Done(Err(err)),
         Ok(response) => response,

@@ -125,7 +125,8 @@ pub fn decode(body: &[u8], sns_header: Option<&str>) -> Result<Delivery, EventEr
 pub fn decode_sns_message(
     message: &str,
 ) -> Result<(Vec<ObjectEvent>, Vec<OtherEvent>), EventError> {
-    let value: Value = serde_json::from_str(message).map_err(|err| {
+    // from_slice, as `decode` parses: one instance of serde_json's parser, not two.
+    let value: Value = serde_json::from_slice(message.as_bytes()).map_err(|err| {
         EventError::new(format!(
             "the SNS Message is not JSON ({err}); expected an S3 event notification"
         ))

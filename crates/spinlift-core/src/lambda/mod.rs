@@ -202,7 +202,7 @@ fn records_invocation(records: &[Value], body: &[u8]) -> Result<Invocation, Lamb
 pub fn combine_sns_messages(messages: &[String]) -> Result<Option<Vec<u8>>, LambdaError> {
     let mut records = Vec::new();
     for message in messages {
-        let value: Value = serde_json::from_str(message).unwrap_or(Value::Null);
+        let value: Value = serde_json::from_slice(message.as_bytes()).unwrap_or(Value::Null);
         match (
             value.get("Records"),
             value.get("Event").and_then(Value::as_str),
@@ -226,7 +226,7 @@ pub fn combine_sns_messages(messages: &[String]) -> Result<Option<Vec<u8>>, Lamb
 /// What an SQS message carries for `/events/s3`: the `Message` of an SNS envelope (a topic
 /// delivering to the queue without raw delivery), else the body itself.
 pub fn sqs_payload(body: &str) -> Vec<u8> {
-    let envelope: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let envelope: Value = serde_json::from_slice(body.as_bytes()).unwrap_or(Value::Null);
     match (
         envelope.get("Type").and_then(Value::as_str),
         envelope.get("Message").and_then(Value::as_str),

@@ -12,12 +12,18 @@ use crc::{Crc, Table, CRC_32_ISCSI, CRC_32_ISO_HDLC, CRC_64_NVME};
 use http::{HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
 
-// CRC64NVME, the default, runs on every byte of every upload, so it gets the 16-table
-// ("slice-by-16") form, several times faster than one table for 32 KiB of static data; the
-// 32-bit CRCs, chosen only by a variable, keep a 1 KiB table each.
-static CRC64NVME: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_NVME);
+// The 32-bit CRCs, chosen only by a variable, keep a 1 KiB table each.
 static CRC32C: Crc<u32, Table<1>> = Crc::<u32, Table<1>>::new(&CRC_32_ISCSI);
 static CRC32: Crc<u32, Table<1>> = Crc::<u32, Table<1>>::new(&CRC_32_ISO_HDLC);
+
+/// CRC64NVME, the default, runs on every byte of every upload, so it gets the 16-table
+/// ("slice-by-16") form, several times faster than one table. Its 32 KiB of tables are built
+/// on first use rather than stored in the component (a third of the data of an app with the S3
+/// client), for about 20 µs once per instance that checksums (BENCHMARKS.md).
+fn crc64nvme() -> &'static Crc<u64, Table<16>> {
+    static TABLES: std::sync::OnceLock<Box<Crc<u64, Table<16>>>> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| Box::new(Crc::<u64, Table<16>>::new(&CRC_64_NVME)))
+}
 
 /// A checksum algorithm S3 computes and checks. (SHA-1, which S3 also takes, is left out:
 /// nothing here would choose it.)
@@ -98,7 +104,7 @@ impl ChecksumAlgorithm {
     /// A running checksum of this algorithm.
     pub fn hasher(self) -> Checksummer {
         Checksummer(match self {
-            Self::Crc64Nvme => State::Crc64Nvme(CRC64NVME.digest()),
+            Self::Crc64Nvme => State::Crc64Nvme(crc64nvme().digest()),
             Self::Crc32c => State::Crc32c(CRC32C.digest()),
             Self::Crc32 => State::Crc32(CRC32.digest()),
             Self::Sha256 => State::Sha256(Sha256::new()),

@@ -35,13 +35,30 @@ pub(super) fn log_line(
         text(method.as_str()),
         text(route),
         status.as_u16(),
-        (duration.as_secs_f64() * 10_000.0).round() / 10.0,
+        Tenths::of(duration),
         stats.calls(),
         stats.retries(),
         stats
             .aws_request_id()
             .map_or_else(|| "null".to_owned(), |id| text(&id)),
     )
+}
+
+/// Milliseconds to one decimal, from tenths, in integers: formatting an `f64` would link
+/// core's float printing (about 14 KB of code) into every component for one log field.
+struct Tenths(u128);
+
+impl Tenths {
+    /// Rounded half up.
+    fn of(duration: Duration) -> Self {
+        Self((duration.as_micros() + 50) / 100)
+    }
+}
+
+impl std::fmt::Display for Tenths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0 / 10, self.0 % 10)
+    }
 }
 
 /// What a route that calls AWS sends with: the client with retries and timeouts (from their
@@ -124,5 +141,24 @@ pub(super) fn authorize(
             let token = config::api_token(vars)?;
             Ok(require_bearer(&parts.headers, &token)?)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tenths;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_are_milliseconds_to_one_decimal_rounded_half_up() {
+        let tenths = |d: Duration| Tenths::of(d).to_string();
+        assert_eq!(tenths(Duration::ZERO), "0.0");
+        assert_eq!(tenths(Duration::from_micros(3_249)), "3.2");
+        assert_eq!(tenths(Duration::from_micros(3_250)), "3.3");
+        assert_eq!(tenths(Duration::from_millis(12_345)), "12345.0");
+        // A JSON number, as the float was.
+        let parsed: serde_json::Value =
+            serde_json::from_str(&tenths(Duration::from_micros(7_960))).unwrap();
+        assert_eq!(parsed.as_f64(), Some(8.0));
     }
 }
