@@ -11,7 +11,9 @@ async fn handle(req: http::Request<Vec<u8>>) -> anyhow::Result<http::Response<St
     #[cfg(feature = "json")]
     {
         let v: serde_json::Value = serde_json::from_slice(req.body())?;
-        let key = v["Records"][0]["s3"]["object"]["key"].as_str().unwrap_or("");
+        let key = v["Records"][0]["s3"]["object"]["key"]
+            .as_str()
+            .unwrap_or("");
         out = serde_json::json!({"key": key, "n": v["n"].as_u64()}).to_string();
     }
     #[cfg(feature = "xml")]
@@ -32,7 +34,9 @@ async fn handle(req: http::Request<Vec<u8>>) -> anyhow::Result<http::Response<St
         let mut m = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(name.as_bytes()).unwrap();
         m.update(req.body());
         let tag = m.finalize().into_bytes();
-        for b in tag { out.push_str(&format!("{b:02x}")); }
+        for b in tag {
+            out.push_str(&format!("{b:02x}"));
+        }
     }
     Ok(http::Response::builder().status(200).body(out)?)
 }
