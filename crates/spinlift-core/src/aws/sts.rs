@@ -6,7 +6,6 @@ use super::{AwsError, Endpoint, Operation, Service};
 use crate::sigv4::SigningTime;
 use crate::xml::XmlError;
 use http::{HeaderMap, Request, StatusCode};
-use serde::{Deserialize, Serialize};
 
 const VERSION: &str = "2011-06-15";
 
@@ -62,19 +61,15 @@ pub struct AssumeRole<'a> {
 }
 
 /// Temporary credentials.
-#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SessionCredentials {
     /// Access key id.
-    #[serde(rename = "AccessKeyId")]
     pub access_key_id: String,
     /// Secret access key.
-    #[serde(rename = "SecretAccessKey")]
     pub secret_access_key: String,
     /// Session token, sent with every signed call.
-    #[serde(rename = "SessionToken")]
     pub session_token: String,
     /// When they expire, as STS writes it (`2026-11-23T07:00:00Z`).
-    #[serde(rename = "Expiration")]
     pub expiration: String,
 }
 
@@ -88,6 +83,31 @@ impl std::fmt::Debug for SessionCredentials {
 }
 
 impl SessionCredentials {
+    /// The form they are cached in: a JSON object with STS's element names.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::json!({
+            "AccessKeyId": self.access_key_id,
+            "SecretAccessKey": self.secret_access_key,
+            "SessionToken": self.session_token,
+            "Expiration": self.expiration,
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    /// Reads [`Self::to_json`]'s form; `None` for anything else. By hand, not serde's derive:
+    /// a derived type decoded from JSON costs a component tens of KB (`events::fields`).
+    pub fn from_json(bytes: &[u8]) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+        let field = |name: &str| value.get(name)?.as_str().map(str::to_owned);
+        Some(Self {
+            access_key_id: field("AccessKeyId")?,
+            secret_access_key: field("SecretAccessKey")?,
+            session_token: field("SessionToken")?,
+            expiration: field("Expiration")?,
+        })
+    }
+
     /// The expiry as seconds since the epoch; `None` when STS wrote something else.
     pub fn expires_at(&self) -> Option<u64> {
         // `YYYY-MM-DDTHH:MM:SS` then `Z` or fractions: the same instant as `YYYYMMDDTHHMMSSZ`.
@@ -192,6 +212,30 @@ mod tests {
             !format!("{creds:?}").contains("wJalr"),
             "Debug hides the secret"
         );
+    }
+
+    #[test]
+    fn cached_sessions_read_back_and_anything_else_is_none() {
+        let session = SessionCredentials {
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret_access_key: "secret".into(),
+            session_token: "token".into(),
+            expiration: "2026-11-23T07:00:00Z".into(),
+        };
+        assert_eq!(
+            SessionCredentials::from_json(&session.to_json()),
+            Some(session.clone())
+        );
+        // The form serde's derive wrote before (STS's names), still in caches after an upgrade.
+        let earlier = br#"{"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"secret","SessionToken":"token","Expiration":"2026-11-23T07:00:00Z"}"#;
+        assert_eq!(SessionCredentials::from_json(earlier), Some(session));
+        for other in [
+            &b"not json"[..],
+            b"{}",
+            br#"{"AccessKeyId":"A","SecretAccessKey":"s","SessionToken":7,"Expiration":"e"}"#,
+        ] {
+            assert_eq!(SessionCredentials::from_json(other), None);
+        }
     }
 
     #[test]

@@ -4,49 +4,20 @@
 //! Unlike raw notifications, EventBridge carries keys as they are, not URL-encoded (a `:` in
 //! a key appears literally in the events AWS sends).
 
+use super::fields;
 use super::{Delivery, EventError, ObjectEvent, ObjectEventKind, OtherEvent};
-use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Deserialize)]
-struct Event {
-    #[serde(rename = "detail-type")]
-    detail_type: String,
-    detail: Detail,
-}
-
-#[derive(Deserialize)]
-struct Detail {
-    bucket: Bucket,
-    object: Object,
-}
-
-#[derive(Deserialize)]
-struct Bucket {
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct Object {
-    key: String,
-    #[serde(default)]
-    size: Option<u64>,
-    #[serde(default)]
-    etag: Option<String>,
-    #[serde(default)]
-    sequencer: Option<String>,
-}
-
 pub(super) fn decode(value: Value) -> Result<Delivery, EventError> {
-    let event: Event = serde_json::from_value(value)
+    let event = read(&value)
         .map_err(|err| EventError::new(format!("not an EventBridge S3 event: {err}")))?;
-    let kind = match event.detail_type.as_str() {
+    let kind = match event.name.as_str() {
         "Object Created" => ObjectEventKind::Created,
         "Object Deleted" => ObjectEventKind::Removed,
         _ => {
             let other = OtherEvent {
-                key: event.detail.object.key,
-                name: event.detail_type,
+                key: event.key,
+                name: event.name,
             };
             return Ok(Delivery::Objects {
                 events: Vec::new(),
@@ -54,18 +25,26 @@ pub(super) fn decode(value: Value) -> Result<Delivery, EventError> {
             });
         }
     };
-    let object = event.detail.object;
-    let event = ObjectEvent {
-        kind,
-        name: event.detail_type,
-        bucket: event.detail.bucket.name,
-        key: object.key,
-        size: object.size,
-        etag: object.etag,
-        sequencer: object.sequencer,
-    };
+    let event = ObjectEvent { kind, ..event };
     Ok(Delivery::Objects {
         events: vec![event],
         others: Vec::new(),
+    })
+}
+
+/// The event's `detail-type` and the fields of its `detail` spinlift reads, as an object
+/// event whose kind is decided by the caller.
+fn read(value: &Value) -> Result<ObjectEvent, String> {
+    let event = value.as_object().ok_or("the body is not a JSON object")?;
+    let detail = fields::nested(event, "detail")?;
+    let object = fields::nested(detail, "object")?;
+    Ok(ObjectEvent {
+        kind: ObjectEventKind::Created,
+        name: fields::string(event, "detail-type")?,
+        bucket: fields::string(fields::nested(detail, "bucket")?, "name")?,
+        key: fields::string(object, "key")?,
+        size: fields::optional_u64(object, "size")?,
+        etag: fields::optional_string(object, "etag")?,
+        sequencer: fields::optional_string(object, "sequencer")?,
     })
 }

@@ -9,6 +9,7 @@
 //! Anything else fails with one error naming every accepted shape.
 
 mod eventbridge;
+mod fields;
 mod s3;
 pub mod sns;
 

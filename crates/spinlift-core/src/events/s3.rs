@@ -1,49 +1,39 @@
 //! Raw S3 event notifications: `{"Records": [...]}`.
 //! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html>
 
+use super::fields::{self, Object};
 use super::{Delivery, EventError, ObjectEvent, ObjectEventKind, OtherEvent};
 use crate::sigv4::percent_decode;
-use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Deserialize)]
-struct Notification {
-    #[serde(rename = "Records")]
-    records: Vec<Record>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The fields of one record spinlift reads; any others are ignored.
 struct Record {
-    #[serde(default)]
     event_version: String,
-    #[serde(default)]
     event_source: String,
     event_name: String,
-    s3: Entity,
-}
-
-#[derive(Deserialize)]
-struct Entity {
-    bucket: Bucket,
-    object: Object,
-}
-
-#[derive(Deserialize)]
-struct Bucket {
-    name: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Object {
+    bucket: String,
     key: String,
-    #[serde(default)]
     size: Option<u64>,
-    #[serde(default)]
     e_tag: Option<String>,
-    #[serde(default)]
     sequencer: Option<String>,
+}
+
+impl Record {
+    fn read(value: &Value) -> Result<Self, String> {
+        let record: &Object = value.as_object().ok_or("a record is not a JSON object")?;
+        let s3 = fields::nested(record, "s3")?;
+        let object = fields::nested(s3, "object")?;
+        Ok(Self {
+            event_version: fields::optional_string(record, "eventVersion")?.unwrap_or_default(),
+            event_source: fields::optional_string(record, "eventSource")?.unwrap_or_default(),
+            event_name: fields::string(record, "eventName")?,
+            bucket: fields::string(fields::nested(s3, "bucket")?, "name")?,
+            key: fields::string(object, "key")?,
+            size: fields::optional_u64(object, "size")?,
+            e_tag: fields::optional_string(object, "eTag")?,
+            sequencer: fields::optional_string(object, "sequencer")?,
+        })
+    }
 }
 
 /// Keys in S3 notifications are URL-encoded form-style: a space arrives as `+`, a literal `+`
@@ -54,11 +44,20 @@ fn decode_key(raw: &str) -> Result<String, EventError> {
 }
 
 pub(super) fn decode(value: Value) -> Result<Delivery, EventError> {
-    let notification: Notification = serde_json::from_value(value)
+    let records = value
+        .as_object()
+        .ok_or_else(|| "the body is not a JSON object".to_owned())
+        .and_then(|notification| fields::array(notification, "Records"))
+        .and_then(|records| {
+            records
+                .iter()
+                .map(Record::read)
+                .collect::<Result<Vec<_>, _>>()
+        })
         .map_err(|err| EventError::new(format!("not an S3 event notification: {err}")))?;
     let mut events = Vec::new();
     let mut others = Vec::new();
-    for record in notification.records {
+    for record in records {
         let major = record.event_version.split('.').next().unwrap_or_default();
         if record.event_source != "aws:s3" || major != "2" {
             return Err(EventError::new(format!(
@@ -66,7 +65,7 @@ pub(super) fn decode(value: Value) -> Result<Delivery, EventError> {
                 record.event_name, record.event_source, record.event_version
             )));
         }
-        let key = decode_key(&record.s3.object.key)?;
+        let key = decode_key(&record.key)?;
         let kind = if record.event_name.starts_with("ObjectCreated:") {
             ObjectEventKind::Created
         } else if record.event_name.starts_with("ObjectRemoved:")
@@ -84,11 +83,11 @@ pub(super) fn decode(value: Value) -> Result<Delivery, EventError> {
         events.push(ObjectEvent {
             kind,
             name: record.event_name,
-            bucket: record.s3.bucket.name,
+            bucket: record.bucket,
             key,
-            size: record.s3.object.size,
-            etag: record.s3.object.e_tag,
-            sequencer: record.s3.object.sequencer,
+            size: record.size,
+            etag: record.e_tag,
+            sequencer: record.sequencer,
         });
     }
     Ok(Delivery::Objects { events, others })

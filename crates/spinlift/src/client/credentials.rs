@@ -61,7 +61,7 @@ pub async fn resolve<C: HttpClient>(
     let key = format!("sts-session:{}:{role_arn}", base.access_key_id);
     let cached = cache
         .get(&key)
-        .and_then(|bytes| serde_json::from_slice::<SessionCredentials>(&bytes).ok())
+        .and_then(|bytes| SessionCredentials::from_json(&bytes))
         .filter(|session| session.fresh_at(now, 0));
     let session = match cached {
         Some(session) if session.fresh_at(now, REFRESH_MARGIN_SECONDS) => session,
@@ -74,9 +74,7 @@ pub async fn resolve<C: HttpClient>(
             };
             match (sts.call(&assume).await, cached) {
                 (Ok(session), _) => {
-                    if let Ok(json) = serde_json::to_vec(&session) {
-                        cache.set(&key, &json);
-                    }
+                    cache.set(&key, &session.to_json());
                     session
                 }
                 // STS failing near the end of a session that is still valid: keep using it.
