@@ -2,7 +2,7 @@
 # Tools go to $SPINLIFT_TOOLS (default ~/.cache/spinlift/tools) so every clone reuses one build.
 
 SPINLIFT_TOOLS="${SPINLIFT_TOOLS:-$HOME/.cache/spinlift/tools}"
-S3S_FS_VERSION="0.14.1"
+S3S_FS_VERSION="0.17.0"
 BOTO3_VERSION="1.44.5"
 MOTO_VERSION="5.2.5"
 
@@ -13,12 +13,14 @@ ensure_wasm_target() {
   fi
 }
 
-# s3s-fs: a local S3-compatible server that verifies SigV4 (header and presigned auth).
+# s3s-fs: a local S3-compatible server that verifies SigV4 (header, presigned, aws-chunked) and
+# checksums (whole objects, multipart parts and FULL_OBJECT completions).
 ensure_s3s_fs() {
   local bin="$SPINLIFT_TOOLS/bin/s3s-fs"
   if [ ! -x "$bin" ] || ! "$bin" --version 2>/dev/null | grep -q "$S3S_FS_VERSION"; then
-    echo "installing s3s-fs $S3S_FS_VERSION into $SPINLIFT_TOOLS (about 2 minutes, once)" >&2
-    cargo install --quiet --locked "s3s-fs@$S3S_FS_VERSION" --features binary --root "$SPINLIFT_TOOLS"
+    echo "installing s3s-fs $S3S_FS_VERSION into $SPINLIFT_TOOLS (a few minutes, once)" >&2
+    # 0.15 on declare rust-version 1.96 and build with 1.95 (this toolchain) as they are.
+    cargo install --quiet --locked --ignore-rust-version "s3s-fs@$S3S_FS_VERSION" --features binary --root "$SPINLIFT_TOOLS"
   fi
   echo "$bin"
 }

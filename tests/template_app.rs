@@ -147,6 +147,12 @@ async fn the_template_app_builds_and_serves_its_route_and_its_event_handler() {
     let app = tokio::task::spawn_blocking(built_app).await.unwrap();
     let size = std::fs::metadata(&app.wasm).unwrap().len();
     println!("template app: {} ({size} bytes)", app.wasm.display());
+    // Every variable the new app declares reaches its component (a value deployed for one
+    // that does not is silently never read).
+    let unused = support::manifest::Manifest::load_from(&app.manifest)
+        .unused_app_variables()
+        .join(", ");
+    assert_eq!(unused, "", "the template's spin.toml never passes these on");
 
     let store = S3Store::start();
     let host = Host::builder()

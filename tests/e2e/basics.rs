@@ -122,3 +122,21 @@ async fn a_missing_variable_is_a_500_naming_it_and_one_log_line() {
     let answer = host.send(get("/healthz", None)).await;
     assert_eq!(answer.status, 200, "{answer:?}");
 }
+
+/// Every application variable of the default app and of the example app reaches its
+/// component: one declared in `[variables]` but not passed in `[component.<id>.variables]`
+/// is accepted by Spin, and a value deployed for it is silently never read (as
+/// `s3_chunk_signing` once was). The template's rendered manifest is checked in
+/// tests/template_app.rs.
+#[test]
+fn every_application_variable_reaches_the_component() {
+    use std::path::Path;
+    use support::manifest::Manifest;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for manifest in ["spin.toml", "examples/thumbnails/spin.toml"] {
+        let unused = Manifest::load_from(&root.join(manifest))
+            .unused_app_variables()
+            .join(", ");
+        assert_eq!(unused, "", "{manifest}: never passed to the component");
+    }
+}

@@ -108,8 +108,8 @@ async fn a_clients_checksum_goes_to_the_store_and_is_honoured() {
     assert!(!store.object_path("bad.bin").exists());
 
     // Over the multipart threshold the component checks the client's checksum against the
-    // bytes it sent before completing (s3s-fs does not judge parts): a wrong one is 400
-    // BadDigest, the upload aborted, nothing stored.
+    // bytes it sent before completing: a wrong one is 400 BadDigest, the upload aborted,
+    // nothing stored.
     let big = body_of(9 << 20);
     let crc64 = ChecksumAlgorithm::Crc64Nvme.checksum(&big);
     let put = call(
@@ -245,8 +245,9 @@ async fn a_download_damaged_in_flight_breaks_off() {
 async fn unsigned_chunks_are_guarded_by_their_checksum() {
     // `s3_chunk_signing = unsigned` (what `auto` does over https) on the plain-http store:
     // the chunks carry no signature, so only the trailer's CRC, which the store recomputes,
-    // can catch a byte flipped on the way. s3s-fs refuses it 500 InternalError (as it does a
-    // chunk failing its signature, faults.rs; AWS answers 400 BadDigest) and stores nothing.
+    // can catch a byte flipped on the way. The store refuses it 400 BadDigest and stores
+    // nothing; the checksum was the component's own, so the damage is upstream: 502 with
+    // S3's code (a client's own wrong checksum is its 400, above).
     let store = S3Store::start();
     let proxy = FaultProxy::start(store.addr).await;
     let host = Host::builder()
@@ -270,7 +271,7 @@ async fn unsigned_chunks_are_guarded_by_their_checksum() {
     assert_eq!(proxy.pending(), 0, "the fault was applied");
     assert_eq!(
         (put.status, error_code(&put).as_str()),
-        (502, "InternalError"),
+        (502, "BadDigest"),
         "{put:?}"
     );
     assert!(!store.object_path("flipped.bin").exists());

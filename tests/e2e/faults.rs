@@ -136,9 +136,9 @@ async fn a_byte_flipped_on_its_way_to_the_store_is_refused_there() {
     proxy.inject(Method::PUT, Fault::FlipRequestByte(100_000));
     let put = call(&host, "PUT", "/objects/flipped.bin", body.clone()).await;
     assert_eq!(put.status, 502, "{put:?}");
-    // s3s-fs answers a chunk that fails its signature 500 InternalError (AWS: 403
-    // SignatureDoesNotMatch); the code is the store's, passed on.
-    assert_eq!(error_code(&put), "InternalError", "{put:?}");
+    // The store answers a chunk that fails its signature 403 SignatureDoesNotMatch, as AWS
+    // does; the code is passed on.
+    assert_eq!(error_code(&put), "SignatureDoesNotMatch", "{put:?}");
     assert_eq!(proxy.pending(), 0, "the fault was applied");
     assert!(
         !store.object_path("flipped.bin").exists(),

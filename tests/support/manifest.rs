@@ -69,13 +69,40 @@ impl Manifest {
         }
     }
 
-    /// Application variable values after `overrides`; panics on an undeclared name.
+    /// Application variables no component variable or `allowed_outbound_hosts` entry names:
+    /// Spin accepts them, and a value set for one (`spin deploy --variable`) never reaches
+    /// the component.
+    pub fn unused_app_variables(&self) -> Vec<&str> {
+        let templates: Vec<&str> = self
+            .component_variables
+            .values()
+            .chain(&self.allowed_outbound_hosts)
+            .map(String::as_str)
+            .collect();
+        self.app_variables
+            .keys()
+            .map(String::as_str)
+            .filter(|name| {
+                !templates
+                    .iter()
+                    .any(|t| names_in(t).any(|used| used == *name))
+            })
+            .collect()
+    }
+
+    /// Application variable values after `overrides`; panics on an undeclared name, and on
+    /// one the component cannot see (the test would be setting it for nothing).
     fn app_values(&self, overrides: &Overrides) -> HashMap<String, String> {
         let mut values = self.app_variables.clone();
+        let unused = self.unused_app_variables();
         for (name, value) in overrides {
             assert!(
                 values.contains_key(name),
                 "{name} is not declared in spin.toml [variables]"
+            );
+            assert!(
+                !unused.contains(&name.as_str()),
+                "{name} is set, but no [component.<id>.variables] entry passes it to the component"
             );
             values.insert(name.clone(), value.clone());
         }
@@ -111,6 +138,14 @@ impl Manifest {
 
 fn string(value: &toml::Value) -> String {
     value.as_str().expect("a string").to_owned()
+}
+
+/// The variable names a template's `{{ name }}` expressions use.
+fn names_in(template: &str) -> impl Iterator<Item = &str> {
+    template
+        .split("{{")
+        .skip(1)
+        .filter_map(|part| Some(part.split_once("}}")?.0.trim()))
 }
 
 /// Expands `{{ name }}` templates; `None` if a named variable has no value.

@@ -296,6 +296,10 @@ impl From<ClientError> for ApiError {
                 error,
             } => ApiError::Upstream(error),
             ClientError::Service { service, error } => ApiError::Aws { service, error },
+            ClientError::Damaged(error) => ApiError::Aws {
+                service: "s3",
+                error,
+            },
             ClientError::BrokenAnswer {
                 service: "s3",
                 reason,

@@ -28,6 +28,10 @@ pub enum ClientError {
         /// What it answered.
         error: AwsError,
     },
+    /// S3 refused an upload whose checksum spinlift computed itself (the trailer of a streamed
+    /// PUT) as not the checksum of the bytes that arrived: they were damaged on the way from
+    /// spinlift, which is not the client's input (`BadDigest`, answered 502).
+    Damaged(AwsError),
     /// The service's answer broke off, or outgrew what is read into memory.
     BrokenAnswer {
         /// The service's signing name.
@@ -52,7 +56,7 @@ impl ClientError {
                 TransportErrorKind::RequestBody => "request_body",
                 _ => "unreachable",
             },
-            ClientError::Service { error, .. } => &error.code,
+            ClientError::Service { error, .. } | ClientError::Damaged(error) => &error.code,
             ClientError::BrokenAnswer { .. } => "IncompleteResponse",
         }
     }
@@ -66,7 +70,7 @@ impl ClientError {
     /// The service's error, when it answered one.
     pub fn service_error(&self) -> Option<&AwsError> {
         match self {
-            ClientError::Service { error, .. } => Some(error),
+            ClientError::Service { error, .. } | ClientError::Damaged(error) => Some(error),
             _ => None,
         }
     }
@@ -79,6 +83,9 @@ impl fmt::Display for ClientError {
             ClientError::Signing(err) => write!(f, "the request cannot be signed: {err}"),
             ClientError::Transport(err) => write!(f, "{err}"),
             ClientError::Service { service, error } => write!(f, "{service} answered {error}"),
+            ClientError::Damaged(error) => {
+                write!(f, "s3 found the upload damaged on its way there: {error}")
+            }
             ClientError::BrokenAnswer {
                 service,
                 status,

@@ -127,6 +127,12 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         body: Body,
     ) -> Result<A::Output, ClientError> {
         let request = action.build(&self.bucket).map(|_| ());
+        // A trailer carries spinlift's own checksum of the bytes it sends (a client's own
+        // checksum goes in a header): S3 finding another means they were damaged after us.
+        // With the client's Content-MD5 beside it, S3's BadDigest may be about either, and
+        // stays the client's.
+        let own_checksum = request.headers().contains_key("x-amz-trailer")
+            && !request.headers().contains_key("content-md5");
         let response = self
             .sender
             .send_chunked(
@@ -138,7 +144,13 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
             )
             .await?;
         let answer = signed::buffer(&self.bucket, response).await?;
-        self.read::<A>(answer)
+        self.read::<A>(answer).map_err(|err| match err {
+            ClientError::Service {
+                service: "s3",
+                error,
+            } if own_checksum && error.code == "BadDigest" => ClientError::Damaged(error),
+            other => other,
+        })
     }
 
     /// Signs `request` for `payload` and sends it with `body`, the answer's body streamed
