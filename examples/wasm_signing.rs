@@ -1,10 +1,13 @@
-//! Signing inside WebAssembly: runs `examples/sign_bench.rs`, built for wasm32-wasip2, under
-//! wasmtime (Cranelift, optimized for speed, as Spin runs components), and the same example
-//! built natively, and prints both medians and their ratio.
+//! Signing and hashing inside WebAssembly: runs `examples/sign_bench.rs`, built for
+//! wasm32-wasip2, under wasmtime (Cranelift, optimized for speed, as Spin runs components),
+//! and the same example built natively, and prints both medians and their ratio for each case
+//! (an S3 GET signed; SHA-256 and CRC64NVME over 1 MiB, an upload's per-byte work).
 //!
 //! `scripts/bench` builds both first (`cargo build --release --example sign_bench`, and the
 //! same with `--target wasm32-wasip2 --no-default-features`, without the Spin entry point),
-//! then runs this with `cargo run --example wasm_signing`.
+//! and the wasm build again with `opt-level = "z"` (the template's profile) into
+//! `target/opt-z`, then runs this with `cargo run --example wasm_signing`. The last column
+//! is that build's median: what the smaller code costs in speed.
 //! An example rather than a bench: benches build with the release profile's LTO, which
 //! would take many minutes over wasmtime.
 
@@ -16,7 +19,12 @@ use wasmtime_wasi::p2::bindings::Command as WasiCommand;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-const PER_ROUND: &str = "20000";
+/// Each case: its name, sign_bench's arguments (calls per round, then the case).
+const CASES: [(&str, &[&str]); 3] = [
+    ("s3_get_header", &["20000"]),
+    ("sha256, per MiB", &["8", "sha256"]),
+    ("crc64nvme, per MiB", &["8", "crc64nvme"]),
+];
 
 struct State {
     wasi: WasiCtx,
@@ -32,7 +40,7 @@ impl WasiView for State {
     }
 }
 
-async fn run_wasm(path: &Path) -> f64 {
+async fn run_wasm(path: &Path, args: &[&str]) -> f64 {
     let mut config = Config::new();
     config.cranelift_opt_level(OptLevel::Speed);
     let engine = Engine::new(&config).unwrap();
@@ -42,7 +50,7 @@ async fn run_wasm(path: &Path) -> f64 {
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).unwrap();
     let stdout = MemoryOutputPipe::new(1 << 10);
     let wasi = WasiCtx::builder()
-        .args(&["sign_bench", PER_ROUND])
+        .args(&[&["sign_bench"], args].concat())
         .stdout(stdout.clone())
         .build();
     let mut store = Store::new(
@@ -64,9 +72,9 @@ async fn run_wasm(path: &Path) -> f64 {
     parse(&stdout.contents())
 }
 
-fn run_native(path: &Path) -> f64 {
+fn run_native(path: &Path, args: &[&str]) -> f64 {
     let output = Command::new(path)
-        .arg(PER_ROUND)
+        .args(args)
         .output()
         .unwrap_or_else(|err| panic!("{}: {err} (run scripts/bench)", path.display()));
     assert!(output.status.success());
@@ -83,14 +91,23 @@ fn parse(stdout: &[u8]) -> f64 {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
-    let wasm = run_wasm(&target.join("wasm32-wasip2/release/examples/sign_bench.wasm")).await;
-    let native = run_native(&target.join("release/examples/sign_bench"));
-    println!("| case | native | wasm (wasmtime) | wasm / native |");
-    println!("| --- | ---: | ---: | ---: |");
-    println!(
-        "| s3_get_header | {:.2} µs | {:.2} µs | {:.2}x |",
-        native / 1000.0,
-        wasm / 1000.0,
-        wasm / native
-    );
+    let wasm = target.join("wasm32-wasip2/release/examples/sign_bench.wasm");
+    let wasm_z = target.join("opt-z/wasm32-wasip2/release/examples/sign_bench.wasm");
+    let native = target.join("release/examples/sign_bench");
+    println!("| case | native | wasm (wasmtime) | wasm / native | wasm, `opt-level = \"z\"` |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (case, args) in CASES {
+        let in_wasm = run_wasm(&wasm, args).await;
+        let natively = run_native(&native, args);
+        let z = match wasm_z.exists() {
+            true => format!("{:.2} µs", run_wasm(&wasm_z, args).await / 1000.0),
+            false => "not built".into(),
+        };
+        println!(
+            "| {case} | {:.2} µs | {:.2} µs | {:.2}x | {z} |",
+            natively / 1000.0,
+            in_wasm / 1000.0,
+            in_wasm / natively
+        );
+    }
 }
