@@ -296,7 +296,7 @@ fn signing_any_request_the_http_crate_accepts_never_panics() {
             let _ = bucket.sign(&mut s3_request, Payload::Unsigned, &signer, time);
             let mut dynamodb_request = request;
             let _ = dynamodb.sign(&mut dynamodb_request, &signer, time);
-            let _ = bucket.presign(&method, &s3_request.uri().clone(), 900, &signer, time);
+            let _ = bucket.presign(&method, &s3_request.uri().clone(), &[], 900, &signer, time);
             Ok(())
         })
         .unwrap();

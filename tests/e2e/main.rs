@@ -24,4 +24,5 @@ mod lambda;
 mod objects;
 mod secrets;
 mod sns;
+mod upload_checksums;
 mod uploads;

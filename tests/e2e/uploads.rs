@@ -12,7 +12,8 @@ use support::s3_store::{send, S3Store};
 
 const MIB: usize = 1 << 20;
 
-async fn call(host: &Host, method: &str, path: &str, body: &Value) -> Answer {
+/// Calls the API with a JSON body (none for `Value::Null`).
+pub(crate) async fn call(host: &Host, method: &str, path: &str, body: &Value) -> Answer {
     let body = if body.is_null() {
         Vec::new()
     } else {

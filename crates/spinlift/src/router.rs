@@ -28,6 +28,8 @@ pub enum Resource {
     Uploads,
     /// `/uploads/{id}`.
     Upload,
+    /// `/uploads/{id}/parts`.
+    UploadParts,
     /// `/uploads/{id}/complete`.
     UploadComplete,
 }
@@ -47,6 +49,7 @@ impl Resource {
             Resource::ObjectCopy => "/objects/{key}/copy",
             Resource::Uploads => "/uploads",
             Resource::Upload => "/uploads/{id}",
+            Resource::UploadParts => "/uploads/{id}/parts",
             Resource::UploadComplete => "/uploads/{id}/complete",
         }
     }
@@ -65,6 +68,7 @@ impl Resource {
             | Resource::PresignPost
             | Resource::ObjectCopy
             | Resource::Uploads
+            | Resource::UploadParts
             | Resource::UploadComplete => Some("POST"),
         }
     }
@@ -130,6 +134,8 @@ pub enum Route<'a> {
     CreateUpload,
     /// An operation on the upload the id names.
     Upload(UploadMethod, &'a str),
+    /// `POST /uploads/{id}/parts`: URLs for the parts named, signed with their checksums.
+    SignParts(&'a str),
     /// `POST /uploads/{id}/complete`.
     CompleteUpload(&'a str),
     /// A resource asked with a method it does not take.
@@ -160,7 +166,7 @@ impl<'a> Route<'a> {
                 };
             }
         };
-        let deep = query.is_some_and(|q| q.split('&').any(|pair| pair == "deep=1"));
+        let deep = query_flag(query, "deep");
         match (resource, method) {
             (Resource::Health, &Method::GET) if deep => Route::DeepHealth,
             (Resource::Health, &Method::GET) => Route::Health,
@@ -191,8 +197,14 @@ impl<'a> Route<'a> {
         Route::Object(operation, rest)
     }
 
-    /// An upload id has no `/`: `{id}/complete` is the only deeper path.
+    /// An upload id has no `/`: `{id}/parts` and `{id}/complete` are the deeper paths.
     fn upload(method: &Method, rest: &'a str) -> Self {
+        if let Some(id) = rest.strip_suffix("/parts").filter(|id| !id.contains('/')) {
+            return match *method {
+                Method::POST => Route::SignParts(id),
+                _ => Route::WrongMethod(Resource::UploadParts),
+            };
+        }
         if let Some(id) = rest
             .strip_suffix("/complete")
             .filter(|id| !id.contains('/'))
@@ -225,6 +237,7 @@ impl<'a> Route<'a> {
             Route::CopyObject(_) => Resource::ObjectCopy,
             Route::CreateUpload => Resource::Uploads,
             Route::Upload(..) => Resource::Upload,
+            Route::SignParts(_) => Resource::UploadParts,
             Route::CompleteUpload(_) => Resource::UploadComplete,
             Route::WrongMethod(resource) => *resource,
             Route::NotFound => return None,
@@ -246,6 +259,15 @@ impl<'a> Route<'a> {
     }
 }
 
+/// Whether the query string sets the flag `name` (`?deep=1`, `?redirect=1`): on with `1`
+/// only, so `deep=10` or `deep=true` is off rather than a guess.
+pub fn query_flag(query: Option<&str>, name: &str) -> bool {
+    query.is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.strip_prefix(name).and_then(|v| v.strip_prefix('=')) == Some("1"))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +277,22 @@ mod tests {
             .split_once('?')
             .map_or((path, None), |(p, q)| (p, Some(q)));
         Route::parse(&method.parse().unwrap(), path, query)
+    }
+
+    #[test]
+    fn a_query_flag_is_on_only_as_name_equals_one() {
+        assert!(query_flag(Some("redirect=1"), "redirect"));
+        assert!(query_flag(Some("a=b&redirect=1&c"), "redirect"));
+        for off in [
+            "redirect=0",
+            "redirect=10",
+            "redirect",
+            "xredirect=1",
+            "redirect=true",
+        ] {
+            assert!(!query_flag(Some(off), "redirect"), "{off}");
+        }
+        assert!(!query_flag(None, "redirect"));
     }
 
     #[test]
@@ -297,6 +335,13 @@ mod tests {
                 "/uploads/abc/complete",
                 Route::CompleteUpload("abc"),
             ),
+            ("POST", "/uploads/abc/parts", Route::SignParts("abc")),
+            (
+                "GET",
+                "/uploads/abc/parts",
+                Route::WrongMethod(Resource::UploadParts),
+            ),
+            ("POST", "/uploads/a/b/parts", Route::NotFound),
             (
                 "GET",
                 "/uploads/abc/complete",

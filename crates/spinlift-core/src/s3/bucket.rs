@@ -172,14 +172,17 @@ impl Bucket {
         )
     }
 
-    /// A presigned URL for `method` on `uri`, valid `expires_in` seconds from `time`.
+    /// A presigned URL for `method` on `uri`, valid `expires_in` seconds from `time`. The
+    /// `headers` are signed too: the request must carry them with these values (S3 refuses an
+    /// `x-amz-*` header a presigned URL does not sign).
     ///
     /// # Errors
-    /// `expires_in` is outside 1..=604800.
+    /// `expires_in` is outside 1..=604800, or a header cannot be signed.
     pub fn presign(
         &self,
         method: &str,
         uri: &http::Uri,
+        headers: &[(&str, &str)],
         expires_in: u64,
         signer: &Signer,
         time: SigningTime,
@@ -187,7 +190,7 @@ impl Bucket {
         let request = SignableRequest {
             method,
             uri,
-            headers: Vec::new(),
+            headers: headers.to_vec(),
             payload: Payload::Unsigned,
         };
         let out = signer.sign(

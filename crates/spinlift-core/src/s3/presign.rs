@@ -2,7 +2,7 @@
 //! a multipart upload, until they expire.
 //! <https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html>
 
-use super::{Bucket, ObjectKey};
+use super::{Bucket, ChecksumAlgorithm, ObjectKey};
 use crate::sigv4::{Signer, SigningError, SigningTime};
 
 /// The methods a presigned object URL can be made for.
@@ -56,13 +56,22 @@ impl PresignObject<'_> {
         now: SigningTime,
     ) -> Result<(String, u64), SigningError> {
         let uri = bucket.object_uri(self.key, &[]);
-        let url = bucket.presign(self.method.as_str(), &uri, self.expires_in, signer, now)?;
+        let url = bucket.presign(
+            self.method.as_str(),
+            &uri,
+            &[],
+            self.expires_in,
+            signer,
+            now,
+        )?;
         Ok((url, now.unix_seconds() + self.expires_in))
     }
 }
 
 /// A presigned URL for one part of a multipart upload: the part number and the upload id are
-/// in the signed query, so the URL uploads that part of that upload and nothing else.
+/// in the signed query, so the URL uploads that part of that upload and nothing else. With a
+/// checksum, its header is signed: the PUT must carry `x-amz-checksum-<algo>` with that
+/// value, and S3 stores the part only if its bytes have it.
 #[derive(Debug, Clone)]
 pub struct PresignPart<'a> {
     /// The object being uploaded.
@@ -73,6 +82,8 @@ pub struct PresignPart<'a> {
     pub part_number: u16,
     /// Validity in seconds, 1..=604800.
     pub expires_in: u64,
+    /// The part's checksum (base64), of the algorithm the upload was created with.
+    pub checksum: Option<(ChecksumAlgorithm, &'a str)>,
 }
 
 impl PresignPart<'_> {
@@ -95,7 +106,14 @@ impl PresignPart<'_> {
             ("uploadId", self.upload_id),
         ];
         let uri = bucket.object_uri(self.key, &query);
-        bucket.presign("PUT", &uri, self.expires_in, signer, now)
+        let headers: Vec<(&str, &str)> = self.header().into_iter().collect();
+        bucket.presign("PUT", &uri, &headers, self.expires_in, signer, now)
+    }
+
+    /// The header the PUT must send, as the URL signs it: the checksum's.
+    pub fn header(&self) -> Option<(&'static str, &str)> {
+        self.checksum
+            .map(|(algorithm, value)| (algorithm.header(), value))
     }
 }
 
@@ -119,6 +137,7 @@ mod tests {
                 upload_id,
                 part_number,
                 expires_in: 900,
+                checksum: None,
             }
             .url(
                 &bucket(true),
@@ -135,5 +154,41 @@ mod tests {
         let signature = |url: &str| url.rsplit_once("X-Amz-Signature=").unwrap().1.to_owned();
         assert_ne!(signature(&first), signature(&url(2, "abc")));
         assert_ne!(signature(&first), signature(&url(1, "abd")));
+    }
+
+    #[test]
+    fn a_part_checksum_is_a_signed_header_of_the_url() {
+        let signer = Signer::new(Credentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "secret".into(),
+            session_token: None,
+        });
+        let key = ObjectKey::new("big/file.bin").unwrap();
+        let url = |checksum| {
+            PresignPart {
+                key: &key,
+                upload_id: "abc",
+                part_number: 1,
+                expires_in: 900,
+                checksum,
+            }
+            .url(
+                &bucket(true),
+                &signer,
+                SigningTime::from_unix_seconds(1_700_000_000),
+            )
+            .unwrap()
+        };
+        let crc = url(Some((ChecksumAlgorithm::Crc32, "AAAAAA==")));
+        assert!(
+            crc.contains("X-Amz-SignedHeaders=host%3Bx-amz-checksum-crc32&"),
+            "{crc}"
+        );
+        // The value is not in the URL: the client sends it, and the signature covers it.
+        assert!(!crc.contains("AAAAAA"), "{crc}");
+        let signature = |url: &str| url.rsplit_once("X-Amz-Signature=").unwrap().1.to_owned();
+        let other = url(Some((ChecksumAlgorithm::Crc32, "AAAAAQ==")));
+        assert_ne!(signature(&crc), signature(&other));
+        assert!(url(None).contains("X-Amz-SignedHeaders=host&"));
     }
 }

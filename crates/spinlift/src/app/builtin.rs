@@ -64,6 +64,7 @@ pub(super) async fn run(
         | Route::Object(..)
         | Route::CreateUpload
         | Route::Upload(..)
+        | Route::SignParts(_)
         | Route::CompleteUpload(_) => match app.object_api {
             Some(object_api) => object_api(route, parts, body, cx, stats).await,
             None => Err(ApiError::NotFound),
@@ -132,7 +133,10 @@ pub(super) fn run_object_api<'a>(
                 let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
                 presign::post_form(&s3, body).await
             }
-            Route::CreateUpload | Route::Upload(..) | Route::CompleteUpload(_) => {
+            Route::CreateUpload
+            | Route::Upload(..)
+            | Route::SignParts(_)
+            | Route::CompleteUpload(_) => {
                 let (client, clock) = outbound(cx, stats)?;
                 let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
                 match route {
@@ -141,6 +145,7 @@ pub(super) fn run_object_api<'a>(
                         uploads::status(&s3, id, parts.uri.query()).await
                     }
                     Route::Upload(UploadMethod::Abort, id) => uploads::abort(&s3, id).await,
+                    Route::SignParts(id) => uploads::sign_parts(&s3, id, body).await,
                     Route::CompleteUpload(id) => {
                         uploads::complete(&s3, id, &parts.headers, body).await
                     }

@@ -72,6 +72,7 @@ impl App {
                 | Resource::ObjectCopy
                 | Resource::Uploads
                 | Resource::Upload
+                | Resource::UploadParts
                 | Resource::UploadComplete,
             ) => self.object_api.is_some(),
             None => true,

@@ -93,7 +93,7 @@ pub const REDIRECT_EXPIRES_IN: u64 = 300;
 
 /// Whether a GET's query asks for a redirect (`redirect=1`).
 pub fn wants_redirect(query: Option<&str>) -> bool {
-    query.is_some_and(|q| q.split('&').any(|pair| pair == "redirect=1"))
+    crate::router::query_flag(query, "redirect")
 }
 
 /// Whether the object is larger than `threshold` bytes, as a HEAD finds it (a missing object

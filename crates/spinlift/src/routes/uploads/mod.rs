@@ -3,33 +3,44 @@
 //! starts the upload and signs one URL per part; the client PUTs each part straight to S3,
 //! then completes (or aborts) through the API. No byte of the object passes through here.
 //!
-//! - `POST /uploads` `{key, size, content_type?, part_size?, expires_in?}` →
-//!   `201 {upload_id, key, size, part_size, parts: [{number, size, url}], expires_at}`
+//! - `POST /uploads` `{key, size, content_type?, part_size?, checksum_algorithm?,
+//!   expires_in?}` → `201 {upload_id, key, size, part_size, parts: [{number, size, url}],
+//!   expires_at}`
+//! - `POST /uploads/{id}/parts` `{parts: [{number, checksum?}], expires_in?}` → URLs for
+//!   those parts
 //! - `GET /uploads/{id}` → the parts S3 holds, and fresh URLs for the missing ones (resume)
-//! - `POST /uploads/{id}/complete` `{parts: [{number, etag}]}` → `201 {key, etag, size}`
+//! - `POST /uploads/{id}/complete` `{parts: [{number, etag, checksum?}], checksum?}` →
+//!   `201 {key, etag, size}`
 //! - `DELETE /uploads/{id}` → `204`, the parts removed
 //!
-//! The `upload_id` is spinlift's handle, not S3's: it carries the key, S3's upload id and the
-//! part plan, so no state is kept between requests (Spin keeps none) and a later call
-//! needs nothing else.
+//! With `checksum_algorithm`, S3 checks every part's bytes against the checksum the client
+//! computed: S3 refuses an `x-amz-checksum-*` header a presigned URL does not sign, so a
+//! part's URL is signed with its value, and the parts come without URLs until the client
+//! asks for them with their checksums (`/parts`).
+//!
+//! The `upload_id` is spinlift's handle, not S3's: it carries the key, S3's upload id, the
+//! part plan and the algorithm, so no state is kept between requests (Spin keeps none).
+
+mod handle;
 
 use super::objects::write_condition;
 use super::presign::checked_expires_in;
 use crate::body::Body;
 use crate::client::s3::S3Call;
+use crate::config::ChecksumMode;
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
 use crate::s3::{
-    AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, ListParts,
-    ObjectKey, PartPlan, PresignPart,
+    AbortMultipartUpload, ChecksumAlgorithm, CompleteMultipartUpload, CompletedPart,
+    CreateMultipartUpload, ListParts, ObjectKey, PartPlan, UploadChecksum,
 };
-use crate::sigv4::SigningTime;
-use base64ct::{Base64UrlUnpadded, Encoding};
+use handle::{invalid_checksum, UploadHandle};
 use http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 use serde_json::{json, Value};
 
-const EXPECTED_CREATE: &str = r#"{"key": "<object key>", "size": <bytes>, "content_type": "<optional>", "part_size": <optional bytes>, "expires_in": <optional seconds>}"#;
-const EXPECTED_COMPLETE: &str = r#"{"parts": [{"number": 1, "etag": "\"...\""}, ...]}"#;
+const EXPECTED_CREATE: &str = r#"{"key": "<object key>", "size": <bytes>, "content_type": "<optional>", "part_size": <optional bytes>, "checksum_algorithm": "<optional: CRC64NVME, CRC32C, CRC32 or SHA256>", "expires_in": <optional seconds>}"#;
+const EXPECTED_PARTS: &str = r#"{"parts": [{"number": 1, "checksum": "<base64, when the upload has a checksum_algorithm>"}, ...], "expires_in": <optional seconds>}"#;
+const EXPECTED_COMPLETE: &str = r#"{"parts": [{"number": 1, "etag": "\"...\"", "checksum": "<base64, when the upload has a checksum_algorithm>"}, ...], "checksum": "<optional: the whole object's, for a CRC>"}"#;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,13 +49,29 @@ struct CreateRequest {
     size: u64,
     content_type: Option<String>,
     part_size: Option<u64>,
+    checksum_algorithm: Option<String>,
     expires_in: Option<u64>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartsRequest {
+    parts: Vec<PartChecksum>,
+    expires_in: Option<u64>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartChecksum {
+    number: u16,
+    checksum: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CompleteRequest {
     parts: Vec<PartEtag>,
+    checksum: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -52,90 +79,15 @@ struct CompleteRequest {
 struct PartEtag {
     number: u16,
     etag: String,
-}
-
-/// What names an open upload to the API: the object, S3's upload id and the part plan.
-#[derive(Debug, PartialEq, Eq)]
-struct UploadHandle {
-    key: ObjectKey,
-    upload_id: String,
-    plan: PartPlan,
-}
-
-impl UploadHandle {
-    /// URL-safe base64 of `size`, `part_size`, the upload id and the key, one per line (the
-    /// key last: it may hold any character).
-    fn encode(&self) -> String {
-        let text = format!(
-            "{}\n{}\n{}\n{}",
-            self.plan.size,
-            self.plan.part_size,
-            self.upload_id,
-            self.key.as_str()
-        );
-        Base64UrlUnpadded::encode_string(text.as_bytes())
-    }
-
-    fn decode(id: &str) -> Result<Self, ApiError> {
-        let invalid = || ApiError::BadRequest {
-            code: "invalid_upload_id",
-            message: "the upload id is not one POST /uploads gave".to_owned(),
-        };
-        let bytes = Base64UrlUnpadded::decode_vec(id).map_err(|_| invalid())?;
-        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        let mut fields = text.splitn(4, '\n');
-        let mut next = || fields.next().ok_or_else(invalid);
-        let (size, part_size, upload_id, key) = (next()?, next()?, next()?, next()?);
-        let plan = PartPlan::new(
-            size.parse().map_err(|_| invalid())?,
-            Some(part_size.parse().map_err(|_| invalid())?),
-        )
-        .map_err(|_| invalid())?;
-        if upload_id.is_empty() {
-            return Err(invalid());
-        }
-        Ok(Self {
-            key: ObjectKey::new(key).map_err(|_| invalid())?,
-            upload_id: upload_id.to_owned(),
-            plan,
-        })
-    }
-
-    /// Presigned URLs for `numbers`, valid for `expires_in` seconds (capped by the signing
-    /// session), and when they expire.
-    fn part_urls<C: HttpClient>(
-        &self,
-        s3: &S3Call<'_, C>,
-        numbers: impl Iterator<Item = u16>,
-        expires_in: u64,
-    ) -> Result<(Vec<Value>, String), ApiError> {
-        let expires_in = super::presign::lifetime(s3, expires_in);
-        let now = s3.now();
-        let parts = numbers
-            .map(|number| {
-                let url = PresignPart {
-                    key: &self.key,
-                    upload_id: &self.upload_id,
-                    part_number: number,
-                    expires_in,
-                }
-                .url(&s3.bucket, s3.signer(), now)
-                // The lifetime is in range: the signer has nothing left to refuse.
-                .map_err(|err| ApiError::Internal(err.to_string()))?;
-                let size = self.plan.part_len(number).unwrap_or_default();
-                Ok(json!({"number": number, "size": size, "url": url}))
-            })
-            .collect::<Result<_, ApiError>>()?;
-        let expires_at = SigningTime::from_unix_seconds(now.unix_seconds() + expires_in);
-        Ok((parts, expires_at.rfc3339().to_string()))
-    }
+    checksum: Option<String>,
 }
 
 fn bad_request(code: &'static str, message: String) -> ApiError {
     ApiError::BadRequest { code, message }
 }
 
-/// `POST /uploads`: starts the upload and signs a URL for every part.
+/// `POST /uploads`: starts the upload and signs a URL for every part (with a
+/// `checksum_algorithm`, the URLs wait for the parts' checksums: `POST /uploads/{id}/parts`).
 pub async fn create<C: HttpClient>(
     s3: &S3Call<'_, C>,
     body: Body,
@@ -145,6 +97,11 @@ pub async fn create<C: HttpClient>(
     let plan = PartPlan::new(request.size, request.part_size)
         .map_err(|err| bad_request("invalid_size", err.to_string()))?;
     let expires_in = checked_expires_in(request.expires_in)?;
+    let checksum = request
+        .checksum_algorithm
+        .as_deref()
+        .map(|name| upload_algorithm(s3, name))
+        .transpose()?;
     let content_type = request
         .content_type
         .map(HeaderValue::try_from)
@@ -160,30 +117,96 @@ pub async fn create<C: HttpClient>(
             key: &key,
             content_type: content_type.as_ref(),
             metadata: Vec::new(),
-            checksum: None,
+            checksum,
         })
         .await?;
     let handle = UploadHandle {
         key,
         upload_id,
         plan,
+        checksum,
     };
-    let (parts, expires_at) = handle.part_urls(s3, 1..=plan.count(), expires_in)?;
+    let mut answer = json!({
+        "upload_id": handle.encode(),
+        "key": handle.key.as_str(),
+        "size": plan.size,
+        "part_size": plan.part_size,
+    });
+    match checksum {
+        None => {
+            let numbers = (1..=plan.count()).map(|number| (number, None));
+            let (parts, expires_at) = handle.part_urls(s3, numbers, expires_in)?;
+            answer["parts"] = parts.into();
+            answer["expires_at"] = expires_at.into();
+        }
+        Some(algorithm) => {
+            answer["parts"] = handle.parts(1..=plan.count()).into();
+            answer["checksum_algorithm"] = algorithm.name().into();
+        }
+    }
+    Ok(json_response(StatusCode::CREATED, &answer))
+}
+
+/// The algorithm a client asked the parts to be checked with. Refused under
+/// `s3_checksums = off`: this deployment's store takes no checksum headers.
+fn upload_algorithm<C>(s3: &S3Call<'_, C>, name: &str) -> Result<ChecksumAlgorithm, ApiError> {
+    let algorithm = ChecksumAlgorithm::from_name(name).ok_or_else(|| {
+        invalid_checksum("checksum_algorithm must be CRC64NVME, CRC32C, CRC32 or SHA256".into())
+    })?;
+    match s3.checksums.mode {
+        ChecksumMode::Off => Err(invalid_checksum(
+            "this deployment's store takes no checksums (s3_checksums = off): start the upload without checksum_algorithm".into(),
+        )),
+        _ => Ok(algorithm),
+    }
+}
+
+/// `POST /uploads/{id}/parts`: URLs for the parts named, each signed with its checksum when
+/// the upload has an algorithm (the client computes it from the part's bytes first), so the
+/// PUT must send that value and S3 stores only bytes that have it. Also fresh URLs for an
+/// upload without checksums.
+pub async fn sign_parts<C: HttpClient>(
+    s3: &S3Call<'_, C>,
+    id: &str,
+    body: Body,
+) -> Result<Response<Body>, ApiError> {
+    let handle = UploadHandle::decode(id)?;
+    let request: PartsRequest = super::read_json(body, 2 << 20, EXPECTED_PARTS).await?;
+    let expires_in = checked_expires_in(request.expires_in)?;
+    let count = handle.plan.count();
+    if request.parts.is_empty() || request.parts.len() > usize::from(count) {
+        return Err(bad_request(
+            "invalid_parts",
+            format!("parts must name 1 to {count} parts"),
+        ));
+    }
+    let mut parts = Vec::with_capacity(request.parts.len());
+    for part in &request.parts {
+        if !(1..=count).contains(&part.number) {
+            return Err(bad_request(
+                "invalid_parts",
+                format!(
+                    "part {} is not one of this upload's 1 to {count}",
+                    part.number
+                ),
+            ));
+        }
+        let what = format!("part {}", part.number);
+        parts.push((
+            part.number,
+            handle.checked_checksum(&what, part.checksum.as_deref())?,
+        ));
+    }
+    let (parts, expires_at) = handle.part_urls(s3, parts.into_iter(), expires_in)?;
     Ok(json_response(
-        StatusCode::CREATED,
-        &json!({
-            "upload_id": handle.encode(),
-            "key": handle.key.as_str(),
-            "size": plan.size,
-            "part_size": plan.part_size,
-            "parts": parts,
-            "expires_at": expires_at,
-        }),
+        StatusCode::OK,
+        &json!({"upload_id": id, "parts": parts, "expires_at": expires_at}),
     ))
 }
 
 /// `GET /uploads/{id}`: the parts S3 holds (a part of another size than planned counts as
-/// missing: it was cut short), and fresh URLs for the missing ones.
+/// missing: it was cut short), and fresh URLs for the missing ones (without URLs for an
+/// upload with checksums: `POST /uploads/{id}/parts` signs them with their values).
 pub async fn status<C: HttpClient>(
     s3: &S3Call<'_, C>,
     id: &str,
@@ -221,28 +244,36 @@ pub async fn status<C: HttpClient>(
     held.retain(|part| handle.plan.part_len(part.part_number) == Some(part.size));
     let missing = (1..=handle.plan.count())
         .filter(|number| !held.iter().any(|part| part.part_number == *number));
-    let (missing, expires_at) = handle.part_urls(s3, missing, expires_in)?;
     let parts: Vec<Value> = held
         .iter()
         .map(|part| json!({"number": part.part_number, "size": part.size, "etag": part.etag}))
         .collect();
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({
-            "upload_id": id,
-            "key": handle.key.as_str(),
-            "size": handle.plan.size,
-            "part_size": handle.plan.part_size,
-            "parts": parts,
-            "missing": missing,
-            "expires_at": expires_at,
-        }),
-    ))
+    let mut answer = json!({
+        "upload_id": id,
+        "key": handle.key.as_str(),
+        "size": handle.plan.size,
+        "part_size": handle.plan.part_size,
+        "parts": parts,
+    });
+    match handle.checksum {
+        None => {
+            let missing = missing.map(|number| (number, None));
+            let (missing, expires_at) = handle.part_urls(s3, missing, expires_in)?;
+            answer["missing"] = missing.into();
+            answer["expires_at"] = expires_at.into();
+        }
+        Some(algorithm) => {
+            answer["missing"] = handle.parts(missing).into();
+            answer["checksum_algorithm"] = algorithm.name().into();
+        }
+    }
+    Ok(json_response(StatusCode::OK, &answer))
 }
 
-/// `POST /uploads/{id}/complete`: every part, in order, with the ETag S3 gave its PUT.
-/// `If-None-Match: *` or `If-Match` go to S3 with the completion (412 leaves the upload open,
-/// to retry or abort).
+/// `POST /uploads/{id}/complete`: every part, in order, with the ETag S3 gave its PUT (and
+/// its checksum, for an upload with an algorithm; for a CRC, optionally the whole object's,
+/// which S3 checks against the parts it joined). `If-None-Match: *` or `If-Match` go to S3
+/// with the completion (412 leaves the upload open, to retry or abort).
 pub async fn complete<C: HttpClient>(
     s3: &S3Call<'_, C>,
     id: &str,
@@ -264,22 +295,36 @@ pub async fn complete<C: HttpClient>(
             format!("parts must list every part, 1 to {count}, in order, each with its ETag"),
         ));
     }
-    let parts: Vec<CompletedPart> = request
-        .parts
-        .into_iter()
-        .map(|part| CompletedPart {
+    let mut parts = Vec::with_capacity(request.parts.len());
+    for part in request.parts {
+        let what = format!("part {}", part.number);
+        let checksum = handle.checked_checksum(&what, part.checksum.as_deref())?;
+        parts.push(CompletedPart {
             part_number: part.number,
+            checksum: checksum.map(|(_, value)| value.to_owned()),
             etag: part.etag,
-            checksum: None,
-        })
-        .collect();
+        });
+    }
+    let whole_object = match (handle.checksum, request.checksum.as_deref()) {
+        (Some(algorithm), Some(_)) if !algorithm.is_full_object() => {
+            return Err(invalid_checksum(format!(
+                "a {} upload's object checksum is S3's, of its parts' checksums: send none",
+                algorithm.name()
+            )))
+        }
+        (_, value @ Some(_)) => handle.checked_checksum("the object", value)?,
+        (_, None) => None,
+    };
     let done = s3
         .call(&CompleteMultipartUpload {
             key: &handle.key,
             upload_id: &handle.upload_id,
             parts: &parts,
             condition,
-            checksum: None,
+            checksum: handle.checksum.map(|algorithm| UploadChecksum {
+                algorithm,
+                whole_object: whole_object.map(|(_, value)| value),
+            }),
         })
         .await?;
     Ok(json_response(
@@ -302,41 +347,4 @@ pub async fn abort<C: HttpClient>(
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::NO_CONTENT;
     Ok(response)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_handle_carries_key_upload_and_plan() {
-        let handle = UploadHandle {
-            key: ObjectKey::new("dir/a\nb ü+%.bin").unwrap(),
-            upload_id: "VXBsb2FkIElE.-_x".to_owned(),
-            plan: PartPlan::new(64 << 20, Some(5 << 20)).unwrap(),
-        };
-        let id = handle.encode();
-        assert!(
-            id.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
-            "{id}"
-        );
-        assert_eq!(UploadHandle::decode(&id).unwrap(), handle);
-    }
-
-    #[test]
-    fn a_handle_not_made_here_is_a_400() {
-        let encoded = |text: &str| Base64UrlUnpadded::encode_string(text.as_bytes());
-        for id in [
-            "".to_owned(),
-            "%%%".to_owned(),
-            encoded("10\n8388608\nup"),
-            encoded("x\n8388608\nup\nkey"),
-            encoded("10\n1\nup\nkey"),
-            encoded("10\n8388608\n\nkey"),
-        ] {
-            let err = UploadHandle::decode(&id).unwrap_err();
-            assert_eq!(err.code(), "invalid_upload_id", "{id}");
-        }
-    }
 }
