@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
+use spinlift::s3::ChecksumAlgorithm;
 
 use crate::api::TOKEN;
 use crate::support::fault_proxy::{Fault, FaultProxy};
@@ -118,8 +119,19 @@ async fn a_browser_uploads_in_presigned_parts_with_a_progress_bar() {
         "{progress:?}"
     );
     assert_eq!(progress.last(), Some(&100));
-    // The parts went straight to the store; the component only planned and completed.
+    // The parts went straight to the store; the component only planned, signed each part's
+    // URL with the CRC32 the page computed, and completed.
     assert_eq!(bucket.count("PUT /spinlift-dev/browser/big.bin?"), 3);
+    // The store checked each part against its CRC32 and keeps the object's.
+    let got = crate::api::call(&host, "GET", "/objects/browser/big.bin", &[], b"").await;
+    assert_eq!(
+        got.headers
+            .get("x-amz-checksum-crc32")
+            .map(|v| v.to_str().unwrap()),
+        Some(ChecksumAlgorithm::Crc32.checksum(&stored).as_str()),
+        "{:?}",
+        got.headers
+    );
     assert_eq!(
         bucket.count("POST /spinlift-dev/browser/big.bin?uploads"),
         1
