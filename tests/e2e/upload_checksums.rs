@@ -195,6 +195,10 @@ async fn checksums_that_cannot_be_right_are_4xx_before_any_part_is_sent() {
             "invalid_checksum",
         ),
         (
+            json!([{"number": 1, "checksum": "AAAAAAA="}]),
+            "invalid_checksum",
+        ),
+        (
             json!([{"number": 3, "checksum": "AAAAAA=="}]),
             "invalid_parts",
         ),

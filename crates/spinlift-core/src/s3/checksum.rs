@@ -85,13 +85,25 @@ impl ChecksumAlgorithm {
         Self::ALL.into_iter().find(|a| a.header() == name)
     }
 
+    /// How many bytes a value has.
+    pub fn byte_len(self) -> usize {
+        match self {
+            Self::Crc32c | Self::Crc32 => 4,
+            Self::Crc64Nvme => 8,
+            Self::Sha256 => 32,
+        }
+    }
+
     /// How many base64 characters a value has: what a trailer's length is computed from.
     pub fn encoded_len(self) -> usize {
-        match self {
-            Self::Crc32c | Self::Crc32 => 8,
-            Self::Crc64Nvme => 12,
-            Self::Sha256 => 44,
-        }
+        self.byte_len().div_ceil(3) * 4
+    }
+
+    /// Whether `value` can be a value of this algorithm: padded base64 of its number of
+    /// bytes. (Which value, only the bytes it is of can say.)
+    pub fn is_well_formed(self, value: &str) -> bool {
+        value.len() == self.encoded_len()
+            && Base64::decode_vec(value).is_ok_and(|bytes| bytes.len() == self.byte_len())
     }
 
     /// Whether a multipart upload's checksum is of the whole object (`FULL_OBJECT`, the CRCs:
@@ -251,6 +263,22 @@ pub fn object_checksum(headers: &HeaderMap) -> Option<(ChecksumAlgorithm, &str)>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_is_well_formed_only_as_padded_base64_of_its_bytes() {
+        for algorithm in ChecksumAlgorithm::ALL {
+            let value = algorithm.checksum(b"spinlift");
+            assert_eq!(value.len(), algorithm.encoded_len(), "{algorithm:?}");
+            assert!(algorithm.is_well_formed(&value), "{algorithm:?}");
+        }
+        let crc32 = ChecksumAlgorithm::Crc32;
+        // Eight characters, but 5 and 6 bytes; the right bytes unpadded; not base64.
+        for wrong in ["AAAAAAA=", "AAAAAAAA", "AAAAAA", "AAAA*A==", ""] {
+            assert!(!crc32.is_well_formed(wrong), "{wrong}");
+        }
+        let sha = ChecksumAlgorithm::Sha256.checksum(b"x");
+        assert!(!ChecksumAlgorithm::Sha256.is_well_formed(&sha.replace('=', "A")));
+    }
 
     #[test]
     fn each_algorithm_gives_its_catalogued_check_value() {

@@ -5,9 +5,10 @@
 //!
 //! - `POST /uploads` `{key, size, content_type?, part_size?, checksum_algorithm?,
 //!   expires_in?}` → `201 {upload_id, key, size, part_size, parts: [{number, size, url}],
-//!   expires_at}`
-//! - `POST /uploads/{id}/parts` `{parts: [{number, checksum?}], expires_in?}` → URLs for
-//!   those parts
+//!   expires_at}` (with `checksum_algorithm`: the parts without `url`, no `expires_at`, and
+//!   the algorithm's name)
+//! - `POST /uploads/{id}/parts` `{parts: [{number, checksum?}], expires_in?}` →
+//!   `{parts: [{number, size, url, headers?}], expires_at}`
 //! - `GET /uploads/{id}` → the parts S3 holds, and fresh URLs for the missing ones (resume)
 //! - `POST /uploads/{id}/complete` `{parts: [{number, etag, checksum?}], checksum?}` →
 //!   `201 {key, etag, size}`
@@ -200,7 +201,7 @@ pub async fn sign_parts<C: HttpClient>(
     let (parts, expires_at) = handle.part_urls(s3, parts.into_iter(), expires_in)?;
     Ok(json_response(
         StatusCode::OK,
-        &json!({"upload_id": id, "parts": parts, "expires_at": expires_at}),
+        &json!({"parts": parts, "expires_at": expires_at}),
     ))
 }
 
@@ -284,12 +285,14 @@ pub async fn complete<C: HttpClient>(
     let condition = write_condition(headers, &[header::IF_MATCH, header::IF_NONE_MATCH])?;
     let request: CompleteRequest = super::read_json(body, 2 << 20, EXPECTED_COMPLETE).await?;
     let count = handle.plan.count();
-    let in_order = request
-        .parts
-        .iter()
-        .zip(1..)
-        .all(|(part, number)| part.number == number);
-    if request.parts.len() != count as usize || !in_order {
+    // The length first: numbering a list longer than any upload's parts would overflow.
+    let in_order = request.parts.len() == usize::from(count)
+        && request
+            .parts
+            .iter()
+            .zip(1..)
+            .all(|(part, number)| part.number == number);
+    if !in_order {
         return Err(bad_request(
             "invalid_parts",
             format!("parts must list every part, 1 to {count}, in order, each with its ETag"),
