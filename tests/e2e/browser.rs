@@ -5,7 +5,7 @@
 //! none) allowing only the page's origin. `scripts/test` installs both; a missing one fails.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
@@ -33,6 +33,30 @@ fn free_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
+/// Where a test keeps what it leaves for people to look at (Cargo's temporary directory
+/// for integration tests, under `target/tmp`), a stale copy removed first.
+fn artifact(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// The page's screenshot was taken: a PNG file, more than a blank page's few bytes.
+fn assert_is_png(path: &Path) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{}",
+        path.display()
+    );
+    assert!(
+        bytes.len() > 4096,
+        "{}: {} bytes",
+        path.display(),
+        bytes.len()
+    );
+}
+
 /// The bytes the driver puts in the file: byte i is (i * 31 + 7) % 251.
 fn pattern(size: usize) -> Vec<u8> {
     (0..size).map(|i| ((i * 31 + 7) % 251) as u8).collect()
@@ -40,7 +64,15 @@ fn pattern(size: usize) -> Vec<u8> {
 
 /// Runs the page in Chromium against `app`; returns the driver's report. (On a blocking
 /// thread: the host and the proxy serve the browser from this test's runtime meanwhile.)
-async fn drive(page_port: u16, app: &str, key: &str, size: usize, reload_at: Option<u8>) -> Value {
+/// The page as it ends is saved to `screenshot`.
+async fn drive(
+    page_port: u16,
+    app: &str,
+    key: &str,
+    size: usize,
+    reload_at: Option<u8>,
+    screenshot: &Path,
+) -> Value {
     let root = env!("CARGO_MANIFEST_DIR");
     let modules = node_modules();
     let mut command = Command::new("node");
@@ -48,7 +80,8 @@ async fn drive(page_port: u16, app: &str, key: &str, size: usize, reload_at: Opt
         .arg(format!("{root}/tests/tools/browser_upload.mjs"))
         .arg(&modules)
         .arg(format!("{root}/examples/upload-page/index.html"))
-        .args([&page_port.to_string(), app, TOKEN, key, &size.to_string()]);
+        .args([&page_port.to_string(), app, TOKEN, key, &size.to_string()])
+        .env("SCREENSHOT", screenshot);
     if let Some(percent) = reload_at {
         command.arg(percent.to_string());
     }
@@ -95,8 +128,10 @@ async fn a_browser_uploads_in_presigned_parts_with_a_progress_bar() {
     // Three parts of spinlift's default 8 MiB (the last one short).
     let size = 20 * MIB + 12345;
 
-    let report = drive(page_port, &app, "browser/big.bin", size, None).await;
+    let screenshot = artifact("browser-upload.png");
+    let report = drive(page_port, &app, "browser/big.bin", size, None, &screenshot).await;
     assert_eq!(report["state"], "done", "{report}");
+    assert_is_png(&screenshot);
     assert!(
         report["status"]
             .as_str()
@@ -150,8 +185,18 @@ async fn a_reloaded_page_resumes_from_the_parts_the_store_holds() {
     // in flight, some not started.
     let size = 40 * MIB + 1;
 
-    let report = drive(page_port, &app, "browser/resumed.bin", size, Some(60)).await;
+    let screenshot = artifact("browser-resumed.png");
+    let report = drive(
+        page_port,
+        &app,
+        "browser/resumed.bin",
+        size,
+        Some(60),
+        &screenshot,
+    )
+    .await;
     assert_eq!(report["state"], "done", "{report}");
+    assert_is_png(&screenshot);
     assert!(report["reloaded_at"].as_u64().is_some(), "{report}");
     let resumed = report["statuses"][0].as_str().unwrap_or_default();
     assert!(resumed.starts_with("resumed with "), "{report}");

@@ -6,6 +6,7 @@
 // With RELOAD_AT (a percentage), reloads the page once the bar reaches it (a tab closed
 // mid-upload: the parts in flight are lost, those S3 holds are not), picks the file again and
 // clicks Upload: the page must resume from the parts S3 holds. The status lines seen are kept.
+// With SCREENSHOT set (a file path), the page as it ends is saved there, a PNG.
 //
 // Usage: node browser_upload.mjs NODE_MODULES PAGE_FILE PAGE_PORT APP TOKEN KEY SIZE [RELOAD_AT]
 import { createServer } from "node:http";
@@ -93,6 +94,7 @@ try {
   }
   result.state = state;
   result.status = await page.textContent("#status");
+  if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
 } finally {
   await browser.close();
   server.close();
