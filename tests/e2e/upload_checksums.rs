@@ -1,8 +1,8 @@
-//! Presigned multipart uploads with checksums (`checksum_algorithm`): each part's URL is
-//! signed with the checksum its client computed, so s3s-fs (which verifies presigned
-//! signatures and computes every part's checksum itself) refuses a part whose bytes do not
-//! have it, a PUT that leaves the header out or changes it, and a completion whose
-//! whole-object value is not the joined parts'.
+//! Presigned uploads with checksums (`checksum_algorithm`): each part's URL (or a single
+//! PUT's) is signed with the checksum its client computed, so s3s-fs (which verifies
+//! presigned signatures and computes every checksum itself) refuses bytes that do not have
+//! it, a PUT that leaves the header out or changes it, and a completion whose whole-object
+//! value is not the joined parts'.
 
 use crate::api::{self, error_code, json_of};
 use crate::support;
@@ -264,4 +264,72 @@ async fn checksums_that_cannot_be_right_are_4xx_before_any_part_is_sent() {
         (answer.status, error_code(&answer).as_str()),
         (400, "invalid_checksum")
     );
+}
+
+#[tokio::test]
+async fn a_presigned_put_is_signed_with_its_bodys_checksum() {
+    let store = S3Store::start();
+    let host = Host::builder().s3_store(&store.host()).start().await;
+    let crc = ChecksumAlgorithm::Crc32c;
+    let body = b"a presigned upload the store checks".to_vec();
+    let value = crc.checksum(&body);
+    let presign = |method: &str, algorithm: Option<&str>, checksum: Option<&str>| {
+        json!({"key": "sums/one.txt", "method": method, "expires_in": 600,
+               "checksum_algorithm": algorithm, "checksum": checksum})
+    };
+    let answer = call(
+        &host,
+        "POST",
+        "/presign",
+        &presign("PUT", Some("crc32c"), Some(&value)),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let answer = json_of(&answer);
+    assert_eq!(
+        signed_headers(&answer),
+        [("x-amz-checksum-crc32c", value.as_str())]
+    );
+    let url = answer["url"].as_str().unwrap();
+
+    let mut damaged = body.clone();
+    damaged[3] ^= 1;
+    let refused = put_part(url, &signed_headers(&answer), &damaged).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.starts_with("400") && e.contains("BadDigest")),
+        "{refused:?}"
+    );
+    let without = put_part(url, &[], &body).await;
+    assert!(
+        without.as_ref().is_err_and(|e| e.starts_with("403")),
+        "{without:?}"
+    );
+    assert!(!store.object_path("sums/one.txt").exists());
+    put_part(url, &signed_headers(&answer), &body)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(store.object_path("sums/one.txt")).unwrap(),
+        body
+    );
+
+    for (asked, what) in [
+        (presign("GET", Some("CRC32C"), Some(&value)), "a GET"),
+        (presign("PUT", Some("CRC32C"), None), "no value"),
+        (presign("PUT", None, Some(&value)), "no algorithm"),
+        (
+            presign("PUT", Some("CRC32"), Some("AAAAAAA=")),
+            "five bytes",
+        ),
+        (presign("PUT", Some("MD5"), Some(&value)), "not S3's"),
+    ] {
+        let answer = call(&host, "POST", "/presign", &asked).await;
+        assert_eq!(
+            (answer.status, error_code(&answer).as_str()),
+            (400, "invalid_checksum"),
+            "{what}: {answer:?}"
+        );
+    }
 }

@@ -109,6 +109,7 @@ async fn the_store_rejects_bad_signatures_so_it_can_judge_ours() {
         key: &key,
         method: PresignMethod::Get,
         expires_in: 60,
+        checksum: None,
     };
     let (url, _) = presign.url(&bucket, &signer(SECRET_KEY), now()).unwrap();
     let plain = |url: &str| http::Request::get(url).body(Vec::new()).unwrap();

@@ -33,7 +33,9 @@ impl PresignMethod {
     }
 }
 
-/// A presigned URL for one object and method.
+/// A presigned URL for one object and method. A PUT's checksum is signed as a header: the
+/// upload must carry `x-amz-checksum-<algo>` with that value, and S3 stores only bytes that
+/// have it.
 #[derive(Debug, Clone)]
 pub struct PresignObject<'a> {
     /// The object.
@@ -42,6 +44,8 @@ pub struct PresignObject<'a> {
     pub method: PresignMethod,
     /// Validity in seconds, 1..=604800.
     pub expires_in: u64,
+    /// The body's checksum (base64), for a PUT.
+    pub checksum: Option<(ChecksumAlgorithm, &'a str)>,
 }
 
 impl PresignObject<'_> {
@@ -56,15 +60,22 @@ impl PresignObject<'_> {
         now: SigningTime,
     ) -> Result<(String, u64), SigningError> {
         let uri = bucket.object_uri(self.key, &[]);
+        let headers: Vec<(&str, &str)> = self.header().into_iter().collect();
         let url = bucket.presign(
             self.method.as_str(),
             &uri,
-            &[],
+            &headers,
             self.expires_in,
             signer,
             now,
         )?;
         Ok((url, now.unix_seconds() + self.expires_in))
+    }
+
+    /// The header the request must send, as the URL signs it: the checksum's.
+    pub fn header(&self) -> Option<(&'static str, &str)> {
+        self.checksum
+            .map(|(algorithm, value)| (algorithm.header(), value))
     }
 }
 

@@ -4,15 +4,17 @@
 
 use crate::body::Body;
 use crate::client::s3::S3Call;
+use crate::config::ChecksumMode;
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
-use crate::s3::{HeadObject, ObjectKey, PostKey, PostPolicy, PresignMethod, PresignObject};
+use crate::s3::{
+    ChecksumAlgorithm, HeadObject, ObjectKey, PostKey, PostPolicy, PresignMethod, PresignObject,
+};
 use crate::sigv4::{SigningTime, MAX_PRESIGN_EXPIRES_SECS};
 use http::{Response, StatusCode};
 use serde_json::json;
 
-const EXPECTED: &str =
-    r#"{"key": "<object key>", "method": "GET" or "PUT", "expires_in": <seconds>}"#;
+const EXPECTED: &str = r#"{"key": "<object key>", "method": "GET" or "PUT", "expires_in": <seconds>, "checksum_algorithm": "<optional, PUT: CRC64NVME, CRC32C, CRC32 or SHA256>", "checksum": "<with it: the body's, base64>"}"#;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +22,8 @@ struct PresignRequest {
     key: String,
     method: String,
     expires_in: u64,
+    checksum_algorithm: Option<String>,
+    checksum: Option<String>,
 }
 
 /// How long presigned URLs are valid when the client does not say.
@@ -51,7 +55,9 @@ pub(super) fn lifetime<C: HttpClient>(s3: &S3Call<'_, C>, asked: u64) -> u64 {
     remaining.map_or(asked, |r| r.min(asked))
 }
 
-/// `{"key","method","expires_in"}` → `{"url","method","expires_at"}` (RFC 3339 UTC).
+/// `{"key","method","expires_in"}` → `{"url","method","expires_at"}` (RFC 3339 UTC). A PUT
+/// may name its body's checksum (`checksum_algorithm`, `checksum`): the URL signs it as a
+/// header, answered in `"headers"`, which the upload must send.
 pub async fn presign<C: HttpClient>(
     s3: &S3Call<'_, C>,
     body: Body,
@@ -69,10 +75,17 @@ pub async fn presign<C: HttpClient>(
         }
     };
     let expires_in = checked_expires_in(Some(request.expires_in))?;
+    let checksum = put_checksum(
+        s3,
+        method,
+        request.checksum_algorithm.as_deref(),
+        request.checksum.as_deref(),
+    )?;
     let presign = PresignObject {
         key: &key,
         method,
         expires_in: lifetime(s3, expires_in),
+        checksum,
     };
     // The range was checked above, so the signer has nothing left to refuse.
     let (url, expires_at) = presign
@@ -81,10 +94,48 @@ pub async fn presign<C: HttpClient>(
     let expires_at = SigningTime::from_unix_seconds(expires_at)
         .rfc3339()
         .to_string();
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({"url": url, "method": method.as_str(), "expires_at": expires_at}),
-    ))
+    let mut answer = json!({"url": url, "method": method.as_str(), "expires_at": expires_at});
+    if let Some((name, value)) = presign.header() {
+        answer["headers"] = json!({ name: value });
+    }
+    Ok(json_response(StatusCode::OK, &answer))
+}
+
+/// The checksum a presigned PUT is signed with: an algorithm S3 names and a value of its
+/// shape, both or neither, for a PUT only, and not where the store takes none.
+fn put_checksum<'v, C>(
+    s3: &S3Call<'_, C>,
+    method: PresignMethod,
+    algorithm: Option<&str>,
+    value: Option<&'v str>,
+) -> Result<Option<(ChecksumAlgorithm, &'v str)>, ApiError> {
+    let invalid = |message: &str| ApiError::BadRequest {
+        code: "invalid_checksum",
+        message: message.to_owned(),
+    };
+    let (algorithm, value) = match (algorithm, value) {
+        (None, None) => return Ok(None),
+        (Some(algorithm), Some(value)) => (algorithm, value),
+        _ => return Err(invalid("send checksum_algorithm and checksum together")),
+    };
+    if method != PresignMethod::Put {
+        return Err(invalid("a checksum goes with a PUT"));
+    }
+    if s3.checksums.mode == ChecksumMode::Off {
+        return Err(invalid(
+            "this deployment's store takes no checksums (s3_checksums = off)",
+        ));
+    }
+    let algorithm = ChecksumAlgorithm::from_name(algorithm)
+        .ok_or_else(|| invalid("checksum_algorithm must be CRC64NVME, CRC32C, CRC32 or SHA256"))?;
+    match algorithm.is_well_formed(value) {
+        true => Ok(Some((algorithm, value))),
+        false => Err(invalid(&format!(
+            "a {} checksum is the base64 of {} bytes",
+            algorithm.name(),
+            algorithm.byte_len()
+        ))),
+    }
 }
 
 /// How long the URL of a redirected download is valid: long enough to start the download
@@ -127,6 +178,7 @@ pub async fn redirect<C: HttpClient>(
         key,
         method: PresignMethod::Get,
         expires_in: lifetime(s3, REDIRECT_EXPIRES_IN),
+        checksum: None,
     };
     let (url, _) = presign
         .url(&s3.bucket, s3.signer(), s3.now())
