@@ -310,6 +310,11 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
         assert_eq!(block[flag], true, "{flag}");
     }
     assert_eq!(block["RestrictPublicBuckets"], true);
+    // No BrowserOrigin: no CORS rules, and no origin for the app to allow.
+    assert!(held["bucket"]["cors"].is_null(), "{}", held["bucket"]);
+    assert!(!spin_variables(&held)
+        .iter()
+        .any(|(name, _)| name == "cors_allowed_origins"));
     let topic = held["topic"]["arn"].as_str().unwrap();
     let events: BTreeSet<String> = held["bucket"]["notification"]["TopicConfigurations"]
         .as_array()
@@ -424,7 +429,9 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
 #[tokio::test]
 async fn the_stack_via_eventbridge_gives_a_role_the_same_under_a_prefix() {
     let moto = Moto::start();
-    let held = deploy(&moto, params("eb-role", "eventbridge", "role", "app/"));
+    let mut asked = params("eb-role", "eventbridge", "role", "app/");
+    asked["BrowserOrigin"] = json!("https://files.example.com");
+    let held = deploy(&moto, asked);
     let bucket = "eb-role-bucket";
 
     let by_cfn = [
@@ -503,6 +510,22 @@ async fn the_stack_via_eventbridge_gives_a_role_the_same_under_a_prefix() {
 
     let variables = spin_variables(&held);
     assert!(variables.contains(&("index_prefix".into(), "app/_index/".into())));
+    // The page's origin, allowed by the bucket (its parts and their checksums, the ETags
+    // read back) and by the app.
+    let origin = "https://files.example.com";
+    assert!(variables.contains(&("cors_allowed_origins".into(), origin.into())));
+    let cors = &held["bucket"]["cors"];
+    assert_eq!(cors.as_array().map(Vec::len), Some(1), "{cors}");
+    assert_eq!(strings(&cors[0]["AllowedOrigins"]), [origin]);
+    assert_eq!(strings(&cors[0]["AllowedMethods"]), ["GET", "PUT", "POST"]);
+    assert_eq!(strings(&cors[0]["ExposeHeaders"]), ["ETag"]);
+    let headers = strings(&cors[0]["AllowedHeaders"]);
+    for algorithm in spinlift::s3::ChecksumAlgorithm::ALL {
+        assert!(
+            headers.iter().any(|h| h == algorithm.header()),
+            "{headers:?}"
+        );
+    }
     assert_the_outputs_configure_the_app(&held).await;
 
     // The component assumes the role (moto checks the trust policy) and works under the

@@ -18,6 +18,7 @@ import re
 import sys
 
 import boto3
+import botocore.exceptions
 from cfnlint.decode import decode_str
 from moto.cloudformation.parsing import NULL_MODELS, resource_class_from_type
 
@@ -252,6 +253,13 @@ if "Bucket" in wanted:
     notification_sent = config
     bucket_properties_by_api = ["PublicAccessBlockConfiguration", "OwnershipControls",
                                 "LifecycleConfiguration", "NotificationConfiguration"]
+    if "CorsConfiguration" in b:
+        keys = {"Id": "ID", "AllowedOrigins": "AllowedOrigins", "AllowedMethods": "AllowedMethods",
+                "AllowedHeaders": "AllowedHeaders", "ExposedHeaders": "ExposeHeaders",
+                "MaxAge": "MaxAgeSeconds"}
+        rules = [{keys[k]: v for k, v in r.items()} for r in b["CorsConfiguration"]["CorsRules"]]
+        aws["s3"].put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
+        bucket_properties_by_api.append("CorsConfiguration")
 
 # 3. The key, as the README has the user make it.
 outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
@@ -304,6 +312,11 @@ held["bucket"] = {
     "public_access_block": aws["s3"].get_public_access_block(
         Bucket=bucket)["PublicAccessBlockConfiguration"],
 }
+try:
+    held["bucket"]["cors"] = aws["s3"].get_bucket_cors(Bucket=bucket)["CORSRules"]
+except botocore.exceptions.ClientError as e:
+    assert e.response["Error"]["Code"] == "NoSuchCORSConfiguration", e
+    held["bucket"]["cors"] = None
 if "EventTopic" in live:
     topic = live["EventTopic"]["Ref"]
     attributes = aws["sns"].get_topic_attributes(TopicArn=topic)["Attributes"]
