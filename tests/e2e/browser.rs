@@ -100,12 +100,17 @@ async fn drive(
     serde_json::from_slice(&out.stdout).expect("the driver's JSON")
 }
 
-/// A store behind CORS rules for `origin`, and the component allowing `origin` too. The
+/// A store behind the CORS rule the stack gives a bucket for `origin` (its request headers
+/// read from `deploy/aws/spinlift.yaml`), and the component allowing `origin` too. The
 /// first `slow_parts` part uploads wait 300 ms before they reach the store, so a loopback
 /// upload lasts long enough for the bar to be watched (and the page reloaded midway).
 async fn stack(store: &S3Store, origin: &str, slow_parts: usize) -> (FaultProxy, Host) {
     let bucket = FaultProxy::start(store.addr).await;
-    bucket.allow_origin(origin);
+    let headers = crate::deploy::bucket_cors_headers();
+    bucket.allow_origin(
+        origin,
+        &headers.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     for _ in 0..slow_parts {
         let pause = std::time::Duration::from_millis(300);
         bucket.inject(http::Method::PUT, Fault::Stall(pause));

@@ -42,6 +42,30 @@ fn deploy(moto: &Moto, params: Value) -> Value {
     serde_json::from_slice(&out.stdout).expect("deploy_stack.py's JSON")
 }
 
+/// The request headers the stack's bucket CORS rule allows (`AllowedHeaders` in
+/// `deploy/aws/spinlift.yaml`): the browser tests' store allows exactly these, so the upload
+/// page is shown to work under the rule the stack makes.
+pub(crate) fn bucket_cors_headers() -> Vec<String> {
+    let template = include_str!("../../deploy/aws/spinlift.yaml");
+    let mut lines = template
+        .lines()
+        .skip_while(|l| l.trim() != "AllowedHeaders:");
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    let at = lines
+        .next()
+        .map(indent)
+        .expect("AllowedHeaders in the template");
+    let headers: Vec<String> = lines
+        .take_while(|l| indent(l) > at && l.trim_start().starts_with("- "))
+        .map(|l| l.trim_start()[2..].trim().to_owned())
+        .collect();
+    assert!(
+        !headers.is_empty(),
+        "no AllowedHeaders list in the template"
+    );
+    headers
+}
+
 /// The parameters both tests share: the table, queue and topic are the bootstrap's.
 fn params(stack: &str, delivery: &str, credentials: &str, prefix: &str) -> Value {
     json!({

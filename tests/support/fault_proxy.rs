@@ -34,7 +34,15 @@ pub enum Fault {
 type Script = Arc<Mutex<VecDeque<(http::Method, Fault)>>>;
 
 /// The one origin the bucket's CORS rules allow, if any.
-type CorsOrigin = Arc<Mutex<Option<String>>>;
+/// The bucket's one CORS rule, when it has one: the origin, and the request headers it
+/// allows (any case); the methods are GET, PUT and POST.
+#[derive(Debug, Clone)]
+struct CorsRule {
+    origin: String,
+    headers: Vec<String>,
+}
+
+type CorsOrigin = Arc<Mutex<Option<CorsRule>>>;
 
 /// A running proxy; stops when dropped.
 pub struct FaultProxy {
@@ -67,12 +75,14 @@ impl FaultProxy {
                         let (script, log, origin) = (script.clone(), log.clone(), origin.clone());
                         async move {
                             let allowed = origin.lock().unwrap().clone();
-                            match preflight(&request, allowed.as_deref()) {
+                            match preflight(&request, allowed.as_ref()) {
                                 Some(answer) => Ok::<_, std::io::Error>(answer),
                                 None => {
                                     // S3 adds CORS headers only for an allowed Origin.
                                     let from = request.headers().get("origin").cloned();
-                                    let cors = allowed.filter(|a| from.is_some_and(|f| f == a));
+                                    let cors = allowed
+                                        .map(|rule| rule.origin)
+                                        .filter(|a| from.is_some_and(|f| f == a));
                                     let answer = proxy(upstream, request, &script, &log).await?;
                                     Ok(with_cors(answer, cors.as_deref()))
                                 }
@@ -94,12 +104,16 @@ impl FaultProxy {
         }
     }
 
-    /// Answers like a bucket whose CORS rules let `origin` `PUT` and `GET` with any headers
-    /// and expose `ETag`, as a browser uploading parts needs: preflights from that origin are
-    /// answered here (403 from any other, as S3 does), every answer forwarded gets the
+    /// Answers like a bucket whose CORS rule lets `origin` `GET`, `PUT` and `POST` with the
+    /// request `headers` listed and exposes `ETag`, as a browser uploading parts needs:
+    /// preflights are answered here (403 from another origin, for another method, or asking
+    /// for a header not listed, as S3 does), every answer forwarded gets the
     /// `Access-Control-*` headers.
-    pub fn allow_origin(&self, origin: &str) {
-        *self.cors.lock().unwrap() = Some(origin.to_owned());
+    pub fn allow_origin(&self, origin: &str, headers: &[&str]) {
+        *self.cors.lock().unwrap() = Some(CorsRule {
+            origin: origin.to_owned(),
+            headers: headers.iter().map(|h| h.to_ascii_lowercase()).collect(),
+        });
     }
 
     /// `host:port`, for the `s3_host` variable.
@@ -137,26 +151,35 @@ impl Drop for FaultProxy {
 /// A CORS preflight's answer, when the bucket has CORS rules and this is one.
 fn preflight(
     request: &hyper::Request<Incoming>,
-    allowed: Option<&str>,
+    allowed: Option<&CorsRule>,
 ) -> Option<hyper::Response<ProxyBody>> {
-    let allowed = allowed?;
+    let rule = allowed?;
     let headers = request.headers();
-    if request.method() != http::Method::OPTIONS
-        || !headers.contains_key("access-control-request-method")
-    {
+    let method = headers.get("access-control-request-method")?;
+    if request.method() != http::Method::OPTIONS {
         return None;
     }
-    let origin = headers.get("origin").and_then(|o| o.to_str().ok());
-    let mut answer =
-        hyper::Response::builder().status(if origin == Some(allowed) { 200 } else { 403 });
-    if origin == Some(allowed) {
+    let text = |value: Option<&http::HeaderValue>| {
+        value.and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+    };
+    let asked = text(headers.get("access-control-request-headers"));
+    let asked_allowed = asked
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .all(|h| rule.headers.contains(&h));
+    let matches = text(headers.get("origin")) == rule.origin
+        && ["GET", "PUT", "POST"].contains(&text(Some(method)).as_str())
+        && asked_allowed;
+    let mut answer = hyper::Response::builder().status(if matches { 200 } else { 403 });
+    if matches {
         answer = answer
-            .header("access-control-allow-origin", allowed)
-            .header("access-control-allow-methods", "GET, PUT")
+            .header("access-control-allow-origin", &rule.origin)
+            .header("access-control-allow-methods", "GET, PUT, POST")
             .header("access-control-max-age", "600")
             .header("vary", "Origin");
-        if let Some(asked) = headers.get("access-control-request-headers") {
-            answer = answer.header("access-control-allow-headers", asked.clone());
+        if !asked.is_empty() {
+            answer = answer.header("access-control-allow-headers", asked);
         }
     }
     let empty = Full::new(Bytes::new()).map_err(io_error).boxed_unsync();
