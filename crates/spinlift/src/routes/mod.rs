@@ -14,9 +14,55 @@ pub mod sns;
 pub mod uploads;
 
 use crate::body::Body;
+use crate::config::{ChecksumMode, ChecksumPolicy};
 use crate::error::ApiError;
+use crate::s3::ChecksumAlgorithm;
 use crate::sigv4::percent_decode;
 use serde::de::DeserializeOwned;
+
+/// 400 `invalid_checksum`: a checksum that cannot be right, or one this deployment takes none of.
+pub(crate) fn invalid_checksum(message: String) -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_checksum",
+        message,
+    }
+}
+
+/// The algorithm a request names in `checksum_algorithm`. Refused under `s3_checksums = off`
+/// (this deployment's store takes no checksum headers), saying what to send `instead`.
+pub(crate) fn asked_algorithm(
+    name: &str,
+    policy: ChecksumPolicy,
+    instead: &str,
+) -> Result<ChecksumAlgorithm, ApiError> {
+    let algorithm = ChecksumAlgorithm::from_name(name).ok_or_else(|| {
+        invalid_checksum("checksum_algorithm must be CRC64NVME, CRC32C, CRC32 or SHA256".into())
+    })?;
+    match policy.mode {
+        ChecksumMode::Off => Err(invalid_checksum(format!(
+            "this deployment's store takes no checksums (s3_checksums = off): {instead}"
+        ))),
+        _ => Ok(algorithm),
+    }
+}
+
+/// `value`, the checksum of `what`, if it is of `algorithm`'s shape (padded base64 of its
+/// bytes). Checked before it is signed into a URL, where S3 would only judge it when the
+/// bytes are sent.
+pub(crate) fn checksum_of<'v>(
+    algorithm: ChecksumAlgorithm,
+    what: &str,
+    value: &'v str,
+) -> Result<(ChecksumAlgorithm, &'v str), ApiError> {
+    match algorithm.is_well_formed(value) {
+        true => Ok((algorithm, value)),
+        false => Err(invalid_checksum(format!(
+            "{what}: a {} checksum is the base64 of {} bytes",
+            algorithm.name(),
+            algorithm.byte_len()
+        ))),
+    }
+}
 
 /// Reads a JSON request body of at most `limit` bytes into `T`.
 ///

@@ -1,6 +1,7 @@
 //! The object API over S3: `/objects/{key}` GET, HEAD, PUT, DELETE; `GET /objects` lists;
 //! `POST /objects/{key}/copy` copies. Object bodies are streamed both ways, never held whole.
 
+use super::invalid_checksum;
 use crate::body::Body;
 use crate::client::s3::S3Call;
 use crate::client::upload::{self, UploadIntegrity};
@@ -147,13 +148,6 @@ fn stored_headers(headers: &HeaderMap) -> (Option<&HeaderValue>, Vec<(&HeaderNam
         .filter(|(name, _)| name.as_str().starts_with("x-amz-meta-"))
         .collect();
     (headers.get(header::CONTENT_TYPE), metadata)
-}
-
-fn invalid_checksum(message: String) -> ApiError {
-    ApiError::BadRequest {
-        code: "invalid_checksum",
-        message,
-    }
 }
 
 /// What a client's upload says about its own bytes.

@@ -2,9 +2,9 @@
 //! directly; `POST /presign/post`: a signed form for browser uploads straight to the bucket;
 //! and `GET /objects/{key}?redirect=1`, a download redirected to a presigned URL.
 
+use super::{asked_algorithm, checksum_of, invalid_checksum};
 use crate::body::Body;
 use crate::client::s3::S3Call;
-use crate::config::ChecksumMode;
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
 use crate::s3::{
@@ -109,33 +109,20 @@ fn put_checksum<'v, C>(
     algorithm: Option<&str>,
     value: Option<&'v str>,
 ) -> Result<Option<(ChecksumAlgorithm, &'v str)>, ApiError> {
-    let invalid = |message: &str| ApiError::BadRequest {
-        code: "invalid_checksum",
-        message: message.to_owned(),
-    };
     let (algorithm, value) = match (algorithm, value) {
         (None, None) => return Ok(None),
         (Some(algorithm), Some(value)) => (algorithm, value),
-        _ => return Err(invalid("send checksum_algorithm and checksum together")),
+        _ => {
+            return Err(invalid_checksum(
+                "send checksum_algorithm and checksum together".into(),
+            ))
+        }
     };
     if method != PresignMethod::Put {
-        return Err(invalid("a checksum goes with a PUT"));
+        return Err(invalid_checksum("a checksum goes with a PUT".into()));
     }
-    if s3.checksums.mode == ChecksumMode::Off {
-        return Err(invalid(
-            "this deployment's store takes no checksums (s3_checksums = off)",
-        ));
-    }
-    let algorithm = ChecksumAlgorithm::from_name(algorithm)
-        .ok_or_else(|| invalid("checksum_algorithm must be CRC64NVME, CRC32C, CRC32 or SHA256"))?;
-    match algorithm.is_well_formed(value) {
-        true => Ok(Some((algorithm, value))),
-        false => Err(invalid(&format!(
-            "a {} checksum is the base64 of {} bytes",
-            algorithm.name(),
-            algorithm.byte_len()
-        ))),
-    }
+    let algorithm = asked_algorithm(algorithm, s3.checksums, "presign without one")?;
+    checksum_of(algorithm, "the body", value).map(Some)
 }
 
 /// How long the URL of a redirected download is valid: long enough to start the download

@@ -4,6 +4,7 @@
 use crate::client::s3::S3Call;
 use crate::error::ApiError;
 use crate::outbound::HttpClient;
+use crate::routes::{checksum_of, invalid_checksum};
 use crate::s3::{ChecksumAlgorithm, ObjectKey, PartPlan, PresignPart};
 use crate::sigv4::SigningTime;
 use base64ct::{Base64UrlUnpadded, Encoding};
@@ -17,13 +18,6 @@ pub(super) struct UploadHandle {
     pub(super) upload_id: String,
     pub(super) plan: PartPlan,
     pub(super) checksum: Option<ChecksumAlgorithm>,
-}
-
-pub(super) fn invalid_checksum(message: String) -> ApiError {
-    ApiError::BadRequest {
-        code: "invalid_checksum",
-        message,
-    }
 }
 
 impl UploadHandle {
@@ -95,14 +89,7 @@ impl UploadHandle {
                 "{what} needs its {} checksum: the upload was started with it",
                 algorithm.name()
             ))),
-            (Some(algorithm), Some(value)) => match algorithm.is_well_formed(value) {
-                true => Ok(Some((algorithm, value))),
-                false => Err(invalid_checksum(format!(
-                    "{what}: a {} checksum is the base64 of {} bytes",
-                    algorithm.name(),
-                    algorithm.byte_len()
-                ))),
-            },
+            (Some(algorithm), Some(value)) => checksum_of(algorithm, what, value).map(Some),
         }
     }
 

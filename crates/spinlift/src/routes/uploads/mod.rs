@@ -24,18 +24,18 @@
 
 mod handle;
 
+use super::invalid_checksum;
 use super::objects::write_condition;
 use super::presign::checked_expires_in;
 use crate::body::Body;
 use crate::client::s3::S3Call;
-use crate::config::ChecksumMode;
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
 use crate::s3::{
-    AbortMultipartUpload, ChecksumAlgorithm, CompleteMultipartUpload, CompletedPart,
-    CreateMultipartUpload, ListParts, ObjectKey, PartPlan, UploadChecksum,
+    AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload, ListParts,
+    ObjectKey, PartPlan, UploadChecksum,
 };
-use handle::{invalid_checksum, UploadHandle};
+use handle::UploadHandle;
 use http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 use serde_json::{json, Value};
 
@@ -101,7 +101,10 @@ pub async fn create<C: HttpClient>(
     let checksum = request
         .checksum_algorithm
         .as_deref()
-        .map(|name| upload_algorithm(s3, name))
+        .map(|name| {
+            let instead = "start the upload without checksum_algorithm";
+            super::asked_algorithm(name, s3.checksums, instead)
+        })
         .transpose()?;
     let content_type = request
         .content_type
@@ -146,20 +149,6 @@ pub async fn create<C: HttpClient>(
         }
     }
     Ok(json_response(StatusCode::CREATED, &answer))
-}
-
-/// The algorithm a client asked the parts to be checked with. Refused under
-/// `s3_checksums = off`: this deployment's store takes no checksum headers.
-fn upload_algorithm<C>(s3: &S3Call<'_, C>, name: &str) -> Result<ChecksumAlgorithm, ApiError> {
-    let algorithm = ChecksumAlgorithm::from_name(name).ok_or_else(|| {
-        invalid_checksum("checksum_algorithm must be CRC64NVME, CRC32C, CRC32 or SHA256".into())
-    })?;
-    match s3.checksums.mode {
-        ChecksumMode::Off => Err(invalid_checksum(
-            "this deployment's store takes no checksums (s3_checksums = off): start the upload without checksum_algorithm".into(),
-        )),
-        _ => Ok(algorithm),
-    }
 }
 
 /// `POST /uploads/{id}/parts`: URLs for the parts named, each signed with its checksum when
