@@ -8,7 +8,7 @@ use crate::routes::{checksum_of, invalid_checksum};
 use crate::s3::{ChecksumAlgorithm, ObjectKey, PartPlan, PresignPart};
 use crate::sigv4::SigningTime;
 use base64ct::{Base64UrlUnpadded, Encoding};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// What names an open upload to the API: the object, S3's upload id, the part plan and the
 /// checksum algorithm its parts carry.
@@ -93,15 +93,36 @@ impl UploadHandle {
         }
     }
 
-    /// `{number, size}` for each of `numbers`: the parts of an upload whose URLs wait for
-    /// their checksums (`POST /uploads/{id}/parts`).
-    pub(super) fn parts(&self, numbers: impl Iterator<Item = u16>) -> Vec<Value> {
-        numbers
-            .map(|number| {
-                let size = self.plan.part_len(number).unwrap_or_default();
-                json!({"number": number, "size": size})
-            })
-            .collect()
+    /// Puts the parts `numbers` in `answer[field]`: with a URL each and `expires_at`, or, for
+    /// an upload with checksums, as `{number, size}` and the algorithm's name, their URLs
+    /// waiting for their values (`POST /uploads/{id}/parts`).
+    pub(super) fn offer<C: HttpClient>(
+        &self,
+        answer: &mut Value,
+        field: &str,
+        numbers: impl Iterator<Item = u16>,
+        s3: &S3Call<'_, C>,
+        expires_in: u64,
+    ) -> Result<(), ApiError> {
+        match self.checksum {
+            None => {
+                let numbers = numbers.map(|number| (number, None));
+                let (parts, expires_at) = self.part_urls(s3, numbers, expires_in)?;
+                answer[field] = parts.into();
+                answer["expires_at"] = expires_at.into();
+            }
+            Some(algorithm) => {
+                let parts: Vec<Value> = numbers
+                    .map(|number| {
+                        let size = self.plan.part_len(number).unwrap_or_default();
+                        json!({"number": number, "size": size})
+                    })
+                    .collect();
+                answer[field] = parts.into();
+                answer["checksum_algorithm"] = algorithm.name().into();
+            }
+        }
+        Ok(())
     }
 
     /// Presigned URLs for `parts` (a number and, for an upload with an algorithm, the part's
@@ -131,8 +152,7 @@ impl UploadHandle {
                 let size = self.plan.part_len(number).unwrap_or_default();
                 let mut part = json!({"number": number, "size": size, "url": url});
                 if let Some((name, value)) = presign.header() {
-                    let headers = Map::from_iter([(name.to_owned(), Value::from(value))]);
-                    part["headers"] = Value::Object(headers);
+                    part["headers"] = json!({ name: value });
                 }
                 Ok(part)
             })

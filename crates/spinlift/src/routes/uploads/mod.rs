@@ -136,18 +136,7 @@ pub async fn create<C: HttpClient>(
         "size": plan.size,
         "part_size": plan.part_size,
     });
-    match checksum {
-        None => {
-            let numbers = (1..=plan.count()).map(|number| (number, None));
-            let (parts, expires_at) = handle.part_urls(s3, numbers, expires_in)?;
-            answer["parts"] = parts.into();
-            answer["expires_at"] = expires_at.into();
-        }
-        Some(algorithm) => {
-            answer["parts"] = handle.parts(1..=plan.count()).into();
-            answer["checksum_algorithm"] = algorithm.name().into();
-        }
-    }
+    handle.offer(&mut answer, "parts", 1..=plan.count(), s3, expires_in)?;
     Ok(json_response(StatusCode::CREATED, &answer))
 }
 
@@ -245,18 +234,7 @@ pub async fn status<C: HttpClient>(
         "part_size": handle.plan.part_size,
         "parts": parts,
     });
-    match handle.checksum {
-        None => {
-            let missing = missing.map(|number| (number, None));
-            let (missing, expires_at) = handle.part_urls(s3, missing, expires_in)?;
-            answer["missing"] = missing.into();
-            answer["expires_at"] = expires_at.into();
-        }
-        Some(algorithm) => {
-            answer["missing"] = handle.parts(missing).into();
-            answer["checksum_algorithm"] = algorithm.name().into();
-        }
-    }
+    handle.offer(&mut answer, "missing", missing, s3, expires_in)?;
     Ok(json_response(StatusCode::OK, &answer))
 }
 
