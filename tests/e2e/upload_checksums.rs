@@ -6,34 +6,14 @@
 
 use crate::api::{self, error_code, json_of};
 use crate::support;
-use crate::uploads::call;
+use crate::uploads::{call, put_part_with};
 
 use serde_json::{json, Value};
 use spinlift::s3::ChecksumAlgorithm;
 use support::host::Host;
-use support::s3_store::{send, S3Store};
+use support::s3_store::S3Store;
 
 const MIB: usize = 1 << 20;
-
-/// PUTs `bytes` to a presigned part URL with `headers`, as a browser would: the part's ETag,
-/// or the store's status and body.
-async fn put_part(url: &str, headers: &[(&str, &str)], bytes: &[u8]) -> Result<String, String> {
-    let mut request = http::Request::builder()
-        .method("PUT")
-        .uri(url)
-        .header("content-length", bytes.len());
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let answer = send(request.body(bytes.to_vec()).unwrap()).await;
-    match answer.status().as_u16() {
-        200 => Ok(answer.headers()["etag"].to_str().unwrap().to_owned()),
-        status => Err(format!(
-            "{status} {}",
-            String::from_utf8_lossy(answer.body())
-        )),
-    }
-}
 
 /// The headers a part's answer says its PUT must send.
 fn signed_headers(part: &Value) -> Vec<(&str, &str)> {
@@ -97,33 +77,33 @@ async fn part_urls_are_signed_with_checksums_the_store_checks() {
     // header is the one signed.
     let mut damaged = chunks[1].to_vec();
     damaged[77] ^= 1;
-    let refused = put_part(url(1), &signed_headers(&signed[1]), &damaged).await;
+    let refused = put_part_with(url(1), &signed_headers(&signed[1]), &damaged).await;
     assert!(
         refused
             .as_ref()
-            .is_err_and(|e| e.starts_with("400") && e.contains("BadDigest")),
+            .is_err_and(|(status, body)| *status == 400 && body.contains("BadDigest")),
         "{refused:?}"
     );
     // The header is part of the signature: leaving it out, or sending another value (here
     // the right one for the bytes sent), is refused before the body counts. (Refused
     // attempts send a few bytes: the store answers before reading a body.)
     let few = b"few bytes";
-    let without = put_part(url(1), &[], few).await;
+    let without = put_part_with(url(1), &[], few).await;
     assert!(
-        without.as_ref().is_err_and(|e| e.starts_with("403")),
+        without.as_ref().is_err_and(|(status, _)| *status == 403),
         "{without:?}"
     );
     let other = crc.checksum(few);
-    let swapped = put_part(url(1), &[("x-amz-checksum-crc64nvme", &other)], few).await;
+    let swapped = put_part_with(url(1), &[("x-amz-checksum-crc64nvme", &other)], few).await;
     assert!(
-        swapped.as_ref().is_err_and(|e| e.starts_with("403")),
+        swapped.as_ref().is_err_and(|(status, _)| *status == 403),
         "{swapped:?}"
     );
 
     let mut etags = Vec::new();
     for (i, chunk) in chunks.iter().enumerate() {
         etags.push(
-            put_part(url(i), &signed_headers(&signed[i]), chunk)
+            put_part_with(url(i), &signed_headers(&signed[i]), chunk)
                 .await
                 .unwrap(),
         );
@@ -294,20 +274,20 @@ async fn a_presigned_put_is_signed_with_its_bodys_checksum() {
 
     let mut damaged = body.clone();
     damaged[3] ^= 1;
-    let refused = put_part(url, &signed_headers(&answer), &damaged).await;
+    let refused = put_part_with(url, &signed_headers(&answer), &damaged).await;
     assert!(
         refused
             .as_ref()
-            .is_err_and(|e| e.starts_with("400") && e.contains("BadDigest")),
+            .is_err_and(|(status, body)| *status == 400 && body.contains("BadDigest")),
         "{refused:?}"
     );
-    let without = put_part(url, &[], &body).await;
+    let without = put_part_with(url, &[], &body).await;
     assert!(
-        without.as_ref().is_err_and(|e| e.starts_with("403")),
+        without.as_ref().is_err_and(|(status, _)| *status == 403),
         "{without:?}"
     );
     assert!(!store.object_path("sums/one.txt").exists());
-    put_part(url, &signed_headers(&answer), &body)
+    put_part_with(url, &signed_headers(&answer), &body)
         .await
         .unwrap();
     assert_eq!(

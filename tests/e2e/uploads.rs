@@ -25,16 +25,29 @@ pub(crate) async fn call(host: &Host, method: &str, path: &str, body: &Value) ->
 /// PUTs `bytes` to a presigned part URL, as a browser or curl would: no credentials, no
 /// signing. The part's ETag, or the store's status.
 async fn put_part(url: &str, bytes: &[u8]) -> Result<String, u16> {
-    let request = http::Request::builder()
+    put_part_with(url, &[], bytes)
+        .await
+        .map_err(|(status, _)| status)
+}
+
+/// PUTs `bytes` to a presigned URL with `headers` (those it was signed with): the ETag, or
+/// the store's status and body.
+pub(crate) async fn put_part_with(
+    url: &str,
+    headers: &[(&str, &str)],
+    bytes: &[u8],
+) -> Result<String, (u16, String)> {
+    let mut request = http::Request::builder()
         .method("PUT")
         .uri(url)
-        .header("content-length", bytes.len())
-        .body(bytes.to_vec())
-        .unwrap();
-    let answer = send(request).await;
+        .header("content-length", bytes.len());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let answer = send(request.body(bytes.to_vec()).unwrap()).await;
     match answer.status().as_u16() {
         200 => Ok(answer.headers()["etag"].to_str().unwrap().to_owned()),
-        status => Err(status),
+        status => Err((status, String::from_utf8_lossy(answer.body()).into_owned())),
     }
 }
 
