@@ -1,4 +1,4 @@
-//! `POST /lambda` and CORS end to end: AWS-authored invocation events (`tests/vectors/events/`)
+//! `POST /lambda` end to end: AWS-authored invocation events (`tests/vectors/events/`)
 //! through the component in the wasm host, against the real S3 store. The expected answer
 //! shapes are written from AWS's documented Lambda proxy formats, not from our output.
 
@@ -10,15 +10,15 @@ use spinlift::sigv4::uri_encode_path;
 use support::host::{Answer, Host};
 use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
 
-const API: &str = "Bearer dev-api-token";
+pub(crate) const API: &str = "Bearer dev-api-token";
 
-fn fixture(path: &str) -> Value {
+pub(crate) fn fixture(path: &str) -> Value {
     let full = format!("{}/tests/vectors/events/{path}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
     serde_json::from_str(&text).unwrap()
 }
 
-async fn host_for(store: &S3Store) -> Host {
+pub(crate) async fn host_for(store: &S3Store) -> Host {
     Host::builder()
         .var("s3_host", &store.host())
         .var("aws_access_key_id", ACCESS_KEY)
@@ -108,7 +108,7 @@ const ALB_MULTI: &[&str] = &[
 ];
 
 /// Points an API event at `method path` (with `query`, raw) in its own format's fields.
-fn aim(event: &mut Value, method: &str, path: &str, query: &str) {
+pub(crate) fn aim(event: &mut Value, method: &str, path: &str, query: &str) {
     if event.get("version").and_then(Value::as_str) == Some("2.0") {
         event["requestContext"]["http"]["method"] = method.into();
         event["rawPath"] = path.into();
@@ -489,106 +489,6 @@ async fn lambda_needs_the_api_token_and_post() {
         .body(Vec::new())
         .unwrap();
     assert_eq!(host.send(get).await.status, 405);
-}
-
-#[tokio::test]
-async fn cors_preflights_and_answers_follow_the_allowed_origins() {
-    let store = S3Store::start();
-    let host = Host::builder()
-        .var("s3_host", &store.host())
-        .var("cors_allowed_origins", "https://app.example.com")
-        .start()
-        .await;
-    let preflight = |origin: &str| {
-        http::Request::builder()
-            .method("OPTIONS")
-            .uri("/objects/a.txt")
-            .header("origin", origin)
-            .header("access-control-request-method", "PUT")
-            .header(
-                "access-control-request-headers",
-                "authorization, content-type",
-            )
-            .body(Vec::new())
-            .unwrap()
-    };
-    let allowed = host.send(preflight("https://app.example.com")).await;
-    assert_eq!(allowed.status, 204, "{}", allowed.body);
-    assert_eq!(
-        allowed.headers["access-control-allow-origin"],
-        "https://app.example.com"
-    );
-    assert!(allowed.headers["access-control-allow-methods"]
-        .to_str()
-        .unwrap()
-        .contains("PUT"));
-    assert_eq!(allowed.headers["vary"], "origin");
-    let refused = host.send(preflight("https://evil.example")).await;
-    assert_eq!(refused.status, 403);
-    assert!(refused.headers.get("access-control-allow-origin").is_none());
-
-    let simple = |origin: &str| {
-        http::Request::get("/healthz")
-            .header("origin", origin)
-            .body(Vec::new())
-            .unwrap()
-    };
-    let answer = host.send(simple("https://app.example.com")).await;
-    assert_eq!(
-        answer.headers["access-control-allow-origin"],
-        "https://app.example.com"
-    );
-    assert!(answer.headers["access-control-expose-headers"]
-        .to_str()
-        .unwrap()
-        .contains("etag"));
-    let answer = host.send(simple("https://evil.example")).await;
-    assert_eq!(answer.status, 200);
-    assert!(answer.headers.get("access-control-allow-origin").is_none());
-    assert_eq!(answer.headers["vary"], "origin");
-    // Without an Origin, the answer still varies by it: a shared cache must not hand it to
-    // a browser that would get the CORS headers.
-    let plain = host
-        .send(http::Request::get("/healthz").body(Vec::new()).unwrap())
-        .await;
-    assert_eq!(plain.status, 200);
-    assert_eq!(plain.headers["vary"], "origin");
-    assert!(plain.headers.get("access-control-allow-origin").is_none());
-    // Errors carry the header too, so a browser client can read them.
-    let unauthenticated = http::Request::get("/objects")
-        .header("origin", "https://app.example.com")
-        .body(Vec::new())
-        .unwrap();
-    let answer = host.send(unauthenticated).await;
-    assert_eq!(answer.status, 401);
-    assert_eq!(
-        answer.headers["access-control-allow-origin"],
-        "https://app.example.com"
-    );
-
-    // A request carried by a Lambda event gets the same treatment.
-    let mut event = fixture("powertools/apiGatewayProxyV2Event.json");
-    aim(&mut event, "GET", "/healthz", "");
-    event["headers"]["origin"] = "https://app.example.com".into();
-    let request = http::Request::post("/lambda")
-        .header("authorization", API)
-        .body(event.to_string().into_bytes())
-        .unwrap();
-    let answer: Value = serde_json::from_str(&host.send(request).await.body).unwrap();
-    assert_eq!(
-        answer["headers"]["access-control-allow-origin"],
-        "https://app.example.com"
-    );
-
-    // With CORS off (the default), nothing is added and a preflight is just unauthenticated.
-    let off = host_for(&store).await;
-    let answer = off.send(preflight("https://app.example.com")).await;
-    assert_eq!(answer.status, 401);
-    assert!(answer.headers.get("access-control-allow-origin").is_none());
-    let plain = off
-        .send(http::Request::get("/healthz").body(Vec::new()).unwrap())
-        .await;
-    assert!(plain.headers.get("vary").is_none());
 }
 
 #[tokio::test]

@@ -10,7 +10,6 @@
 //! [`Host::logs`]. Dropping the [`Host`] stops the server and its connections.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,17 +26,14 @@ use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, Store,
 };
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::p2::OutputStream;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
-use wasmtime_wasi_http::{
-    RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
-};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use super::manifest::{Manifest, Overrides};
-use super::outbound::AllowedHosts;
+use super::outbound::{note_log, AllowedHosts, OutboundPolicy};
 use super::wasm_build::AppUnderTest;
 
 wasmtime::component::bindgen!({
@@ -388,10 +384,6 @@ async fn run_guest(
     }
 }
 
-fn note_log(log: &MemoryOutputPipe, line: &str) {
-    let _ = log.clone().write(Bytes::copy_from_slice(line.as_bytes()));
-}
-
 /// The store data of one instance.
 struct Guest {
     wasi: WasiCtx,
@@ -510,62 +502,5 @@ impl Guest {
     /// The granted store's data (only reachable through a store `open` handed out).
     fn kv_data(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<u8>>> {
         self.kv.as_ref().expect("opened").lock().unwrap()
-    }
-}
-
-/// `wasi:http` hooks that refuse hosts outside `allowed_outbound_hosts`.
-struct OutboundPolicy {
-    allowed: Arc<AllowedHosts>,
-    log: MemoryOutputPipe,
-}
-
-/// The future `WasiHttpHooks::send_request` returns: the response and its I/O driver.
-type Sent =
-    Box<dyn Future<Output = wasmtime_wasi_http::Result<(http::Response<WasiBody>, Io)>> + Send>;
-type Io = Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>;
-
-impl WasiHttpHooks for OutboundPolicy {
-    fn send_request(
-        &mut self,
-        request: http::Request<WasiBody>,
-        options: Option<RequestOptions>,
-        fut: Io,
-    ) -> Sent {
-        if !self.allowed.allows(request.uri()) {
-            let note = format!("harness: outbound request denied: {}\n", request.uri());
-            note_log(&self.log, &note);
-            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
-        }
-        wasmtime_wasi_http::default_hooks().send_request(request, options, fut)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use http_body_util::Empty;
-    use std::pin::Pin;
-
-    #[tokio::test]
-    async fn outbound_policy_refuses_hosts_outside_the_list_with_request_denied() {
-        let log = MemoryOutputPipe::new(1024);
-        let mut policy = OutboundPolicy {
-            allowed: Arc::new(AllowedHosts::parse(&["http://127.0.0.1:8014".into()])),
-            log: log.clone(),
-        };
-        let body = Empty::<Bytes>::new().map_err(|never| match never {});
-        let request = http::Request::get("http://127.0.0.1:8015/bucket/key")
-            .body(body.boxed_unsync())
-            .unwrap();
-        let sent = policy.send_request(request, None, Box::new(async { Ok(()) }));
-        let result = Pin::from(sent).await;
-        assert!(matches!(
-            result,
-            Err(wasmtime_wasi_http::Error::HttpRequestDenied)
-        ));
-        assert_eq!(
-            String::from_utf8_lossy(&log.contents()),
-            "harness: outbound request denied: http://127.0.0.1:8015/bucket/key\n"
-        );
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! - [`wasm_build`]: builds the component from the current sources, once per process;
 //! - [`manifest`]: variables and `allowed_outbound_hosts` from `spin.toml`;
-//! - [`outbound`]: the `allowed_outbound_hosts` matcher;
+//! - [`outbound`]: the `allowed_outbound_hosts` matcher and the hook that applies it;
 //! - [`host`]: the wasmtime host serving the component on `127.0.0.1:0`;
 //! - [`fault_proxy`]: a proxy in front of the store that injects faults a test scripts;
 //! - [`s3_store`]: a real, signature-verifying S3 store (s3s-fs) and a plain HTTP client;

@@ -8,8 +8,15 @@
 //! `HTTP-request-denied`, as from Spin. An entry that expands to nothing
 //! (`""`, `http://`) is skipped, also like Spin. CIDR and port ranges, which
 //! Spin also accepts, are rejected here so the harness never silently differs.
+//! [`OutboundPolicy`] is the host's `wasi:http` hook that applies the list.
 
 use http::Uri;
+use hyper::body::Bytes;
+use std::future::Future;
+use std::sync::Arc;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::p2::OutputStream;
+use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpHooks};
 
 /// A parsed `allowed_outbound_hosts` list.
 #[derive(Debug)]
@@ -104,6 +111,38 @@ fn default_port(scheme: &str) -> Option<u16> {
         "https" => Some(443),
         _ => None,
     }
+}
+
+/// `wasi:http` hooks that refuse hosts outside `allowed_outbound_hosts`.
+pub struct OutboundPolicy {
+    pub allowed: Arc<AllowedHosts>,
+    pub log: MemoryOutputPipe,
+}
+
+/// The future `WasiHttpHooks::send_request` returns: the response and its I/O driver.
+type Sent =
+    Box<dyn Future<Output = wasmtime_wasi_http::Result<(http::Response<WasiBody>, Io)>> + Send>;
+type Io = Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>;
+
+impl WasiHttpHooks for OutboundPolicy {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        fut: Io,
+    ) -> Sent {
+        if !self.allowed.allows(request.uri()) {
+            let note = format!("harness: outbound request denied: {}\n", request.uri());
+            note_log(&self.log, &note);
+            return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
+        }
+        wasmtime_wasi_http::default_hooks().send_request(request, options, fut)
+    }
+}
+
+/// Appends a line of the host's own to the log tests read.
+pub fn note_log(log: &MemoryOutputPipe, line: &str) {
+    let _ = log.clone().write(Bytes::copy_from_slice(line.as_bytes()));
 }
 
 #[cfg(test)]
@@ -203,5 +242,30 @@ mod tests {
                 .parse()
                 .unwrap()
         ));
+    }
+
+    #[tokio::test]
+    async fn outbound_policy_refuses_hosts_outside_the_list_with_request_denied() {
+        use http_body_util::{BodyExt, Empty};
+        use std::pin::Pin;
+        let log = MemoryOutputPipe::new(1024);
+        let mut policy = OutboundPolicy {
+            allowed: Arc::new(AllowedHosts::parse(&["http://127.0.0.1:8014".into()])),
+            log: log.clone(),
+        };
+        let body = Empty::<Bytes>::new().map_err(|never| match never {});
+        let request = http::Request::get("http://127.0.0.1:8015/bucket/key")
+            .body(body.boxed_unsync())
+            .unwrap();
+        let sent = policy.send_request(request, None, Box::new(async { Ok(()) }));
+        let result = Pin::from(sent).await;
+        assert!(matches!(
+            result,
+            Err(wasmtime_wasi_http::Error::HttpRequestDenied)
+        ));
+        assert_eq!(
+            String::from_utf8_lossy(&log.contents()),
+            "harness: outbound request denied: http://127.0.0.1:8015/bucket/key\n"
+        );
     }
 }

@@ -74,8 +74,7 @@ impl PresignObject<'_> {
 
     /// The header the request must send, as the URL signs it: the checksum's.
     pub fn header(&self) -> Option<(&'static str, &str)> {
-        self.checksum
-            .map(|(algorithm, value)| (algorithm.header(), value))
+        checksum_header(self.checksum)
     }
 }
 
@@ -123,9 +122,13 @@ impl PresignPart<'_> {
 
     /// The header the PUT must send, as the URL signs it: the checksum's.
     pub fn header(&self) -> Option<(&'static str, &str)> {
-        self.checksum
-            .map(|(algorithm, value)| (algorithm.header(), value))
+        checksum_header(self.checksum)
     }
+}
+
+/// `x-amz-checksum-<algo>: <value>`, the one header a presigned URL signs.
+fn checksum_header(checksum: Option<(ChecksumAlgorithm, &str)>) -> Option<(&'static str, &str)> {
+    checksum.map(|(algorithm, value)| (algorithm.header(), value))
 }
 
 #[cfg(test)]
