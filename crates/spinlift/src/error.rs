@@ -42,7 +42,7 @@ pub enum ApiError {
         message: String,
     },
     /// The request body is larger than the route accepts: 413.
-    PayloadTooLarge(usize),
+    PayloadTooLarge(u64),
     /// The request is authenticated but what it carries is not trusted (403), e.g. an SNS
     /// message whose signature does not verify.
     Forbidden {
@@ -194,8 +194,14 @@ impl ApiError {
                 _ => format!("config error: {err}"),
             }),
             // The code and request id, never S3's message: a store may echo a key id there.
-            ApiError::Upstream(_) if self.status().is_server_error() => {
-                Some(format!("upstream error: {}", self.message()))
+            // Ours, for an answer that broke off or could not be read, says why.
+            ApiError::Upstream(error) if self.status().is_server_error() => {
+                Some(match error.code.as_str() {
+                    "IncompleteResponse" | "MalformedResponse" => {
+                        format!("upstream error: {}: {}", self.message(), error.message)
+                    }
+                    _ => format!("upstream error: {}", self.message()),
+                })
             }
             ApiError::Internal(detail) => Some(format!("internal error: {detail}")),
             ApiError::Handler {
@@ -459,6 +465,21 @@ mod tests {
         });
         assert_eq!(leaky.message(), "s3 answered 403 InvalidAccessKeyId");
         assert!(!leaky.log_line().unwrap().contains("AKIDLEAKY"));
+        // An answer spinlift could not take: the reason is its own, and logged.
+        let broken = ApiError::from(ClientError::BrokenAnswer {
+            service: "s3",
+            status: 200,
+            reason: crate::body::BodyError::io("the checksum of the bytes read does not match"),
+        });
+        assert_eq!(broken.code(), "IncompleteResponse");
+        assert!(
+            !broken.message().contains("checksum"),
+            "{}",
+            broken.message()
+        );
+        assert!(broken.log_line().unwrap().ends_with(
+            ": the store's answer broke off: the checksum of the bytes read does not match"
+        ));
         let timeout = TransportError {
             kind: TransportErrorKind::Timeout,
             message: "no answer".into(),

@@ -9,7 +9,9 @@
 //!   doing anything, so any call may be repeated;
 //! - a server error (500/502/503/504, `InternalError`, S3's `RequestTimeout`) or a lost
 //!   connection or timeout: the call may have taken effect, so only idempotent ones (GET,
-//!   HEAD, PUT, DELETE, or a request marked [`Idempotent`], such as a DynamoDB read);
+//!   HEAD, PUT, DELETE, or a request marked [`Idempotent`], such as a DynamoDB read). A
+//!   conditional write (`If-Match`, `If-None-Match`) is not: repeated after it took effect,
+//!   it would be refused 412 and the client told its write failed;
 //! - never a streamed body: it cannot be read twice. Multipart parts are buffered, so each
 //!   part is retried on its own.
 
@@ -17,7 +19,7 @@ use crate::aws::AwsError;
 use crate::body::Body;
 use crate::env::{Env, LogStream};
 use crate::outbound::{copy_request, HttpClient, Timeouts, TransportError, TransportErrorKind};
-use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http::{header, HeaderMap, Method, Request, Response, StatusCode};
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
@@ -130,10 +132,14 @@ impl<C: HttpClient> HttpClient for Resilient<'_, C> {
         body: Body,
     ) -> Result<Response<Body>, TransportError> {
         request.extensions_mut().insert(self.timeouts);
-        let idempotent = matches!(
+        let conditional_write = !matches!(*request.method(), Method::GET | Method::HEAD)
+            && (request.headers().contains_key(header::IF_MATCH)
+                || request.headers().contains_key(header::IF_NONE_MATCH));
+        let idempotent = (matches!(
             *request.method(),
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE
-        ) || request.extensions().get::<Idempotent>().is_some();
+        ) || request.extensions().get::<Idempotent>().is_some())
+            && !conditional_write;
         let mut body = Some(body);
         let mut retry = 0;
         loop {
@@ -312,16 +318,34 @@ mod tests {
     const INTERNAL: &str = "<Error><Code>InternalError</Code></Error>";
     const DENIED: &str = "<Error><Code>AccessDenied</Code></Error>";
 
+    type Run = (
+        Result<(u16, String), TransportErrorKind>,
+        Scripted,
+        CallStats,
+    );
+
     fn run(
         method: &str,
         body: Body,
         marked: bool,
         answers: Vec<Result<(u16, &'static str), TransportErrorKind>>,
-    ) -> (
-        Result<(u16, String), TransportErrorKind>,
-        Scripted,
-        CallStats,
-    ) {
+    ) -> Run {
+        let mut request = Request::builder()
+            .method(method)
+            .uri("http://s3.test/k")
+            .body(())
+            .unwrap();
+        if marked {
+            request.extensions_mut().insert(Idempotent);
+        }
+        run_request(request, body, answers)
+    }
+
+    fn run_request(
+        request: Request<()>,
+        body: Body,
+        answers: Vec<Result<(u16, &'static str), TransportErrorKind>>,
+    ) -> Run {
         let client = Scripted::new(answers);
         let stats = CallStats::default();
         let policy = RetryPolicy {
@@ -331,14 +355,6 @@ mod tests {
         let timeouts = Timeouts::default();
         let env = FakeEnv::at(SigningTime::from_unix_seconds(0));
         let resilient = Resilient::new(&client, policy, timeouts, &stats, &env);
-        let mut request = Request::builder()
-            .method(method)
-            .uri("http://s3.test/k")
-            .body(())
-            .unwrap();
-        if marked {
-            request.extensions_mut().insert(Idempotent);
-        }
         let outcome = block_on(async {
             match resilient.send(request, body).await {
                 Ok(response) => {
@@ -434,6 +450,39 @@ mod tests {
             vec![Err(TransportErrorKind::Timeout); 3],
         );
         assert_eq!(outcome, Err(TransportErrorKind::Timeout));
+    }
+
+    #[test]
+    fn conditional_writes_are_retried_only_when_throttled() {
+        let conditional = |method: &str, header: &str, value: &str| {
+            Request::builder()
+                .method(method)
+                .uri("http://s3.test/k")
+                .header(header, value)
+                .body(())
+                .unwrap()
+        };
+        for (method, header) in [
+            ("PUT", "if-none-match"),
+            ("PUT", "if-match"),
+            ("DELETE", "if-match"),
+        ] {
+            // It may have been stored or deleted: sent again, it would be refused 412.
+            for answer in [Ok((500, INTERNAL)), Err(TransportErrorKind::Timeout)] {
+                let request = conditional(method, header, "*");
+                let (_, client, stats) = run_request(request, Body::Empty, vec![answer]);
+                assert_eq!((client.sent.borrow().len(), stats.retries()), (1, 0));
+            }
+            let request = conditional(method, header, "*");
+            let throttled = vec![Ok((503, SLOW_DOWN)), Ok((200, ""))];
+            let (outcome, _, stats) = run_request(request, Body::Empty, throttled);
+            assert_eq!((outcome, stats.retries()), (Ok((200, String::new())), 1));
+        }
+        // A conditional read changes nothing: retried as any GET.
+        let request = conditional("GET", "if-none-match", "\"e\"");
+        let answers = vec![Ok((500, INTERNAL)), Ok((304, ""))];
+        let (outcome, _, stats) = run_request(request, Body::Empty, answers);
+        assert_eq!((outcome, stats.retries()), (Ok((304, String::new())), 1));
     }
 
     #[test]

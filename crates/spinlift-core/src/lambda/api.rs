@@ -141,6 +141,12 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
     Ok((request, format))
 }
 
+/// The most headers an event's request may carry. API Gateway takes 10 KiB of headers and an
+/// HTTP server about a hundred; a hostile event could name tens of thousands, and every
+/// request spinlift makes from it (a PUT copies `x-amz-meta-*`) adds its own to that map,
+/// which `http` caps.
+const MAX_EVENT_HEADERS: usize = 1000;
+
 /// The request for `method`, `path` (escaped) and `query` (encoded), with `headers` less those
 /// of the original connection and any request context a client sent, the event's `context`
 /// (JSON) in their place, and `body`, re-framed with its own `Content-Length`.
@@ -158,6 +164,11 @@ pub(super) fn assemble(
     });
     if let Some(context) = context {
         headers.push((REQUEST_CONTEXT_HEADER.to_owned(), context));
+    }
+    if headers.len() > MAX_EVENT_HEADERS {
+        return Err(LambdaError::new(format!(
+            "the event has more than {MAX_EVENT_HEADERS} headers"
+        )));
     }
     let target = match query.is_empty() {
         true => path,
@@ -177,21 +188,24 @@ pub(super) fn assemble(
     for (name, value) in headers {
         let name = HeaderName::from_bytes(name.as_bytes());
         let value = HeaderValue::from_bytes(value.as_bytes());
-        let (Ok(name), Ok(value)) = (name, value) else {
+        let (Ok(name), Ok(mut value)) = (name, value) else {
             return Err(LambdaError::new(
                 "the event has a header that is not valid HTTP",
             ));
         };
-        // A map holds at most 32,768 entries; a hostile event may name more.
-        map.try_append(name, value)
-            .map_err(|_| LambdaError::new("the event has too many headers"))?;
+        // Credentials the caller sent are never shown by `Debug` (see `Invocation`).
+        value.set_sensitive(matches!(
+            name,
+            header::AUTHORIZATION | header::PROXY_AUTHORIZATION | header::COOKIE
+        ));
+        // At most MAX_EVENT_HEADERS: far below the map's limit.
+        map.append(name, value);
     }
     let length = request.body().len();
     if length > 0 || ["PUT", "POST", "PATCH"].contains(&request.method().as_str()) {
         request
             .headers_mut()
-            .try_insert(header::CONTENT_LENGTH, HeaderValue::from(length))
-            .map_err(|_| LambdaError::new("the event has too many headers"))?;
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }
     Ok(request)
 }
@@ -392,17 +406,43 @@ mod tests {
     }
 
     #[test]
+    fn carried_credentials_are_kept_but_never_shown() {
+        let event = json!({"requestContext": {}, "httpMethod": "GET", "path": "/objects",
+            "headers": {"Authorization": "Bearer s3cr3t-api-token", "Cookie": "session=s3cr3t-cookie",
+                        "Accept": "application/json"}});
+        let (request, _) = request(&event).unwrap();
+        assert_eq!(
+            request.headers()["authorization"],
+            "Bearer s3cr3t-api-token"
+        );
+        assert_eq!(request.headers()["cookie"], "session=s3cr3t-cookie");
+        let printed = format!("{request:?}");
+        assert!(!printed.contains("s3cr3t"), "{printed}");
+        assert!(printed.contains("application/json"), "{printed}");
+    }
+
+    #[test]
     fn too_many_headers_are_an_error_not_a_trap() {
-        // The map's limit is near 24,576 names; the body's content-length is one more.
-        for count in [24_575, 24_576, 24_577, 40_000] {
+        // Near 24,576 names the map itself would be full, and a PUT made from the request
+        // copies its x-amz-meta-* headers into a map that spinlift's own headers then join.
+        // The event's request context is one header more.
+        for (count, accepted) in [(998, true), (999, true), (1000, false), (24_577, false)] {
             let headers: serde_json::Map<String, Value> = (0..count)
-                .map(|i| (format!("h{i}"), Value::from("v")))
+                .map(|i| (format!("x-amz-meta-h{i}"), Value::from("v")))
                 .collect();
-            let event = json!({"requestContext": {}, "httpMethod": "POST", "path": "/",
+            let event = json!({"requestContext": {}, "httpMethod": "PUT", "path": "/objects/k",
                 "headers": headers, "body": "x"});
             match request(&event) {
-                Ok((request, _)) => assert_eq!(request.headers()["content-length"], "1"),
-                Err(err) => assert_eq!(err.to_string(), "the event has too many headers"),
+                Ok((request, _)) => {
+                    assert!(accepted, "{count}");
+                    assert_eq!(request.headers().len(), count + 2);
+                    assert!(request.headers().contains_key(REQUEST_CONTEXT_HEADER));
+                    assert_eq!(request.headers()["content-length"], "1");
+                }
+                Err(err) => {
+                    assert!(!accepted, "{count}");
+                    assert_eq!(err.to_string(), "the event has more than 1000 headers");
+                }
             }
         }
     }

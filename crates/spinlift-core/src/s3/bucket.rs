@@ -114,9 +114,12 @@ impl Bucket {
             url.push('=');
             url.push_str(&uri_encode(value));
         }
-        // Host and bucket are validated by S3Config::load and the key is fully encoded.
+        // Host and bucket are validated by S3Config::load, the key is fully encoded, and every
+        // query value is bounded where it is taken (keys and prefixes at 1024 bytes, upload
+        // ids at MAX_UPLOAD_ID_BYTES, tokens at MAX_CONTINUATION_TOKEN_BYTES), so the URL is
+        // far below http's 64 KiB limit even with each byte encoded as three.
         url.parse()
-            .expect("a validated endpoint with an encoded key is a valid URI")
+            .expect("a validated endpoint with an encoded key and bounded query is a valid URI")
     }
 
     fn params(&self, time: SigningTime, location: SignatureLocation) -> SigningParams<'_> {

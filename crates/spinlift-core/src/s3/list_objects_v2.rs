@@ -7,7 +7,14 @@ use crate::aws::AwsError;
 use crate::xml::{Element, XmlError};
 use http::{HeaderMap, Method, Request, StatusCode};
 
-/// `GET /?list-type=2` with the optional listing parameters.
+/// The longest continuation token taken or passed on. S3's are a few hundred bytes; the
+/// bound keeps every listing URL well inside `http`'s 64 KiB (a token is percent-encoded
+/// into the query, up to three bytes for one).
+pub const MAX_CONTINUATION_TOKEN_BYTES: usize = 4096;
+
+/// `GET /?list-type=2` with the optional listing parameters. A prefix or delimiter longer
+/// than [`super::MAX_KEY_BYTES`] or a token longer than [`MAX_CONTINUATION_TOKEN_BYTES`] is
+/// the caller's to refuse: no key has such a prefix, and the URL must stay parseable.
 #[derive(Debug, Clone, Default)]
 pub struct ListObjectsV2<'a> {
     /// Only keys that start with this.
@@ -80,11 +87,17 @@ impl ListObjectsV2Output {
             Some("true" | "1") => true,
             Some(_) => return Err(XmlError::new("an <IsTruncated> that is not true or false")),
         };
+        let next_continuation_token = doc.text_of("NextContinuationToken");
+        if next_continuation_token.is_some_and(|t| t.len() > MAX_CONTINUATION_TOKEN_BYTES) {
+            return Err(XmlError::new(
+                "a <NextContinuationToken> longer than 4096 bytes",
+            ));
+        }
         Ok(Self {
             objects,
             common_prefixes,
             is_truncated,
-            next_continuation_token: doc.text_of("NextContinuationToken").map(str::to_owned),
+            next_continuation_token: next_continuation_token.map(str::to_owned),
         })
     }
 }
@@ -185,5 +198,20 @@ mod tests {
                 ListObjectsV2::parse_response(StatusCode::OK, &HeaderMap::new(), body).unwrap_err();
             assert_eq!(err.code, "MalformedResponse");
         }
+    }
+
+    #[test]
+    fn a_token_too_long_to_send_back_is_a_malformed_answer() {
+        let page = |token: &str| {
+            format!("<ListBucketResult><NextContinuationToken>{token}</NextContinuationToken></ListBucketResult>")
+        };
+        let at_bound = page(&"t".repeat(MAX_CONTINUATION_TOKEN_BYTES));
+        let ok =
+            ListObjectsV2::parse_response(StatusCode::OK, &HeaderMap::new(), at_bound.as_bytes());
+        assert_eq!(ok.unwrap().next_continuation_token.unwrap().len(), 4096);
+        let past = page(&"t".repeat(MAX_CONTINUATION_TOKEN_BYTES + 1));
+        let err = ListObjectsV2::parse_response(StatusCode::OK, &HeaderMap::new(), past.as_bytes())
+            .unwrap_err();
+        assert_eq!(err.code, "MalformedResponse");
     }
 }

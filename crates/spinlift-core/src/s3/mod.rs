@@ -33,11 +33,13 @@ pub use error::S3ErrorKind;
 pub use get_object::GetObject;
 pub use head_object::{HeadObject, ObjectHead};
 pub use key::{KeyError, ObjectKey, MAX_KEY_BYTES};
-pub use list_objects_v2::{ListObjectsV2, ListObjectsV2Output, ListedObject};
+pub use list_objects_v2::{
+    ListObjectsV2, ListObjectsV2Output, ListedObject, MAX_CONTINUATION_TOKEN_BYTES,
+};
 pub use list_parts::{ListParts, ListPartsOutput, ListedPart};
 pub use multipart::{
     AbortMultipartUpload, CompleteMultipartUpload, CompletedPart, CreateMultipartUpload,
-    UploadChecksum, UploadPart,
+    UploadChecksum, UploadPart, MAX_UPLOAD_ID_BYTES,
 };
 pub use part_plan::{
     PartPlan, PlanError, DEFAULT_PART_SIZE, MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE,

@@ -7,7 +7,13 @@ use super::error::parse_xml;
 use super::put_object::{etag_header, set_stored_headers};
 use super::{Bucket, ChecksumAlgorithm, ChecksumValue, ObjectKey, WriteCondition};
 use crate::aws::AwsError;
+use crate::xml::XmlError;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
+
+/// The longest upload id taken, from S3 or from a client. S3's are about 100 bytes; the bound
+/// keeps every URL the id goes into (each part, the listing, completion, abort) well inside
+/// `http`'s 64 KiB, since an id is percent-encoded into the query.
+pub const MAX_UPLOAD_ID_BYTES: usize = 1024;
 
 /// `POST /{key}?uploads`: starts an upload and names it.
 /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html>
@@ -56,7 +62,11 @@ impl CreateMultipartUpload<'_> {
             return Err(AwsError::from_s3_response(status, headers, body));
         }
         parse_xml(status, headers, body, |doc| {
-            Ok(doc.required("UploadId")?.to_owned())
+            let id = doc.required("UploadId")?;
+            match id.len() <= MAX_UPLOAD_ID_BYTES {
+                true => Ok(id.to_owned()),
+                false => Err(XmlError::new("an <UploadId> longer than 1024 bytes")),
+            }
         })
     }
 }
@@ -334,6 +344,24 @@ mod tests {
         }
         .request(&bucket);
         assert_eq!(abort.method(), Method::DELETE);
+    }
+
+    #[test]
+    fn an_upload_id_too_long_for_a_url_is_a_malformed_answer() {
+        let created = |id: &str| {
+            format!("<InitiateMultipartUploadResult><UploadId>{id}</UploadId></InitiateMultipartUploadResult>")
+        };
+        let parse = |body: String| {
+            CreateMultipartUpload::parse_response(
+                StatusCode::OK,
+                &HeaderMap::new(),
+                body.as_bytes(),
+            )
+        };
+        let at_bound = "!".repeat(MAX_UPLOAD_ID_BYTES);
+        assert_eq!(parse(created(&at_bound)).unwrap(), at_bound);
+        let err = parse(created(&"!".repeat(22_000))).unwrap_err();
+        assert_eq!(err.code, "MalformedResponse");
     }
 
     #[test]

@@ -31,8 +31,10 @@ pub struct PostPolicy<'a> {
     pub expires_in: u64,
 }
 
-/// What a page needs to post a file: where, and every field before the `file` field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a page needs to post a file: where, and every field before the `file` field. Its
+/// `Debug` names the fields but shows only the key's and content type's values: the others
+/// carry the credential, the session token and the signature.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PostForm {
     /// The bucket's URL, the form's `action`.
     pub url: String,
@@ -40,6 +42,24 @@ pub struct PostForm {
     pub fields: Vec<(String, String)>,
     /// The Unix time the policy expires at.
     pub expires_at: u64,
+}
+
+impl std::fmt::Debug for PostForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(name, value)| match name.as_str() {
+                "key" | "Content-Type" => format!("{name}={value}"),
+                _ => format!("{name}=** redacted **"),
+            })
+            .collect();
+        f.debug_struct("PostForm")
+            .field("url", &self.url)
+            .field("fields", &fields)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 impl PostPolicy<'_> {
@@ -112,7 +132,7 @@ mod tests {
         let signer = Signer::new(Credentials {
             access_key_id: "AKIDEXAMPLE".into(),
             secret_access_key: "secret".into(),
-            session_token: Some("token".into()),
+            session_token: Some("FQoGZXIvYXdzEXAMPLETOKEN".into()),
         });
         let policy = PostPolicy {
             key: PostKey::Prefix("uploads/"),
@@ -126,6 +146,16 @@ mod tests {
             SigningTime::from_unix_seconds(1_700_000_000),
         );
         assert_eq!(form.expires_at, 1_700_000_600);
+        let printed = format!("{form:?}");
+        assert!(printed.contains("key=uploads/${filename}"), "{printed}");
+        for (name, value) in &form.fields {
+            if !matches!(name.as_str(), "key" | "Content-Type") {
+                assert!(
+                    !printed.contains(value.as_str()),
+                    "{name} leaked: {printed}"
+                );
+            }
+        }
         let field = |name: &str| {
             form.fields
                 .iter()
@@ -150,7 +180,10 @@ mod tests {
             });
             assert!(held, "{name} is not in the policy");
         }
-        assert_eq!(field("x-amz-security-token"), Some("token"));
+        assert_eq!(
+            field("x-amz-security-token"),
+            Some("FQoGZXIvYXdzEXAMPLETOKEN")
+        );
         assert_eq!(field("x-amz-signature").map(str::len), Some(64));
     }
 }

@@ -236,15 +236,30 @@ impl fmt::Display for CanonicalRequest {
 }
 
 impl fmt::Debug for CanonicalRequest {
-    /// Shown in full: it names headers and values, but a session token is redacted.
+    /// Shown in full: it names headers and values, but the session token (a header, or in a
+    /// presigned URL's query) and a presigned URL's credential are redacted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const QUERY_LINE: usize = 2;
         let redacted: Vec<String> = self
             .text
             .lines()
-            .map(|line| match line.strip_prefix("x-amz-security-token:") {
-                Some(_) => "x-amz-security-token:** redacted **".to_owned(),
-                None => line.to_owned(),
-            })
+            .enumerate()
+            .map(
+                |(i, line)| match line.strip_prefix("x-amz-security-token:") {
+                    Some(_) => "x-amz-security-token:** redacted **".to_owned(),
+                    None if i == QUERY_LINE => line
+                        .split('&')
+                        .map(|pair| match pair.split_once('=') {
+                            Some((name @ ("X-Amz-Credential" | "X-Amz-Security-Token"), _)) => {
+                                format!("{name}=** redacted **")
+                            }
+                            _ => pair.to_owned(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("&"),
+                    None => line.to_owned(),
+                },
+            )
             .collect();
         f.debug_tuple("CanonicalRequest")
             .field(&redacted.join("\n"))

@@ -540,24 +540,31 @@ mod tests {
     #[test]
     fn debug_output_never_shows_secrets() {
         let signer = signer(Some("SESSIONTOKEN"));
-        let uri: http::Uri = "https://h/".parse().unwrap();
+        let uri: http::Uri = "https://h/k?a=1".parse().unwrap();
         let request = SignableRequest {
             method: "GET",
             uri: &uri,
             headers: vec![],
             payload: Payload::Unsigned,
         };
-        let out = signer
-            .sign(&request, &params(SignatureLocation::Headers))
-            .unwrap();
-        let printed = format!("{signer:?} {out:?}");
-        for secret in [
-            "AKIDEXAMPLE",
-            "wJalrXUtnFEMI",
-            "SESSIONTOKEN",
-            out.signature.as_str(),
-        ] {
-            assert!(!printed.contains(secret), "{secret} leaked in {printed}");
+        let presigned = SignatureLocation::QueryParams { expires_in: 60 };
+        for location in [SignatureLocation::Headers, presigned] {
+            let out = signer.sign(&request, &params(location)).unwrap();
+            let printed = format!("{signer:?} {out:?}");
+            for secret in [
+                "AKIDEXAMPLE",
+                "wJalrXUtnFEMI",
+                "SESSIONTOKEN",
+                out.signature.as_str(),
+            ] {
+                assert!(!printed.contains(secret), "{secret} leaked in {printed}");
+            }
+            // Still shown: what the request is, and that a credential and token are signed.
+            assert!(printed.contains("a=1"), "{printed}");
+            if location == presigned {
+                assert!(printed.contains("X-Amz-Security-Token=** redacted **"));
+                assert!(printed.contains("X-Amz-Credential=** redacted **"));
+            }
         }
     }
 }

@@ -26,6 +26,20 @@ pub trait HttpError: std::fmt::Display {
     fn status(&self) -> StatusCode;
     /// The stable machine-readable code.
     fn code(&self) -> &str;
+
+    /// The answer this error becomes: its status, code and message (`Display`), logged when
+    /// a 5xx. spinlift's own [`ApiError`] stays itself, so its log line keeps the reason its
+    /// message leaves out, and its headers (`WWW-Authenticate`, `Allow`) are sent.
+    fn into_api_error(self) -> ApiError
+    where
+        Self: Sized,
+    {
+        ApiError::Handler {
+            status: self.status(),
+            code: self.code().to_owned(),
+            message: self.to_string(),
+        }
+    }
 }
 
 impl HttpError for ApiError {
@@ -35,6 +49,10 @@ impl HttpError for ApiError {
 
     fn code(&self) -> &str {
         ApiError::code(self)
+    }
+
+    fn into_api_error(self) -> ApiError {
+        self
     }
 }
 
@@ -217,11 +235,7 @@ where
         Box::pin(async move {
             (self.function)(request, cx)
                 .await
-                .map_err(|err| ApiError::Handler {
-                    status: err.status(),
-                    code: err.code().to_owned(),
-                    message: err.to_string(),
-                })
+                .map_err(HttpError::into_api_error)
         })
     }
 }

@@ -302,3 +302,96 @@ fn lambda_events_behind_a_stage_or_base_path_route_as_at_the_root_with_their_con
         _ => panic!("not bytes"),
     }
 }
+
+/// An event handler failing with spinlift's own error, whose reason is for the log only.
+struct Unreachable;
+
+impl crate::handler::ObjectEventHandler for Unreachable {
+    type Error = ApiError;
+
+    async fn handle<C: crate::outbound::HttpClient>(
+        &self,
+        _: &crate::client::services::Services<'_, C>,
+        _: &crate::events::ObjectEvent,
+    ) -> Result<crate::handler::Outcome, ApiError> {
+        Err(ApiError::Internal(
+            "the thumbnail table is unreachable".into(),
+        ))
+    }
+}
+
+async fn broken(_: Request<Body>, _: RouteContext<'_>) -> Result<Response<Body>, ApiError> {
+    Err(ApiError::Internal(
+        "the thumbnail table is unreachable".into(),
+    ))
+}
+
+#[test]
+fn spinlifts_own_errors_from_the_apps_code_keep_their_logged_reason() {
+    let app = App::new()
+        .route(Method::GET, "/broken", broken)
+        .events(Unreachable);
+    let mut vars = vars();
+    vars.extend(
+        [
+            ("aws_region", "us-east-1"),
+            ("aws_access_key_id", "AKIDEXAMPLE"),
+            (
+                "aws_secret_access_key",
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            ),
+            ("s3_bucket", "photos"),
+            ("s3_host", "127.0.0.1:8014"),
+            ("s3_scheme", "http"),
+            ("s3_path_style", "true"),
+            ("webhook_token", "w3bhook"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    let env = FakeEnv::at(SigningTime::from_unix_seconds(1_700_000_000));
+    let cx = Context {
+        vars: &vars,
+        client: &NoNetwork,
+        cache: &MemoryCache::default(),
+        env: &env,
+    };
+    let get = Request::get("/broken")
+        .header("authorization", "Bearer t0ken")
+        .body(Body::Empty)
+        .unwrap();
+    let response = futures::executor::block_on(app.handle(get, &cx));
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let record = json!({
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventTime": "2026-12-04T00:00:00.000Z", "eventName": "ObjectCreated:Put",
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": "photos", "arn": "arn:aws:s3:::photos"},
+               "object": {"key": "a.jpg", "size": 1, "eTag": "e", "sequencer": "0A"}}
+    });
+    let post = Request::post("/events/s3")
+        .header("authorization", "Bearer w3bhook")
+        .body(Body::Bytes(
+            json!({"Records": [record]}).to_string().into_bytes(),
+        ))
+        .unwrap();
+    let response = futures::executor::block_on(app.handle(post, &cx));
+    let status = response.status();
+    let Body::Bytes(report) = response.into_body() else {
+        panic!("not bytes")
+    };
+    assert_eq!(
+        status,
+        StatusCode::BAD_GATEWAY,
+        "{}",
+        String::from_utf8_lossy(&report)
+    );
+    let report: Value = serde_json::from_slice(&report).unwrap();
+    assert_eq!(report["failed"][0]["error"]["code"], "internal");
+    assert!(!report.to_string().contains("unreachable"), "{report}");
+    // The route's error and the record's: each reason in the operator's log.
+    let operator = env.lines(LogStream::Operator);
+    let reasons = operator
+        .iter()
+        .filter(|line| line.contains("internal error: the thumbnail table is unreachable"))
+        .count();
+    assert_eq!(reasons, 2, "{operator:?}");
+}

@@ -95,8 +95,8 @@ enum Judged {
     Answer(Response<Body>),
 }
 
-/// A fully read answer.
-#[derive(Debug)]
+/// A fully read answer. Its `Debug` gives the body's length, not the body: an STS answer
+/// holds session credentials.
 pub struct Buffered {
     /// Status.
     pub status: StatusCode,
@@ -104,6 +104,16 @@ pub struct Buffered {
     pub headers: HeaderMap,
     /// Body.
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Buffered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Buffered")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 /// Signs and sends for one request: the transport, the credentials and the clock.
@@ -370,6 +380,22 @@ mod tests {
 
     // 2026-11-23T09:00:00Z on the host; the service's clock reads an hour later.
     const HOST: u64 = 1_795_424_400;
+
+    #[test]
+    fn a_buffered_answer_is_shown_without_its_body() {
+        let sts = b"<Credentials><SecretAccessKey>wJalrXUtnFEMI</SecretAccessKey></Credentials>";
+        let answer = Buffered {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: sts.to_vec(),
+        };
+        let printed = format!("{answer:?}");
+        assert!(!printed.contains("wJalr"), "{printed}");
+        assert!(
+            printed.contains(&format!("body_bytes: {}", sts.len())),
+            "{printed}"
+        );
+    }
     const SERVICE_DATE: &str = "Mon, 23 Nov 2026 10:00:00 GMT";
 
     /// Answers from a script; records each request's `x-amz-date` and body.

@@ -81,8 +81,8 @@ pub enum UploadError {
     Body(BodyError),
     /// The body needs more than S3's 10,000 parts of [`PART_SIZE`].
     TooLarge {
-        /// The most an upload may hold, in bytes.
-        limit: usize,
+        /// The most an upload may hold, in bytes (more than a 32-bit `usize` holds).
+        limit: u64,
     },
     /// S3 refused a step, or could not be reached (the upload was then aborted).
     Client(ClientError),
@@ -266,7 +266,7 @@ async fn upload_parts<C: HttpClient>(
             .ok()
             .filter(|n| *n <= 10_000)
             .ok_or(UploadError::TooLarge {
-                limit: PART_SIZE * 10_000,
+                limit: PART_SIZE as u64 * 10_000,
             })?;
         size += part.bytes.len() as u64;
         let upload = UploadPart {

@@ -36,10 +36,31 @@ impl AwsConfig {
         }
         Ok(Self {
             region,
-            access_key_id: Secret(require(vars, "aws_access_key_id")?),
-            secret_access_key: Secret(require(vars, "aws_secret_access_key")?),
-            session_token: read(vars, "aws_session_token")?.map(Secret),
+            access_key_id: Secret(credential(vars, "aws_access_key_id")?),
+            secret_access_key: Secret(credential(vars, "aws_secret_access_key")?),
+            session_token: match read(vars, "aws_session_token")? {
+                Some(token) => Some(Secret(visible(token, "aws_session_token")?)),
+                None => None,
+            },
         })
+    }
+}
+
+/// Reads a key that must be set, of visible ASCII only.
+fn credential(vars: &dyn Variables, name: &'static str) -> Result<String, ConfigError> {
+    visible(require(vars, name)?, name)
+}
+
+/// Keys and tokens are visible ASCII. One pasted from a secret store with a line end or a
+/// space would otherwise sign every call wrong (AWS answers 403, blamed on AWS), or make the
+/// signed headers unsendable; it is refused here, by name, never echoing the value.
+fn visible(value: String, name: &'static str) -> Result<String, ConfigError> {
+    match value.bytes().all(|b| b.is_ascii_graphic()) {
+        true => Ok(value),
+        false => Err(invalid(
+            name,
+            "visible ASCII characters only (no spaces or line ends)",
+        )),
     }
 }
 

@@ -318,11 +318,26 @@ mod tests {
                 "US East",
                 "variable aws_region must be a region name such as us-east-1",
             ),
+            (
+                "aws_secret_access_key",
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n",
+                "variable aws_secret_access_key must be visible ASCII characters only (no spaces or line ends)",
+            ),
+            (
+                "aws_access_key_id",
+                " AKIDEXAMPLE",
+                "variable aws_access_key_id must be visible ASCII characters only (no spaces or line ends)",
+            ),
+            (
+                "aws_session_token",
+                "FwoGZXIvYXdzEJr\r\n",
+                "variable aws_session_token must be visible ASCII characters only (no spaces or line ends)",
+            ),
         ];
         for (name, value, message) in cases {
             let vars = with(name, Some(value));
             let err = match name {
-                "aws_region" => AwsConfig::load(&vars).unwrap_err(),
+                name if name.starts_with("aws_") => AwsConfig::load(&vars).unwrap_err(),
                 _ => s3(&vars).unwrap_err(),
             };
             assert_eq!(err.to_string(), message);

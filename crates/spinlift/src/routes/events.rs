@@ -137,6 +137,11 @@ where
                 .push(json!({"key": event.key, "reason": reason})),
             Err(err) => {
                 let err: ApiError = err.into();
+                // The report says what the sender may see; the operator gets the reason.
+                if let Some(line) = err.log_line() {
+                    let line = format!("spinlift: an event record failed: {line}");
+                    services.s3.env().log(LogStream::Operator, &line);
+                }
                 report.failed.push(
                     json!({"key": event.key, "error": {"code": err.code(), "message": err.message()}}),
                 );

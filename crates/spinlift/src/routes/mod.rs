@@ -88,7 +88,7 @@ pub async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
     body.collect(limit)
         .await
         .map_err(|err| match err.too_large {
-            true => ApiError::PayloadTooLarge(limit),
+            true => ApiError::PayloadTooLarge(limit as u64),
             false => ApiError::BadRequest {
                 code: "incomplete_body",
                 message: err.to_string(),

@@ -11,7 +11,8 @@ use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
 use crate::s3::{
     ChecksumAlgorithm, ChecksumValue, CopyObject, DeleteObject, GetObject, HeadObject, Integrity,
-    ListObjectsV2, ObjectHead, ObjectKey, PutObject, WriteCondition,
+    ListObjectsV2, ObjectHead, ObjectKey, PutObject, WriteCondition, MAX_CONTINUATION_TOKEN_BYTES,
+    MAX_KEY_BYTES,
 };
 use crate::sigv4::{percent_decode, Payload};
 use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
@@ -360,6 +361,20 @@ pub async fn list<C: HttpClient>(
                 })?,
         ),
     };
+    // No key is longer than 1024 bytes, so neither is a prefix that matches one.
+    let bounds = [
+        ("prefix", "invalid_prefix", MAX_KEY_BYTES),
+        ("delimiter", "invalid_delimiter", MAX_KEY_BYTES),
+        ("cursor", "invalid_cursor", MAX_CONTINUATION_TOKEN_BYTES),
+    ];
+    for (name, code, max) in bounds {
+        if get(name).is_some_and(|value| value.len() > max) {
+            return Err(ApiError::BadRequest {
+                code,
+                message: format!("{name} must be at most {max} bytes"),
+            });
+        }
+    }
     let list = ListObjectsV2 {
         prefix: get("prefix"),
         delimiter: get("delimiter"),

@@ -5,7 +5,7 @@ use crate::client::s3::S3Call;
 use crate::error::ApiError;
 use crate::outbound::HttpClient;
 use crate::routes::{checksum_of, invalid_checksum};
-use crate::s3::{ChecksumAlgorithm, ObjectKey, PartPlan, PresignPart};
+use crate::s3::{ChecksumAlgorithm, ObjectKey, PartPlan, PresignPart, MAX_UPLOAD_ID_BYTES};
 use crate::sigv4::SigningTime;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::{json, Value};
@@ -60,7 +60,7 @@ impl UploadHandle {
             Some(part_size.parse().map_err(|_| invalid())?),
         )
         .map_err(|_| invalid())?;
-        if upload_id.is_empty() {
+        if upload_id.is_empty() || upload_id.len() > MAX_UPLOAD_ID_BYTES {
             return Err(invalid());
         }
         Ok(Self {

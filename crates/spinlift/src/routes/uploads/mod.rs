@@ -215,8 +215,10 @@ pub async fn status<C: HttpClient>(
             })
             .await?;
         held.extend(page.parts);
+        // Part numbers only grow: a store that hands back an earlier marker would be
+        // asked for the same pages forever.
         match page.next_part_number_marker {
-            Some(next) if marker != Some(next) => marker = Some(next),
+            Some(next) if marker.is_none_or(|previous| next > previous) => marker = Some(next),
             _ => break,
         }
     }

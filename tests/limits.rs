@@ -1,0 +1,201 @@
+//! Inputs at and past spinlift's bounds, through the default component's router natively:
+//! each is answered (a 4xx JSON error past the bound), never a trap. Found by reading the
+//! code (2026-12-04): a prefix of 22,000 `+` percent-encodes to a listing URL over `http`'s
+//! 64 KiB, an upload id as long did the same to every part URL, a Lambda event naming
+//! thousands of headers overflowed the header map of the PUT made from it, and a store
+//! handing back earlier part-number markers kept an upload's status listing forever.
+
+use futures::executor::block_on;
+use serde_json::{json, Value};
+use spinlift::app::{handle, Context};
+use spinlift::body::Body;
+use spinlift::cache::MemoryCache;
+use spinlift::env::FakeEnv;
+use spinlift::outbound::{HttpClient, TransportError};
+use spinlift::sigv4::SigningTime;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Answers every call from `answer`, counting them.
+struct Upstream {
+    calls: AtomicUsize,
+    answer: fn(usize, &http::Request<()>) -> (u16, String),
+}
+
+impl Upstream {
+    fn new(answer: fn(usize, &http::Request<()>) -> (u16, String)) -> Self {
+        Self {
+            calls: AtomicUsize::new(0),
+            answer,
+        }
+    }
+}
+
+impl HttpClient for Upstream {
+    async fn send(
+        &self,
+        request: http::Request<()>,
+        _: Body,
+    ) -> Result<http::Response<Body>, TransportError> {
+        let call = self.calls.fetch_add(1, Ordering::Relaxed);
+        let (status, body) = (self.answer)(call, &request);
+        Ok(http::Response::builder()
+            .status(status)
+            .body(Body::Bytes(body.into_bytes()))
+            .unwrap())
+    }
+}
+
+/// Every object is missing.
+fn no_such_key(_: usize, _: &http::Request<()>) -> (u16, String) {
+    let error = "<Error><Code>NoSuchKey</Code><Message>none</Message></Error>";
+    (404, error.to_owned())
+}
+
+fn variables() -> BTreeMap<String, String> {
+    [
+        ("aws_region", "us-east-1"),
+        ("aws_access_key_id", "spinlift-dev"),
+        ("aws_secret_access_key", "spinlift-dev-secret"),
+        ("s3_bucket", "spinlift-dev"),
+        ("s3_scheme", "http"),
+        ("s3_host", "127.0.0.1:8014"),
+        ("s3_path_style", "true"),
+        ("api_token", "t0ken"),
+        ("aws_retry_base_ms", "0"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// The router's answer to `method uri` with `body`: status and JSON body.
+fn send(upstream: &Upstream, method: &str, uri: &str, body: Vec<u8>) -> (u16, Value) {
+    let vars = variables();
+    let env = FakeEnv::at(SigningTime::from_unix_seconds(1_795_424_400));
+    let cx = Context {
+        vars: &vars,
+        client: upstream,
+        cache: &MemoryCache::default(),
+        env: &env,
+    };
+    let request = http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", "Bearer t0ken")
+        .body(Body::Bytes(body))
+        .unwrap();
+    let response = block_on(handle(request, &cx));
+    let status = response.status().as_u16();
+    let Body::Bytes(bytes) = response.into_body() else {
+        panic!("not a buffered answer")
+    };
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// The id `POST /uploads` hands out for an upload of 10 MiB in 5 MiB parts.
+fn upload_handle(upload_id: &str) -> String {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    Base64UrlUnpadded::encode_string(format!("10485760\n5242880\n{upload_id}\nk").as_bytes())
+}
+
+#[test]
+fn listing_parameters_past_their_bounds_are_refused() {
+    let upstream = Upstream::new(no_such_key);
+    for (name, at_bound, code) in [
+        ("prefix", 1024, "invalid_prefix"),
+        ("delimiter", 1024, "invalid_delimiter"),
+        ("cursor", 4096, "invalid_cursor"),
+    ] {
+        // `+` is a space, which goes out as `%20`: three bytes for one.
+        let query = |n: usize| format!("/objects?{name}={}", "+".repeat(n));
+        let calls = || upstream.calls.load(Ordering::Relaxed);
+        let before = calls();
+        let (status, body) = send(&upstream, "GET", &query(at_bound), Vec::new());
+        assert_eq!(calls(), before + 1, "{name} at its bound reaches the store");
+        assert_ne!(status, 400, "{body}");
+        for past in [at_bound + 1, 22_000] {
+            let (status, body) = send(&upstream, "GET", &query(past), Vec::new());
+            assert_eq!(status, 400, "{name} of {past}");
+            assert_eq!(body["error"]["code"], code);
+        }
+        assert_eq!(calls(), before + 1, "refused before any call");
+    }
+}
+
+#[test]
+fn upload_ids_past_their_bound_are_refused_before_any_call() {
+    let upstream = Upstream::new(no_such_key);
+    for (method, suffix, body) in [
+        ("DELETE", "", Vec::new()),
+        ("GET", "", Vec::new()),
+        ("POST", "/parts", br#"{"parts":[{"number":1}]}"#.to_vec()),
+        ("POST", "/complete", br#"{"parts":[]}"#.to_vec()),
+    ] {
+        let id = upload_handle(&"!".repeat(22_000));
+        let uri = format!("/uploads/{id}{suffix}");
+        let (status, answer) = send(&upstream, method, &uri, body.clone());
+        assert_eq!(status, 400, "{method} {suffix}: {answer}");
+        assert_eq!(answer["error"]["code"], "invalid_upload_id");
+        // At the bound, the id is used: the store is asked.
+        let id = upload_handle(&"!".repeat(1024));
+        let (status, answer) = send(&upstream, method, &format!("/uploads/{id}{suffix}"), body);
+        assert_ne!(answer["error"]["code"], "invalid_upload_id", "{status}");
+    }
+    assert!(upstream.calls.load(Ordering::Relaxed) > 0);
+}
+
+#[test]
+fn lambda_events_with_long_queries_or_thousands_of_headers_are_answered() {
+    let upstream = Upstream::new(no_such_key);
+    let invoke = |event: Value| {
+        let (status, answer) = send(&upstream, "POST", "/lambda", event.to_string().into_bytes());
+        (status, answer)
+    };
+    let (status, answer) = invoke(json!({
+        "version": "2.0", "rawPath": "/objects", "rawQueryString": format!("prefix={}", "+".repeat(22_000)),
+        "headers": {"authorization": "Bearer t0ken"},
+        "requestContext": {"http": {"method": "GET"}}, "isBase64Encoded": false
+    }));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["statusCode"], 400, "{answer}");
+    let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "invalid_prefix");
+
+    let mut headers: serde_json::Map<String, Value> = (0..24_572)
+        .map(|i| (format!("x-amz-meta-h{i:05}"), Value::from("v")))
+        .collect();
+    headers.insert("authorization".into(), "Bearer t0ken".into());
+    let (status, answer) = invoke(json!({
+        "httpMethod": "PUT", "path": "/objects/k", "requestContext": {},
+        "headers": headers, "body": "x"
+    }));
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["error"]["code"], "invalid_event");
+}
+
+#[test]
+fn an_upload_status_stops_when_the_store_repeats_an_earlier_marker() {
+    // Pages whose NextPartNumberMarker goes 1, 2, 1, 2, ... as a broken store might send.
+    let upstream = Upstream::new(|call, request| {
+        assert!(call < 10, "still listing: {}", request.uri());
+        let marker = 1 + call % 2;
+        let page = format!(
+            "<ListPartsResult><IsTruncated>true</IsTruncated>\
+             <NextPartNumberMarker>{marker}</NextPartNumberMarker></ListPartsResult>"
+        );
+        (200, page)
+    });
+    let (status, answer) = send(
+        &upstream,
+        "GET",
+        &format!("/uploads/{}", upload_handle("U")),
+        Vec::new(),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["missing"].as_array().unwrap().len(), 2);
+    assert_eq!(upstream.calls.load(Ordering::Relaxed), 3);
+}
