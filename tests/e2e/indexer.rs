@@ -169,24 +169,29 @@ async fn the_index_can_live_in_the_table_alone() {
         .start()
         .await;
     let key = "tables/only.txt";
-    let put = |bytes: &[u8]| {
+    let put_at = |key: &str, bytes: &[u8]| {
         http::Request::put(format!("/objects/{key}"))
             .header("authorization", "Bearer dev-api-token")
             .body(bytes.to_vec())
             .unwrap()
     };
-    let event = |name: &str, sequencer: &str| {
-        let record = json!({
+    let put = |bytes: &[u8]| put_at(key, bytes);
+    let event_at = |key: &str, name: &str, sequencer: Option<&str>| {
+        let mut record = json!({
             "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
             "eventTime": "2026-11-23T00:00:00.000Z", "eventName": name,
             "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": BUCKET, "arn": format!("arn:aws:s3:::{BUCKET}")},
-                   "object": {"key": key, "sequencer": sequencer}}
+                   "object": {"key": key}}
         });
+        if let Some(sequencer) = sequencer {
+            record["s3"]["object"]["sequencer"] = sequencer.into();
+        }
         http::Request::post("/events/s3")
             .header("authorization", "Bearer dev-webhook-token")
             .body(json!({"Records": [record]}).to_string().into_bytes())
             .unwrap()
     };
+    let event = |name: &str, sequencer: &str| event_at(key, name, Some(sequencer));
     let processed = |answer: support::host::Answer| {
         assert_eq!(answer.status, 200, "{}", answer.body);
         let body: Value = serde_json::from_str(&answer.body).unwrap();
@@ -236,6 +241,28 @@ async fn the_index_can_live_in_the_table_alone() {
         1
     );
     assert_eq!(index_row(&moto, &secret, key).await, None);
+
+    // An event without a sequencer (a delivery made by hand, a backfill) has no order to
+    // keep: it is applied, and a sequenced event still applies over the item it left.
+    assert_eq!(host.send(put(b"third")).await.status, 201);
+    let unordered = event_at(key, "ObjectCreated:Put", None);
+    assert_eq!(processed(host.send(unordered).await), 1);
+    let row = index_row(&moto, &secret, key).await.unwrap();
+    assert!(!row.contains_key("seq"), "{row:?}");
+    assert_eq!(
+        processed(host.send(event("ObjectCreated:Put", "00B5")).await),
+        1
+    );
+    let row = index_row(&moto, &secret, key).await.unwrap();
+    assert_eq!(row["sequencer"], dynamodb::s("00B5"));
+
+    // No manifest is named in this mode, so a key under the manifests' prefix is indexed
+    // like any other (as is one too long for a manifest name, which s3s-fs cannot store).
+    let listed = "_index/listed.txt";
+    assert_eq!(host.send(put_at(listed, b"x")).await.status, 201);
+    let created = event_at(listed, "ObjectCreated:Put", Some("00C1"));
+    assert_eq!(processed(host.send(created).await), 1);
+    assert!(index_row(&moto, &secret, listed).await.is_some());
 
     // Without a table, leaving out the S3 manifests is a configuration error.
     let bare = Host::builder()

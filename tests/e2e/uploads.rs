@@ -149,11 +149,16 @@ async fn part_urls_are_signed_for_their_part_upload_and_time() {
     assert_eq!(a_parts[2]["size"], 2 * MIB);
 
     // A part URL used for another part number, or for another upload, fails its signature.
-    // (Refused attempts send a few bytes: the store answers before reading a body.)
+    // The URL signs its part's length too, so these attempts use an upload whose last part
+    // is a few bytes: the store refuses before reading a body, and a large one would break
+    // the connection mid-send.
     let few = b"few bytes";
-    let first = url_of(&a_parts[0]);
-    let renumbered = first.replace("partNumber=1&", "partNumber=2&");
-    assert_ne!(renumbered, first);
+    let tiny = json!({"key": "d.bin", "size": 5 * MIB + few.len(), "part_size": 5 * MIB});
+    let tiny = started(call(&host, "POST", "/uploads", &tiny).await);
+    let last = url_of(&tiny["parts"][1]);
+    assert_eq!(tiny["parts"][1]["size"], few.len());
+    let renumbered = last.replace("partNumber=2&", "partNumber=1&");
+    assert_ne!(renumbered, last);
     assert_eq!(put_part(&renumbered, few).await, Err(403));
     let upload_of = |url: &str| {
         let query = url.split_once('?').unwrap().1;
@@ -164,11 +169,15 @@ async fn part_urls_are_signed_for_their_part_upload_and_time() {
         pair.to_owned()
     };
     let b_first = url_of(&b["parts"][0]);
-    let moved = first.replace(&upload_of(first), &upload_of(b_first));
-    assert_ne!(moved, first);
+    let moved = last.replace(&upload_of(last), &upload_of(b_first));
+    assert_ne!(moved, last);
     assert_eq!(put_part(&moved, few).await, Err(403));
-    // The URL as signed works.
-    put_part(first, &five).await.unwrap();
+    // A body longer or shorter than its part would shift the rest of the object.
+    assert_eq!(put_part(last, b"few byte").await, Err(403));
+    assert_eq!(put_part(last, b"few bytes!").await, Err(403));
+    // The URLs as signed work.
+    put_part(last, few).await.unwrap();
+    put_part(url_of(&a_parts[0]), &five).await.unwrap();
 
     // Past its expiry, the store refuses it.
     tokio::time::sleep(Duration::from_millis(2100)).await;
@@ -176,7 +185,7 @@ async fn part_urls_are_signed_for_their_part_upload_and_time() {
 
     // Aborting removes the parts S3 held.
     assert!(!store.open_uploads().is_empty());
-    for upload in [&a, &b, &short] {
+    for upload in [&a, &b, &short, &tiny] {
         let id = upload["upload_id"].as_str().unwrap();
         let aborted = call(&host, "DELETE", &format!("/uploads/{id}"), &Value::Null).await;
         assert_eq!(aborted.status, 204, "{aborted:?}");

@@ -79,9 +79,11 @@ impl PresignObject<'_> {
 }
 
 /// A presigned URL for one part of a multipart upload: the part number and the upload id are
-/// in the signed query, so the URL uploads that part of that upload and nothing else. With a
-/// checksum, its header is signed: the PUT must carry `x-amz-checksum-<algo>` with that
-/// value, and S3 stores the part only if its bytes have it.
+/// in the signed query, and the part's length is a signed header, so the URL uploads that
+/// part of that upload, of its planned length, and nothing else (a part of another length
+/// would shift every byte after it in the object). With a checksum, its header is signed
+/// too: the PUT must carry `x-amz-checksum-<algo>` with that value, and S3 stores the part
+/// only if its bytes have it.
 #[derive(Debug, Clone)]
 pub struct PresignPart<'a> {
     /// The object being uploaded.
@@ -90,6 +92,8 @@ pub struct PresignPart<'a> {
     pub upload_id: &'a str,
     /// 1 to 10,000.
     pub part_number: u16,
+    /// The part's length in bytes, signed as `Content-Length` (which HTTP clients send).
+    pub content_length: u64,
     /// Validity in seconds, 1..=604800.
     pub expires_in: u64,
     /// The part's checksum (base64), of the algorithm the upload was created with.
@@ -116,11 +120,14 @@ impl PresignPart<'_> {
             ("uploadId", self.upload_id),
         ];
         let uri = bucket.object_uri(self.key, &query);
-        let headers: Vec<(&str, &str)> = self.header().into_iter().collect();
+        let length = self.content_length.to_string();
+        let mut headers = vec![("content-length", length.as_str())];
+        headers.extend(self.header());
         bucket.presign("PUT", &uri, &headers, self.expires_in, signer, now)
     }
 
-    /// The header the PUT must send, as the URL signs it: the checksum's.
+    /// The header the PUT must send besides its `Content-Length`, as the URL signs it: the
+    /// checksum's.
     pub fn header(&self) -> Option<(&'static str, &str)> {
         checksum_header(self.checksum)
     }
@@ -145,11 +152,12 @@ mod tests {
             session_token: None,
         });
         let key = ObjectKey::new("big/file.bin").unwrap();
-        let url = |part_number, upload_id| {
+        let url = |part_number, upload_id, content_length| {
             PresignPart {
                 key: &key,
                 upload_id,
                 part_number,
+                content_length,
                 expires_in: 900,
                 checksum: None,
             }
@@ -160,14 +168,19 @@ mod tests {
             )
             .unwrap()
         };
-        let first = url(1, "abc");
+        let first = url(1, "abc", 5 << 20);
         assert!(
             first.contains("partNumber=1&uploadId=abc&X-Amz-Algorithm=AWS4-HMAC-SHA256"),
             "{first}"
         );
+        assert!(
+            first.contains("X-Amz-SignedHeaders=content-length%3Bhost&"),
+            "{first}"
+        );
         let signature = |url: &str| url.rsplit_once("X-Amz-Signature=").unwrap().1.to_owned();
-        assert_ne!(signature(&first), signature(&url(2, "abc")));
-        assert_ne!(signature(&first), signature(&url(1, "abd")));
+        assert_ne!(signature(&first), signature(&url(2, "abc", 5 << 20)));
+        assert_ne!(signature(&first), signature(&url(1, "abd", 5 << 20)));
+        assert_ne!(signature(&first), signature(&url(1, "abc", (5 << 20) + 1)));
     }
 
     #[test]
@@ -183,6 +196,7 @@ mod tests {
                 key: &key,
                 upload_id: "abc",
                 part_number: 1,
+                content_length: 5 << 20,
                 expires_in: 900,
                 checksum,
             }
@@ -195,7 +209,7 @@ mod tests {
         };
         let crc = url(Some((ChecksumAlgorithm::Crc32, "AAAAAA==")));
         assert!(
-            crc.contains("X-Amz-SignedHeaders=host%3Bx-amz-checksum-crc32&"),
+            crc.contains("X-Amz-SignedHeaders=content-length%3Bhost%3Bx-amz-checksum-crc32&"),
             "{crc}"
         );
         // The value is not in the URL: the client sends it, and the signature covers it.
@@ -203,6 +217,6 @@ mod tests {
         let signature = |url: &str| url.rsplit_once("X-Amz-Signature=").unwrap().1.to_owned();
         let other = url(Some((ChecksumAlgorithm::Crc32, "AAAAAQ==")));
         assert_ne!(signature(&crc), signature(&other));
-        assert!(url(None).contains("X-Amz-SignedHeaders=host&"));
+        assert!(url(None).contains("X-Amz-SignedHeaders=content-length%3Bhost&"));
     }
 }

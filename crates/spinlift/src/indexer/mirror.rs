@@ -147,13 +147,15 @@ pub fn item(bucket: &str, manifest: &Manifest) -> Item {
     item
 }
 
-/// `attribute_not_exists(pk) OR #seq <= :seq`: write only over an older event's item, or
-/// this event's own (a redelivery, or a retry after a later step failed, records it again).
-/// Without a sequencer there is no order to keep: unconditional.
+/// `attribute_not_exists(pk) OR attribute_not_exists(#seq) OR #seq <= :seq`: write only over
+/// an older event's item, this event's own (a redelivery, or a retry after a later step
+/// failed, records it again), or an item an event without a sequencer left (which has no
+/// order to keep; without the middle term, a missing `seq` compares false and would block
+/// every later event of the key). Without a sequencer: unconditional.
 fn newer_than_stored(sequencer: Option<&str>) -> Option<Expression> {
     let sequencer = sequencer?;
     Some(Expression {
-        text: "attribute_not_exists(pk) OR #seq <= :seq".into(),
+        text: "attribute_not_exists(pk) OR attribute_not_exists(#seq) OR #seq <= :seq".into(),
         names: [("#seq".to_owned(), json!("seq"))].into_iter().collect(),
         values: [(":seq".to_owned(), dynamodb::s(&padded(sequencer)))]
             .into_iter()

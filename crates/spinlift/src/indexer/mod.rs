@@ -102,18 +102,9 @@ impl ObjectEventHandler for Indexer {
         event: &ObjectEvent,
     ) -> Result<Outcome, IndexError> {
         let s3 = &services.s3;
-        if event.key.starts_with(&self.prefix) {
-            return Ok(Outcome::Skipped(
-                "a manifest itself: never indexed, or it would loop".into(),
-            ));
-        }
         let key = match ObjectKey::new(event.key.clone()) {
             Ok(key) => key,
             Err(err) => return Ok(Outcome::Skipped(format!("not an object key: {err}"))),
-        };
-        let manifest_key = match self.manifest_key(&event.key) {
-            Ok(key) => key,
-            Err(skipped) => return Ok(skipped),
         };
         let sequencer = event.sequencer.as_deref();
         if let Some(sequencer) = sequencer.filter(|s| !is_sequencer(s)) {
@@ -123,8 +114,18 @@ impl ObjectEventHandler for Indexer {
             )));
         }
         if !self.s3_manifests {
+            // No manifest is named or written: every key is indexed.
             return self.handle_in_table(services, event, &key).await;
         }
+        if event.key.starts_with(&self.prefix) {
+            return Ok(Outcome::Skipped(
+                "a manifest itself: never indexed, or it would loop".into(),
+            ));
+        }
+        let manifest_key = match self.manifest_key(&event.key) {
+            Ok(key) => key,
+            Err(skipped) => return Ok(skipped),
+        };
         // Compare-and-swap: every write or delete of the manifest is conditional on the
         // version read, so concurrent deliveries for one key cannot let an older event win.
         // On a conflict the decision is made again from what is stored now, the object

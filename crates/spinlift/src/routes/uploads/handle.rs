@@ -138,10 +138,12 @@ impl UploadHandle {
         let now = s3.now();
         let parts = parts
             .map(|(number, checksum)| {
+                let size = self.plan.part_len(number).unwrap_or_default();
                 let presign = PresignPart {
                     key: &self.key,
                     upload_id: &self.upload_id,
                     part_number: number,
+                    content_length: size,
                     expires_in,
                     checksum,
                 };
@@ -149,7 +151,6 @@ impl UploadHandle {
                     .url(&s3.bucket, s3.signer(), now)
                     // The lifetime is in range and the value checked: nothing left to refuse.
                     .map_err(|err| ApiError::Internal(err.to_string()))?;
-                let size = self.plan.part_len(number).unwrap_or_default();
                 let mut part = json!({"number": number, "size": size, "url": url});
                 if let Some((name, value)) = presign.header() {
                     part["headers"] = json!({ name: value });
