@@ -21,6 +21,10 @@ use sha2::{Digest, Sha256};
 /// larger or unknown-length bodies are uploaded in parts of this size.
 pub const PART_SIZE: usize = 8 << 20;
 
+/// The most a multipart upload through the component holds: S3's 10,000 parts of
+/// [`PART_SIZE`] (78.1 GiB; more than a 32-bit `usize` counts).
+pub const MAX_PARTS_BYTES: u64 = PART_SIZE as u64 * 10_000;
+
 /// A client's body cut into parts of exactly [`PART_SIZE`] bytes (the last one shorter), each
 /// hashed as its bytes arrive, so that the hashing overlaps the wait for the client's bytes
 /// and the previous part's upload instead of following them.
@@ -266,7 +270,7 @@ async fn upload_parts<C: HttpClient>(
             .ok()
             .filter(|n| *n <= 10_000)
             .ok_or(UploadError::TooLarge {
-                limit: PART_SIZE as u64 * 10_000,
+                limit: MAX_PARTS_BYTES,
             })?;
         size += part.bytes.len() as u64;
         let upload = UploadPart {

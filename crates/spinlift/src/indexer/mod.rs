@@ -200,8 +200,16 @@ impl Indexer {
         key: &ObjectKey,
     ) -> Result<Result<Manifest, Outcome>, IndexError> {
         let s3 = &services.s3;
-        let Some(manifest) = store::read_object(s3, key, event.sequencer.clone()).await? else {
-            return Ok(Err(Outcome::Skipped("the object no longer exists".into())));
+        let manifest = match store::read_object(s3, key, event.sequencer.clone()).await? {
+            store::Read::Object(manifest) => manifest,
+            store::Read::Gone => {
+                return Ok(Err(Outcome::Skipped("the object no longer exists".into())))
+            }
+            store::Read::Archived => {
+                return Ok(Err(Outcome::Skipped(
+                    "the object is archived (InvalidObjectState): restore it and send its event again to index it".into(),
+                )))
+            }
         };
         let bucket = s3.bucket.name();
         match self
@@ -401,6 +409,31 @@ mod tests {
                 "PUT /spinlift-dev/_index/k.json if-match=\"e2\"",
             ]
         );
+    }
+
+    #[test]
+    fn an_archived_object_is_skipped_not_failed_forever() {
+        let archived = (
+            403,
+            Vec::new(),
+            "<Error><Code>InvalidObjectState</Code><Message>The operation is not valid for the object's storage class</Message></Error>",
+        );
+        let (outcome, seen) = run(
+            event(ObjectEventKind::Created, "0B"),
+            vec![MISSING, archived],
+        );
+        match outcome.unwrap() {
+            Outcome::Skipped(reason) => assert!(reason.contains("archived"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            seen,
+            ["GET /spinlift-dev/_index/k.json", "GET /spinlift-dev/k"]
+        );
+        // Any other refusal still fails the record, for a redelivery.
+        let denied = (403, Vec::new(), "<Error><Code>AccessDenied</Code></Error>");
+        let (outcome, _) = run(event(ObjectEventKind::Created, "0B"), vec![MISSING, denied]);
+        assert!(outcome.is_err());
     }
 
     #[test]

@@ -75,12 +75,24 @@ pub(super) async fn exists<C: HttpClient>(
     }
 }
 
-/// Reads the object, streamed, into a manifest; `None` if it no longer exists.
+/// What reading a created object found.
+pub(super) enum Read {
+    /// Its manifest.
+    Object(Manifest),
+    /// It no longer exists.
+    Gone,
+    /// It is archived (S3 Glacier Flexible Retrieval or Deep Archive: `InvalidObjectState`)
+    /// and cannot be read until restored. Retrying would fail the same way until the
+    /// sender gives up; its restore completion sends no creation event either.
+    Archived,
+}
+
+/// Reads the object, streamed, into a manifest.
 pub(super) async fn read_object<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
     sequencer: Option<String>,
-) -> Result<Option<Manifest>, IndexError> {
+) -> Result<Read, IndexError> {
     let check = s3.checksums.check_download(false);
     let get = GetObject {
         key,
@@ -93,9 +105,11 @@ pub(super) async fn read_object<C: HttpClient>(
         .await?;
     let (parts, body) = response.into_parts();
     let Some(head) = ObjectHead::from_parts(parts.status, &parts.headers) else {
-        return match s3.error_of(http::Response::from_parts(parts, body)).await {
-            err if err.is_not_found() => Ok(None),
-            err => Err(err.into()),
+        let err = s3.error_of(http::Response::from_parts(parts, body)).await;
+        return match err.service_error().map(|e| e.code.as_str()) {
+            _ if err.is_not_found() => Ok(Read::Gone),
+            Some("InvalidObjectState") => Ok(Read::Archived),
+            _ => Err(err.into()),
         };
     };
     let mut hasher = Sha256::new();
@@ -117,7 +131,7 @@ pub(super) async fn read_object<C: HttpClient>(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    Ok(Some(Manifest {
+    Ok(Read::Object(Manifest {
         key: key.as_str().to_owned(),
         size,
         sha256: crate::sigv4::hex_digest(&hasher.finalize().into()),

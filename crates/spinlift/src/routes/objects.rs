@@ -261,6 +261,10 @@ pub async fn put<C: HttpClient>(
     let condition = write_condition(headers, &[header::IF_MATCH, header::IF_NONE_MATCH])?;
     let checksum = client_checksum(headers, s3.checksums)?;
     let (etag, size) = match content_length(headers)? {
+        // Refused before any byte is read: S3 would take 10,000 parts of it, then no more.
+        Some(size) if size > upload::MAX_PARTS_BYTES => {
+            return Err(ApiError::PayloadTooLarge(upload::MAX_PARTS_BYTES))
+        }
         Some(size) if size <= threshold => {
             let value = match (checksum.algorithm, checksum.value) {
                 (Some(algorithm), Some(value)) => Some(ChecksumValue::Header(algorithm, value)),

@@ -2,8 +2,9 @@
 //! each is answered (a 4xx JSON error past the bound), never a trap. Found by reading the
 //! code (2026-12-04): a prefix of 22,000 `+` percent-encodes to a listing URL over `http`'s
 //! 64 KiB, an upload id as long did the same to every part URL, a Lambda event naming
-//! thousands of headers overflowed the header map of the PUT made from it, and a store
-//! handing back earlier part-number markers kept an upload's status listing forever.
+//! thousands of headers overflowed the header map of the PUT made from it, a store handing
+//! back earlier part-number markers kept an upload's status listing forever, and an upload
+//! declaring more than 10,000 parts' worth was sent part by part before being refused.
 
 use futures::executor::block_on;
 use serde_json::{json, Value};
@@ -71,6 +72,17 @@ fn variables() -> BTreeMap<String, String> {
 
 /// The router's answer to `method uri` with `body`: status and JSON body.
 fn send(upstream: &Upstream, method: &str, uri: &str, body: Vec<u8>) -> (u16, Value) {
+    send_with(upstream, method, uri, &[], body)
+}
+
+/// As [`send`], with `headers` too.
+fn send_with(
+    upstream: &Upstream,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (u16, Value) {
     let vars = variables();
     let env = FakeEnv::at(SigningTime::from_unix_seconds(1_795_424_400));
     let cx = Context {
@@ -79,12 +91,14 @@ fn send(upstream: &Upstream, method: &str, uri: &str, body: Vec<u8>) -> (u16, Va
         cache: &MemoryCache::default(),
         env: &env,
     };
-    let request = http::Request::builder()
+    let mut request = http::Request::builder()
         .method(method)
         .uri(uri)
-        .header("authorization", "Bearer t0ken")
-        .body(Body::Bytes(body))
-        .unwrap();
+        .header("authorization", "Bearer t0ken");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Body::Bytes(body)).unwrap();
     let response = block_on(handle(request, &cx));
     let status = response.status().as_u16();
     let Body::Bytes(bytes) = response.into_body() else {
@@ -198,4 +212,20 @@ fn an_upload_status_stops_when_the_store_repeats_an_earlier_marker() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["missing"].as_array().unwrap().len(), 2);
     assert_eq!(upstream.calls.load(Ordering::Relaxed), 3);
+}
+
+#[test]
+fn an_upload_larger_than_ten_thousand_parts_is_refused_before_any_call() {
+    let upstream = Upstream::new(no_such_key);
+    let limit = 10_000 * (8u64 << 20);
+    let too_large = (limit + 1).to_string();
+    let headers = [("content-length", too_large.as_str())];
+    let (status, answer) = send_with(&upstream, "PUT", "/objects/k", &headers, Vec::new());
+    assert_eq!(status, 413, "{answer}");
+    assert_eq!(answer["error"]["code"], "payload_too_large");
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains(&limit.to_string()));
+    assert_eq!(upstream.calls.load(Ordering::Relaxed), 0);
 }
