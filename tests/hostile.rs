@@ -1,10 +1,14 @@
-//! Inputs at and past spinlift's bounds, through the default component's router natively:
-//! each is answered (a 4xx JSON error past the bound), never a trap. Found by reading the
-//! code (2026-12-04): a prefix of 22,000 `+` percent-encodes to a listing URL over `http`'s
-//! 64 KiB, an upload id as long did the same to every part URL, a Lambda event naming
-//! thousands of headers overflowed the header map of the PUT made from it, a store handing
-//! back earlier part-number markers kept an upload's status listing forever, and an upload
-//! declaring more than 10,000 parts' worth was sent part by part before being refused.
+//! Hostile requests, events and store answers, through the default component's router
+//! natively: each is answered (a 4xx JSON error), never a trap and never a bypass. Found by
+//! reading the code (2026-12-04):
+//! - a listing prefix of 22,000 `+` percent-encoded to a URL over `http`'s 64 KiB, and an
+//!   upload id as long did the same to every part URL;
+//! - a Lambda event naming thousands of headers overflowed the header map of the PUT made
+//!   from it;
+//! - a store handing back earlier part-number markers kept an upload's status listing forever;
+//! - an upload declaring more than 10,000 parts' worth was sent part by part before refused;
+//! - an `x-amz-sns-message-type` header that is not text let the SNS URL token post raw S3
+//!   events without any signature.
 
 use futures::executor::block_on;
 use serde_json::{json, Value};
@@ -63,6 +67,9 @@ fn variables() -> BTreeMap<String, String> {
         ("s3_host", "127.0.0.1:8014"),
         ("s3_path_style", "true"),
         ("api_token", "t0ken"),
+        ("webhook_token", "w3bhook"),
+        ("index_prefix", "_index/"),
+        ("sns_cert_origin", "http://127.0.0.1:9911"),
         ("aws_retry_base_ms", "0"),
     ]
     .into_iter()
@@ -91,12 +98,15 @@ fn send_with(
         cache: &MemoryCache::default(),
         env: &env,
     };
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", "Bearer t0ken");
+    let mut request = http::Request::builder().method(method).uri(uri);
+    if !headers
+        .iter()
+        .any(|(name, _)| *name == "x-amz-sns-message-type")
+    {
+        request = request.header("authorization", "Bearer t0ken");
+    }
     for (name, value) in headers {
-        request = request.header(*name, *value);
+        request = request.header(*name, value.as_bytes());
     }
     let request = request.body(Body::Bytes(body)).unwrap();
     let response = block_on(handle(request, &cx));
@@ -228,4 +238,32 @@ fn an_upload_larger_than_ten_thousand_parts_is_refused_before_any_call() {
         .unwrap()
         .contains(&limit.to_string()));
     assert_eq!(upstream.calls.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn the_sns_url_token_never_carries_an_unverified_event() {
+    let upstream = Upstream::new(no_such_key);
+    let record = json!({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3",
+        "eventName": "ObjectCreated:Put", "eventTime": "2026-12-04T00:00:00.000Z",
+        "awsRegion": "us-east-1",
+        "s3": {"bucket": {"name": "spinlift-dev"}, "object": {"key": "a.jpg",
+            "sequencer": "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"}}}]});
+    let body = record.to_string().into_bytes();
+    // The header is what lets a URL token in; any value of it, text or not, means SNS, and
+    // a body that is no signed SNS message is refused.
+    for (value, expected, code) in [
+        ("\u{ff}", 400, "invalid_event"),
+        ("Notification", 403, "sns_message_incomplete"),
+    ] {
+        let headers = [("x-amz-sns-message-type", value)];
+        let uri = "/events/s3?token=w3bhook";
+        let (status, answer) = send_with(&upstream, "POST", uri, &headers, body.clone());
+        assert_eq!(status, expected, "{value:?}: {answer}");
+        assert_eq!(answer["error"]["code"], code, "{value:?}: {answer}");
+    }
+    assert_eq!(
+        upstream.calls.load(Ordering::Relaxed),
+        0,
+        "nothing was processed"
+    );
 }

@@ -584,4 +584,82 @@ async fn a_lambda_at_edge_request_is_answered_as_a_generated_response() {
     assert_eq!(body, picture);
     assert_eq!(answer["headers"]["content-type"][0]["value"], "image/jpeg");
     assert!(answer["headers"].get("content-length").is_none());
+
+    // CloudFront takes a generated response of at most 40 KB at a viewer-request trigger and
+    // 1 MB at an origin-request one: a 50 KB object fits only the second.
+    let large = vec![b'x'; 50_000];
+    let put = http::Request::put("/objects/large.txt")
+        .header("authorization", API)
+        .header("content-type", "text/plain")
+        .body(large.clone())
+        .unwrap();
+    assert_eq!(host.send(put).await.status, 201);
+    event["Records"][0]["cf"]["request"]["uri"] = json!("/objects/large.txt");
+    let (_, answer) = invoke(&host, &event).await;
+    assert_eq!(answer["body"].as_str().map(str::len), Some(large.len()));
+    let mut viewer = event.clone();
+    viewer["Records"][0]["cf"]["config"]["eventType"] = json!("viewer-request");
+    let (status, answer) = invoke(&host, &viewer).await;
+    assert_eq!(status, 502, "{answer}");
+    assert_eq!(answer["error"]["code"], "lambda_response_too_large");
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("40000 bytes"));
+
+    // A response trigger carries the request too; it is not replayed (a PUT without its
+    // body would empty the object).
+    let mut response_trigger = event.clone();
+    let cf = &mut response_trigger["Records"][0]["cf"];
+    cf["config"]["eventType"] = json!("origin-response");
+    cf["request"]["method"] = json!("PUT");
+    cf["response"] = json!({"status": "200", "statusDescription": "OK", "headers": {}});
+    let (status, answer) = invoke(&host, &response_trigger).await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("origin-response"));
+    // A body CloudFront cut short is not stored as if whole.
+    let mut truncated = event.clone();
+    let request = &mut truncated["Records"][0]["cf"]["request"];
+    request["method"] = json!("PUT");
+    request["body"] =
+        json!({"action": "read-only", "encoding": "text", "inputTruncated": true, "data": "x"});
+    let (status, answer) = invoke(&host, &truncated).await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("inputTruncated"));
+    assert_eq!(
+        store.object_path("large.txt").metadata().unwrap().len(),
+        50_000
+    );
+}
+
+#[tokio::test]
+async fn answers_larger_than_an_alb_takes_are_refused_and_other_apis_get_them() {
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    // An ALB takes 1 MB of answer JSON from a Lambda; API Gateway and Function URLs 6 MB.
+    let put = http::Request::put("/objects/big.txt")
+        .header("authorization", API)
+        .header("content-type", "text/plain")
+        .body(vec![b'y'; 1_100_000])
+        .unwrap();
+    assert_eq!(host.send(put).await.status, 201);
+    let alb = "aws_lambda_events/example-alb-lambda-target-request-headers-only.json";
+    let http_api = "powertools/apiGatewayProxyV2Event.json";
+    for (fixture_name, refused) in [(alb, true), (http_api, false)] {
+        let mut event = fixture(fixture_name);
+        aim(&mut event, "GET", "/objects/big.txt", "");
+        let (status, answer) = invoke(&host, &event).await;
+        if refused {
+            assert_eq!(status, 502, "{answer}");
+            assert_eq!(answer["error"]["code"], "lambda_response_too_large");
+        } else {
+            assert_eq!((status, &answer["statusCode"]), (200, &json!(200)));
+        }
+    }
 }

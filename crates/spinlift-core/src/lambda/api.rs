@@ -45,7 +45,26 @@ pub enum ApiFormat {
     },
     /// A CloudFront Lambda@Edge viewer- or origin-request trigger: answered with a response
     /// CloudFront generates.
-    CloudFront,
+    CloudFront {
+        /// A viewer-request trigger (else origin-request), whose generated answers are
+        /// smaller.
+        viewer: bool,
+    },
+}
+
+impl ApiFormat {
+    /// The largest answer (the JSON, base64 included) the caller takes: Lambda's 6 MiB for a
+    /// synchronous invocation, an ALB's 1 MB, CloudFront's 40 KB for a response generated at
+    /// a viewer-request trigger and 1 MB at an origin-request one. AWS's KB and MB are taken
+    /// as thousands, inside either reading. A larger one is refused by the caller (an ALB
+    /// answers 502, CloudFront an error page), so it is refused here first, saying why.
+    pub fn max_answer_bytes(self) -> usize {
+        match self {
+            ApiFormat::RestV1 | ApiFormat::HttpV2 => 6 << 20,
+            ApiFormat::Alb { .. } | ApiFormat::CloudFront { viewer: false } => 1_000_000,
+            ApiFormat::CloudFront { viewer: true } => 40_000,
+        }
+    }
 }
 
 /// Headers the event may carry that describe the original connection, not this request:
@@ -312,12 +331,13 @@ pub(super) fn proxy_response(format: ApiFormat, response: &http::Response<Vec<u8
         "body": body,
         "isBase64Encoded": base64,
     });
+    // JSON carries text: a value with bytes beyond visible ASCII (a UTF-8 file name in
+    // Content-Disposition) goes as read as UTF-8, never dropped or emptied.
     let values = |name: &HeaderName| -> Vec<Value> {
         headers
             .get_all(name)
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(|v| Value::String(v.to_owned()))
+            .map(|v| Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect()
     };
     let joined = |name: &HeaderName| {
@@ -359,7 +379,7 @@ pub(super) fn proxy_response(format: ApiFormat, response: &http::Response<Vec<u8
             fields.insert("headers".into(), Value::Object(single));
             fields.insert("cookies".into(), Value::Array(cookies));
         }
-        ApiFormat::CloudFront => {}
+        ApiFormat::CloudFront { .. } => {}
         ApiFormat::Alb { multi_value } => {
             let description = match status.canonical_reason() {
                 Some(reason) => format!("{} {reason}", status.as_u16()),
@@ -548,6 +568,32 @@ mod tests {
             proxy_response(ApiFormat::Alb { multi_value: false }, &binary),
             json!({"statusCode": 404, "statusDescription": "404 Not Found", "body": "AAEC/w==",
                    "isBase64Encoded": true, "headers": {"content-type": "image/png"}})
+        );
+    }
+
+    #[test]
+    fn header_values_beyond_ascii_are_carried_not_emptied() {
+        let disposition = "attachment; filename=\"r\u{e9}sum\u{e9}.pdf\"";
+        let response = http::Response::builder()
+            .status(200)
+            .header("content-disposition", disposition.as_bytes())
+            .body(Vec::new())
+            .unwrap();
+        for format in [
+            ApiFormat::RestV1,
+            ApiFormat::HttpV2,
+            ApiFormat::Alb { multi_value: false },
+        ] {
+            let answer = proxy_response(format, &response);
+            assert_eq!(
+                answer["headers"]["content-disposition"], disposition,
+                "{format:?}"
+            );
+        }
+        let multi = proxy_response(ApiFormat::Alb { multi_value: true }, &response);
+        assert_eq!(
+            multi["multiValueHeaders"]["content-disposition"],
+            json!([disposition])
         );
     }
 }

@@ -26,6 +26,26 @@ const NOT_GENERATED: [&str; 5] = [
     "upgrade",
 ];
 
+/// Whether a Lambda@Edge record is a viewer-request trigger (else an origin-request one).
+///
+/// # Errors
+/// A response trigger (`origin-response`, `viewer-response`): it carries the request too, but
+/// asks to change CloudFront's answer, not to have the request served; replaying it would
+/// run, say, a `PUT` without its body.
+pub(super) fn is_viewer_request(record: &Value) -> Result<bool, LambdaError> {
+    let event_type = record["cf"]["config"]["eventType"].as_str();
+    if record["cf"].get("response").is_some()
+        || event_type.is_some_and(|t| t.ends_with("-response"))
+    {
+        return Err(LambdaError::new(format!(
+            "a CloudFront {} trigger is not handled, only viewer-request and origin-request ones",
+            event_type.unwrap_or("response")
+        )));
+    }
+    // Without a type, the smaller limit of the two.
+    Ok(event_type != Some("origin-request"))
+}
+
 /// The request a Lambda@Edge record (`Records[i]`, with `cf.request`) stands for.
 pub(super) fn request(record: &Value) -> Result<http::Request<Vec<u8>>, LambdaError> {
     let cf = &record["cf"];
@@ -45,6 +65,12 @@ pub(super) fn request(record: &Value) -> Result<http::Request<Vec<u8>>, LambdaEr
                 headers.push((name.clone(), value.to_owned()));
             }
         }
+    }
+    if request["body"]["inputTruncated"].as_bool() == Some(true) {
+        // CloudFront passes at most 40 KB (viewer) or 1 MB (origin) of a body.
+        return Err(LambdaError::new(
+            "the CloudFront body is truncated (inputTruncated): the request cannot be served whole",
+        ));
     }
     let body = match (
         &request["body"]["data"],

@@ -69,7 +69,7 @@ impl LambdaError {
 /// (API Gateway, ALB, Function URL) or a CloudFront generated response.
 pub fn lambda_response(format: ApiFormat, response: &http::Response<Vec<u8>>) -> Value {
     match format {
-        ApiFormat::CloudFront => cloudfront::response(response),
+        ApiFormat::CloudFront { .. } => cloudfront::response(response),
         _ => api::proxy_response(format, response),
     }
 }
@@ -123,9 +123,10 @@ fn classify_event(body: &[u8]) -> Result<Invocation, LambdaError> {
         // CloudFront invokes a Lambda@Edge trigger with one record.
         if let [record] = records.as_slice() {
             if record["cf"]["request"].is_object() {
+                let viewer = cloudfront::is_viewer_request(record)?;
                 return Ok(Invocation::Api {
                     request: Box::new(cloudfront::request(record)?),
-                    format: ApiFormat::CloudFront,
+                    format: ApiFormat::CloudFront { viewer },
                 });
             }
         }
@@ -180,11 +181,12 @@ fn records_invocation(records: &[Value], body: &[u8]) -> Result<Invocation, Lamb
                     })
                 })
                 .collect::<Result<_, _>>()?;
+            // A FIFO queue's name ends in `.fifo`. A MessageGroupId alone does not make one:
+            // standard queues with fair queuing carry it too, and keep no order.
             let fifo = records.iter().any(|record| {
                 record["eventSourceARN"]
                     .as_str()
                     .is_some_and(|arn| arn.ends_with(".fifo"))
-                    || record["attributes"].get("MessageGroupId").is_some()
             });
             Ok(Invocation::Sqs { messages, fifo })
         }
@@ -291,6 +293,12 @@ mod tests {
         assert!(matches!(
             classify(fifo).unwrap(),
             Invocation::Sqs { fifo: true, .. }
+        ));
+        // A standard queue with fair queuing names message groups too, and keeps no order.
+        let fair = br#"{"Records":[{"eventSource":"aws:sqs","messageId":"1","body":"b","attributes":{"MessageGroupId":"tenant-1"},"eventSourceARN":"arn:aws:sqs:us-east-1:1:q"}]}"#;
+        assert!(matches!(
+            classify(fair).unwrap(),
+            Invocation::Sqs { fifo: false, .. }
         ));
     }
 

@@ -1,7 +1,7 @@
 //! The AWS side of the configuration: region and keys, the role to assume, each service's
 //! endpoint (checked against the region), and how calls are retried and timed out.
 
-use super::{invalid, number, read, require, ConfigError, Secret, Variables};
+use super::{invalid, number, read, require, visible, ConfigError, Secret, Variables};
 use crate::aws::{Endpoint, Service};
 use crate::outbound::Timeouts;
 use crate::retry::RetryPolicy;
@@ -49,19 +49,6 @@ impl AwsConfig {
 /// Reads a key that must be set, of visible ASCII only.
 fn credential(vars: &dyn Variables, name: &'static str) -> Result<String, ConfigError> {
     visible(require(vars, name)?, name)
-}
-
-/// Keys and tokens are visible ASCII. One pasted from a secret store with a line end or a
-/// space would otherwise sign every call wrong (AWS answers 403, blamed on AWS), or make the
-/// signed headers unsendable; it is refused here, by name, never echoing the value.
-fn visible(value: String, name: &'static str) -> Result<String, ConfigError> {
-    match value.bytes().all(|b| b.is_ascii_graphic()) {
-        true => Ok(value),
-        false => Err(invalid(
-            name,
-            "visible ASCII characters only (no spaces or line ends)",
-        )),
-    }
 }
 
 /// Reads `aws_role_arn`: the role to assume with the configured keys; empty means none.

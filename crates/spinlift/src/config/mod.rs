@@ -149,6 +149,20 @@ fn invalid(variable: &'static str, expected: &'static str) -> ConfigError {
     }
 }
 
+/// Keys and tokens are visible ASCII. A key pasted from a secret store with a line end or a
+/// space would otherwise sign every call wrong (AWS answers 403, blamed on AWS), or make the
+/// signed headers unsendable; a token of spaces could never be sent as a bearer credential,
+/// only matched in a URL. Refused here, by name, never echoing the value.
+pub(crate) fn visible(value: String, name: &'static str) -> Result<String, ConfigError> {
+    match value.bytes().all(|b| b.is_ascii_graphic()) {
+        true => Ok(value),
+        false => Err(invalid(
+            name,
+            "visible ASCII characters only (no spaces or line ends)",
+        )),
+    }
+}
+
 /// Reads a variable that must be set: spinlift's or the app's own.
 ///
 /// # Errors
@@ -257,6 +271,23 @@ mod tests {
             assert_eq!(err.variable(), "s3_bucket");
             let err = api_token(&with("api_token", value)).unwrap_err();
             assert_eq!(err.to_string(), "variable api_token is not set");
+        }
+    }
+
+    #[test]
+    fn tokens_of_spaces_or_line_ends_are_refused_by_name() {
+        // A token of spaces could never be sent as a bearer credential, only in a URL.
+        for value in [" ", "t0ken\n", "two words"] {
+            for (name, read) in [
+                ("api_token", api_token as fn(&dyn Variables) -> _),
+                ("webhook_token", webhook_token),
+            ] {
+                let err = read(&with(name, Some(value))).unwrap_err();
+                assert_eq!(
+                    err.to_string(),
+                    format!("variable {name} must be visible ASCII characters only (no spaces or line ends)")
+                );
+            }
         }
     }
 

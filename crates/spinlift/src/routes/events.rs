@@ -38,9 +38,16 @@ where
     H: ObjectEventHandler<Error: Into<ApiError>>,
 {
     let bytes = super::read_body(body, MAX_EVENT_BYTES).await?;
-    let sns = headers
-        .get("x-amz-sns-message-type")
-        .and_then(|v| v.to_str().ok());
+    // Present at all, the header makes this an SNS delivery, as it did for the token check
+    // (`auth::require_webhook_token`): one that is not text is refused, never read as absent,
+    // which would let a URL token post raw S3 events unverified.
+    let sns = match headers.get("x-amz-sns-message-type") {
+        None => None,
+        Some(value) => Some(value.to_str().map_err(|_| ApiError::BadRequest {
+            code: "invalid_event",
+            message: "x-amz-sns-message-type is not an SNS message type".to_owned(),
+        })?),
+    };
     let invalid = |err: crate::events::EventError| ApiError::BadRequest {
         code: "invalid_event",
         message: err.to_string(),

@@ -22,11 +22,11 @@ use std::future::Future;
 /// Lambda's limit for a synchronous invocation's payload, and for its answer.
 pub const MAX_INVOCATION_BYTES: usize = 6 << 20;
 
-fn too_large() -> ApiError {
+fn too_large(limit: usize) -> ApiError {
     ApiError::BadGateway {
         code: "lambda_response_too_large".into(),
         message: format!(
-            "the answer is larger than a Lambda may return ({MAX_INVOCATION_BYTES} bytes); \
+            "the answer is larger than its caller takes from a Lambda ({limit} bytes); \
              call the route directly"
         ),
     }
@@ -37,7 +37,8 @@ fn too_large() -> ApiError {
 ///
 /// # Errors
 /// 413 over [`MAX_INVOCATION_BYTES`]; 400 for an event that is not an accepted shape; 502
-/// when a routed answer is larger than a Lambda may return.
+/// when a routed answer is larger than the event's caller takes from a Lambda
+/// ([`crate::lambda::ApiFormat::max_answer_bytes`]).
 pub async fn invoke<F, Fut>(
     body: Body,
     env: &dyn Env,
@@ -71,7 +72,7 @@ where
                 body.collect(MAX_INVOCATION_BYTES)
                     .await
                     .map_err(|err| match err.too_large {
-                        true => too_large(),
+                        true => too_large(MAX_INVOCATION_BYTES),
                         // The routed answer's body (an object streamed from S3) broke off.
                         false => ApiError::BadGateway {
                             code: "IncompleteResponse".into(),
@@ -81,8 +82,9 @@ where
             let answer = lambda_response(format, &Response::from_parts(parts, body));
             // The limit is on what a Lambda returns: the JSON, base64 included.
             let response = json_response(StatusCode::OK, &answer);
+            let limit = format.max_answer_bytes();
             match response.body() {
-                Body::Bytes(json) if json.len() > MAX_INVOCATION_BYTES => Err(too_large()),
+                Body::Bytes(json) if json.len() > limit => Err(too_large(limit)),
                 _ => Ok(response),
             }
         }
