@@ -182,17 +182,28 @@ pub struct CorsSettings {
     pub allowed_headers: String,
 }
 
-/// Reads `cors_allowed_origins`, `cors_allowed_methods`, `cors_allowed_headers`.
+/// The methods a preflight may ask for when `cors_allowed_methods` is empty or not declared
+/// (the default in spinlift's `spin.toml`): an app that declares only the origins gets a
+/// policy that works, not one refusing every preflight.
+pub(crate) const DEFAULT_CORS_METHODS: &str = "GET, HEAD, PUT, POST, DELETE";
+/// The request headers a preflight may ask for when `cors_allowed_headers` is empty or not
+/// declared.
+pub(crate) const DEFAULT_CORS_HEADERS: &str = "authorization, content-type, range, if-none-match";
+
+/// Reads `cors_allowed_origins` (none: CORS is off), `cors_allowed_methods` and
+/// `cors_allowed_headers` (their defaults when empty).
 ///
 /// # Errors
 ///
 /// A variable is unreadable.
 pub fn cors(vars: &dyn Variables) -> Result<CorsSettings, ConfigError> {
-    let list = |name| Ok::<_, ConfigError>(read(vars, name)?.unwrap_or_default());
+    let list = |name, default: &str| {
+        Ok::<_, ConfigError>(read(vars, name)?.unwrap_or_else(|| default.to_owned()))
+    };
     Ok(CorsSettings {
-        allowed_origins: list("cors_allowed_origins")?,
-        allowed_methods: list("cors_allowed_methods")?,
-        allowed_headers: list("cors_allowed_headers")?,
+        allowed_origins: list("cors_allowed_origins", "")?,
+        allowed_methods: list("cors_allowed_methods", DEFAULT_CORS_METHODS)?,
+        allowed_headers: list("cors_allowed_headers", DEFAULT_CORS_HEADERS)?,
     })
 }
 

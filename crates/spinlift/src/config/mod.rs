@@ -275,6 +275,25 @@ mod tests {
     }
 
     #[test]
+    fn cors_lists_left_out_take_the_documented_defaults() {
+        let only_origins: BTreeMap<String, String> = [(
+            "cors_allowed_origins".to_owned(),
+            "https://app.example.com".to_owned(),
+        )]
+        .into();
+        let settings = cors(&only_origins).unwrap();
+        assert_eq!(settings.allowed_methods, "GET, HEAD, PUT, POST, DELETE");
+        assert_eq!(
+            settings.allowed_headers,
+            "authorization, content-type, range, if-none-match"
+        );
+        let mut narrow = only_origins.clone();
+        narrow.insert("cors_allowed_methods".into(), "GET".into());
+        assert_eq!(cors(&narrow).unwrap().allowed_methods, "GET");
+        assert_eq!(cors(&BTreeMap::new()).unwrap().allowed_origins, "");
+    }
+
+    #[test]
     fn tokens_of_spaces_or_line_ends_are_refused_by_name() {
         // A token of spaces could never be sent as a bearer credential, only in a URL.
         for value in [" ", "t0ken\n", "two words"] {
