@@ -86,12 +86,14 @@ impl Body {
         }
     }
 
-    /// The body as a chunk stream, whatever it holds.
+    /// The body as a chunk stream, whatever it holds. Its end is final: asked again, it ends
+    /// again (readers that fill a chunk or a part ask once more after the last bytes, and
+    /// some streams, `unfold`'s among them, panic when polled after their end).
     pub fn into_stream(self) -> ChunkStream {
         match self {
             Body::Empty => Box::pin(futures::stream::empty()),
             Body::Bytes(bytes) => Box::pin(futures::stream::once(async move { Ok(bytes) })),
-            Body::Stream(stream) => stream,
+            Body::Stream(stream) => Box::pin(stream.fuse()),
         }
     }
 }
@@ -110,6 +112,20 @@ impl fmt::Debug for Body {
 mod tests {
     use super::*;
     use futures::executor::block_on;
+
+    #[test]
+    fn a_stream_asked_past_its_end_ends_again() {
+        // `unfold` panics when polled after it returned its end.
+        let once = futures::stream::unfold(true, |more| async move {
+            more.then(|| (Ok(b"last".to_vec()), false))
+        });
+        let mut stream = Body::stream(once).into_stream();
+        block_on(async {
+            assert_eq!(stream.next().await.unwrap().unwrap(), b"last");
+            assert!(stream.next().await.is_none());
+            assert!(stream.next().await.is_none());
+        });
+    }
 
     fn chunks(parts: &[&'static [u8]]) -> Body {
         Body::stream(futures::stream::iter(

@@ -1,6 +1,6 @@
 //! The bucket an S3 client talks to: endpoint, addressing style, region, and request signing.
 
-use super::ObjectKey;
+use super::{ChecksumAlgorithm, ObjectKey};
 use crate::sigv4::{
     uri_encode, ChunkSigner, Payload, SignableRequest, SignatureLocation, Signer, SigningError,
     SigningParams, SigningSettings, SigningTime, STREAMING_PAYLOAD, STREAMING_PAYLOAD_TRAILER,
@@ -156,17 +156,25 @@ impl Bucket {
     /// trailer form, `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`.
     ///
     /// # Errors
-    /// A header of the request cannot be signed.
+    /// A header of the request cannot be signed, or its trailer names no checksum spinlift
+    /// computes (the body would be framed without the trailer it is signed for).
     pub fn sign_streaming<B>(
         &self,
         request: &mut http::Request<B>,
         signer: &Signer,
         time: SigningTime,
     ) -> Result<ChunkSigner, SigningError> {
-        let marker = if request.headers().contains_key("x-amz-trailer") {
-            STREAMING_PAYLOAD_TRAILER
-        } else {
-            STREAMING_PAYLOAD
+        let marker = match request.headers().get("x-amz-trailer") {
+            None => STREAMING_PAYLOAD,
+            Some(name) => match name.to_str().ok().and_then(ChecksumAlgorithm::from_header) {
+                Some(_) => STREAMING_PAYLOAD_TRAILER,
+                None => {
+                    return Err(SigningError::invalid_header(
+                        "x-amz-trailer",
+                        "it names no checksum spinlift computes",
+                    ))
+                }
+            },
         };
         signer.sign_streaming(
             request,
@@ -247,5 +255,26 @@ pub(crate) mod tests {
             bucket(true).copy_source(&key),
             "/spinlift-dev/dir/a%20b%2Bc"
         );
+    }
+
+    #[test]
+    fn a_streamed_trailer_must_be_a_checksum_spinlift_computes() {
+        let signer = Signer::new(crate::sigv4::Credentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "secret".into(),
+            session_token: None,
+        });
+        let key = ObjectKey::new("k").unwrap();
+        let sign = |trailer: &str| {
+            let mut request = http::Request::put(bucket(true).object_uri(&key, &[]))
+                .header("x-amz-trailer", trailer)
+                .body(())
+                .unwrap();
+            bucket(true).sign_streaming(&mut request, &signer, SigningTime::from_unix_seconds(0))
+        };
+        assert!(sign("x-amz-checksum-crc32").is_ok());
+        let err = sign("x-amz-checksum-sha1").unwrap_err();
+        assert_eq!(err.kind(), crate::sigv4::SigningErrorKind::InvalidHeader);
+        assert!(err.to_string().contains("x-amz-trailer"), "{err}");
     }
 }
