@@ -7,6 +7,9 @@
 //! is the JSON error body; a body that is not JSON on a JSON route is a 400.
 //! `SPINLIFT_FUZZ_CASES` scales the run (default 1500 per target) for longer local sessions.
 
+#[path = "support/router.rs"]
+mod router;
+
 use futures::executor::block_on;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
@@ -19,7 +22,6 @@ use spinlift::env::FakeEnv;
 use spinlift::outbound::{HttpClient, TransportError};
 use spinlift::s3::*;
 use spinlift::sigv4::{Credentials, Payload, Signer, SigningTime};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 fn cases() -> u32 {
@@ -320,36 +322,11 @@ impl HttpClient for EmptyUpstream {
     }
 }
 
-fn variables() -> BTreeMap<String, String> {
-    [
-        ("aws_region", "us-east-1"),
-        ("aws_access_key_id", "spinlift-dev"),
-        ("aws_secret_access_key", "spinlift-dev-secret"),
-        ("s3_bucket", "spinlift-dev"),
-        ("s3_scheme", "http"),
-        ("s3_host", "127.0.0.1:8014"),
-        ("s3_path_style", "true"),
-        ("api_token", "t0ken"),
-        ("webhook_token", "w3bhook"),
-        ("index_prefix", "_index/"),
-        ("sns_cert_origin", "http://127.0.0.1:9911"),
-        ("cors_allowed_origins", "https://app.example.com"),
-        ("aws_retry_base_ms", "0"),
-        ("sts_endpoint", "http://127.0.0.1:5000"),
-        ("dynamodb_endpoint", "http://127.0.0.1:5000"),
-        ("sqs_endpoint", "http://127.0.0.1:5000"),
-        ("sns_endpoint", "http://127.0.0.1:5000"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
-}
-
 #[test]
 fn the_router_answers_hostile_requests_with_json_errors_never_500() {
     let mut bodies = event_seeds();
     bodies.extend(seeds("tests/fuzz_seeds", ".json"));
-    let vars = variables();
+    let vars = router::variables();
     let path_piece = || proptest::collection::vec(any::<u8>(), 0..24);
     let strategy = (
         prop::sample::select(vec![

@@ -10,6 +10,9 @@
 //! - an `x-amz-sns-message-type` header that is not text let the SNS URL token post raw S3
 //!   events without any signature.
 
+#[path = "support/router.rs"]
+mod router;
+
 use futures::executor::block_on;
 use serde_json::{json, Value};
 use spinlift::app::{handle, Context};
@@ -18,7 +21,6 @@ use spinlift::cache::MemoryCache;
 use spinlift::env::FakeEnv;
 use spinlift::outbound::{HttpClient, TransportError};
 use spinlift::sigv4::SigningTime;
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Answers every call from `answer`, counting them.
@@ -57,26 +59,6 @@ fn no_such_key(_: usize, _: &http::Request<()>) -> (u16, String) {
     (404, error.to_owned())
 }
 
-fn variables() -> BTreeMap<String, String> {
-    [
-        ("aws_region", "us-east-1"),
-        ("aws_access_key_id", "spinlift-dev"),
-        ("aws_secret_access_key", "spinlift-dev-secret"),
-        ("s3_bucket", "spinlift-dev"),
-        ("s3_scheme", "http"),
-        ("s3_host", "127.0.0.1:8014"),
-        ("s3_path_style", "true"),
-        ("api_token", "t0ken"),
-        ("webhook_token", "w3bhook"),
-        ("index_prefix", "_index/"),
-        ("sns_cert_origin", "http://127.0.0.1:9911"),
-        ("aws_retry_base_ms", "0"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
-}
-
 /// The router's answer to `method uri` with `body`: status and JSON body.
 fn send(upstream: &Upstream, method: &str, uri: &str, body: Vec<u8>) -> (u16, Value) {
     send_with(upstream, method, uri, &[], body)
@@ -90,7 +72,7 @@ fn send_with(
     headers: &[(&str, &str)],
     body: Vec<u8>,
 ) -> (u16, Value) {
-    let vars = variables();
+    let vars = router::variables();
     let env = FakeEnv::at(SigningTime::from_unix_seconds(1_795_424_400));
     let cx = Context {
         vars: &vars,

@@ -9,6 +9,7 @@
 //! - [`load`]: a keep-alive load generator and the process's resident memory;
 //! - [`moto`]: moto's server, a signature-verifying DynamoDB/SQS/SNS/STS, bootstrapped;
 //! - [`sns_peer`]: SNS's HTTP side (certificate, confirmations) and SNS-style message signing.
+//! - [`router`]: the variables the default router runs with natively (fuzz, hostile input);
 //! - [`template`]: `spin new`: a template of `templates/` rendered as Spin renders it.
 //!
 //! Each test crate uses a different part of this module, so what one crate leaves unused
@@ -21,6 +22,7 @@ pub mod load;
 pub mod manifest;
 pub mod moto;
 pub mod outbound;
+pub mod router;
 pub mod s3_store;
 pub mod sns_peer;
 pub mod template;

@@ -1,0 +1,32 @@
+//! The default component's router driven natively, with no wasm and no peers (`tests/fuzz.rs`,
+//! `tests/hostile.rs`): the variables it runs with.
+
+use std::collections::BTreeMap;
+
+/// What spin.toml would give a router whose AWS calls go to a test upstream: the API token
+/// `t0ken`, the webhook token `w3bhook`, CORS for `https://app.example.com`, and retries
+/// that do not wait.
+pub fn variables() -> BTreeMap<String, String> {
+    [
+        ("aws_region", "us-east-1"),
+        ("aws_access_key_id", "spinlift-dev"),
+        ("aws_secret_access_key", "spinlift-dev-secret"),
+        ("s3_bucket", "spinlift-dev"),
+        ("s3_scheme", "http"),
+        ("s3_host", "127.0.0.1:8014"),
+        ("s3_path_style", "true"),
+        ("api_token", "t0ken"),
+        ("webhook_token", "w3bhook"),
+        ("index_prefix", "_index/"),
+        ("sns_cert_origin", "http://127.0.0.1:9911"),
+        ("cors_allowed_origins", "https://app.example.com"),
+        ("aws_retry_base_ms", "0"),
+        ("sts_endpoint", "http://127.0.0.1:5000"),
+        ("dynamodb_endpoint", "http://127.0.0.1:5000"),
+        ("sqs_endpoint", "http://127.0.0.1:5000"),
+        ("sns_endpoint", "http://127.0.0.1:5000"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
