@@ -243,9 +243,17 @@ async fn the_template_app_builds_and_serves_its_route_and_its_event_handler() {
         404
     );
 
-    // A removal forgets the summary.
-    let removed = event("ObjectRemoved:Delete", "photos/cat 1.jpg");
-    let answer = call(&host, "POST", "/events/s3", webhook, removed).await;
+    // A removal while the object is there (an old version's, or one delivered after a newer
+    // upload) keeps the summary; once the object is gone, the summary goes too.
+    let removed = || event("ObjectRemoved:Delete", "photos/cat 1.jpg");
+    let answer = call(&host, "POST", "/events/s3", webhook, removed()).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body.contains("the object exists"), "{}", answer.body);
+    assert!(store
+        .object_path("summaries/photos/cat 1.jpg.json")
+        .exists());
+    std::fs::remove_file(store.object_path("photos/cat 1.jpg")).unwrap();
+    let answer = call(&host, "POST", "/events/s3", webhook, removed()).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(!store
         .object_path("summaries/photos/cat 1.jpg.json")

@@ -55,6 +55,13 @@ impl ObjectEventHandler for Describe {
             return Ok(Outcome::Skipped("no derived key can be named".into()));
         };
         if event.kind == ObjectEventKind::Removed {
+            // Events come at least once and in any order, and removing an old version of an
+            // object also sends one: while the object is there, what was derived stays.
+            match services.s3.call(&HeadObject { key: &key }).await {
+                Ok(_) => return Ok(Outcome::Skipped("the object exists".into())),
+                Err(err) if err.is_not_found() => {}
+                Err(err) => return Err(err),
+            }
             services
                 .s3
                 .call(&DeleteObject {

@@ -3,11 +3,12 @@
 use crate::describe::item_key;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use serde_json::{json, Value};
-use spinlift::app::{HttpError, RouteContext};
+use spinlift::app::{answer_of, HttpError, RouteContext};
 use spinlift::aws::dynamodb::GetItem;
 use spinlift::body::Body;
 use spinlift::client::ClientError;
 use spinlift::config::ConfigError;
+use spinlift::error::ApiError;
 use std::fmt;
 
 /// What the route answers when it cannot answer the metadata.
@@ -15,18 +16,16 @@ use std::fmt;
 pub enum MetadataError {
     /// No item for the key: 404 `not_found`.
     NotFound(String),
-    /// The app is misconfigured: 500 `config`.
-    Config(ConfigError),
-    /// DynamoDB failed or refused: 502 `upstream`.
-    Upstream(ClientError),
+    /// A variable or a call to AWS failed: answered as spinlift answers it (500 `config`,
+    /// 504 on a timeout, 502 with the AWS error code, ...), its log line saying why.
+    Spinlift(ApiError),
 }
 
 impl fmt::Display for MetadataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MetadataError::NotFound(key) => write!(f, "no metadata for {key}"),
-            MetadataError::Config(err) => write!(f, "{err}"),
-            MetadataError::Upstream(err) => write!(f, "the metadata table failed ({})", err.code()),
+            MetadataError::Spinlift(err) => f.write_str(&err.message()),
         }
     }
 }
@@ -35,29 +34,34 @@ impl HttpError for MetadataError {
     fn status(&self) -> StatusCode {
         match self {
             MetadataError::NotFound(_) => StatusCode::NOT_FOUND,
-            MetadataError::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            MetadataError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            MetadataError::Spinlift(err) => err.status(),
         }
     }
 
     fn code(&self) -> &str {
         match self {
             MetadataError::NotFound(_) => "not_found",
-            MetadataError::Config(_) => "config",
-            MetadataError::Upstream(_) => "upstream",
+            MetadataError::Spinlift(err) => err.code(),
+        }
+    }
+
+    fn into_api_error(self) -> ApiError {
+        match self {
+            MetadataError::Spinlift(err) => err,
+            other => answer_of(&other),
         }
     }
 }
 
 impl From<ConfigError> for MetadataError {
     fn from(err: ConfigError) -> Self {
-        MetadataError::Config(err)
+        MetadataError::Spinlift(err.into())
     }
 }
 
 impl From<ClientError> for MetadataError {
     fn from(err: ClientError) -> Self {
-        MetadataError::Upstream(err)
+        MetadataError::Spinlift(err.into())
     }
 }
 

@@ -19,7 +19,7 @@ mod dispatch;
 mod request;
 mod user;
 
-pub use user::{HttpError, PathPattern, RouteContext};
+pub use user::{answer_of, HttpError, PathPattern, RouteContext};
 
 use crate::body::Body;
 use crate::cache::Cache;

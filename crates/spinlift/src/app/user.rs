@@ -27,18 +27,25 @@ pub trait HttpError: std::fmt::Display {
     /// The stable machine-readable code.
     fn code(&self) -> &str;
 
-    /// The answer this error becomes: its status, code and message (`Display`), logged when
-    /// a 5xx. spinlift's own [`ApiError`] stays itself, so its log line keeps the reason its
-    /// message leaves out, and its headers (`WWW-Authenticate`, `Allow`) are sent.
+    /// The answer this error becomes: [`answer_of`] it (its status, code and message,
+    /// logged when a 5xx). spinlift's own [`ApiError`] stays itself, so its log line keeps the
+    /// reason its message leaves out, and its headers (`WWW-Authenticate`, `Allow`) are sent.
+    /// An error type that wraps an `ApiError` (for a variable or an AWS call that failed)
+    /// answers with it the same way by returning it here.
     fn into_api_error(self) -> ApiError
     where
         Self: Sized,
     {
-        ApiError::Handler {
-            status: self.status(),
-            code: self.code().to_owned(),
-            message: self.to_string(),
-        }
+        answer_of(&self)
+    }
+}
+
+/// The answer an app's error gives by default: its status, code and message (`Display`).
+pub fn answer_of(err: &(impl HttpError + ?Sized)) -> ApiError {
+    ApiError::Handler {
+        status: err.status(),
+        code: err.code().to_owned(),
+        message: err.to_string(),
     }
 }
 

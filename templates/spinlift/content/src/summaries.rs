@@ -3,10 +3,11 @@
 //! variables, and S3 and the other AWS services, signed with the app's credentials.
 
 use http::{header, HeaderValue, Request, Response, StatusCode};
-use spinlift::app::{HttpError, RouteContext};
+use spinlift::app::{answer_of, HttpError, RouteContext};
 use spinlift::body::Body;
 use spinlift::client::ClientError;
 use spinlift::config::ConfigError;
+use spinlift::error::ApiError;
 use spinlift::s3::ObjectKey;
 use std::fmt;
 
@@ -16,19 +17,17 @@ use std::fmt;
 pub enum SummaryError {
     /// No summary (yet) for the key: 404 `not_found`.
     NotFound(String),
-    /// The app is misconfigured: 500 `config`.
-    Config(ConfigError),
-    /// S3 failed or refused: 502 `upstream`.
-    Upstream(ClientError),
+    /// A variable or a call to AWS failed: answered as spinlift answers it (500 `config`
+    /// naming the variable, 504 on a timeout, 502 with the AWS error code, ...), with its
+    /// log line saying why.
+    Spinlift(ApiError),
 }
 
 impl fmt::Display for SummaryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SummaryError::NotFound(key) => write!(f, "no summary of {key}"),
-            SummaryError::Config(err) => write!(f, "{err}"),
-            // The code only: an error's text never carries a credential, but keep it short.
-            SummaryError::Upstream(err) => write!(f, "the bucket failed ({})", err.code()),
+            SummaryError::Spinlift(err) => f.write_str(&err.message()),
         }
     }
 }
@@ -37,29 +36,34 @@ impl HttpError for SummaryError {
     fn status(&self) -> StatusCode {
         match self {
             SummaryError::NotFound(_) => StatusCode::NOT_FOUND,
-            SummaryError::Config(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            SummaryError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            SummaryError::Spinlift(err) => err.status(),
         }
     }
 
     fn code(&self) -> &str {
         match self {
             SummaryError::NotFound(_) => "not_found",
-            SummaryError::Config(_) => "config",
-            SummaryError::Upstream(_) => "upstream",
+            SummaryError::Spinlift(err) => err.code(),
+        }
+    }
+
+    fn into_api_error(self) -> ApiError {
+        match self {
+            SummaryError::Spinlift(err) => err,
+            other => answer_of(&other),
         }
     }
 }
 
 impl From<ConfigError> for SummaryError {
     fn from(err: ConfigError) -> Self {
-        SummaryError::Config(err)
+        SummaryError::Spinlift(err.into())
     }
 }
 
 impl From<ClientError> for SummaryError {
     fn from(err: ClientError) -> Self {
-        SummaryError::Upstream(err)
+        SummaryError::Spinlift(err.into())
     }
 }
 

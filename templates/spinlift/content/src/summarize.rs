@@ -55,6 +55,13 @@ impl ObjectEventHandler for Summarize {
         };
         let s3 = &services.s3;
         if event.kind == ObjectEventKind::Removed {
+            // Events come at least once and in any order, and removing an old version of an
+            // object also sends one: while the object is there, its summary stays.
+            match s3.call(&HeadObject { key: &key }).await {
+                Ok(_) => return Ok(Outcome::Skipped("the object exists".into())),
+                Err(err) if err.is_not_found() => {}
+                Err(err) => return Err(err),
+            }
             let delete = DeleteObject {
                 key: &summary,
                 if_match: None,
