@@ -580,3 +580,42 @@ async fn the_stack_via_eventbridge_gives_a_role_the_same_under_a_prefix() {
     let outcome = (refused.status, error_code(&refused));
     assert_eq!(outcome, (502, "AccessDenied".to_owned()), "{refused:?}");
 }
+
+/// With `CreateBucket=false`, the stack prints the command that sends an existing bucket's
+/// events (its `ExistingBucketNotification` output): under an `ObjectPrefix` it must filter to
+/// it as the created bucket's notification does, or every object of a shared bucket is
+/// delivered and fails. Read from the template (moto's stack needs the bucket it creates).
+#[test]
+fn an_existing_buckets_sns_command_filters_to_the_prefix() {
+    let template = include_str!("../../deploy/aws/spinlift.yaml");
+    let configurations: Vec<Value> = template
+        .lines()
+        .filter(|l| l.contains("--notification-configuration '{\"TopicConfigurations\""))
+        .map(|line| {
+            let json = &line[line.find('\'').unwrap() + 1..line.rfind('\'').unwrap()];
+            let json = json
+                .replace("${EventTopic}", "arn:aws:sns:us-east-1:123456789012:events")
+                .replace("${ObjectPrefix}", "uploads/");
+            serde_json::from_str(&json).expect("the command's configuration is JSON")
+        })
+        .collect();
+    // One command with a prefix, one without.
+    assert_eq!(configurations.len(), 2, "{configurations:?}");
+    let filters: Vec<&Value> = configurations
+        .iter()
+        .map(|c| &c["TopicConfigurations"][0]["Filter"])
+        .collect();
+    let prefix = json!({"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}});
+    assert!(filters.contains(&&prefix), "{filters:?}");
+    assert!(filters.contains(&&Value::Null), "{filters:?}");
+    let lines: Vec<&str> = template.lines().collect();
+    let prefixed = lines
+        .iter()
+        .position(|l| l.contains("\"FilterRules\""))
+        .unwrap();
+    let guard = lines[prefixed.saturating_sub(4)..prefixed].concat();
+    assert!(
+        guard.contains("HasPrefix"),
+        "the filtered command is the HasPrefix branch"
+    );
+}
