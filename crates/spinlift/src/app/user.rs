@@ -27,8 +27,8 @@ pub trait HttpError: std::fmt::Display {
     /// The stable machine-readable code.
     fn code(&self) -> &str;
 
-    /// The answer this error becomes: [`answer_of`] it (its status, code and message,
-    /// logged when a 5xx). spinlift's own [`ApiError`] stays itself, so its log line keeps the
+    /// The answer this error becomes; by default [`answer_of`]: its status, code and message,
+    /// logged when a 5xx. spinlift's own [`ApiError`] stays itself, so its log line keeps the
     /// reason its message leaves out, and its headers (`WWW-Authenticate`, `Allow`) are sent.
     /// An error type that wraps an `ApiError` (for a variable or an AWS call that failed)
     /// answers with it the same way by returning it here.
