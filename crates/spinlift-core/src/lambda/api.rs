@@ -52,6 +52,9 @@ pub enum ApiFormat {
     },
 }
 
+/// Lambda's limit for a synchronous invocation's payload, and for its answer.
+pub const MAX_INVOCATION_BYTES: usize = 6 << 20;
+
 impl ApiFormat {
     /// The largest answer (the JSON, base64 included) the caller takes: Lambda's 6 MiB for a
     /// synchronous invocation, an ALB's 1 MB, CloudFront's 40 KB for a response generated at
@@ -60,7 +63,7 @@ impl ApiFormat {
     /// answers 502, CloudFront an error page), so it is refused here first, saying why.
     pub fn max_answer_bytes(self) -> usize {
         match self {
-            ApiFormat::RestV1 | ApiFormat::HttpV2 => 6 << 20,
+            ApiFormat::RestV1 | ApiFormat::HttpV2 => MAX_INVOCATION_BYTES,
             ApiFormat::Alb { .. } | ApiFormat::CloudFront { viewer: false } => 1_000_000,
             ApiFormat::CloudFront { viewer: true } => 40_000,
         }

@@ -7,7 +7,7 @@
 mod api;
 mod cloudfront;
 
-pub use api::{ApiFormat, REQUEST_CONTEXT_HEADER};
+pub use api::{ApiFormat, MAX_INVOCATION_BYTES, REQUEST_CONTEXT_HEADER};
 
 use base64ct::{Base64, Encoding};
 use serde_json::Value;

@@ -19,8 +19,7 @@ use http::{Method, Request, Response, StatusCode};
 use serde_json::json;
 use std::future::Future;
 
-/// Lambda's limit for a synchronous invocation's payload, and for its answer.
-pub const MAX_INVOCATION_BYTES: usize = 6 << 20;
+pub use crate::lambda::MAX_INVOCATION_BYTES;
 
 fn too_large(limit: usize) -> ApiError {
     ApiError::BadGateway {
