@@ -2,7 +2,7 @@
 //! default event handler's index, SNS's certificate origin and topics, CORS, and the upload
 //! threshold.
 
-use super::{invalid, number, read, require, visible, ConfigError, Secret, Variables};
+use super::{invalid, number, read, require, require_visible, ConfigError, Secret, Variables};
 use crate::events::sns::SnsOrigin;
 use crate::s3::{ChecksumAlgorithm, S3Config, Scheme};
 
@@ -53,7 +53,7 @@ pub fn s3(vars: &dyn Variables) -> Result<S3Config, ConfigError> {
 ///
 /// The variable is missing, empty or unreadable: an empty token must never authorize.
 pub fn api_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
-    visible(require(vars, "api_token")?, "api_token").map(Secret)
+    require_visible(vars, "api_token").map(Secret)
 }
 
 /// Reads `webhook_token`, the shared secret webhook senders must present.
@@ -62,7 +62,7 @@ pub fn api_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
 ///
 /// The variable is missing, empty or unreadable.
 pub fn webhook_token(vars: &dyn Variables) -> Result<Secret, ConfigError> {
-    visible(require(vars, "webhook_token")?, "webhook_token").map(Secret)
+    require_visible(vars, "webhook_token").map(Secret)
 }
 
 /// The default event handler's settings (the indexer's).

@@ -1,7 +1,9 @@
 //! The AWS side of the configuration: region and keys, the role to assume, each service's
 //! endpoint (checked against the region), and how calls are retried and timed out.
 
-use super::{invalid, number, read, require, visible, ConfigError, Secret, Variables};
+use super::{
+    invalid, number, read, require, require_visible, visible, ConfigError, Secret, Variables,
+};
 use crate::aws::{Endpoint, Service};
 use crate::outbound::Timeouts;
 use crate::retry::RetryPolicy;
@@ -36,19 +38,13 @@ impl AwsConfig {
         }
         Ok(Self {
             region,
-            access_key_id: Secret(credential(vars, "aws_access_key_id")?),
-            secret_access_key: Secret(credential(vars, "aws_secret_access_key")?),
-            session_token: match read(vars, "aws_session_token")? {
-                Some(token) => Some(Secret(visible(token, "aws_session_token")?)),
-                None => None,
-            },
+            access_key_id: Secret(require_visible(vars, "aws_access_key_id")?),
+            secret_access_key: Secret(require_visible(vars, "aws_secret_access_key")?),
+            session_token: read(vars, "aws_session_token")?
+                .map(|token| visible(token, "aws_session_token").map(Secret))
+                .transpose()?,
         })
     }
-}
-
-/// Reads a key that must be set, of visible ASCII only.
-fn credential(vars: &dyn Variables, name: &'static str) -> Result<String, ConfigError> {
-    visible(require(vars, name)?, name)
 }
 
 /// Reads `aws_role_arn`: the role to assume with the configured keys; empty means none.

@@ -163,6 +163,14 @@ pub(crate) fn visible(value: String, name: &'static str) -> Result<String, Confi
     }
 }
 
+/// Reads a key or token that must be set, of visible ASCII only (see [`visible`]).
+pub(crate) fn require_visible(
+    vars: &dyn Variables,
+    name: &'static str,
+) -> Result<String, ConfigError> {
+    visible(require(vars, name)?, name)
+}
+
 /// Reads a variable that must be set: spinlift's or the app's own.
 ///
 /// # Errors
