@@ -10,6 +10,8 @@
 #[path = "support/router.rs"]
 mod router;
 
+use router::{no_such_key, Upstream};
+
 use futures::executor::block_on;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
@@ -19,7 +21,6 @@ use spinlift::body::Body;
 use spinlift::cache::MemoryCache;
 use spinlift::config::S3Config;
 use spinlift::env::FakeEnv;
-use spinlift::outbound::{HttpClient, TransportError};
 use spinlift::s3::*;
 use spinlift::sigv4::{Credentials, Payload, Signer, SigningTime};
 use std::path::Path;
@@ -304,24 +305,6 @@ fn signing_any_request_the_http_crate_accepts_never_panics() {
         .unwrap();
 }
 
-/// An upstream that has nothing: every call is answered 404 `NoSuchKey`.
-struct EmptyUpstream;
-
-impl HttpClient for EmptyUpstream {
-    async fn send(
-        &self,
-        _: http::Request<()>,
-        _: Body,
-    ) -> Result<http::Response<Body>, TransportError> {
-        Ok(http::Response::builder()
-            .status(404)
-            .body(Body::Bytes(
-                b"<Error><Code>NoSuchKey</Code><Message>none</Message></Error>".to_vec(),
-            ))
-            .unwrap())
-    }
-}
-
 #[test]
 fn the_router_answers_hostile_requests_with_json_errors_never_500() {
     let mut bodies = event_seeds();
@@ -393,7 +376,7 @@ fn the_router_answers_hostile_requests_with_json_errors_never_500() {
                 let env = FakeEnv::at(SigningTime::from_unix_seconds(1_795_424_400));
                 let cx = Context {
                     vars: &vars,
-                    client: &EmptyUpstream,
+                    client: &Upstream::new(no_such_key),
                     cache: &MemoryCache::default(),
                     env: &env,
                 };

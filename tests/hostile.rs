@@ -14,50 +14,14 @@
 mod router;
 
 use futures::executor::block_on;
+use router::{no_such_key, Upstream};
 use serde_json::{json, Value};
 use spinlift::app::{handle, Context};
 use spinlift::body::Body;
 use spinlift::cache::MemoryCache;
 use spinlift::env::FakeEnv;
-use spinlift::outbound::{HttpClient, TransportError};
 use spinlift::sigv4::SigningTime;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Answers every call from `answer`, counting them.
-struct Upstream {
-    calls: AtomicUsize,
-    answer: fn(usize, &http::Request<()>) -> (u16, String),
-}
-
-impl Upstream {
-    fn new(answer: fn(usize, &http::Request<()>) -> (u16, String)) -> Self {
-        Self {
-            calls: AtomicUsize::new(0),
-            answer,
-        }
-    }
-}
-
-impl HttpClient for Upstream {
-    async fn send(
-        &self,
-        request: http::Request<()>,
-        _: Body,
-    ) -> Result<http::Response<Body>, TransportError> {
-        let call = self.calls.fetch_add(1, Ordering::Relaxed);
-        let (status, body) = (self.answer)(call, &request);
-        Ok(http::Response::builder()
-            .status(status)
-            .body(Body::Bytes(body.into_bytes()))
-            .unwrap())
-    }
-}
-
-/// Every object is missing.
-fn no_such_key(_: usize, _: &http::Request<()>) -> (u16, String) {
-    let error = "<Error><Code>NoSuchKey</Code><Message>none</Message></Error>";
-    (404, error.to_owned())
-}
+use std::sync::atomic::Ordering;
 
 /// The router's answer to `method uri` with `body`: status and JSON body.
 fn send(upstream: &Upstream, method: &str, uri: &str, body: Vec<u8>) -> (u16, Value) {

@@ -1,7 +1,10 @@
 //! The default component's router driven natively, with no wasm and no peers (`tests/fuzz.rs`,
-//! `tests/hostile.rs`): the variables it runs with.
+//! `tests/hostile.rs`): the variables it runs with, and the upstream its AWS calls reach.
 
+use spinlift::body::Body;
+use spinlift::outbound::{HttpClient, TransportError};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What spin.toml would give a router whose AWS calls go to a test upstream: the API token
 /// `t0ken`, the webhook token `w3bhook`, CORS for `https://app.example.com`, and retries
@@ -29,4 +32,41 @@ pub fn variables() -> BTreeMap<String, String> {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
+}
+
+/// Answers every call from `answer`, counting them.
+pub struct Upstream {
+    /// How many calls it has answered.
+    pub calls: AtomicUsize,
+    answer: fn(usize, &http::Request<()>) -> (u16, String),
+}
+
+impl Upstream {
+    pub fn new(answer: fn(usize, &http::Request<()>) -> (u16, String)) -> Self {
+        Self {
+            calls: AtomicUsize::new(0),
+            answer,
+        }
+    }
+}
+
+impl HttpClient for Upstream {
+    async fn send(
+        &self,
+        request: http::Request<()>,
+        _: Body,
+    ) -> Result<http::Response<Body>, TransportError> {
+        let call = self.calls.fetch_add(1, Ordering::Relaxed);
+        let (status, body) = (self.answer)(call, &request);
+        Ok(http::Response::builder()
+            .status(status)
+            .body(Body::Bytes(body.into_bytes()))
+            .unwrap())
+    }
+}
+
+/// Every object is missing.
+pub fn no_such_key(_: usize, _: &http::Request<()>) -> (u16, String) {
+    let error = "<Error><Code>NoSuchKey</Code><Message>none</Message></Error>";
+    (404, error.to_owned())
 }
