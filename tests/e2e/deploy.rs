@@ -90,12 +90,33 @@ fn strings(value: &Value) -> Vec<String> {
     }
 }
 
-/// Every (action, resource) the policy documents allow; no statement denies or uses `*`.
+/// A key ARN in the form KMS gives (the key id is the AWS documentation's example).
+const KMS_KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+/// Whether a statement lets S3 use a KMS key on the caller's behalf (`kms:ViaService`): those
+/// are the bucket's encryption, not calls of the app's code.
+fn through_s3(statement: &Value) -> bool {
+    !statement["Condition"]["StringEquals"]["kms:ViaService"].is_null()
+}
+
+/// The statements of the policy documents that let S3 use a KMS key (`BucketKmsKeyArn`).
+fn bucket_key_statements(documents: &[Value]) -> Vec<Value> {
+    let statements = documents
+        .iter()
+        .flat_map(|d| d["Statement"].as_array().unwrap());
+    statements.filter(|s| through_s3(s)).cloned().collect()
+}
+
+/// Every (action, resource) the policy documents allow, but for the KMS key's through S3;
+/// no statement denies or uses `*`.
 fn allowed(documents: &[Value]) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
     for document in documents {
         for statement in document["Statement"].as_array().expect("statements") {
             assert_eq!(statement["Effect"], "Allow", "{statement}");
+            if through_s3(statement) {
+                continue;
+            }
             for action in strings(&statement["Action"]) {
                 for resource in strings(&statement["Resource"]) {
                     assert!(!action.contains('*') && resource != "*", "{statement}");
@@ -317,6 +338,8 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
     let user_policies = held["user_policies"].as_array().unwrap();
     assert_policies_match_the_code(user_policies, bucket, "", false);
     assert!(held.get("role").is_none());
+    // No BucketKmsKeyArn: the AWS-managed key, which needs no grant.
+    assert_eq!(bucket_key_statements(user_policies), Vec::<Value>::new());
 
     // The bucket: private, encrypted, abandoned uploads aborted after a day, events to the
     // topic. (moto drops BucketKeyEnabled, so it is not read back.)
@@ -455,6 +478,7 @@ async fn the_stack_via_eventbridge_gives_a_role_the_same_under_a_prefix() {
     let moto = Moto::start();
     let mut asked = params("eb-role", "eventbridge", "role", "app/");
     asked["BrowserOrigin"] = json!("https://files.example.com");
+    asked["BucketKmsKeyArn"] = json!(KMS_KEY);
     let held = deploy(&moto, asked);
     let bucket = "eb-role-bucket";
 
@@ -491,6 +515,21 @@ async fn the_stack_via_eventbridge_gives_a_role_the_same_under_a_prefix() {
     documents.extend(user.iter().cloned());
     assert_policies_match_the_code(&documents, bucket, "app/", true);
 
+    // The customer-managed key: the bucket encrypts with it, and the role (not the user) may
+    // use it through this region's S3 for exactly what S3 does with it.
+    let encryption = &held["bucket"]["encryption"][0]["ApplyServerSideEncryptionByDefault"];
+    assert_eq!(encryption["KMSMasterKeyID"], KMS_KEY);
+    assert_eq!(bucket_key_statements(user), Vec::<Value>::new());
+    let key_use = json!([{
+        "Sid": "BucketKey", "Effect": "Allow",
+        "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": KMS_KEY,
+        "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+    }]);
+    assert_eq!(
+        json!(bucket_key_statements(role["policies"].as_array().unwrap())),
+        key_use
+    );
+
     // EventBridge: the bucket's events under the prefix, to the webhook with the token,
     // retried for a day, then dead letters. (moto stores a bucket's EventBridgeConfiguration
     // but leaves it out when read back: this is what the template made the API send.)
@@ -522,14 +561,28 @@ async fn the_stack_via_eventbridge_gives_a_role_the_same_under_a_prefix() {
     assert_eq!(target["RetryPolicy"], retry);
     let invoker = target["RoleArn"].as_str().unwrap();
     assert!(invoker.contains(":role/eb-role-InvokeDestinationRole"));
+    // The rule is named from the stack's id, and only it, in this account, may act as the
+    // invoking role.
+    let rule = eventbridge["rule_arn"].as_str().unwrap();
+    let (_, name) = rule.split_once(":rule/").unwrap();
+    assert!(
+        name.starts_with("spinlift-events-") && name.len() == 52,
+        "{rule}"
+    );
+    let trust = &eventbridge["invoke_role_trust"]["Statement"][0];
+    assert_eq!(trust["Principal"]["Service"], "events.amazonaws.com");
+    let condition = json!({
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnEquals": {"aws:SourceArn": rule},
+    });
+    assert_eq!(trust["Condition"], condition);
     let invoke = &eventbridge["invoke_role_policy"]["Statement"][0];
     assert_eq!(invoke["Action"], "events:InvokeApiDestination");
     assert_eq!(invoke["Resource"], destination["ApiDestinationArn"]);
     let statement = &dead_letters["policy"]["Statement"][0];
     assert_eq!(statement["Principal"]["Service"], "events.amazonaws.com");
     assert_eq!(statement["Resource"], dead_letters["arn"]);
-    let source = statement["Condition"]["ArnEquals"]["aws:SourceArn"].as_str();
-    assert!(source.unwrap().ends_with(":rule/eb-role-ObjectEventRule"));
+    assert_eq!(statement["Condition"]["ArnEquals"]["aws:SourceArn"], rule);
     assert!(held.get("topic").is_none());
 
     let variables = spin_variables(&held);

@@ -87,6 +87,10 @@ def resolve(node):
             return resolve(arg[1] if condition(arg[0]) else arg[2])
         if fn == "Fn::Join":
             return arg[0].join(resolve(arg[1]))
+        if fn == "Fn::Split":
+            return resolve(arg[1]).split(arg[0])
+        if fn == "Fn::Select":
+            return resolve(arg[1])[int(arg[0])]
         if fn == "Fn::Sub":
             text, extra = (arg, {}) if isinstance(arg, str) else arg
 
@@ -146,6 +150,7 @@ aws["cloudformation"].create_stack(
                 for k, v in params.items() if not k.startswith("_")])
 described = aws["cloudformation"].describe_stacks(StackName=stack)["Stacks"][0]
 assert described["StackStatus"] == "CREATE_COMPLETE", described
+pseudo["AWS::StackId"] = described["StackId"]
 summaries = aws["cloudformation"].list_stack_resources(StackName=stack)["StackResourceSummaries"]
 
 summaries = [s for s in summaries if s["LogicalResourceId"]]  # moto lists what it skipped unnamed
@@ -204,10 +209,11 @@ def create(name):
                                        PolicyDocument=json.dumps(policy["PolicyDocument"]))
         return {"Ref": f"{stack}-{name}", "Arn": role["Role"]["Arn"]}
     if kind == "AWS::Events::Rule":
-        rule = aws["events"].put_rule(Name=f"{stack}-{name}", Description=p["Description"],
+        rule_name = p.get("Name", f"{stack}-{name}")
+        rule = aws["events"].put_rule(Name=rule_name, Description=p["Description"],
                                       State=p["State"], EventPattern=json.dumps(p["EventPattern"]))
-        aws["events"].put_targets(Rule=f"{stack}-{name}", Targets=p["Targets"])
-        return {"Ref": f"{stack}-{name}", "Arn": rule["RuleArn"]}
+        aws["events"].put_targets(Rule=rule_name, Targets=p["Targets"])
+        return {"Ref": rule_name, "Arn": rule["RuleArn"]}
     if kind == "AWS::SQS::QueuePolicy":
         for queue in p["Queues"]:
             aws["sqs"].set_queue_attributes(QueueUrl=queue,
@@ -346,6 +352,7 @@ if "ObjectEventRule" in live:
     destination = aws["events"].describe_api_destination(Name=live["WebhookDestination"]["Ref"])
     connection = aws["events"].describe_connection(Name=live["WebhookConnection"]["Ref"])
     held["eventbridge"] = {
+        "rule_arn": live["ObjectEventRule"]["Arn"],
         "pattern": json.loads(described_rule["EventPattern"]),
         "targets": targets,
         "destination": {k: destination[k] for k in
@@ -354,6 +361,8 @@ if "ObjectEventRule" in live:
         "connection": {"arn": connection["ConnectionArn"],
                        "authorization": connection["AuthorizationType"],
                        "api_key_name": connection["AuthParameters"]["ApiKeyAuthParameters"]["ApiKeyName"]},
+        "invoke_role_trust": as_json(aws["iam"].get_role(
+            RoleName=live["InvokeDestinationRole"]["Ref"])["Role"]["AssumeRolePolicyDocument"]),
         "invoke_role_policy": as_json(aws["iam"].get_role_policy(
             RoleName=live["InvokeDestinationRole"]["Ref"], PolicyName="invoke-webhook")["PolicyDocument"]),
     }
