@@ -196,11 +196,10 @@ impl ApiError {
             // The code and request id, never S3's message: a store may echo a key id there.
             // Ours, for an answer that broke off or could not be read, says why.
             ApiError::Upstream(error) if self.status().is_server_error() => {
-                Some(match error.code.as_str() {
-                    "IncompleteResponse" | "MalformedResponse" => {
-                        format!("upstream error: {}: {}", self.message(), error.message)
-                    }
-                    _ => format!("upstream error: {}", self.message()),
+                Some(if error.is_own() {
+                    format!("upstream error: {}: {}", self.message(), error.message)
+                } else {
+                    format!("upstream error: {}", self.message())
                 })
             }
             ApiError::Internal(detail) => Some(format!("internal error: {detail}")),
@@ -215,15 +214,13 @@ impl ApiError {
             ApiError::BadGateway { code, message } => {
                 Some(format!("upstream error: {code}: {message}"))
             }
-            ApiError::Aws { service, error } => Some(match error.code.as_str() {
-                // Our own description of an answer that could not be read.
-                "MalformedResponse" => {
-                    format!(
-                        "upstream error: {service} answered {error}: {}",
-                        error.message
-                    )
-                }
-                _ => format!("upstream error: {service} answered {error}"),
+            ApiError::Aws { service, error } => Some(if error.is_own() {
+                format!(
+                    "upstream error: {service} answered {error}: {}",
+                    error.message
+                )
+            } else {
+                format!("upstream error: {service} answered {error}")
             }),
             ApiError::Transport(err) if self.status().is_server_error() => {
                 Some(format!("upstream error: {} ({err})", self.code()))
@@ -312,7 +309,7 @@ impl From<ClientError> for ApiError {
                 ..
             } => ApiError::Upstream(AwsError {
                 status: 502,
-                code: "IncompleteResponse".to_owned(),
+                code: AwsError::INCOMPLETE_RESPONSE.to_owned(),
                 message: format!("the store's answer broke off: {reason}"),
                 request_id: None,
             }),

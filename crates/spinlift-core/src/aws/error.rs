@@ -76,14 +76,26 @@ impl AwsError {
         }
     }
 
+    /// The code of an answer spinlift could not read ([`AwsError::malformed`]).
+    pub const MALFORMED_RESPONSE: &'static str = "MalformedResponse";
+    /// The code of an answer that broke off before its end.
+    pub const INCOMPLETE_RESPONSE: &'static str = "IncompleteResponse";
+
     /// An answer that succeeded but cannot be read.
     pub fn malformed(status: StatusCode, what: impl fmt::Display) -> Self {
         Self {
             status: status.as_u16(),
-            code: "MalformedResponse".into(),
+            code: Self::MALFORMED_RESPONSE.into(),
             message: format!("the answer could not be read: {what}"),
             request_id: None,
         }
+    }
+
+    /// Whether spinlift described this failure itself (an answer it could not read, or one
+    /// that broke off): the message is then its own reason, not the store's text, which may
+    /// echo a key id, so a log line may carry it.
+    pub fn is_own(&self) -> bool {
+        [Self::MALFORMED_RESPONSE, Self::INCOMPLETE_RESPONSE].contains(&self.code.as_str())
     }
 
     /// Throttled: the service refused the call before doing anything, so any call may be

@@ -164,17 +164,9 @@ impl Bucket {
         signer: &Signer,
         time: SigningTime,
     ) -> Result<ChunkSigner, SigningError> {
-        let marker = match request.headers().get("x-amz-trailer") {
+        let marker = match ChecksumAlgorithm::of_trailer(request.headers())? {
             None => STREAMING_PAYLOAD,
-            Some(name) => match name.to_str().ok().and_then(ChecksumAlgorithm::from_header) {
-                Some(_) => STREAMING_PAYLOAD_TRAILER,
-                None => {
-                    return Err(SigningError::invalid_header(
-                        "x-amz-trailer",
-                        "it names no checksum spinlift computes",
-                    ))
-                }
-            },
+            Some(_) => STREAMING_PAYLOAD_TRAILER,
         };
         signer.sign_streaming(
             request,

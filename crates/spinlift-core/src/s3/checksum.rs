@@ -12,6 +12,8 @@ use crc::{Crc, Table, CRC_32_ISCSI, CRC_32_ISO_HDLC, CRC_64_NVME};
 use http::{HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
 
+use crate::sigv4::SigningError;
+
 // The 32-bit CRCs, chosen only by a variable, keep a 1 KiB table each.
 static CRC32C: Crc<u32, Table<1>> = Crc::<u32, Table<1>>::new(&CRC_32_ISCSI);
 static CRC32: Crc<u32, Table<1>> = Crc::<u32, Table<1>>::new(&CRC_32_ISO_HDLC);
@@ -83,6 +85,25 @@ impl ChecksumAlgorithm {
     /// The algorithm whose value header is `name` (lowercase, as `http` keeps names).
     pub fn from_header(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.header() == name)
+    }
+
+    /// The checksum a request's `x-amz-trailer` names, `None` without one: the trailer
+    /// spinlift computes over an aws-chunked body and signs.
+    ///
+    /// # Errors
+    /// The header names something other than a checksum spinlift computes (the body would
+    /// be framed without the trailer it is signed for).
+    pub fn of_trailer(headers: &HeaderMap) -> Result<Option<Self>, SigningError> {
+        let Some(name) = headers.get("x-amz-trailer") else {
+            return Ok(None);
+        };
+        match name.to_str().ok().and_then(Self::from_header) {
+            Some(algorithm) => Ok(Some(algorithm)),
+            None => Err(SigningError::invalid_header(
+                "x-amz-trailer",
+                "it names no checksum spinlift computes",
+            )),
+        }
     }
 
     /// How many bytes a value has.

@@ -112,7 +112,7 @@ pub(crate) fn parse_xml<T>(
         .and_then(|doc| read(&doc))
         .map_err(|reason| AwsError {
             status: status.as_u16(),
-            code: "MalformedResponse".to_owned(),
+            code: AwsError::MALFORMED_RESPONSE.to_owned(),
             message: format!("the store's answer is not the expected xml: {reason}"),
             request_id: request_id(headers),
         })

@@ -194,10 +194,8 @@ impl<'a, C: HttpClient> Sender<'a, C> {
         unsigned: bool,
     ) -> Result<Response<Body>, ClientError> {
         // A request that names a checksum trailer gets it computed over the framed bytes.
-        let checksum = request
-            .headers()
-            .get("x-amz-trailer")
-            .and_then(|name| ChecksumAlgorithm::from_header(name.to_str().ok()?));
+        let checksum =
+            ChecksumAlgorithm::of_trailer(request.headers()).map_err(ClientError::Signing)?;
         let trailers: &[(&str, usize)] = match checksum {
             Some(algorithm) => &[(algorithm.header(), algorithm.encoded_len())],
             None => &[],
