@@ -12,15 +12,11 @@ mod router;
 
 use router::{no_such_key, Upstream};
 
-use futures::executor::block_on;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
-use spinlift::app::{handle, Context};
 use spinlift::aws::AwsError;
 use spinlift::body::Body;
-use spinlift::cache::MemoryCache;
 use spinlift::config::S3Config;
-use spinlift::env::FakeEnv;
 use spinlift::s3::*;
 use spinlift::sigv4::{Credentials, Payload, Signer, SigningTime};
 use std::path::Path;
@@ -373,14 +369,7 @@ fn the_router_answers_hostile_requests_with_json_errors_never_500() {
                 };
                 let json_route =
                     matches!(request.uri().path(), "/lambda" | "/events/s3" | "/presign");
-                let env = FakeEnv::at(SigningTime::from_unix_seconds(1_795_424_400));
-                let cx = Context {
-                    vars: &vars,
-                    client: &Upstream::new(no_such_key),
-                    cache: &MemoryCache::default(),
-                    env: &env,
-                };
-                let response = block_on(handle(request, &cx));
+                let response = router::serve(&Upstream::new(no_such_key), &vars, request);
                 let status = response.status();
                 prop_assert_ne!(status, http::StatusCode::INTERNAL_SERVER_ERROR);
                 let text = match response.into_body() {

@@ -13,14 +13,9 @@
 #[path = "support/router.rs"]
 mod router;
 
-use futures::executor::block_on;
 use router::{no_such_key, Upstream};
 use serde_json::{json, Value};
-use spinlift::app::{handle, Context};
 use spinlift::body::Body;
-use spinlift::cache::MemoryCache;
-use spinlift::env::FakeEnv;
-use spinlift::sigv4::SigningTime;
 use std::sync::atomic::Ordering;
 
 /// The router's answer to `method uri` with `body`: status and JSON body.
@@ -36,14 +31,6 @@ fn send_with(
     headers: &[(&str, &str)],
     body: Vec<u8>,
 ) -> (u16, Value) {
-    let vars = router::variables();
-    let env = FakeEnv::at(SigningTime::from_unix_seconds(1_795_424_400));
-    let cx = Context {
-        vars: &vars,
-        client: upstream,
-        cache: &MemoryCache::default(),
-        env: &env,
-    };
     let mut request = http::Request::builder().method(method).uri(uri);
     if !headers
         .iter()
@@ -55,7 +42,7 @@ fn send_with(
         request = request.header(*name, value.as_bytes());
     }
     let request = request.body(Body::Bytes(body)).unwrap();
-    let response = block_on(handle(request, &cx));
+    let response = router::serve(upstream, &router::variables(), request);
     let status = response.status().as_u16();
     let Body::Bytes(bytes) = response.into_body() else {
         panic!("not a buffered answer")

@@ -1,8 +1,14 @@
 //! The default component's router driven natively, with no wasm and no peers (`tests/fuzz.rs`,
-//! `tests/hostile.rs`): the variables it runs with, and the upstream its AWS calls reach.
+//! `tests/hostile.rs`, `tests/answer_sizes.rs`): the variables it runs with, the upstream its
+//! AWS calls reach, and one request served.
 
+use futures::executor::block_on;
+use spinlift::app::{handle, Context};
 use spinlift::body::Body;
+use spinlift::cache::MemoryCache;
+use spinlift::env::FakeEnv;
 use spinlift::outbound::{HttpClient, TransportError};
+use spinlift::sigv4::SigningTime;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -32,6 +38,23 @@ pub fn variables() -> BTreeMap<String, String> {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
+}
+
+/// The router's answer to `request`, run with `vars` against `upstream`, at one fixed time and
+/// with an empty cache.
+pub fn serve(
+    upstream: &Upstream,
+    vars: &BTreeMap<String, String>,
+    request: http::Request<Body>,
+) -> http::Response<Body> {
+    let env = FakeEnv::at(SigningTime::from_unix_seconds(1_795_424_400));
+    let cx = Context {
+        vars,
+        client: upstream,
+        cache: &MemoryCache::default(),
+        env: &env,
+    };
+    block_on(handle(request, &cx))
 }
 
 /// Answers every call from `answer`, counting them.
