@@ -5,7 +5,9 @@
 //! user's key as the README does, and reads back what AWS holds. These tests check what was
 //! made, compare the policies with the actions spinlift's code calls (those of the
 //! [`spinlift::iam`] operations its routes and indexer build), both ways, and then run the
-//! component configured from the stack's outputs, with the stack's key.
+//! component configured from the stack's outputs, with the stack's key. With `sns`, moto also
+//! delivers: its S3 publishes to the stack's topic and its SNS posts, signed, to the stack's
+//! subscription URL (through `tests/tools/sns_front.py`, which adds SNS's headers).
 //!
 //! How far moto judges IAM policies (moto 5.2, `moto/iam/access_control.py`): actions and
 //! resources for S3 (object and bucket ARNs), SQS (the queue's ARN) and STS AssumeRole (the
@@ -23,6 +25,7 @@ use spinlift::iam::{self, Scope};
 use crate::api::{call, error_code, json_of};
 use crate::support::host::{Host, HostBuilder};
 use crate::support::moto::{self, Moto};
+use crate::support::sns_front::{Delivery, SnsFront};
 
 const TOKEN: &str = "spinlift-webhook-token-of-forty-characters";
 
@@ -471,6 +474,95 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
         .await;
     assert_eq!(failed.status, 502, "{failed:?}");
     assert!(failed.body.contains("AccessDenied"), "{failed:?}");
+}
+
+/// The object key of an S3 notification SNS delivered, decoded (S3 writes it form-encoded;
+/// moto encodes `/` too).
+fn delivered_key(delivery: &Delivery) -> Option<String> {
+    let event: Value = serde_json::from_str(delivery.message.as_deref()?).ok()?;
+    let key = event["Records"][0]["s3"]["object"]["key"].as_str()?;
+    String::from_utf8(spinlift::sigv4::percent_decode(key, true).into_owned()).ok()
+}
+
+/// S3 → SNS → the webhook as moto runs them, not as this file writes them. The stack's bucket
+/// notification publishes moto's own S3 event to the stack's topic; moto's SNS posts it over
+/// HTTPS to the stack's subscription URL, token in the query, signed with a key of moto's
+/// (an independent signer: Python's `cryptography`, SignatureVersion 2); the component fetches
+/// moto's certificate, verifies the message and indexes the object, whose manifest write is
+/// delivered in turn and skipped. The same delivery with its `Message` changed is refused.
+/// (`tests/tools/sns_front.py` stands where SNS's front door would: it adds the
+/// `x-amz-sns-*` headers moto leaves out and serves the certificate moto names under
+/// `sns.<region>.amazonaws.com`; the signed fields stay moto's.)
+#[tokio::test]
+async fn the_stacks_topic_delivers_moto_signed_events_to_the_webhook() {
+    let front = SnsFront::start();
+    let moto = Moto::start_with(&[("REQUESTS_CA_BUNDLE", &front.ca())]);
+    let mut asked = params("sns-live", "sns", "user", "");
+    asked["AppUrl"] = json!(front.https_origin());
+    let held = deploy(&moto, asked);
+    let topic = held["outputs"]["EventTopicArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let host = host_for(&moto, &held)
+        .var("sns_cert_origin", &front.cert_origin())
+        .start()
+        .await;
+    front.forward(&format!("http://{}", host.addr()), &moto.origin(), false);
+
+    let put = call(&host, "PUT", "/objects/reports/q1+q2.txt", &[], b"hello").await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let deliveries = front.deliveries();
+    // First came S3's test event, sent when the stack configured the bucket's notification
+    // (before the component was up, so it was not forwarded).
+    let test_event = deliveries.first().and_then(|d| d.message.as_deref());
+    assert!(
+        test_event.is_some_and(|m| m.contains("\"s3:TestEvent\"")),
+        "{deliveries:#?}"
+    );
+    let of = |key: &str| {
+        let found = deliveries
+            .iter()
+            .find(|d| delivered_key(d).as_deref() == Some(key));
+        found.unwrap_or_else(|| panic!("no delivery of {key}: {deliveries:#?}"))
+    };
+    let object = of("reports/q1+q2.txt");
+    assert_eq!(
+        (object.kind.as_str(), object.topic.as_str()),
+        ("Notification", topic.as_str())
+    );
+    assert_eq!(
+        object.path,
+        format!("/events/s3?token={TOKEN}"),
+        "the stack's subscription URL"
+    );
+    assert_eq!(object.status, Some(200), "{object:?}");
+    let answer: Value = serde_json::from_str(object.answer.as_deref().unwrap()).unwrap();
+    assert_eq!(answer["processed"], 1, "{answer}");
+    // The manifest the indexer wrote was itself announced, and skipped.
+    let manifest = of("_index/reports/q1+q2.txt.json");
+    assert_eq!(manifest.status, Some(200), "{manifest:?}");
+    let answer: Value = serde_json::from_str(manifest.answer.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (
+            answer["processed"].clone(),
+            answer["skipped"].as_array().map(Vec::len)
+        ),
+        (json!(0), Some(1)),
+        "{answer}"
+    );
+
+    // One character of the signed message changed on the way: refused, nothing processed.
+    front.forward(&format!("http://{}", host.addr()), &moto.origin(), true);
+    let put = call(&host, "PUT", "/objects/changed.txt", &[], b"hello").await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let deliveries = front.deliveries();
+    let changed = deliveries
+        .iter()
+        .find(|d| delivered_key(d).as_deref() == Some("changed.txt"))
+        .expect("a delivery of changed.txt");
+    assert_eq!(changed.status, Some(403), "{changed:?}");
+    assert!(changed.error.is_none());
 }
 
 #[tokio::test]

@@ -65,6 +65,12 @@ pub fn python() -> PathBuf {
 impl Moto {
     /// Starts moto, waits for it, and bootstraps it.
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// [`Moto::start`] with more environment for moto's process (e.g. `REQUESTS_CA_BUNDLE`,
+    /// the certificates moto trusts when SNS delivers to an HTTPS subscription).
+    pub fn start_with(env: &[(&str, &str)]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -82,6 +88,7 @@ impl Moto {
                 &port.to_string(),
             ])
             .env("INITIAL_NO_AUTH_ACTION_COUNT", "3")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("a log file for moto"))
             .spawn()
