@@ -2,6 +2,9 @@
 
 Usage: python deploy_stack.py ORIGIN KEY_ID SECRET PARAMS_JSON
 
+PARAMS_JSON holds the stack's parameters, and two of the test's own: `_stack`, the stack's
+name, and `_tap`, which adds a queue as a second target of the EventBridge rule.
+
 moto's CloudFormation creates the resource types it implements and skips the rest with a
 warning, and of those it creates it ignores some properties. So the stack is deployed in two
 parts, both from the template:
@@ -366,4 +369,12 @@ if "ObjectEventRule" in live:
         "invoke_role_policy": as_json(aws["iam"].get_role_policy(
             RoleName=live["InvokeDestinationRole"]["Ref"], PolicyName="invoke-webhook")["PolicyDocument"]),
     }
+if params.get("_tap") and "ObjectEventRule" in live:
+    # For tests only, after the rule is read back: a queue as the rule's second target, to see
+    # which events its pattern passes (moto's API destinations send no body).
+    tap = aws["sqs"].create_queue(QueueName=f"{stack}-tap")["QueueUrl"]
+    tap_arn = aws["sqs"].get_queue_attributes(
+        QueueUrl=tap, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    aws["events"].put_targets(Rule=rule, Targets=[{"Id": "test-tap", "Arn": tap_arn}])
+    held["eventbridge"]["tap_queue_url"] = tap
 print(json.dumps(held, default=str))
