@@ -5,6 +5,7 @@ SPINLIFT_TOOLS="${SPINLIFT_TOOLS:-$HOME/.cache/spinlift/tools}"
 S3S_FS_VERSION="0.17.0"
 BOTO3_VERSION="1.44.5"
 MOTO_VERSION="5.2.5"
+PARLIAMENT_VERSION="1.6.4"
 
 # The Rust target Spin components are built for.
 ensure_wasm_target() {
@@ -37,13 +38,17 @@ ensure_boto3() {
 }
 
 # moto's server in its own virtualenv: a local DynamoDB, SQS, SNS and STS that verify SigV4
-# (after the bootstrap calls). Prints the python to use.
+# (after the bootstrap calls). With it parliament (duo-labs), which checks IAM documents against
+# AWS's own list of actions, resource types and condition keys: the deploy tests run it on what
+# the stack made, where moto judges no conditions. Prints the python to use.
 ensure_moto() {
   local venv="$SPINLIFT_TOOLS/moto-venv"
-  if ! "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
-    echo "installing moto[server] $MOTO_VERSION into $venv" >&2
+  local check="import moto, parliament, sys; sys.exit(moto.__version__ != '$MOTO_VERSION' or parliament.__version__ != '$PARLIAMENT_VERSION')"
+  if ! "$venv/bin/python" -c "$check" 2>/dev/null; then
+    echo "installing moto[server] $MOTO_VERSION and parliament $PARLIAMENT_VERSION into $venv" >&2
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check \
+      "moto[server]==$MOTO_VERSION" "parliament==$PARLIAMENT_VERSION" >&2
   fi
   echo "$venv/bin/python"
 }

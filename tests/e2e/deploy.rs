@@ -226,6 +226,43 @@ fn assert_policies_match_the_code(documents: &[Value], bucket: &str, prefix: &st
     }
 }
 
+/// Every identity and resource policy the stack made passes parliament (`tests/tools/iam_lint.py`):
+/// the actions exist, take the resources named, and take the condition keys used. moto judges
+/// no conditions, so this is what checks, say, `kms:ViaService` against the KMS actions.
+fn assert_iam_lint_passes(held: &Value) {
+    let sources = [
+        ("user", &held["user_policies"]),
+        ("role", &held["role"]["policies"]),
+        ("invoke role", &held["eventbridge"]["invoke_role_policy"]),
+        ("topic", &held["topic"]["policy"]),
+        ("dead letters", &held["dead_letters"]["policy"]),
+    ];
+    let mut documents = Vec::new();
+    for (name, found) in sources {
+        let list = found.as_array().cloned().unwrap_or(vec![found.clone()]);
+        for (i, document) in list.into_iter().filter(|d| !d.is_null()).enumerate() {
+            documents.push(json!({"name": format!("{name} {i}"), "document": document}));
+        }
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/iam_lint.py");
+    let mut child = Command::new(moto::python())
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run iam_lint.py");
+    let input = Value::from(documents.clone()).to_string();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, input.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "iam_lint.py failed");
+    let findings: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<_> = documents.iter().map(|d| d["name"].clone()).collect();
+    assert_eq!(findings, json!([]), "checked {names:?}");
+    assert!(names.len() >= 5, "{names:?}");
+}
+
 /// The stack's `SpinVariables` output as (name, value) pairs.
 fn spin_variables(held: &Value) -> Vec<(String, String)> {
     let text = held["outputs"]["SpinVariables"].as_str().unwrap();
@@ -340,6 +377,7 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
 
     let user_policies = held["user_policies"].as_array().unwrap();
     assert_policies_match_the_code(user_policies, bucket, "", false);
+    assert_iam_lint_passes(&held);
     assert!(held.get("role").is_none());
     // No BucketKmsKeyArn: the AWS-managed key, which needs no grant.
     assert_eq!(bucket_key_statements(user_policies), Vec::<Value>::new());
@@ -414,6 +452,23 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
         policy("RedrivePolicy")["deadLetterTargetArn"],
         dead_letters["arn"]
     );
+    // The command that asks again once the app is up makes the same subscription: run by a
+    // shell (an `aws` that prints its arguments), it passes the same endpoint, with the token
+    // from the shell, and the same two policies.
+    let argv = run_with_fake_aws(held["outputs"]["SubscribeCommand"].as_str().unwrap());
+    let arg = |flag: &str| {
+        let at = argv.iter().position(|a| a == flag);
+        at.map(|i| argv[i + 1].clone()).unwrap_or_default()
+    };
+    assert_eq!(argv[..2], ["sns", "subscribe"], "{argv:?}");
+    assert_eq!(arg("--topic-arn"), topic);
+    assert_eq!(arg("--protocol"), "https");
+    assert_eq!(arg("--notification-endpoint"), endpoint);
+    let asked: Value = serde_json::from_str(&arg("--attributes")).unwrap();
+    for name in ["DeliveryPolicy", "RedrivePolicy"] {
+        let again: Value = serde_json::from_str(asked[name].as_str().unwrap()).unwrap();
+        assert_eq!(again, policy(name), "{name}");
+    }
     let statement = &dead_letters["policy"]["Statement"][0];
     assert_eq!(statement["Principal"]["Service"], "sns.amazonaws.com");
     assert_eq!(statement["Condition"]["ArnEquals"]["aws:SourceArn"], topic);
@@ -474,6 +529,33 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
         .await;
     assert_eq!(failed.status, 502, "{failed:?}");
     assert!(failed.body.contains("AccessDenied"), "{failed:?}");
+}
+
+/// Runs a command an output gives (`aws ...`) in bash, with `WEBHOOK_TOKEN` set and an `aws`
+/// that prints the arguments the shell gave it: what the real CLI would receive.
+fn run_with_fake_aws(command: &str) -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!("spinlift-fake-aws-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let aws = dir.join("aws");
+    let python = moto::python();
+    let script = "import json, sys\nprint(json.dumps(sys.argv[1:]))\n";
+    std::fs::write(&aws, format!("#!{}\n{script}", python.display())).unwrap();
+    let mut mode = std::fs::metadata(&aws).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
+    std::fs::set_permissions(&aws, mode).unwrap();
+    let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap());
+    let out = Command::new("bash")
+        .args(["-c", command])
+        .env("PATH", path)
+        .env("WEBHOOK_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{command}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// The object key of an S3 notification SNS delivered, decoded (S3 writes it form-encoded;
@@ -685,6 +767,7 @@ async fn the_stack_via_eventbridge_gives_a_role_the_same_under_a_prefix() {
     let mut documents = role["policies"].as_array().unwrap().clone();
     documents.extend(user.iter().cloned());
     assert_policies_match_the_code(&documents, bucket, "app/", true);
+    assert_iam_lint_passes(&held);
 
     // The customer-managed key: the bucket encrypts with it, and the role (not the user) may
     // use it through this region's S3 for exactly what S3 does with it.
