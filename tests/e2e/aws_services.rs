@@ -81,6 +81,26 @@ pub(crate) async fn call<O: Operation>(
     }
 }
 
+/// Receives what `queue` holds (up to 10 messages, without waiting) and deletes it: the bodies,
+/// parsed as JSON.
+pub(crate) async fn drain_queue(moto: &Moto, secret: &str, queue: &str) -> Vec<Value> {
+    let receive = ReceiveMessage {
+        queue_url: queue,
+        max_messages: 10,
+        wait_seconds: 0,
+    };
+    let messages = call(moto, secret, &receive).await.unwrap();
+    for message in &messages {
+        let delete = DeleteMessage {
+            queue_url: queue,
+            receipt_handle: &message.receipt_handle,
+        };
+        call(moto, secret, &delete).await.unwrap();
+    }
+    let parse = |body: &str| serde_json::from_str::<Value>(body).unwrap();
+    messages.iter().map(|m| parse(&m.body)).collect()
+}
+
 pub(crate) fn item(pairs: &[(&str, Value)]) -> Item {
     pairs
         .iter()

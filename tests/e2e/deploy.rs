@@ -25,12 +25,11 @@ use spinlift::iam::{self, Scope};
 use crate::api::{call, error_code, json_of};
 use crate::support::host::{Host, HostBuilder};
 use crate::support::moto::{self, Moto};
-use crate::support::sns_front::{Delivery, SnsFront};
 
-const TOKEN: &str = "spinlift-webhook-token-of-forty-characters";
+pub(crate) const TOKEN: &str = "spinlift-webhook-token-of-forty-characters";
 
 /// Deploys the stack with `params` and returns what AWS holds.
-fn deploy(moto: &Moto, params: Value) -> Value {
+pub(crate) fn deploy(moto: &Moto, params: Value) -> Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/deploy_stack.py");
     let out = Command::new(moto::python())
         .args([script, &moto.origin(), &moto.fixtures.access_key_id])
@@ -70,7 +69,7 @@ pub(crate) fn bucket_cors_headers() -> Vec<String> {
 }
 
 /// The parameters both tests share: the table, queue and topic are the bootstrap's.
-fn params(stack: &str, delivery: &str, credentials: &str, prefix: &str) -> Value {
+pub(crate) fn params(stack: &str, delivery: &str, credentials: &str, prefix: &str) -> Value {
     json!({
         "_stack": stack,
         "AppUrl": "https://spinlift.example.com",
@@ -292,7 +291,7 @@ fn deployed_host(held: &Value) -> HostBuilder {
 /// [`deployed_host`] with AWS's endpoints swapped for moto's. DynamoDB and SNS stay off:
 /// moto judges them against `*`, which the stack's scoped statements never match, so every
 /// call would be refused there (their scopes are checked in the policy documents).
-fn host_for(moto: &Moto, held: &Value) -> HostBuilder {
+pub(crate) fn host_for(moto: &Moto, held: &Value) -> HostBuilder {
     deployed_host(held)
         .var("s3_scheme", "http")
         .var("s3_host", moto.origin().trim_start_matches("http://"))
@@ -339,7 +338,7 @@ fn eventbridge_created(bucket: &str, key: &str) -> Vec<u8> {
 }
 
 /// A webhook delivery with the token as a bearer credential.
-fn delivery(body: Vec<u8>) -> http::Request<Vec<u8>> {
+pub(crate) fn delivery(body: Vec<u8>) -> http::Request<Vec<u8>> {
     http::Request::post("/events/s3")
         .header("authorization", format!("Bearer {TOKEN}"))
         .body(body)
@@ -455,7 +454,8 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
     // The command that asks again once the app is up makes the same subscription: run by a
     // shell (an `aws` that prints its arguments), it passes the same endpoint, with the token
     // from the shell, and the same two policies.
-    let argv = run_with_fake_aws(held["outputs"]["SubscribeCommand"].as_str().unwrap());
+    let command = held["outputs"]["SubscribeCommand"].as_str().unwrap();
+    let argv = run_with_fake_aws(command, Some(TOKEN)).expect("the command runs");
     let arg = |flag: &str| {
         let at = argv.iter().position(|a| a == flag);
         at.map(|i| argv[i + 1].clone()).unwrap_or_default()
@@ -469,6 +469,9 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
         let again: Value = serde_json::from_str(asked[name].as_str().unwrap()).unwrap();
         assert_eq!(again, policy(name), "{name}");
     }
+    // In a shell without the token it stops before calling aws (it would subscribe a URL
+    // with an empty token, a new subscription the app refuses).
+    assert_eq!(run_with_fake_aws(command, None), None);
     let statement = &dead_letters["policy"]["Statement"][0];
     assert_eq!(statement["Principal"]["Service"], "sns.amazonaws.com");
     assert_eq!(statement["Condition"]["ArnEquals"]["aws:SourceArn"], topic);
@@ -531,199 +534,20 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
     assert!(failed.body.contains("AccessDenied"), "{failed:?}");
 }
 
-/// Runs a command an output gives (`aws ...`) in bash, with `WEBHOOK_TOKEN` set and an `aws`
-/// that prints the arguments the shell gave it: what the real CLI would receive.
-fn run_with_fake_aws(command: &str) -> Vec<String> {
-    let dir = std::env::temp_dir().join(format!("spinlift-fake-aws-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let aws = dir.join("aws");
-    let python = moto::python();
-    let script = "import json, sys\nprint(json.dumps(sys.argv[1:]))\n";
-    std::fs::write(&aws, format!("#!{}\n{script}", python.display())).unwrap();
-    let mut mode = std::fs::metadata(&aws).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
-    std::fs::set_permissions(&aws, mode).unwrap();
-    let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap());
-    let out = Command::new("bash")
-        .args(["-c", command])
-        .env("PATH", path)
-        .env("WEBHOOK_TOKEN", TOKEN)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{command}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// The object key of an S3 notification SNS delivered, decoded (S3 writes it form-encoded;
-/// moto encodes `/` too).
-fn delivered_key(delivery: &Delivery) -> Option<String> {
-    let event: Value = serde_json::from_str(delivery.message.as_deref()?).ok()?;
-    let key = event["Records"][0]["s3"]["object"]["key"].as_str()?;
-    String::from_utf8(spinlift::sigv4::percent_decode(key, true).into_owned()).ok()
-}
-
-/// S3 → SNS → the webhook as moto runs them, not as this file writes them. The stack's bucket
-/// notification publishes moto's own S3 event to the stack's topic; moto's SNS posts it over
-/// HTTPS to the stack's subscription URL, token in the query, signed with a key of moto's
-/// (an independent signer: Python's `cryptography`, SignatureVersion 2); the component fetches
-/// moto's certificate, verifies the message and indexes the object, whose manifest write is
-/// delivered in turn and skipped. The same delivery with its `Message` changed is refused.
-/// (`tests/tools/sns_front.py` stands where SNS's front door would: it adds the
-/// `x-amz-sns-*` headers moto leaves out and serves the certificate moto names under
-/// `sns.<region>.amazonaws.com`; the signed fields stay moto's.)
-#[tokio::test]
-async fn the_stacks_topic_delivers_moto_signed_events_to_the_webhook() {
-    let front = SnsFront::start();
-    let moto = Moto::start_with(&[("REQUESTS_CA_BUNDLE", &front.ca())]);
-    let mut asked = params("sns-live", "sns", "user", "");
-    asked["AppUrl"] = json!(front.https_origin());
-    let held = deploy(&moto, asked);
-    let topic = held["outputs"]["EventTopicArn"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let host = host_for(&moto, &held)
-        .var("sns_cert_origin", &front.cert_origin())
-        .start()
-        .await;
-    front.forward(&format!("http://{}", host.addr()), &moto.origin(), false);
-
-    let put = call(&host, "PUT", "/objects/reports/q1+q2.txt", &[], b"hello").await;
-    assert_eq!(put.status, 201, "{put:?}");
-    let deliveries = front.deliveries();
-    // First came S3's test event, sent when the stack configured the bucket's notification
-    // (before the component was up, so it was not forwarded).
-    let test_event = deliveries.first().and_then(|d| d.message.as_deref());
-    assert!(
-        test_event.is_some_and(|m| m.contains("\"s3:TestEvent\"")),
-        "{deliveries:#?}"
-    );
-    let of = |key: &str| {
-        let found = deliveries
-            .iter()
-            .find(|d| delivered_key(d).as_deref() == Some(key));
-        found.unwrap_or_else(|| panic!("no delivery of {key}: {deliveries:#?}"))
-    };
-    let object = of("reports/q1+q2.txt");
-    assert_eq!(
-        (object.kind.as_str(), object.topic.as_str()),
-        ("Notification", topic.as_str())
-    );
-    assert_eq!(
-        object.path,
-        format!("/events/s3?token={TOKEN}"),
-        "the stack's subscription URL"
-    );
-    assert_eq!(object.status, Some(200), "{object:?}");
-    let answer: Value = serde_json::from_str(object.answer.as_deref().unwrap()).unwrap();
-    assert_eq!(answer["processed"], 1, "{answer}");
-    // The manifest the indexer wrote was itself announced, and skipped.
-    let manifest = of("_index/reports/q1+q2.txt.json");
-    assert_eq!(manifest.status, Some(200), "{manifest:?}");
-    let answer: Value = serde_json::from_str(manifest.answer.as_deref().unwrap()).unwrap();
-    assert_eq!(
-        (
-            answer["processed"].clone(),
-            answer["skipped"].as_array().map(Vec::len)
-        ),
-        (json!(0), Some(1)),
-        "{answer}"
-    );
-
-    // One character of the signed message changed on the way: refused, nothing processed.
-    front.forward(&format!("http://{}", host.addr()), &moto.origin(), true);
-    let put = call(&host, "PUT", "/objects/changed.txt", &[], b"hello").await;
-    assert_eq!(put.status, 201, "{put:?}");
-    let deliveries = front.deliveries();
-    let changed = deliveries
-        .iter()
-        .find(|d| delivered_key(d).as_deref() == Some("changed.txt"))
-        .expect("a delivery of changed.txt");
-    assert_eq!(changed.status, Some(403), "{changed:?}");
-    assert!(changed.error.is_none());
-}
-
-/// Drains one of moto's queues (with the bootstrap's key): the bodies it held, parsed.
-fn queue_messages(moto: &Moto, queue: &str) -> Vec<Value> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/queue_messages.py");
-    let out = Command::new(moto::python())
-        .args([script, &moto.origin(), &moto.fixtures.access_key_id])
-        .args([&moto.fixtures.secret_access_key, queue])
-        .output()
-        .expect("run queue_messages.py");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let bodies: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
-    bodies
-        .iter()
-        .map(|b| serde_json::from_str(b).unwrap())
-        .collect()
-}
-
-/// The keys and kinds of the EventBridge events `events` holds.
-fn object_events(events: &[Value]) -> Vec<(String, String)> {
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    let pair = |e: &Value| (text(&e["detail-type"]), text(&e["detail"]["object"]["key"]));
-    events.iter().map(pair).collect()
-}
-
-/// S3 → EventBridge as moto runs them, through the stack's rule for a whole bucket: moto's S3
-/// puts its own events on the bus and the rule passes them (seen on a queue the test adds as
-/// the rule's second target: moto's API destinations send no body); the component, given one
-/// as the API destination gives it, indexes or un-indexes the object. The writes and deletes
-/// of the manifest that follow are events too, which the rule does not pass (`_index/` is left
-/// out of its pattern), so the app is not invoked for them.
-#[tokio::test]
-async fn the_stacks_rule_passes_object_events_but_not_the_indexers_own() {
-    let moto = Moto::start();
-    let mut asked = params("eb-whole", "eventbridge", "user", "");
-    asked["_tap"] = json!(true);
-    let held = deploy(&moto, asked);
-    let eventbridge = &held["eventbridge"];
-    let tap = eventbridge["tap_queue_url"].as_str().unwrap();
-    let key_pattern = &eventbridge["pattern"]["detail"]["object"]["key"];
-    assert_eq!(
-        key_pattern,
-        &json!([{"anything-but": {"prefix": "_index/"}}])
-    );
-    let host = host_for(&moto, &held).start().await;
-    // The component given an event as the API destination gives it; then the manifest's status.
-    let apply = async |event: &Value| {
-        let answer = host.send(delivery(event.to_string().into_bytes())).await;
-        let outcome = (answer.status, json_of(&answer)["processed"].clone());
-        assert_eq!(outcome, (200, json!(1)), "{answer:?}");
-        let manifest = "/objects/_index/reports/q1.txt.json";
-        call(&host, "GET", manifest, &[], b"").await.status
-    };
-
-    let put = call(&host, "PUT", "/objects/reports/q1.txt", &[], b"hello").await;
-    assert_eq!(put.status, 201, "{put:?}");
-    let passed = queue_messages(&moto, tap);
-    let created = ("Object Created".to_owned(), "reports/q1.txt".to_owned());
-    assert_eq!(object_events(&passed), [created], "{passed:#?}");
-    assert_eq!(apply(&passed[0]).await, 200, "the manifest written");
-    assert_eq!(queue_messages(&moto, tap), Vec::<Value>::new());
-
-    let delete = call(&host, "DELETE", "/objects/reports/q1.txt", &[], b"").await;
-    assert_eq!(delete.status, 204, "{delete:?}");
-    let passed = queue_messages(&moto, tap);
-    let deleted = ("Object Deleted".to_owned(), "reports/q1.txt".to_owned());
-    assert_eq!(object_events(&passed), [deleted], "{passed:#?}");
-    // moto writes one constant sequencer into every event; S3's grow with each change to a key,
-    // and the indexer applies only a later one, so the removal gets a later one here.
-    let mut removal = passed[0].clone();
-    let sequencer = &mut removal["detail"]["object"]["sequencer"];
-    assert_eq!(sequencer, "617f08299329d189", "moto's constant");
-    *sequencer = json!("617f08299329d18a");
-    assert_eq!(apply(&removal).await, 404, "the manifest deleted");
-    assert_eq!(queue_messages(&moto, tap), Vec::<Value>::new());
+/// Runs a command an output gives (`aws ...`) in bash, with `WEBHOOK_TOKEN` set or not, and
+/// `aws` a shell function that prints its arguments: what the real CLI would receive. `None`
+/// when bash refuses to run it.
+fn run_with_fake_aws(command: &str, token: Option<&str>) -> Option<Vec<String>> {
+    let script = format!("aws() {{ printf '%s\\0' \"$@\"; }}\n{command}");
+    let mut bash = Command::new("bash");
+    bash.args(["-c", &script]).env_remove("WEBHOOK_TOKEN");
+    if let Some(token) = token {
+        bash.env("WEBHOOK_TOKEN", token);
+    }
+    let out = bash.output().unwrap();
+    let args = String::from_utf8(out.stdout).unwrap();
+    let args = args.split_terminator('\0').map(str::to_owned).collect();
+    out.status.success().then_some(args)
 }
 
 #[tokio::test]

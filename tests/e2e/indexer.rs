@@ -3,13 +3,12 @@
 //! topic, removals and older events of the same key applied in S3's order, and the index kept
 //! in the table alone when no manifest is stored in the bucket.
 
-use crate::aws_services::{call, item};
+use crate::aws_services::{call, drain_queue, item};
 use crate::support;
 
 use serde_json::{json, Value};
 use sha2::Digest;
 use spinlift::aws::dynamodb::{self, GetItem, Item};
-use spinlift::aws::sqs::{DeleteMessage, ReceiveMessage};
 use spinlift::sigv4::{uri_encode, uri_encode_path};
 use support::host::Host;
 use support::moto::Moto;
@@ -66,26 +65,9 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
     };
     let secret = fx.secret_access_key.clone();
     let drain = |queue: String| {
-        let (moto, secret) = (&moto, secret.clone());
-        async move {
-            let receive = ReceiveMessage {
-                queue_url: &queue,
-                max_messages: 10,
-                wait_seconds: 0,
-            };
-            let messages = call(moto, &secret, &receive).await.unwrap();
-            for message in &messages {
-                let delete = DeleteMessage {
-                    queue_url: &queue,
-                    receipt_handle: &message.receipt_handle,
-                };
-                call(moto, &secret, &delete).await.unwrap();
-            }
-            messages
-                .into_iter()
-                .map(|m| serde_json::from_str::<Value>(&m.body).unwrap())
-                .collect::<Vec<_>>()
-        }
+        let secret = secret.clone();
+        let moto = &moto;
+        async move { drain_queue(moto, &secret, &queue).await }
     };
 
     let answer = host.send(event("ObjectCreated:Put", "00A1")).await;

@@ -16,6 +16,7 @@ mod checksums;
 mod conditions;
 mod cors;
 mod deploy;
+mod deploy_delivery;
 mod events;
 mod example_app;
 mod faults;

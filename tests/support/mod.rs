@@ -29,3 +29,14 @@ pub mod sns_front;
 pub mod sns_peer;
 pub mod template;
 pub mod wasm_build;
+
+/// A new, empty directory under the system's temp dir for one server of one test: named by
+/// `kind`, the process and a counter, so tests running at once in one binary never share one.
+/// (`s3_store` keeps its own: some test crates include that file without this module.)
+pub fn scratch_dir(kind: &str) -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("spinlift-{kind}-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

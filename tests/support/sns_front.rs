@@ -40,12 +40,7 @@ pub struct SnsFront {
 impl SnsFront {
     /// Starts the front: its certificate is written before this returns.
     pub fn start() -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "spinlift-sns-front-{}-{:?}",
-            std::process::id(),
-            std::time::SystemTime::now()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = super::scratch_dir("sns-front");
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/sns_front.py");
         let mut child = Command::new(super::moto::python())
             .arg(script)
@@ -56,8 +51,11 @@ impl SnsFront {
         let mut line = String::new();
         let stdout = child.stdout.take().unwrap();
         BufReader::new(stdout).read_line(&mut line).unwrap();
-        let ports: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("sns_front.py did not start ({e}): {line:?}"));
+        let ports: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sns_front.py did not start ({e}): {line:?}")
+        });
         let port = |name: &str| ports[name].as_u64().unwrap() as u16;
         Self {
             https: port("https"),

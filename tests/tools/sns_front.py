@@ -99,7 +99,6 @@ class Deliveries(http.server.BaseHTTPRequestHandler):
         if not found:
             entry["error"] = "SigningCertURL is not SNS's: " + message["SigningCertURL"]
         elif settings:
-            entry["cert"] = found.group(2)
             message["SigningCertURL"] = f"http://127.0.0.1:{PLAIN_PORT}/{found.group(2)}"
             if settings.get("tamper"):
                 message["Message"] = message["Message"].replace("1", "2", 1)
