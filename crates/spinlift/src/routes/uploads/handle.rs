@@ -10,6 +10,13 @@ use crate::sigv4::SigningTime;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::{json, Value};
 
+/// How many bytes of signed parts one answer carries at most. Hosted Spin cuts an answer at
+/// 10 MiB (Akamai Functions, Fermyon Cloud), and a URL a part can pass that: 10,000 parts of a
+/// short key take 5.3 MB, and a session token adds its length to every URL (`aws_role_arn`'s
+/// tokens run past 1,000 characters). Parts past this many bytes come without a `url`, unsigned;
+/// `POST /uploads/{id}/parts` signs them, in as many answers as it takes.
+pub(super) const SIGNED_PARTS_BUDGET: usize = 8 << 20;
+
 /// What names an open upload to the API: the object, S3's upload id, the part plan and the
 /// checksum algorithm its parts carry.
 #[derive(Debug, PartialEq, Eq)]
@@ -127,7 +134,8 @@ impl UploadHandle {
 
     /// Presigned URLs for `parts` (a number and, for an upload with an algorithm, the part's
     /// checksum, signed in as a header the PUT must send), valid for `expires_in` seconds
-    /// (capped by the signing session), and when they expire.
+    /// (capped by the signing session), and when they expire. Once the signed parts hold
+    /// [`SIGNED_PARTS_BUDGET`] bytes, the rest come as `{number, size}` only.
     pub(super) fn part_urls<'v, C: HttpClient>(
         &self,
         s3: &S3Call<'_, C>,
@@ -136,9 +144,13 @@ impl UploadHandle {
     ) -> Result<(Vec<Value>, String), ApiError> {
         let expires_in = crate::routes::presign::lifetime(s3, expires_in);
         let now = s3.now();
+        let mut signed_bytes = 0;
         let parts = parts
             .map(|(number, checksum)| {
                 let size = self.plan.part_len(number).unwrap_or_default();
+                if signed_bytes >= SIGNED_PARTS_BUDGET {
+                    return Ok(json!({"number": number, "size": size}));
+                }
                 let presign = PresignPart {
                     key: &self.key,
                     upload_id: &self.upload_id,
@@ -151,8 +163,11 @@ impl UploadHandle {
                     .url(&s3.bucket, s3.signer(), now)
                     // The lifetime is in range and the value checked: nothing left to refuse.
                     .map_err(|err| ApiError::Internal(err.to_string()))?;
+                // The URL and the entry's other fields (numbers, names, quotes: under 100).
+                signed_bytes += url.len() + 100;
                 let mut part = json!({"number": number, "size": size, "url": url});
                 if let Some((name, value)) = presign.header() {
+                    signed_bytes += value.len();
                     part["headers"] = json!({ name: value });
                 }
                 Ok(part)

@@ -19,6 +19,10 @@
 //! part's URL is signed with its value, and the parts come without URLs until the client
 //! asks for them with their checksums (`/parts`).
 //!
+//! An answer signs parts only until their URLs hold 8 MiB (hosted Spin cuts answers at 10 MiB,
+//! and a session token adds its length to every URL): parts past that come without `url`,
+//! and `/parts` signs them.
+//!
 //! The `upload_id` is spinlift's handle, not S3's: it carries the key, S3's upload id, the
 //! part plan and the algorithm, so no state is kept between requests (Spin keeps none).
 
