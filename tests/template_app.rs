@@ -24,6 +24,7 @@ use std::path::Path;
 use support::host::{Answer, Host};
 use support::moto::NativeHttp;
 use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
+use support::spin_stand_in::DevScript;
 use support::{template, wasm_build};
 
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
@@ -156,7 +157,7 @@ async fn the_template_app_builds_and_serves_its_route_and_its_event_handler() {
 
     let store = S3Store::start();
     let host = Host::builder()
-        .app(app)
+        .app(app.clone())
         .s3_store(&store.host())
         .start()
         .await;
@@ -259,4 +260,37 @@ async fn the_template_app_builds_and_serves_its_route_and_its_event_handler() {
         .object_path("summaries/photos/cat 1.jpg.json")
         .exists());
     assert_eq!(call(&host, "GET", route, api, vec![]).await.status, 404);
+
+    // The new app's first command, `bash scripts/dev`, as far as Spin (a stand-in `spin`):
+    // its store, from the app's spin.toml defaults, answers the app's component signed with
+    // the dev keys and refuses another secret; Spin 3.5 and later get the app's dev runtime
+    // config (connection pooling off for the local store).
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("template-app/upload-summaries");
+    // The store scripts/test installed, where the script keeps its own (else it builds one).
+    let tools = dir.join(".tools/bin");
+    std::fs::create_dir_all(&tools).unwrap();
+    if !tools.join("s3s-fs").exists() {
+        std::os::unix::fs::symlink(support::s3_store::binary(), tools.join("s3s-fs")).unwrap();
+    }
+    let mut dev = DevScript::start(&dir.join("scripts/dev"), "DEV_DATA");
+    let expected = [
+        "build",
+        "--up",
+        "--runtime-config-file",
+        "runtime-config.dev.toml",
+    ];
+    assert_eq!(dev.spin_args(), expected);
+    assert!(dir.join("runtime-config.dev.toml").exists());
+    let local = Host::builder().app(app.clone()).start().await;
+    let missing = call(&local, "GET", "/summaries/nothing.jpg", api, vec![]).await;
+    assert_eq!(missing.status, 404, "{}", missing.body);
+    let wrong = Host::builder()
+        .app(app)
+        .var("aws_secret_access_key", "not-the-dev-secret")
+        .start()
+        .await;
+    let refused = call(&wrong, "GET", "/summaries/nothing.jpg", api, vec![]).await;
+    assert_eq!(refused.status, 502, "{}", refused.body);
+    let status = dev.stop(8014);
+    assert!(status.success(), "{status}");
 }

@@ -17,6 +17,7 @@ mod conditions;
 mod cors;
 mod deploy;
 mod deploy_delivery;
+mod dev_script;
 mod events;
 mod example_app;
 mod faults;

@@ -9,6 +9,7 @@
 //! - [`load`]: a keep-alive load generator and the process's resident memory;
 //! - [`moto`]: moto's server, a signature-verifying DynamoDB/SQS/SNS/STS, bootstrapped;
 //! - [`sns_peer`]: SNS's HTTP side (certificate, confirmations) and SNS-style message signing.
+//! - [`spin_stand_in`]: `scripts/dev` run with a stand-in `spin`, as far as Spin.
 //! - [`sns_front`]: where moto's SNS delivers over HTTPS, forwarding to the component as SNS would.
 //! - [`router`]: the variables the default router runs with natively (fuzz, hostile input);
 //! - [`template`]: `spin new`: a template of `templates/` rendered as Spin renders it.
@@ -27,6 +28,7 @@ pub mod router;
 pub mod s3_store;
 pub mod sns_front;
 pub mod sns_peer;
+pub mod spin_stand_in;
 pub mod template;
 pub mod wasm_build;
 

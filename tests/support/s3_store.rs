@@ -30,7 +30,8 @@ pub struct S3Store {
     root: PathBuf,
 }
 
-fn binary() -> PathBuf {
+/// The s3s-fs binary `scripts/test` installed.
+pub fn binary() -> PathBuf {
     if let Some(path) = std::env::var_os("S3S_FS_BIN") {
         return path.into();
     }

@@ -11,8 +11,8 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::{json, Value};
 
 /// How many bytes of signed parts one answer carries at most. Hosted Spin cuts an answer at
-/// 10 MiB (Akamai Functions, Fermyon Cloud), and a URL a part can pass that: 10,000 parts of a
-/// short key take 5.3 MB, and a session token adds its length to every URL (`aws_role_arn`'s
+/// 10 MiB (Akamai Functions, Fermyon Cloud), and one URL per part can go past that: 10,000
+/// parts of a short key take 5.3 MB, and a session token adds its length to every URL (`aws_role_arn`'s
 /// tokens run past 1,000 characters). Parts past this many bytes come without a `url`, unsigned;
 /// `POST /uploads/{id}/parts` signs them, in as many answers as it takes.
 pub(super) const SIGNED_PARTS_BUDGET: usize = 8 << 20;
@@ -100,8 +100,9 @@ impl UploadHandle {
         }
     }
 
-    /// Puts the parts `numbers` in `answer[field]`: with a URL each and `expires_at`, or, for
-    /// an upload with checksums, as `{number, size}` and the algorithm's name, their URLs
+    /// Puts the parts `numbers` in `answer[field]`: with a URL each (up to
+    /// [`SIGNED_PARTS_BUDGET`]; the rest as `{number, size}`) and `expires_at`, or, for an
+    /// upload with checksums, all as `{number, size}` and the algorithm's name, their URLs
     /// waiting for their values (`POST /uploads/{id}/parts`).
     pub(super) fn offer<C: HttpClient>(
         &self,

@@ -91,8 +91,9 @@ fn bad_request(code: &'static str, message: String) -> ApiError {
     ApiError::BadRequest { code, message }
 }
 
-/// `POST /uploads`: starts the upload and signs a URL for every part (with a
-/// `checksum_algorithm`, the URLs wait for the parts' checksums: `POST /uploads/{id}/parts`).
+/// `POST /uploads`: starts the upload and signs a URL for every part, as many as the signing
+/// budget holds (with a `checksum_algorithm`, none: the URLs wait for the parts' checksums;
+/// either way `POST /uploads/{id}/parts` signs the rest).
 pub async fn create<C: HttpClient>(
     s3: &S3Call<'_, C>,
     body: Body,
@@ -188,8 +189,9 @@ pub async fn sign_parts<C: HttpClient>(
 }
 
 /// `GET /uploads/{id}`: the parts S3 holds (a part of another size than planned counts as
-/// missing: it was cut short), and fresh URLs for the missing ones (without URLs for an
-/// upload with checksums: `POST /uploads/{id}/parts` signs them with their values).
+/// missing: it was cut short), and fresh URLs for the missing ones, as many as the signing
+/// budget holds (none for an upload with checksums: `POST /uploads/{id}/parts` signs them
+/// with their values).
 pub async fn status<C: HttpClient>(
     s3: &S3Call<'_, C>,
     id: &str,
