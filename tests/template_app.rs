@@ -24,7 +24,7 @@ use std::path::Path;
 use support::host::{Answer, Host};
 use support::moto::NativeHttp;
 use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
-use support::spin_stand_in::DevScript;
+use support::spin_stand_in::{DevScript, SPIN_UP_WITH_DEV_CONFIG};
 use support::{template, wasm_build};
 
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
@@ -273,13 +273,7 @@ async fn the_template_app_builds_and_serves_its_route_and_its_event_handler() {
         std::os::unix::fs::symlink(support::s3_store::binary(), tools.join("s3s-fs")).unwrap();
     }
     let mut dev = DevScript::start(&dir.join("scripts/dev"), "DEV_DATA");
-    let expected = [
-        "build",
-        "--up",
-        "--runtime-config-file",
-        "runtime-config.dev.toml",
-    ];
-    assert_eq!(dev.spin_args(), expected);
+    assert_eq!(dev.spin_args(), SPIN_UP_WITH_DEV_CONFIG);
     assert!(dir.join("runtime-config.dev.toml").exists());
     let local = Host::builder().app(app.clone()).start().await;
     let missing = call(&local, "GET", "/summaries/nothing.jpg", api, vec![]).await;

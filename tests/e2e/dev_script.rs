@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use crate::support::host::Host;
-use crate::support::spin_stand_in::DevScript;
+use crate::support::spin_stand_in::{DevScript, SPIN_UP_WITH_DEV_CONFIG};
 
 /// The port of `spin.toml`'s default `s3_host`.
 const DEV_PORT: u16 = 8014;
@@ -29,14 +29,7 @@ async fn scripts_dev_serves_the_defaults_against_its_store() {
     assert!(!taken, "127.0.0.1:{DEV_PORT} is taken");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/dev");
     let mut dev = DevScript::start(&script, "SPINLIFT_DATA");
-    // Spin 3.5 and later get the dev runtime config (connection pooling off for the store).
-    let expected = [
-        "build",
-        "--up",
-        "--runtime-config-file",
-        "runtime-config.dev.toml",
-    ];
-    assert_eq!(dev.spin_args(), expected);
+    assert_eq!(dev.spin_args(), SPIN_UP_WITH_DEV_CONFIG);
 
     // The store the script started is the one spin.toml's defaults name: its bucket exists
     // (a listing of a missing one is NoSuchBucket), and it takes the default key pair only.

@@ -17,6 +17,15 @@ case "$1" in
 esac
 "#;
 
+/// What `scripts/dev` asks of Spin 3.5 and later (which the stand-in says it is): the app built
+/// and served with the dev runtime config, connection pooling off for the local store.
+pub const SPIN_UP_WITH_DEV_CONFIG: [&str; 4] = [
+    "build",
+    "--up",
+    "--runtime-config-file",
+    "runtime-config.dev.toml",
+];
+
 /// A running `scripts/dev`. Dropping it (a failed assertion included) stops the stand-in,
 /// which ends the script and its store.
 pub struct DevScript {
