@@ -12,9 +12,10 @@ use serde_json::{json, Value};
 
 /// How many bytes of signed parts one answer carries at most. Hosted Spin cuts an answer at
 /// 10 MiB (Akamai Functions, Fermyon Cloud), and one URL per part can go past that: 10,000
-/// parts of a short key take 5.3 MB, and a session token adds its length to every URL (`aws_role_arn`'s
-/// tokens run past 1,000 characters). Parts past this many bytes come without a `url`, unsigned;
-/// `POST /uploads/{id}/parts` signs them, in as many answers as it takes.
+/// parts of a short key take 5.3 MB, and a session token adds its length to every URL
+/// (`aws_role_arn`'s tokens run past 1,000 characters). Parts past this many bytes come
+/// without a `url`, unsigned; `POST /uploads/{id}/parts` signs them, in as many answers as it
+/// takes.
 pub(super) const SIGNED_PARTS_BUDGET: usize = 8 << 20;
 
 /// What names an open upload to the API: the object, S3's upload id, the part plan and the
