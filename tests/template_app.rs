@@ -24,7 +24,7 @@ use std::path::Path;
 use support::host::{Answer, Host};
 use support::moto::NativeHttp;
 use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
-use support::spin_stand_in::{DevScript, SPIN_UP_WITH_DEV_CONFIG};
+use support::spin_stand_in::{DevScript, DEV_PORT, SPIN_UP_WITH_DEV_CONFIG};
 use support::{template, wasm_build};
 
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
@@ -265,7 +265,7 @@ async fn the_template_app_builds_and_serves_its_route_and_its_event_handler() {
     // its store, from the app's spin.toml defaults, answers the app's component signed with
     // the dev keys and refuses another secret; Spin 3.5 and later get the app's dev runtime
     // config (connection pooling off for the local store).
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("template-app/upload-summaries");
+    let dir = app.manifest.parent().unwrap().to_owned();
     // The store scripts/test installed, where the script keeps its own (else it builds one).
     let tools = dir.join(".tools/bin");
     std::fs::create_dir_all(&tools).unwrap();
@@ -285,6 +285,6 @@ async fn the_template_app_builds_and_serves_its_route_and_its_event_handler() {
         .await;
     let refused = call(&wrong, "GET", "/summaries/nothing.jpg", api, vec![]).await;
     assert_eq!(refused.status, 502, "{}", refused.body);
-    let status = dev.stop(8014);
+    let status = dev.stop(DEV_PORT);
     assert!(status.success(), "{status}");
 }

@@ -5,9 +5,8 @@
 //! user's key as the README does, and reads back what AWS holds. These tests check what was
 //! made, compare the policies with the actions spinlift's code calls (those of the
 //! [`spinlift::iam`] operations its routes and indexer build), both ways, and then run the
-//! component configured from the stack's outputs, with the stack's key. With `sns`, moto also
-//! delivers: its S3 publishes to the stack's topic and its SNS posts, signed, to the stack's
-//! subscription URL (through `tests/tools/sns_front.py`, which adds SNS's headers).
+//! component configured from the stack's outputs, with the stack's key. The event paths as
+//! moto runs them, with its own S3 events, are in `deploy_delivery.rs`.
 //!
 //! How far moto judges IAM policies (moto 5.2, `moto/iam/access_control.py`): actions and
 //! resources for S3 (object and bucket ARNs), SQS (the queue's ARN) and STS AssumeRole (the
@@ -244,18 +243,15 @@ fn assert_iam_lint_passes(held: &Value) {
         }
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/iam_lint.py");
-    let mut child = Command::new(moto::python())
-        .arg(script)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
+    let out = Command::new(moto::python())
+        .args([script, &Value::from(documents.clone()).to_string()])
+        .output()
         .expect("run iam_lint.py");
-    let input = Value::from(documents.clone()).to_string();
-    let mut stdin = child.stdin.take().unwrap();
-    std::io::Write::write_all(&mut stdin, input.as_bytes()).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "iam_lint.py failed");
+    assert!(
+        out.status.success(),
+        "iam_lint.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let findings: Value = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<_> = documents.iter().map(|d| d["name"].clone()).collect();
     assert_eq!(findings, json!([]), "checked {names:?}");

@@ -19,6 +19,14 @@ fn delivered_key(delivery: &Delivery) -> Option<String> {
     String::from_utf8(spinlift::sigv4::percent_decode(key, true).into_owned()).ok()
 }
 
+/// The delivery of `key`'s event among `deliveries`.
+fn delivery_of<'d>(deliveries: &'d [Delivery], key: &str) -> &'d Delivery {
+    let found = deliveries
+        .iter()
+        .find(|d| delivered_key(d).as_deref() == Some(key));
+    found.unwrap_or_else(|| panic!("no delivery of {key}: {deliveries:#?}"))
+}
+
 /// S3 → SNS → the webhook as moto runs them, not as this file writes them. The stack's bucket
 /// notification publishes moto's own S3 event to the stack's topic; moto's SNS posts it over
 /// HTTPS to the stack's subscription URL, token in the query, signed with a key of moto's
@@ -56,13 +64,7 @@ async fn the_stacks_topic_delivers_moto_signed_events_to_the_webhook() {
         test_event.is_some_and(|m| m.contains("\"s3:TestEvent\"")),
         "{deliveries:#?}"
     );
-    let of = |key: &str| {
-        let found = deliveries
-            .iter()
-            .find(|d| delivered_key(d).as_deref() == Some(key));
-        found.unwrap_or_else(|| panic!("no delivery of {key}: {deliveries:#?}"))
-    };
-    let object = of("reports/q1+q2.txt");
+    let object = delivery_of(&deliveries, "reports/q1+q2.txt");
     assert_eq!(
         (object.kind.as_str(), object.topic.as_str()),
         ("Notification", topic.as_str())
@@ -76,7 +78,7 @@ async fn the_stacks_topic_delivers_moto_signed_events_to_the_webhook() {
     let answer: Value = serde_json::from_str(object.answer.as_deref().unwrap()).unwrap();
     assert_eq!(answer["processed"], 1, "{answer}");
     // The manifest the indexer wrote was itself announced, and skipped.
-    let manifest = of("_index/reports/q1+q2.txt.json");
+    let manifest = delivery_of(&deliveries, "_index/reports/q1+q2.txt.json");
     assert_eq!(manifest.status, Some(200), "{manifest:?}");
     let answer: Value = serde_json::from_str(manifest.answer.as_deref().unwrap()).unwrap();
     assert_eq!(
@@ -93,10 +95,7 @@ async fn the_stacks_topic_delivers_moto_signed_events_to_the_webhook() {
     let put = call(&host, "PUT", "/objects/changed.txt", &[], b"hello").await;
     assert_eq!(put.status, 201, "{put:?}");
     let deliveries = front.deliveries();
-    let changed = deliveries
-        .iter()
-        .find(|d| delivered_key(d).as_deref() == Some("changed.txt"))
-        .expect("a delivery of changed.txt");
+    let changed = delivery_of(&deliveries, "changed.txt");
     assert_eq!(changed.status, Some(403), "{changed:?}");
     let answer = changed.answer.as_deref().unwrap_or_default();
     assert!(answer.contains("sns_signature_invalid"), "{changed:?}");

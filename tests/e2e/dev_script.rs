@@ -9,10 +9,7 @@
 use std::path::Path;
 
 use crate::support::host::Host;
-use crate::support::spin_stand_in::{DevScript, SPIN_UP_WITH_DEV_CONFIG};
-
-/// The port of `spin.toml`'s default `s3_host`.
-const DEV_PORT: u16 = 8014;
+use crate::support::spin_stand_in::{DevScript, DEV_PORT, SPIN_UP_WITH_DEV_CONFIG};
 
 fn request(method: &str, path: &str, body: &[u8]) -> http::Request<Vec<u8>> {
     http::Request::builder()

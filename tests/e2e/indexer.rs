@@ -64,11 +64,6 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
             .unwrap()
     };
     let secret = fx.secret_access_key.clone();
-    let drain = |queue: String| {
-        let secret = secret.clone();
-        let moto = &moto;
-        async move { drain_queue(moto, &secret, &queue).await }
-    };
 
     let answer = host.send(event("ObjectCreated:Put", "00A1")).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -78,7 +73,7 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
     assert_eq!(row["size"], dynamodb::n(bytes.len()));
     assert_eq!(row["sequencer"], dynamodb::s("00A1"));
     for queue in [fx.queue_url.clone(), fx.topic_sink_url.clone()] {
-        let notes = drain(queue.clone()).await;
+        let notes = drain_queue(&moto, &secret, &queue).await;
         assert_eq!(notes.len(), 1, "{queue}: {notes:?}");
         assert_eq!(notes[0]["event"], "created");
         assert_eq!(notes[0]["key"], key);
@@ -93,7 +88,10 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
         assert_eq!(body["processed"], 0, "{sequencer}");
     }
     for queue in [fx.queue_url.clone(), fx.topic_sink_url.clone()] {
-        assert!(drain(queue.clone()).await.is_empty(), "{queue}");
+        assert!(
+            drain_queue(&moto, &secret, &queue).await.is_empty(),
+            "{queue}"
+        );
     }
     let row_again = index_row(&moto, &secret, key).await.unwrap();
     assert_eq!(row_again, row);
@@ -118,7 +116,7 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
         "{body}"
     );
     assert!(!manifest.exists());
-    assert!(drain(fx.queue_url.clone()).await.is_empty());
+    assert!(drain_queue(&moto, &secret, &fx.queue_url).await.is_empty());
     let row_again = index_row(&moto, &secret, key).await.unwrap();
     assert_eq!(row_again, row);
 
@@ -131,7 +129,7 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
     let answer = host.send(event("ObjectRemoved:Delete", "00A2")).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(index_row(&moto, &secret, key).await, None);
-    let notes = drain(fx.queue_url.clone()).await;
+    let notes = drain_queue(&moto, &secret, &fx.queue_url).await;
     assert_eq!((notes.len(), &notes[0]["event"]), (1, &json!("removed")));
     assert!(!manifest.exists());
 }

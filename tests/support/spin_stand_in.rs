@@ -17,6 +17,10 @@ case "$1" in
 esac
 "#;
 
+/// The port of the local store: `s3_host`'s default in spin.toml, the root's and the
+/// template's alike.
+pub const DEV_PORT: u16 = 8014;
+
 /// What `scripts/dev` asks of Spin 3.5 and later (which the stand-in says it is): the app built
 /// and served with the dev runtime config, connection pooling off for the local store.
 pub const SPIN_UP_WITH_DEV_CONFIG: [&str; 4] = [
