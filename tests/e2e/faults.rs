@@ -198,6 +198,45 @@ async fn multipart_parts_are_retried_alone_and_a_failed_upload_is_aborted() {
 }
 
 #[tokio::test]
+async fn the_store_refusing_parts_spinlift_cut_is_not_the_clients_fault() {
+    // Over 8 MiB: spinlift cuts the parts, computes their checksums and lists them in the
+    // completion. When the store calls any of that bad input (400), the client sent nothing
+    // wrong: 502 with the store's code, and the upload is aborted.
+    const BAD_DIGEST: &str = "<Error><Code>BadDigest</Code><Message>The CRC64NVME you specified did not match the calculated checksum.</Message></Error>";
+    const INVALID_PART: &str = "<Error><Code>InvalidPart</Code><Message>One or more of the specified parts could not be found.</Message></Error>";
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = host_via(&proxy).start().await;
+    let body: Vec<u8> = (0..(9u32 << 20)).map(|i| (i % 251) as u8).collect();
+
+    proxy.inject(Method::PUT, Fault::Answer(400, BAD_DIGEST));
+    let put = call(&host, "PUT", "/objects/part.bin", body.clone()).await;
+    assert_eq!(
+        (put.status, error_code(&put).as_str()),
+        (502, "BadDigest"),
+        "{put:?}"
+    );
+    // The create passes; the completion is refused.
+    proxy.inject(Method::POST, Fault::Stall(Duration::ZERO));
+    proxy.inject(Method::POST, Fault::Answer(400, INVALID_PART));
+    let put = call(&host, "PUT", "/objects/complete.bin", body).await;
+    assert_eq!(
+        (put.status, error_code(&put).as_str()),
+        (502, "InvalidPart"),
+        "{put:?}"
+    );
+    assert_eq!(proxy.pending(), 0, "every fault was applied");
+    assert_eq!(proxy.count("DELETE /"), 2, "{:?}", proxy.seen());
+    assert!(
+        store.open_uploads().is_empty(),
+        "{:?}",
+        store.open_uploads()
+    );
+    assert!(!store.object_path("part.bin").exists());
+    assert!(!store.object_path("complete.bin").exists());
+}
+
+#[tokio::test]
 async fn a_stalled_answer_times_out_and_is_retried_then_answered_504() {
     let store = S3Store::start();
     let proxy = FaultProxy::start(store.addr).await;
@@ -229,6 +268,74 @@ async fn a_stalled_answer_times_out_and_is_retried_then_answered_504() {
     // Three attempts of 300 ms, not three stalls of 2 s.
     assert!(
         started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// Sends a PUT of `body` in `pieces`, waiting `pause` before each, as a slow client does,
+/// until the component answers; returns the answer's status line.
+async fn trickled_upload(
+    host: &Host,
+    path: &str,
+    body: &[u8],
+    pieces: usize,
+    pause: Duration,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(host.addr()).await.unwrap();
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nhost: spinlift\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for piece in body.chunks(body.len().div_ceil(pieces)) {
+        tokio::time::sleep(pause).await;
+        if stream.write_all(piece).await.is_err() {
+            break; // it answered (and closed) before the body was all sent
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_slow_clients_upload_is_not_timed_as_the_stores_answer() {
+    // The first-byte timeout is the store's time to answer; a streamed PUT's body arrives at
+    // the client's pace, which is not the store's. Here the client takes over 1 s to send what
+    // the component streams on, under a 300 ms first-byte timeout: stored, byte for byte.
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = host_via(&proxy)
+        .var("aws_first_byte_timeout_ms", "300")
+        .start()
+        .await;
+    let body: Vec<u8> = (0..200_000u32).map(|i| (i % 241) as u8).collect();
+    let status = trickled_upload(
+        &host,
+        "/objects/slow.bin",
+        &body,
+        5,
+        Duration::from_millis(250),
+    )
+    .await;
+    assert_eq!(status, "HTTP/1.1 201 Created");
+    assert_eq!(std::fs::read(store.object_path("slow.bin")).unwrap(), body);
+
+    // Once the body is all sent, the store has the first-byte timeout to answer: a stalled
+    // store is 504 (a streamed body cannot be sent again, so there is one attempt).
+    proxy.inject(Method::PUT, Fault::Stall(Duration::from_secs(3)));
+    let started = std::time::Instant::now();
+    let put = call(&host, "PUT", "/objects/stalled.bin", body).await;
+    assert_eq!(
+        (put.status, error_code(&put).as_str()),
+        (504, "upstream_timeout"),
+        "{put:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
         "{:?}",
         started.elapsed()
     );

@@ -7,6 +7,7 @@
 //! - [`events`]: S3 event deliveries (raw, SNS, EventBridge) decoded, SNS signatures verified.
 //! - [`lambda`]: Lambda invocation events classified, API events mapped to HTTP requests and
 //!   answers mapped back to each proxy format.
+//! - [`iam`]: the IAM actions each operation needs, which a deployment's policy must allow.
 //! - [`xml`]: the small XML tree AWS's answers are read into.
 //!
 //! Nothing here performs IO, reads a clock or draws randomness: the time to sign with, the

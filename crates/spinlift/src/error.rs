@@ -299,7 +299,7 @@ impl From<ClientError> for ApiError {
                 error,
             } => ApiError::Upstream(error),
             ClientError::Service { service, error } => ApiError::Aws { service, error },
-            ClientError::Damaged(error) => ApiError::Aws {
+            ClientError::OwnInputRefused(error) => ApiError::Aws {
                 service: "s3",
                 error,
             },

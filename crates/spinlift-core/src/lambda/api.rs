@@ -196,11 +196,10 @@ pub(super) fn assemble(
         true => path,
         false => format!("{path}?{query}"),
     };
-    let target: PathAndQuery = target.parse().map_err(|_| {
-        LambdaError::new(format!(
-            "the event's path and query {target:?} are not a valid URI"
-        ))
-    })?;
+    // Not quoted back: the query may hold a token.
+    let target: PathAndQuery = target
+        .parse()
+        .map_err(|_| LambdaError::new("the event's path and query are not a valid URI"))?;
     let mut request = http::Request::builder()
         .method(method)
         .uri(target)

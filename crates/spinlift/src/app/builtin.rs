@@ -108,7 +108,7 @@ pub(super) fn run_lambda<'a>(
 }
 
 /// The object API: `/objects`, `/objects/{key}`, `/objects/{key}/copy`, `/presign`,
-/// `/uploads`.
+/// `/presign/post`, `/uploads` and below.
 pub(super) fn run_object_api<'a>(
     route: Route<'a>,
     parts: &'a http::request::Parts,

@@ -185,7 +185,8 @@ impl App {
     }
 
     /// The object API over the configured bucket: `/objects`, `/objects/{key}`,
-    /// `/objects/{key}/copy`, `/presign`.
+    /// `/objects/{key}/copy`, `/presign`, `/presign/post`, and the presigned multipart uploads
+    /// (`/uploads`, `/uploads/{id}`, `/uploads/{id}/parts`, `/uploads/{id}/complete`).
     pub fn object_api(mut self) -> Self {
         self.object_api = Some(builtin::run_object_api);
         self

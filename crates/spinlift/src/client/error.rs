@@ -28,10 +28,11 @@ pub enum ClientError {
         /// What it answered.
         error: AwsError,
     },
-    /// S3 refused an upload whose checksum spinlift computed itself (the trailer of a streamed
-    /// PUT) as not the checksum of the bytes that arrived: they were damaged on the way from
-    /// spinlift, which is not the client's input (`BadDigest`, answered 502).
-    Damaged(AwsError),
+    /// S3 called bad input what spinlift chose itself, not the client: the checksum it
+    /// computed (`BadDigest`: the bytes were damaged on the way from spinlift), the parts it
+    /// cut and listed (`InvalidPart`, `EntityTooSmall`), the object a handler wrote. Answered
+    /// 502 with S3's code, since the client can do nothing about it.
+    OwnInputRefused(AwsError),
     /// The service's answer broke off, or outgrew what is read into memory.
     BrokenAnswer {
         /// The service's signing name.
@@ -56,7 +57,7 @@ impl ClientError {
                 TransportErrorKind::RequestBody => "request_body",
                 _ => "unreachable",
             },
-            ClientError::Service { error, .. } | ClientError::Damaged(error) => &error.code,
+            ClientError::Service { error, .. } | ClientError::OwnInputRefused(error) => &error.code,
             ClientError::BrokenAnswer { .. } => "IncompleteResponse",
         }
     }
@@ -70,8 +71,21 @@ impl ClientError {
     /// The service's error, when it answered one.
     pub fn service_error(&self) -> Option<&AwsError> {
         match self {
-            ClientError::Service { error, .. } | ClientError::Damaged(error) => Some(error),
+            ClientError::Service { error, .. } | ClientError::OwnInputRefused(error) => Some(error),
             _ => None,
+        }
+    }
+
+    /// The error of an S3 request whose every part spinlift chose (a part it cut and
+    /// checksummed, a completion listing the parts it sent, an object a handler wrote): S3
+    /// calling its input bad blames spinlift, not the client who made the request.
+    pub(crate) fn of_own_request(self) -> Self {
+        match self {
+            ClientError::Service {
+                service: "s3",
+                error,
+            } if error.s3_kind() == S3ErrorKind::ClientInput => ClientError::OwnInputRefused(error),
+            other => other,
         }
     }
 }
@@ -83,8 +97,8 @@ impl fmt::Display for ClientError {
             ClientError::Signing(err) => write!(f, "the request cannot be signed: {err}"),
             ClientError::Transport(err) => write!(f, "{err}"),
             ClientError::Service { service, error } => write!(f, "{service} answered {error}"),
-            ClientError::Damaged(error) => {
-                write!(f, "s3 found the upload damaged on its way there: {error}")
+            ClientError::OwnInputRefused(error) => {
+                write!(f, "s3 refused a request spinlift made itself: {error}")
             }
             ClientError::BrokenAnswer {
                 service,

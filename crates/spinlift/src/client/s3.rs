@@ -148,7 +148,7 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
             ClientError::Service {
                 service: "s3",
                 error,
-            } if own_checksum && error.code == "BadDigest" => ClientError::Damaged(error),
+            } if own_checksum && error.code == "BadDigest" => ClientError::OwnInputRefused(error),
             other => other,
         })
     }
@@ -241,7 +241,9 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
                     .map(|(algorithm, value)| ChecksumValue::Header(*algorithm, value)),
             },
         };
-        self.call_with_body(&put, body, None).await
+        self.call_with_body(&put, body, None)
+            .await
+            .map_err(ClientError::of_own_request)
     }
 
     /// The error a streamed answer carries, reading its body.

@@ -184,7 +184,13 @@ pub async fn put_in_parts<C: HttpClient>(
         };
         let stored = s3
             .call_with_body(&put, first.bytes, Some(&first.sha256))
-            .await?;
+            .await
+            .map_err(|err| match integrity.expected {
+                // The checksum sent was spinlift's (the client gave none): the bytes changed
+                // after spinlift read them. The metadata and conditions stay the client's.
+                None if err.code() == "BadDigest" => err.of_own_request(),
+                _ => err,
+            })?;
         return Ok((stored.etag, size));
     }
     let create = CreateMultipartUpload {
@@ -250,7 +256,12 @@ async fn complete<C: HttpClient>(
         condition,
         checksum,
     };
-    Ok(s3.call(&complete).await?)
+    // The parts and the whole object's checksum are spinlift's (the client's expected value
+    // was compared above): S3 refusing them is not the client's doing.
+    Ok(s3
+        .call(&complete)
+        .await
+        .map_err(ClientError::of_own_request)?)
 }
 
 /// Uploads `first` and the rest of the body's parts; each part is sent while the next one is
@@ -289,7 +300,7 @@ async fn upload_parts<C: HttpClient>(
         let sent = async {
             s3.call_with_body(&upload, part.bytes, Some(&part.sha256))
                 .await
-                .map_err(UploadError::from)
+                .map_err(|err| UploadError::from(err.of_own_request()))
         };
         let (etag, next) = futures::try_join!(sent, reader.next_part())?;
         parts.push(CompletedPart {

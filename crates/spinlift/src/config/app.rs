@@ -188,7 +188,8 @@ pub struct CorsSettings {
 pub(crate) const DEFAULT_CORS_METHODS: &str = "GET, HEAD, PUT, POST, DELETE";
 /// The request headers a preflight may ask for when `cors_allowed_headers` is empty or not
 /// declared.
-pub(crate) const DEFAULT_CORS_HEADERS: &str = "authorization, content-type, range, if-none-match";
+pub(crate) const DEFAULT_CORS_HEADERS: &str =
+    "authorization, content-type, range, if-none-match, if-match";
 
 /// Reads `cors_allowed_origins` (none: CORS is off), `cors_allowed_methods` and
 /// `cors_allowed_headers` (their defaults when empty).
@@ -348,8 +349,12 @@ fn is_bucket_name(name: &str) -> bool {
         && bytes.last().copied().is_some_and(alnum)
 }
 
-/// `host[:port]` only: an authority with no userinfo, no path, no scheme.
+/// `host[:port]` only: an authority with no userinfo, no path, no scheme, and no longer than
+/// a DNS name (253) and a port: every URI built on it must parse.
 fn is_host_and_port(value: &str) -> bool {
+    if value.len() > 253 + ":65535".len() {
+        return false;
+    }
     match value.parse::<http::uri::Authority>() {
         Ok(authority) => {
             authority.as_str() == value && !value.contains('@') && !authority.host().is_empty()

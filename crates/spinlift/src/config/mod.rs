@@ -293,7 +293,7 @@ mod tests {
         assert_eq!(settings.allowed_methods, "GET, HEAD, PUT, POST, DELETE");
         assert_eq!(
             settings.allowed_headers,
-            "authorization, content-type, range, if-none-match"
+            "authorization, content-type, range, if-none-match, if-match"
         );
         let mut narrow = only_origins.clone();
         narrow.insert("cors_allowed_methods".into(), "GET".into());
@@ -344,6 +344,11 @@ mod tests {
             (
                 "s3_host",
                 "u@h",
+                "variable s3_host must be host[:port] without scheme or path",
+            ),
+            (
+                "s3_host",
+                &"h".repeat(70_000),
                 "variable s3_host must be host[:port] without scheme or path",
             ),
             (

@@ -4,8 +4,9 @@
 
 use super::{chunk_error, fields};
 use crate::body::Body;
+use crate::env::Env;
 use crate::outbound::{HttpClient, Timeouts, TransportError, TransportErrorKind};
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use spin_sdk::http::{ErrorCode, IncomingResponse, Method, OutgoingRequest, Scheme};
 use spin_sdk::wit::wasi::http0_2_0::types::RequestOptions;
 
@@ -34,6 +35,11 @@ impl HttpClient for SpinHttp {
         let _ = outgoing.set_authority(parts.uri.authority().map(|a| a.as_str()));
         let _ = outgoing.set_path_with_query(parts.uri.path_and_query().map(|p| p.as_str()));
 
+        // The host's first-byte timeout runs from the start of the request, so it would also
+        // time a streamed body (a client's upload, at the client's pace): a slow client's PUT
+        // would be answered 504 as if S3 had not answered. For those the host keeps its own
+        // (long) default, and the timeout runs here from the body's last byte.
+        let streamed = matches!(body, Body::Stream(_));
         // Every request with a body carries a Content-Length, so a body that ends early (the
         // sink finishes it when dropped) is refused by the host rather than sent short.
         let mut sink = outgoing.take_body();
@@ -58,8 +64,31 @@ impl HttpClient for SpinHttp {
             .get::<Timeouts>()
             .copied()
             .unwrap_or_default();
-        let response = send_with_timeouts(outgoing, timeouts);
-        let response = match futures::join!(response, write_body) {
+        let response = send_with_timeouts(outgoing, timeouts, !streamed);
+        let mut response = std::pin::pin!(response.fuse());
+        let mut write_body = std::pin::pin!(write_body.fuse());
+        let answered = futures::select_biased! {
+            // An answer before the body is all sent (an early 403, S3's RequestTimeout for a
+            // stalled client) ends the request: the rest of the client's body is not waited
+            // for, only a failure it already had (a body that broke off) is told.
+            answer = response => {
+                let written = write_body.now_or_never().unwrap_or(Ok(()));
+                (answer, written)
+            },
+            written = write_body => {
+                let mut first_byte = match (streamed, &written) {
+                    (true, Ok(())) => super::SpinEnv.sleep(timeouts.first_byte),
+                    _ => Box::pin(futures::future::pending()),
+                }
+                .fuse();
+                let answer = futures::select_biased! {
+                    answer = response => answer,
+                    () = first_byte => Err(ErrorCode::ConnectionReadTimeout),
+                };
+                (answer, written)
+            },
+        };
+        let response = match answered {
             // S3's answer wins: an early 403 explains why the rest of the body was not taken.
             (Ok(response), _) => response,
             (Err(_), Err(written)) if written.kind == TransportErrorKind::RequestBody => {
@@ -107,11 +136,12 @@ impl<S: futures::Stream> futures::Stream for KeepAlive<S> {
 
 /// `wasi:http/outgoing-handler.handle` with request options, awaited on spin-sdk's executor
 /// (`spin_sdk::http::send` always passes no options, leaving the host's 10-minute defaults).
-/// The host applies the timeouts: connect, first byte (which includes sending the body),
-/// and between bytes of the answer.
+/// The host applies the timeouts: connect, first byte (which includes sending the body; left
+/// to the host's default unless `time_first_byte`), and between bytes of the answer.
 fn send_with_timeouts(
     request: OutgoingRequest,
     timeouts: Timeouts,
+    time_first_byte: bool,
 ) -> impl std::future::Future<Output = Result<IncomingResponse, ErrorCode>> {
     use spin_sdk::wit::wasi::http0_2_0::{outgoing_handler, types::FutureIncomingResponse};
     use std::task::Poll;
@@ -132,7 +162,9 @@ fn send_with_timeouts(
     let options = RequestOptions::new();
     // The setters fail only for a timeout the host does not support; it then keeps its own.
     let _ = options.set_connect_timeout(nanos(timeouts.connect));
-    let _ = options.set_first_byte_timeout(nanos(timeouts.first_byte));
+    if time_first_byte {
+        let _ = options.set_first_byte_timeout(nanos(timeouts.first_byte));
+    }
     let _ = options.set_between_bytes_timeout(nanos(timeouts.between_bytes));
     let mut pending = Pending {
         token: None,
