@@ -70,10 +70,10 @@ impl ApiFormat {
     }
 }
 
-/// Headers the event may carry that describe the original connection, not this request:
-/// the body is re-framed here, and the router never reads `host`.
-const DROPPED: [&str; 5] = [
-    "host",
+/// Headers the event may carry that describe the original connection, not this request: the
+/// body is re-framed here. `host` stays (the API's domain, which a handler building absolute
+/// URLs needs, as lambda_http and the Lambda Web Adapter keep it).
+const DROPPED: [&str; 4] = [
     "content-length",
     "transfer-encoding",
     "connection",
@@ -148,7 +148,12 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
         };
         // REST APIs hand over query parameters decoded: encode them again.
         let query = join_query(&query, uri_encode);
-        let path = escape_path(text(event, "path")?);
+        let mut path = escape_path(text(event, "path")?);
+        // An HTTP API's payload format 1.0 (REST events carry no `version`) keeps a named
+        // stage at the front of `path`, as 2.0 does in `rawPath`; a REST API's path has none.
+        if event.get("version").and_then(Value::as_str) == Some("1.0") {
+            path = without_stage(path, context["stage"].as_str());
+        }
         (
             ApiFormat::RestV1,
             text(event, "httpMethod")?,
@@ -169,7 +174,8 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
 /// which `http` caps.
 const MAX_EVENT_HEADERS: usize = 1000;
 
-/// The request for `method`, `path` (escaped) and `query` (encoded), with `headers` less those
+/// The request for `method`, `path` (escaped) and `query` (as received: what a URI cannot
+/// hold is escaped here, as the Lambda Web Adapter's URL parser does), with `headers` less those
 /// of the original connection and any request context a client sent, the event's `context`
 /// (JSON) in their place, and `body`, re-framed with its own `Content-Length`.
 pub(super) fn assemble(
@@ -194,7 +200,7 @@ pub(super) fn assemble(
     }
     let target = match query.is_empty() {
         true => path,
-        false => format!("{path}?{query}"),
+        false => format!("{path}?{}", escape(query, true)),
     };
     // Not quoted back: the query may hold a token.
     let target: PathAndQuery = target
@@ -240,16 +246,23 @@ fn text<'a>(event: &'a Value, field: &str) -> Result<&'a str, LambdaError> {
 /// The path with every byte that cannot appear in an encoded path escaped, and nothing else
 /// touched: encoded paths pass unchanged, decoded ones become valid.
 pub(super) fn escape_path(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let is_hex = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_hexdigit);
-    let mut out = String::with_capacity(path.len() + 1);
-    if !path.starts_with('/') {
-        out.push('/');
+    match path.starts_with('/') {
+        true => escape(path, false),
+        false => format!("/{}", escape(path, false)),
     }
+}
+
+/// `text` with every byte escaped that cannot appear in an encoded path (`query`: a query,
+/// where `?` may).
+fn escape(text: &str, query: bool) -> String {
+    let bytes = text.as_bytes();
+    let is_hex = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_hexdigit);
+    let mut out = String::with_capacity(text.len());
     for (i, &b) in bytes.iter().enumerate() {
         let literal = match b {
             b'%' => is_hex(i + 1) && is_hex(i + 2),
-            b'?' | b'#' | b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' => false,
+            b'?' => query,
+            b'#' | b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' => false,
             0x21..=0x7e => true,
             _ => false,
         };
@@ -291,10 +304,12 @@ fn join_query(pairs: &[(String, String)], encode: impl Fn(&str) -> String) -> St
 }
 
 /// Whether a body of this content type travels as text (else base64), as API Gateway and
-/// Function URLs treat it: text types, JSON, XML, JavaScript and forms, if valid UTF-8.
+/// Function URLs treat it: text types, JSON, XML, YAML, JavaScript and forms, if valid UTF-8;
+/// a body with no content type, if valid UTF-8.
 pub(super) fn is_text(content_type: Option<&str>, body: &[u8]) -> bool {
+    // Without a content type, text when it is (as lambda_http passes such a body through).
     let Some(content_type) = content_type else {
-        return body.is_empty();
+        return std::str::from_utf8(body).is_ok();
     };
     let essence = content_type
         .split(';')
@@ -305,10 +320,13 @@ pub(super) fn is_text(content_type: Option<&str>, body: &[u8]) -> bool {
     let textual = essence.starts_with("text/")
         || essence.ends_with("+json")
         || essence.ends_with("+xml")
+        || essence.ends_with("+yaml")
         || matches!(
             essence.as_str(),
             "application/json"
                 | "application/xml"
+                | "application/yaml"
+                | "application/x-yaml"
                 | "application/javascript"
                 | "application/x-www-form-urlencoded"
         );
@@ -407,7 +425,9 @@ mod tests {
         assert!(is_text(Some("text/plain; charset=utf-8"), "é".as_bytes()));
         assert!(is_text(Some("application/problem+json"), b"{}"));
         assert!(is_text(None, b""));
-        assert!(!is_text(None, b"x"));
+        assert!(is_text(None, b"ok"));
+        assert!(!is_text(None, b"\x89PNG"));
+        assert!(is_text(Some("application/yaml"), b"a: 1"));
         assert!(!is_text(Some("image/png"), b"\x89PNG"));
         assert!(!is_text(Some("application/octet-stream"), b"abc"));
         assert!(!is_text(Some("text/plain"), b"\xff\xfe"));
@@ -482,7 +502,7 @@ mod tests {
         let (request, format) = request(&alb).unwrap();
         assert_eq!(format, ApiFormat::Alb { multi_value: false });
         assert_eq!(request.uri().to_string(), "/objects/a%20b?prefix=x%20y");
-        assert!(request.headers().get("host").is_none());
+        assert_eq!(request.headers()["host"], "h");
         assert_eq!(request.headers()["x-a"], "1");
     }
 
@@ -516,6 +536,36 @@ mod tests {
         let context: Value =
             serde_json::from_slice(carried.iter().next().unwrap().as_bytes()).unwrap();
         assert_eq!(context, event("prod", "/prod/x")["requestContext"]);
+    }
+
+    #[test]
+    fn a_raw_query_a_uri_cannot_hold_is_escaped_not_refused() {
+        // What a client sent unencoded reaches rawQueryString as sent; escaping it names the
+        // same parameters, and what was encoded stays as it was.
+        let event = json!({"version": "2.0", "rawPath": "/objects",
+            "rawQueryString": "q=\"x y\"&r=%41+b?#f", "requestContext": {"http": {"method": "GET"}}});
+        let (request, _) = request(&event).unwrap();
+        assert_eq!(request.uri().query(), Some("q=%22x%20y%22&r=%41+b?%23f"));
+    }
+
+    #[test]
+    fn an_http_api_stage_is_removed_in_payload_format_1_0_too() {
+        // HTTP APIs put a named stage in front of payload 1.0's `path` as in 2.0's `rawPath`;
+        // REST events (no `version`) never carry it, so a path that starts like the stage is
+        // theirs.
+        let event = |version: Option<&str>| {
+            let mut event = json!({"httpMethod": "GET", "path": "/dev/objects/k",
+                "requestContext": {"stage": "dev"}});
+            if let Some(version) = version {
+                event["version"] = json!(version);
+            }
+            event
+        };
+        let (http_api, format) = request(&event(Some("1.0"))).unwrap();
+        assert_eq!(format, ApiFormat::RestV1);
+        assert_eq!(http_api.uri().path(), "/objects/k");
+        let (rest, _) = request(&event(None)).unwrap();
+        assert_eq!(rest.uri().path(), "/dev/objects/k");
     }
 
     #[test]

@@ -16,15 +16,37 @@ use base64ct::{Base64, Encoding};
 use http::header;
 use serde_json::{json, Map, Value};
 
-/// Headers a generated response may not set (CloudFront's list of disallowed and read-only
-/// headers that a proxied answer could carry).
-const NOT_GENERATED: [&str; 5] = [
+/// Headers a generated response may not set: CloudFront's disallowed headers and those
+/// read-only in every event. One of them fails CloudFront's validation, and the viewer gets a
+/// 502 instead of the answer.
+/// <https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-function-restrictions-all.html>
+const NOT_GENERATED: [&str; 18] = [
     "connection",
     "content-length",
+    "expect",
     "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "trailer",
     "transfer-encoding",
     "upgrade",
+    "via",
+    "x-accel-buffering",
+    "x-accel-charset",
+    "x-accel-limit-rate",
+    "x-accel-redirect",
+    "x-cache",
+    "x-forwarded-proto",
+    "x-real-ip",
 ];
+
+/// Name prefixes CloudFront keeps to itself, likewise.
+const NOT_GENERATED_PREFIXES: [&str; 3] = ["x-amz-cf-", "x-amzn-", "x-edge-"];
+
+fn may_generate(name: &str) -> bool {
+    !NOT_GENERATED.contains(&name) && !NOT_GENERATED_PREFIXES.iter().any(|p| name.starts_with(p))
+}
 
 /// Whether a Lambda@Edge record is a viewer-request trigger (else an origin-request one).
 ///
@@ -79,6 +101,17 @@ pub(super) fn request(record: &Value) -> Result<http::Request<Vec<u8>>, LambdaEr
         (Value::String(data), Some("base64")) => Base64::decode_vec(data)
             .map_err(|_| LambdaError::new("the CloudFront body is marked base64 but is not"))?,
         (Value::String(data), _) => data.as_bytes().to_vec(),
+        // No body: the trigger does not include it. A request that had one cannot be served
+        // without it (a PUT would store nothing in place of the object).
+        _ if headers.iter().any(|(name, value)| {
+            (name.eq_ignore_ascii_case("content-length") && value.trim() != "0")
+                || name.eq_ignore_ascii_case("transfer-encoding")
+        }) =>
+        {
+            return Err(LambdaError::new(
+                "the CloudFront request has a body the trigger does not include: turn on the association's Include body",
+            ))
+        }
         _ => Vec::new(),
     };
     let context = json!({"config": cf["config"], "clientIp": request["clientIp"]});
@@ -106,15 +139,12 @@ pub(super) fn response(response: &http::Response<Vec<u8>>) -> Value {
         false => (Base64::encode_string(response.body()), "base64"),
     };
     let mut map = Map::new();
-    for name in headers.keys() {
-        if NOT_GENERATED.contains(&name.as_str()) {
-            continue;
-        }
+    for name in headers.keys().filter(|name| may_generate(name.as_str())) {
+        // A value that is not ASCII (a UTF-8 file name) goes as its text, as API answers do.
         let entries: Vec<Value> = headers
             .get_all(name)
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(|value| json!({"key": name.as_str(), "value": value}))
+            .map(|value| json!({"key": name.as_str(), "value": String::from_utf8_lossy(value.as_bytes())}))
             .collect();
         map.insert(name.to_string(), Value::Array(entries));
     }
@@ -145,7 +175,7 @@ mod tests {
         let request = request(&record).unwrap();
         assert_eq!(request.uri(), "/objects/a%20b?x=1&y=%20");
         assert_eq!(request.headers().get_all("accept").iter().count(), 2);
-        assert!(request.headers().get("host").is_none());
+        assert_eq!(request.headers()["host"], "d111111abcdef8.cloudfront.net");
         assert_eq!(request.body(), b"hi");
         assert_eq!(request.headers()["content-length"], "2");
         let context: Value = serde_json::from_slice(
@@ -177,5 +207,50 @@ mod tests {
             json!({"key": "set-cookie", "value": "b=2"})
         );
         assert!(answer["headers"].get("content-length").is_none());
+    }
+
+    #[test]
+    fn headers_cloudfront_keeps_to_itself_are_left_out_and_others_kept_whole() {
+        let mut response = http::Response::new(Vec::new());
+        let headers = response.headers_mut();
+        for (name, value) in [
+            ("via", "1.1 proxy"),
+            ("x-amzn-requestid", "r-1"),
+            ("x-amz-cf-pop", "FRA56"),
+            ("x-edge-location", "FRA"),
+            ("x-forwarded-proto", "https"),
+            ("x-amz-meta-owner", "me"),
+        ] {
+            headers.insert(name, value.parse().unwrap());
+        }
+        headers.insert(
+            "content-disposition",
+            http::HeaderValue::from_bytes("attachment; filename=\"résumé.pdf\"".as_bytes())
+                .unwrap(),
+        );
+        let answer = super::response(&response);
+        let names: Vec<&String> = answer["headers"].as_object().unwrap().keys().collect();
+        assert_eq!(names, ["content-disposition", "x-amz-meta-owner"]);
+        assert_eq!(
+            answer["headers"]["content-disposition"][0]["value"],
+            "attachment; filename=\"résumé.pdf\""
+        );
+    }
+
+    #[test]
+    fn a_body_the_trigger_leaves_out_is_not_taken_for_an_empty_one() {
+        let record = |method: &str, length: Option<&str>| {
+            let mut headers = json!({});
+            if let Some(length) = length {
+                headers["content-length"] = json!([{"key": "Content-Length", "value": length}]);
+            }
+            json!({"cf": {"config": {"eventType": "viewer-request"},
+                "request": {"method": method, "uri": "/objects/report.pdf", "querystring": "",
+                    "headers": headers}}})
+        };
+        let refused = request(&record("PUT", Some("52311"))).unwrap_err();
+        assert!(refused.to_string().contains("Include body"), "{refused}");
+        assert_eq!(request(&record("GET", None)).unwrap().body(), b"");
+        assert_eq!(request(&record("POST", Some("0"))).unwrap().body(), b"");
     }
 }

@@ -83,10 +83,12 @@ impl App {
         }
     }
 
-    /// The user route for `method` on `path`: the first whose pattern and method match, or
-    /// the methods the matching patterns take.
+    /// The user route for `method` on `path`: the first whose pattern and method match (for
+    /// `HEAD` without a route of its own, the first `GET` one, as HTTP asks of every server),
+    /// or the methods the matching patterns take.
     fn find<'p>(&self, method: &Method, path: &'p str) -> Found<'_, 'p> {
         let mut allowed: Option<(&UserRoute, Vec<&str>)> = None;
+        let mut get = None;
         for route in &self.routes {
             let Some(params) = route.pattern.matches(path) else {
                 continue;
@@ -94,14 +96,23 @@ impl App {
             if route.method == *method {
                 return Found::Route(route, params);
             }
+            if route.method == Method::GET && get.is_none() {
+                get = Some((route, params));
+            }
             allowed
                 .get_or_insert_with(|| (route, Vec::new()))
                 .1
                 .push(route.method.as_str());
         }
-        match allowed {
-            Some((route, methods)) => Found::Methods(route, methods.join(", ")),
-            None => Found::None,
+        match (allowed, get) {
+            (_, Some((route, params))) if *method == Method::HEAD => Found::Route(route, params),
+            (Some((route, mut methods)), get) => {
+                if get.is_some() && !methods.contains(&"HEAD") {
+                    methods.push("HEAD");
+                }
+                Found::Methods(route, methods.join(", "))
+            }
+            (None, _) => Found::None,
         }
     }
 
@@ -188,9 +199,27 @@ impl App {
             clock: &clock,
             env: cx.env,
         };
+        let head = parts.method == Method::HEAD;
         let request = Request::from_parts(parts, body);
-        route.handler.call(request, context).await
+        let response = route.handler.call(request, context).await?;
+        Ok(match head {
+            true => without_body(response),
+            false => response,
+        })
     }
+}
+
+/// The answer to `HEAD`: the same status and headers, the length of a body held in memory
+/// kept as its `Content-Length`, no body.
+fn without_body(response: Response<Body>) -> Response<Body> {
+    let (mut parts, body) = response.into_parts();
+    if let Body::Bytes(bytes) = &body {
+        parts
+            .headers
+            .entry(http::header::CONTENT_LENGTH)
+            .or_insert_with(|| http::HeaderValue::from(bytes.len()));
+    }
+    Response::from_parts(parts, Body::Empty)
 }
 
 /// A route's path parameters by name, decoded.

@@ -102,7 +102,9 @@ impl App {
     /// the rest of the path), behind the API token. `handler` is any
     /// `async fn(Request<Body>, RouteContext<'_>) -> Result<Response<Body>, E>` whose error
     /// says its status and code ([`HttpError`]). Routes are matched in the order mounted,
-    /// before the built-ins.
+    /// before the built-ins. A `GET` route also answers `HEAD` (run as is, its body left
+    /// out) unless a `HEAD` route is mounted for the path; a path mounted for other methods
+    /// only answers 405 with an `Allow` that names them.
     ///
     /// # Panics
     /// `pattern` is malformed (see [`PathPattern::new`]).

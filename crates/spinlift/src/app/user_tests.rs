@@ -108,6 +108,7 @@ struct Answer {
     status: u16,
     body: String,
     allow: Option<String>,
+    content_length: Option<String>,
     log: Value,
 }
 
@@ -126,10 +127,13 @@ fn call(app: &App, method: &str, uri: &str, auth: bool, body: Vec<u8>) -> Answer
         env: &env,
     };
     let response = futures::executor::block_on(app.handle(request, &cx));
-    let allow = response
-        .headers()
-        .get("allow")
-        .map(|v| v.to_str().unwrap().to_owned());
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let (allow, content_length) = (header("allow"), header("content-length"));
     let body = match response.body() {
         Body::Bytes(bytes) => String::from_utf8(bytes.clone()).unwrap(),
         Body::Empty => String::new(),
@@ -140,6 +144,7 @@ fn call(app: &App, method: &str, uri: &str, auth: bool, body: Vec<u8>) -> Answer
         status: response.status().as_u16(),
         body,
         allow,
+        content_length,
         log,
     }
 }
@@ -185,13 +190,28 @@ fn bad_parameters_and_methods_are_clear_4xx() {
     let wrong = call(&app(), "PUT", "/thumbnails/a", true, vec![]);
     assert_eq!(
         (wrong.status, wrong.allow.as_deref()),
-        (405, Some("GET, DELETE"))
+        (405, Some("GET, DELETE, HEAD"))
     );
     // Asked without the token, a wrong method is a 401 first.
     assert_eq!(
         call(&app(), "PUT", "/thumbnails/a", false, vec![]).status,
         401
     );
+}
+
+#[test]
+fn head_runs_a_get_route_and_answers_without_its_body() {
+    let head = call(&app(), "HEAD", "/hello/spin", false, vec![]);
+    assert_eq!(
+        (
+            head.status,
+            head.body.as_str(),
+            head.content_length.as_deref()
+        ),
+        (200, "", Some("11")),
+        "the length of `hello, spin`"
+    );
+    assert_eq!(head.log["route"], "/hello/{name}");
 }
 
 #[test]
