@@ -1,7 +1,7 @@
 //! AWS-authored event samples (`tests/vectors/events/`, sources in its README) decoded into
 //! object events. Expectations are written by hand from each fixture, not from our output.
 
-use spinlift::events::{decode, Delivery, ObjectEvent, ObjectEventKind};
+use spinlift::events::{decode, Deletion, Delivery, ObjectEvent, ObjectEventKind};
 
 fn fixture(path: &str) -> Vec<u8> {
     let full = format!("{}/tests/vectors/events/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -142,6 +142,78 @@ fn s3_and_eventbridge_fixtures_decode_to_object_events() {
         );
         println!("ok   {path}");
     }
+}
+
+#[test]
+fn versions_and_what_a_removal_did_are_read_from_both_shapes() {
+    for (path, version_id, deletion) in [
+        (
+            "aws_lambda_events/example-s3-event.json",
+            Some("version"),
+            None,
+        ),
+        (
+            "powertools/s3EventDeleteObject.json",
+            None,
+            Some(Deletion::Permanent),
+        ),
+        (
+            "powertools/s3EventBridgeNotificationObjectCreatedEvent.json",
+            None,
+            None,
+        ),
+        (
+            "powertools/s3EventBridgeNotificationObjectDeletedEvent.json",
+            None,
+            Some(Deletion::DeleteMarker),
+        ),
+        (
+            "powertools/s3EventBridgeNotificationObjectExpiredEvent.json",
+            None,
+            Some(Deletion::DeleteMarker),
+        ),
+    ] {
+        let Delivery::Objects { events, .. } = decode(&fixture(path), None).unwrap() else {
+            panic!("{path}: not object events");
+        };
+        assert_eq!(
+            (events[0].version_id.as_deref(), events[0].deletion),
+            (version_id, deletion),
+            "{path}"
+        );
+    }
+    // The documented names of the other cases, as S3 and EventBridge spell them.
+    let record = |name: &str| {
+        format!(
+            r#"{{"Records":[{{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"{name}","s3":{{"bucket":{{"name":"b"}},"object":{{"key":"k","versionId":"v2"}}}}}}]}}"#
+        )
+    };
+    for (name, deletion) in [
+        ("ObjectRemoved:DeleteMarkerCreated", Deletion::DeleteMarker),
+        ("LifecycleExpiration:Delete", Deletion::Permanent),
+        (
+            "LifecycleExpiration:DeleteMarkerCreated",
+            Deletion::DeleteMarker,
+        ),
+    ] {
+        let Delivery::Objects { events, .. } = decode(record(name).as_bytes(), None).unwrap()
+        else {
+            panic!("{name}: not object events");
+        };
+        assert_eq!(
+            (events[0].version_id.as_deref(), events[0].deletion),
+            (Some("v2"), Some(deletion)),
+            "{name}"
+        );
+    }
+    let permanent = r#"{"source":"aws.s3","detail-type":"Object Deleted","detail":{"bucket":{"name":"b"},"object":{"key":"k","version-id":"v1"},"deletion-type":"Permanently Deleted"}}"#;
+    let Delivery::Objects { events, .. } = decode(permanent.as_bytes(), None).unwrap() else {
+        panic!("not object events");
+    };
+    assert_eq!(
+        (events[0].version_id.as_deref(), events[0].deletion),
+        (Some("v1"), Some(Deletion::Permanent))
+    );
 }
 
 #[test]

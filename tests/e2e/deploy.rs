@@ -409,6 +409,7 @@ async fn the_stack_via_sns_gives_a_user_exactly_what_spinlift_calls() {
     let expected = [
         "s3:ObjectCreated:*".to_owned(),
         "s3:ObjectRemoved:*".to_owned(),
+        "s3:LifecycleExpiration:*".to_owned(),
     ];
     assert_eq!(events, BTreeSet::from(expected));
 
@@ -726,8 +727,19 @@ fn an_existing_buckets_sns_command_filters_to_the_prefix() {
             serde_json::from_str(&json).expect("the command's configuration is JSON")
         })
         .collect();
-    // One command with a prefix, one without.
+    // One command with a prefix, one without, each for the events the created bucket sends
+    // (lifecycle deletions included: they send no ObjectRemoved event).
     assert_eq!(configurations.len(), 2, "{configurations:?}");
+    for configuration in &configurations {
+        assert_eq!(
+            configuration["TopicConfigurations"][0]["Events"],
+            json!([
+                "s3:ObjectCreated:*",
+                "s3:ObjectRemoved:*",
+                "s3:LifecycleExpiration:*"
+            ])
+        );
+    }
     let filters: Vec<&Value> = configurations
         .iter()
         .map(|c| &c["TopicConfigurations"][0]["Filter"])

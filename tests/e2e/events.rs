@@ -165,18 +165,23 @@ async fn created_and_removed_events_keep_the_manifests_right() {
         )
     );
 
-    // A removal of an object that still exists (written again since) keeps its manifest.
+    // A removal that leaves the object as indexed (another of its versions removed, in a
+    // versioned bucket) keeps its manifest.
     let early = notification(vec![s3_record(
         "ObjectRemoved:Delete",
         "docs/a+b.txt",
         "00BF",
     )]);
+    let kept = std::fs::read(store.object_path("_index/docs/a+b.txt.json")).unwrap();
     let answer = deliver(&host, early).await;
     assert_eq!(
         answer["skipped"][0]["reason"],
-        "the object exists again: its creation event will update the manifest"
+        "the object is still there as indexed: another of its versions was removed"
     );
-    assert!(manifest(&store, "docs/a+b.txt").is_some());
+    assert_eq!(
+        std::fs::read(store.object_path("_index/docs/a+b.txt.json")).unwrap(),
+        kept
+    );
 
     // A removal newer than the manifest removes it; a removal with none left is skipped.
     delete_object(&host, "docs/a+b.txt").await;
@@ -191,6 +196,24 @@ async fn created_and_removed_events_keep_the_manifests_right() {
     assert_eq!(
         deliver(&host, removal).await["skipped"][0]["reason"],
         "no manifest to remove"
+    );
+    // An object made current again without a creation event (a delete marker removed, in a
+    // versioned bucket; here written back with no event): the removal that did it finds the
+    // object there, and indexes it as it is, under the removal's sequencer.
+    put_object(&host, "docs/a+b.txt", b"back again").await;
+    let marker_removed = notification(vec![s3_record(
+        "ObjectRemoved:Delete",
+        "docs/a+b.txt",
+        "00C5",
+    )]);
+    assert_eq!(deliver(&host, marker_removed).await["processed"], 1);
+    let back = manifest(&store, "docs/a+b.txt").expect("indexed again");
+    assert_eq!(
+        (back["sha256"].as_str(), back["sequencer"].as_str()),
+        (
+            Some(hex::encode(Sha256::digest(b"back again")).as_str()),
+            Some("00C5")
+        )
     );
     assert_eq!(
         deliver(&host, eventbridge("Object Deleted", "plain.bin", "00C1")).await["processed"],

@@ -54,13 +54,17 @@ impl ObjectEventHandler for Describe {
         ) else {
             return Ok(Outcome::Skipped("no derived key can be named".into()));
         };
-        if event.kind == ObjectEventKind::Removed {
-            // Events come at least once and in any order, and removing an old version of an
-            // object also sends one: while the object is there, what was derived stays.
-            match services.s3.call(&HeadObject { key: &key }).await {
-                Ok(_) => return Ok(Outcome::Skipped("the object exists".into())),
-                Err(err) if err.is_not_found() => {}
-                Err(err) => return Err(err),
+        // Events come at least once and in any order, and in a versioned bucket a removal may
+        // leave the object there (an old version's) or bring it back (a delete marker's, with
+        // no creation event): the object as it is now decides, not the event's kind.
+        let head = match services.s3.call(&HeadObject { key: &key }).await {
+            Ok(head) => Some(head),
+            Err(err) if err.is_not_found() => None,
+            Err(err) => return Err(err),
+        };
+        let Some(head) = head else {
+            if event.kind == ObjectEventKind::Created {
+                return Ok(Outcome::Skipped("the object is gone".into()));
             }
             services
                 .s3
@@ -76,13 +80,6 @@ impl ObjectEventHandler for Describe {
             };
             services.aws.call(&delete).await?;
             return Ok(Outcome::Processed);
-        }
-        let head = match services.s3.call(&HeadObject { key: &key }).await {
-            Ok(head) => head,
-            Err(err) if err.is_not_found() => {
-                return Ok(Outcome::Skipped("the object is gone".into()))
-            }
-            Err(err) => return Err(err),
         };
         let content_type = head
             .headers

@@ -5,7 +5,7 @@
 //! a key appears literally in the events AWS sends).
 
 use super::fields;
-use super::{Delivery, EventError, ObjectEvent, ObjectEventKind, OtherEvent};
+use super::{Deletion, Delivery, EventError, ObjectEvent, ObjectEventKind, OtherEvent};
 use serde_json::Value;
 
 pub(super) fn decode(value: Value) -> Result<Delivery, EventError> {
@@ -39,6 +39,12 @@ fn read(value: &Value) -> Result<Delivery, String> {
         size: fields::optional_u64(object, "size")?,
         etag: fields::optional_string(object, "etag")?,
         sequencer: fields::optional_string(object, "sequencer")?,
+        version_id: fields::optional_string(object, "version-id")?,
+        deletion: match fields::optional_string(detail, "deletion-type")?.as_deref() {
+            Some("Delete Marker Created") => Some(Deletion::DeleteMarker),
+            Some("Permanently Deleted") => Some(Deletion::Permanent),
+            _ => None,
+        },
     };
     Ok(Delivery::Objects {
         events: vec![event],

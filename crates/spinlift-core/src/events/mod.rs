@@ -22,8 +22,24 @@ use std::fmt;
 pub enum ObjectEventKind {
     /// `ObjectCreated:*` / `Object Created`.
     Created,
-    /// `ObjectRemoved:*` / `Object Deleted`.
+    /// `ObjectRemoved:*`, `LifecycleExpiration:*` / `Object Deleted`. Not always the key's
+    /// end: in a versioned bucket, removing a noncurrent version leaves the object as it was,
+    /// and removing a delete marker or the current version makes another version current
+    /// with no creation event. Look at the object (a HEAD) before dropping what was derived
+    /// from it, as the indexer does.
     Removed,
+}
+
+/// What a removal did, as the event says (S3's `ObjectRemoved:Delete` or
+/// `:DeleteMarkerCreated`, likewise `LifecycleExpiration:*`; EventBridge's `deletion-type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletion {
+    /// A version (or, unversioned, the object) was deleted for good. When it was the current
+    /// one the key now shows the previous version, if any; when it was not, nothing changed.
+    Permanent,
+    /// A delete marker was created (a versioned bucket): the key reads as missing, its
+    /// versions stay.
+    DeleteMarker,
 }
 
 /// One object event, whatever envelope it came in.
@@ -43,6 +59,10 @@ pub struct ObjectEvent {
     pub etag: Option<String>,
     /// S3's per-key ordering token (hex), when the event has one.
     pub sequencer: Option<String>,
+    /// The version the event is about, in a versioned bucket.
+    pub version_id: Option<String>,
+    /// For a removal, what it did, when the event says.
+    pub deletion: Option<Deletion>,
 }
 
 /// A record that is valid but not an object creation or removal (restores, lifecycle

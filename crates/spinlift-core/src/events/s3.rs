@@ -2,7 +2,7 @@
 //! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html>
 
 use super::fields::{self, Object};
-use super::{Delivery, EventError, ObjectEvent, ObjectEventKind, OtherEvent};
+use super::{Deletion, Delivery, EventError, ObjectEvent, ObjectEventKind, OtherEvent};
 use crate::sigv4::percent_decode;
 use serde_json::Value;
 
@@ -16,6 +16,7 @@ struct Record {
     size: Option<u64>,
     e_tag: Option<String>,
     sequencer: Option<String>,
+    version_id: Option<String>,
 }
 
 impl Record {
@@ -32,6 +33,7 @@ impl Record {
             size: fields::optional_u64(object, "size")?,
             e_tag: fields::optional_string(object, "eTag")?,
             sequencer: fields::optional_string(object, "sequencer")?,
+            version_id: fields::optional_string(object, "versionId")?,
         })
     }
 }
@@ -80,6 +82,12 @@ pub(super) fn decode(value: Value) -> Result<Delivery, EventError> {
             });
             continue;
         };
+        let deletion = match record.event_name.rsplit(':').next() {
+            _ if kind == ObjectEventKind::Created => None,
+            Some("DeleteMarkerCreated") => Some(Deletion::DeleteMarker),
+            Some("Delete") => Some(Deletion::Permanent),
+            _ => None,
+        };
         events.push(ObjectEvent {
             kind,
             name: record.event_name,
@@ -88,6 +96,8 @@ pub(super) fn decode(value: Value) -> Result<Delivery, EventError> {
             size: record.size,
             etag: record.e_tag,
             sequencer: record.sequencer,
+            version_id: record.version_id,
+            deletion,
         });
     }
     Ok(Delivery::Objects { events, others })

@@ -147,22 +147,45 @@ impl ObjectEventHandler for Indexer {
                     store::write(s3, &manifest_key, &manifest, stored.as_ref()).await?
                 }
                 ObjectEventKind::Removed => {
-                    let Some(stored) = &stored else {
-                        // The table is written first, so it may hold an item all the same.
-                        if self.mirrors.table.is_some() {
-                            return self.handle_in_table(services, event, &key).await;
-                        }
-                        return Ok(Outcome::Skipped("no manifest to remove".into()));
-                    };
-                    if !is_newer(sequencer, stored.sequencer.as_deref()) {
+                    if stored_sequencer.is_some_and(|seq| !is_newer(sequencer, seq)) {
                         return Ok(Outcome::Skipped(
                             "the manifest is from a later event".into(),
                         ));
                     }
-                    if let Some(skipped) = self.record_removed(services, event, &key).await? {
-                        return Ok(skipped);
+                    match (store::current(s3, &key).await?, &stored) {
+                        // Another version was removed (a noncurrent one, in a versioned
+                        // bucket): the object the manifest describes is still current.
+                        (Some(current), Some(stored))
+                            if current.etag.is_some() && current.etag == stored.object_etag =>
+                        {
+                            return Ok(Outcome::Skipped(UNCHANGED.into()));
+                        }
+                        // The object is there but not as indexed: written again since (its
+                        // creation event may still come), or made current again by removing a
+                        // delete marker or the current version, which sends no creation event.
+                        // Indexed as it is now, under this event's sequencer.
+                        (Some(_), _) => {
+                            let manifest = match self.record_created(services, event, &key).await? {
+                                Ok(manifest) => manifest,
+                                Err(skipped) => return Ok(skipped),
+                            };
+                            store::write(s3, &manifest_key, &manifest, stored.as_ref()).await?
+                        }
+                        (None, Some(stored)) => {
+                            if let Some(skipped) = self.record_removed(services, event).await? {
+                                return Ok(skipped);
+                            }
+                            store::remove(s3, &manifest_key, stored).await?
+                        }
+                        // The table is written first, so it may hold an item all the same.
+                        (None, None) if self.mirrors.table.is_some() => {
+                            let skipped = self.record_removed(services, event).await?;
+                            return Ok(skipped.unwrap_or(Outcome::Processed));
+                        }
+                        (None, None) => {
+                            return Ok(Outcome::Skipped("no manifest to remove".into()))
+                        }
                     }
-                    store::remove(s3, &manifest_key, stored).await?
                 }
             };
             if step == Step::Done {
@@ -186,7 +209,14 @@ impl Indexer {
     ) -> Result<Outcome, IndexError> {
         let skipped = match event.kind {
             ObjectEventKind::Created => self.record_created(services, event, key).await?.err(),
-            ObjectEventKind::Removed => self.record_removed(services, event, key).await?,
+            // Without manifests there is no recorded ETag to tell a noncurrent version's
+            // removal from a delete marker's: an object that is there is left to its next event.
+            ObjectEventKind::Removed if store::current(&services.s3, key).await?.is_some() => {
+                Some(Outcome::Skipped(
+                    "the object exists: the table keeps it until the key's next event".into(),
+                ))
+            }
+            ObjectEventKind::Removed => self.record_removed(services, event).await?,
         };
         Ok(skipped.unwrap_or(Outcome::Processed))
     }
@@ -222,20 +252,14 @@ impl Indexer {
         }
     }
 
-    /// Checks the object is still gone and records its removal in the mirrors; why the event
-    /// is skipped, if it is (the object exists again, or the table holds a later event).
+    /// Records the removal of an object found gone in the mirrors; why the event is skipped,
+    /// if it is (the table holds a later event).
     async fn record_removed<C: HttpClient>(
         &self,
         services: &Services<'_, C>,
         event: &ObjectEvent,
-        key: &ObjectKey,
     ) -> Result<Option<Outcome>, IndexError> {
         let s3 = &services.s3;
-        if store::exists(s3, key).await? {
-            return Ok(Some(Outcome::Skipped(
-                "the object exists again: its creation event will update the manifest".into(),
-            )));
-        }
         let (bucket, sequencer) = (s3.bucket.name(), event.sequencer.as_deref());
         let recorded = self
             .mirrors
@@ -246,6 +270,8 @@ impl Indexer {
 }
 
 const TABLE_IS_NEWER: &str = "the index table holds a later event";
+
+const UNCHANGED: &str = "the object is still there as indexed: another of its versions was removed";
 
 /// How many times a conflicting manifest write is decided again before the record fails
 /// (and the batch is redelivered).
@@ -341,6 +367,8 @@ mod tests {
             size: Some(3),
             etag: None,
             sequencer: Some(sequencer.into()),
+            version_id: None,
+            deletion: None,
         }
     }
 
@@ -474,6 +502,50 @@ mod tests {
             seen[2],
             "DELETE /spinlift-dev/_index/k.json if-match=\"e1\""
         );
+    }
+
+    #[test]
+    fn a_removal_that_leaves_the_object_there_keeps_or_renews_its_manifest() {
+        let stored = r#"{"key":"k","size":3,"sha256":"00","content_type":null,"etag":"\"o\"","sequencer":"0A"}"#;
+        let manifest = (200, vec![("etag", "\"m1\"")], stored);
+        // A noncurrent version removed: the object is still the one indexed.
+        let (outcome, seen) = run(
+            event(ObjectEventKind::Removed, "0B"),
+            vec![manifest.clone(), (200, vec![("etag", "\"o\"")], "")],
+        );
+        assert_eq!(outcome.unwrap(), Outcome::Skipped(UNCHANGED.into()));
+        assert_eq!(
+            seen,
+            ["GET /spinlift-dev/_index/k.json", "HEAD /spinlift-dev/k"]
+        );
+
+        // The current version (or a delete marker) removed made another one current, with no
+        // creation event: indexed as it is now, over the manifest read.
+        let (outcome, seen) = run(
+            event(ObjectEventKind::Removed, "0B"),
+            vec![
+                manifest,
+                (200, vec![("etag", "\"n\"")], ""),
+                (200, vec![("etag", "\"n\"")], "new"),
+                (200, vec![("etag", "\"m2\"")], ""),
+            ],
+        );
+        assert_eq!(outcome.unwrap(), Outcome::Processed);
+        assert_eq!(seen[2], "GET /spinlift-dev/k");
+        assert_eq!(seen[3], "PUT /spinlift-dev/_index/k.json if-match=\"m1\"");
+
+        // No manifest (removed with the delete marker's creation) and the object back.
+        let (outcome, seen) = run(
+            event(ObjectEventKind::Removed, "0C"),
+            vec![
+                MISSING,
+                (200, vec![("etag", "\"n\"")], ""),
+                (200, vec![("etag", "\"n\"")], "new"),
+                (200, Vec::new(), ""),
+            ],
+        );
+        assert_eq!(outcome.unwrap(), Outcome::Processed);
+        assert_eq!(seen[3], "PUT /spinlift-dev/_index/k.json if-none-match=*");
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub(super) struct Stored {
     pub(super) sequencer: Option<String>,
     /// `None` when the store sent no ETag: the write is then unconditional.
     pub(super) etag: Option<String>,
+    /// The ETag of the object the manifest describes, as recorded.
+    pub(super) object_etag: Option<String>,
 }
 
 /// Whether a conditional write happened or lost a race.
@@ -49,9 +51,11 @@ pub(super) async fn stored<C: HttpClient>(
         // A manifest that does not parse still exists: it carries no order to keep.
         let manifest = serde_json::from_slice::<Manifest>(&answer.body).ok();
         let etag = answer.headers.get(http::header::ETAG);
+        let (sequencer, object_etag) = manifest.map_or((None, None), |m| (m.sequencer, m.etag));
         return Ok(Some(Stored {
-            sequencer: manifest.and_then(|m| m.sequencer),
+            sequencer,
             etag: etag.and_then(|v| v.to_str().ok()).map(str::to_owned),
+            object_etag,
         }));
     }
     let error = AwsError::from_s3_response(answer.status, &answer.headers, &answer.body);
@@ -62,15 +66,28 @@ pub(super) async fn stored<C: HttpClient>(
     }
 }
 
-/// Whether the object exists now (a HEAD): a removal must not drop the manifest of an
-/// object that was written again since.
-pub(super) async fn exists<C: HttpClient>(
+/// The object as it is now, when it exists (a HEAD).
+pub(super) struct Current {
+    /// Its ETag, when the store sent one.
+    pub(super) etag: Option<String>,
+}
+
+/// The object now, or `None` when it does not exist: a removal must not drop the manifest of
+/// an object that is there (written again since, or made current again in a versioned
+/// bucket by removing a delete marker or the current version, which sends no creation event).
+pub(super) async fn current<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
-) -> Result<bool, IndexError> {
+) -> Result<Option<Current>, IndexError> {
     match s3.call(&HeadObject { key }).await {
-        Ok(_) => Ok(true),
-        Err(err) if err.is_not_found() => Ok(false),
+        Ok(head) => Ok(Some(Current {
+            etag: head
+                .headers
+                .get(http::header::ETAG)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        })),
+        Err(err) if err.is_not_found() => Ok(None),
         Err(err) => Err(err.into()),
     }
 }

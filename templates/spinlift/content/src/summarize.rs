@@ -54,23 +54,19 @@ impl ObjectEventHandler for Summarize {
             return Ok(Outcome::Skipped("too long a key to summarize".into()));
         };
         let s3 = &services.s3;
-        if event.kind == ObjectEventKind::Removed {
-            // Events come at least once and in any order, and removing an old version of an
-            // object also sends one: while the object is there, its summary stays.
-            match s3.call(&HeadObject { key: &key }).await {
-                Ok(_) => return Ok(Outcome::Skipped("the object exists".into())),
-                Err(err) if err.is_not_found() => {}
-                Err(err) => return Err(err),
-            }
-            let delete = DeleteObject {
-                key: &summary,
-                if_match: None,
-            };
-            s3.call(&delete).await?;
-            return Ok(Outcome::Processed);
-        }
+        // Events come at least once and in any order, and in a versioned bucket a removal may
+        // leave the object there (an old version's) or bring it back (a delete marker's, with
+        // no creation event): the object as it is now decides, not the event's kind.
         let head = match s3.call(&HeadObject { key: &key }).await {
             Ok(head) => head,
+            Err(err) if err.is_not_found() && event.kind == ObjectEventKind::Removed => {
+                let delete = DeleteObject {
+                    key: &summary,
+                    if_match: None,
+                };
+                s3.call(&delete).await?;
+                return Ok(Outcome::Processed);
+            }
             // Removed since: its removal event will follow.
             Err(err) if err.is_not_found() => return Ok(Outcome::Skipped("gone".into())),
             Err(err) => return Err(err),
