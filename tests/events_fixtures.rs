@@ -230,6 +230,17 @@ fn events_that_are_not_creations_or_removals_are_others() {
         (others[0].name.as_str(), others[0].key.as_str()),
         ("Object Restore Completed", "IMG_m7fzo3.jpg")
     );
+    // What a rule on `source: aws.s3` alone also lets through: CloudTrail's API calls, which
+    // name no object. Skipped like the rest, not a refused delivery.
+    let api_call = r#"{"source":"aws.s3","detail-type":"AWS API Call via CloudTrail","detail":{"eventName":"PutBucketPolicy","requestParameters":{"bucketName":"b"}}}"#;
+    let Delivery::Objects { events, others } = decode(api_call.as_bytes(), None).unwrap() else {
+        panic!("not object events");
+    };
+    assert!(events.is_empty());
+    assert_eq!(
+        (others[0].name.as_str(), others[0].key.as_str()),
+        ("AWS API Call via CloudTrail", "")
+    );
     // A Glacier-restore record is an ObjectCreated:Put with restore data: still a creation.
     let Delivery::Objects { events, .. } =
         decode(&fixture("powertools/s3EventGlacier.json"), None).unwrap()

@@ -17,20 +17,28 @@ pub(super) fn decode(value: Value) -> Result<Delivery, EventError> {
 fn read(value: &Value) -> Result<Delivery, String> {
     let event = value.as_object().ok_or("the body is not a JSON object")?;
     let detail = fields::nested(event, "detail")?;
-    let object = fields::nested(detail, "object")?;
     let name = fields::string(event, "detail-type")?;
-    let bucket = fields::string(fields::nested(detail, "bucket")?, "name")?;
-    let key = fields::string(object, "key")?;
     let kind = match name.as_str() {
         "Object Created" => ObjectEventKind::Created,
         "Object Deleted" => ObjectEventKind::Removed,
+        // Restores, tags, ACLs, storage classes, and whatever else a rule on `aws.s3` lets
+        // through (CloudTrail's API calls have no `detail.object`): skipped, not refused.
         _ => {
+            let key = detail
+                .get("object")
+                .and_then(|object| object.get("key"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
             return Ok(Delivery::Objects {
                 events: Vec::new(),
                 others: vec![OtherEvent { key, name }],
-            })
+            });
         }
     };
+    let object = fields::nested(detail, "object")?;
+    let bucket = fields::string(fields::nested(detail, "bucket")?, "name")?;
+    let key = fields::string(object, "key")?;
     let event = ObjectEvent {
         kind,
         name,

@@ -213,11 +213,12 @@ impl App {
 /// kept as its `Content-Length`, no body.
 fn without_body(response: Response<Body>) -> Response<Body> {
     let (mut parts, body) = response.into_parts();
-    if let Body::Bytes(bytes) = &body {
+    // Not `entry`: that API alone is a kilobyte of code in every component.
+    let length = http::header::CONTENT_LENGTH;
+    if let (Body::Bytes(bytes), false) = (&body, parts.headers.contains_key(&length)) {
         parts
             .headers
-            .entry(http::header::CONTENT_LENGTH)
-            .or_insert_with(|| http::HeaderValue::from(bytes.len()));
+            .insert(length, http::HeaderValue::from(bytes.len()));
     }
     Response::from_parts(parts, Body::Empty)
 }

@@ -6,9 +6,11 @@ use super::{chunk_error, fields};
 use crate::body::Body;
 use crate::env::Env;
 use crate::outbound::{HttpClient, Timeouts, TransportError, TransportErrorKind};
-use futures::{FutureExt, SinkExt, StreamExt};
+use futures::{SinkExt, StreamExt};
 use spin_sdk::http::{ErrorCode, IncomingResponse, Method, OutgoingRequest, Scheme};
 use spin_sdk::wit::wasi::http0_2_0::types::RequestOptions;
+use std::future::Future;
+use std::task::Poll;
 
 /// Outbound HTTP through Spin (`wasi:http/outgoing-handler`), checked against
 /// `allowed_outbound_hosts` by the host.
@@ -64,31 +66,32 @@ impl HttpClient for SpinHttp {
             .get::<Timeouts>()
             .copied()
             .unwrap_or_default();
-        let response = send_with_timeouts(outgoing, timeouts, !streamed);
-        let mut response = std::pin::pin!(response.fuse());
-        let mut write_body = std::pin::pin!(write_body.fuse());
-        let answered = futures::select_biased! {
-            // An answer before the body is all sent (an early 403, S3's RequestTimeout for a
-            // stalled client) ends the request: the rest of the client's body is not waited
-            // for, only a failure it already had (a body that broke off) is told.
-            answer = response => {
-                let written = write_body.now_or_never().unwrap_or(Ok(()));
-                (answer, written)
-            },
-            written = write_body => {
-                let mut first_byte = match (streamed, &written) {
-                    (true, Ok(())) => super::SpinEnv.sleep(timeouts.first_byte),
-                    _ => Box::pin(futures::future::pending()),
+        let mut response = std::pin::pin!(send_with_timeouts(outgoing, timeouts, !streamed));
+        let mut write_body = std::pin::pin!(write_body);
+        let mut written = None;
+        let mut first_byte = None;
+        // The body is written until it ends or S3 answers: an answer before the body is all
+        // sent (an early 403, S3's RequestTimeout for a stalled client) ends the request, and
+        // the rest of the client's body is not waited for.
+        let answer = futures::future::poll_fn(|cx| {
+            if written.is_none() {
+                if let Poll::Ready(result) = write_body.as_mut().poll(cx) {
+                    if streamed && result.is_ok() {
+                        first_byte = Some(super::SpinEnv.sleep(timeouts.first_byte));
+                    }
+                    written = Some(result);
                 }
-                .fuse();
-                let answer = futures::select_biased! {
-                    answer = response => answer,
-                    () = first_byte => Err(ErrorCode::ConnectionReadTimeout),
-                };
-                (answer, written)
-            },
-        };
-        let response = match answered {
+            }
+            if let Poll::Ready(answer) = response.as_mut().poll(cx) {
+                return Poll::Ready(answer);
+            }
+            match first_byte.as_mut().map(|timer| timer.as_mut().poll(cx)) {
+                Some(Poll::Ready(())) => Poll::Ready(Err(ErrorCode::ConnectionReadTimeout)),
+                _ => Poll::Pending,
+            }
+        })
+        .await;
+        let response = match (answer, written.unwrap_or(Ok(()))) {
             // S3's answer wins: an early 403 explains why the rest of the body was not taken.
             (Ok(response), _) => response,
             (Err(_), Err(written)) if written.kind == TransportErrorKind::RequestBody => {
@@ -142,9 +145,8 @@ fn send_with_timeouts(
     request: OutgoingRequest,
     timeouts: Timeouts,
     time_first_byte: bool,
-) -> impl std::future::Future<Output = Result<IncomingResponse, ErrorCode>> {
+) -> impl Future<Output = Result<IncomingResponse, ErrorCode>> {
     use spin_sdk::wit::wasi::http0_2_0::{outgoing_handler, types::FutureIncomingResponse};
-    use std::task::Poll;
 
     /// Drops the waker token (which holds a pollable) before the future it watches.
     struct Pending {
