@@ -16,6 +16,8 @@ const TOKEN: &str = "dev-api-token";
 const INTERNAL: &str = "<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>";
 const SLOW_DOWN: &str =
     "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+/// What S3 answers an upload whose body stopped arriving (about 20 s idle).
+const REQUEST_TIMEOUT: &str = "<Error><Code>RequestTimeout</Code><Message>Your socket connection to the server was not read from or written to within the timeout period.</Message></Error>";
 
 /// A host whose S3 calls go through `proxy` to the store, with fast retries.
 fn host_via(proxy: &FaultProxy) -> HostBuilder {
@@ -216,6 +218,17 @@ async fn the_store_refusing_parts_spinlift_cut_is_not_the_clients_fault() {
         (502, "BadDigest"),
         "{put:?}"
     );
+    // A part the component holds, timed out by the store on every attempt: the store's
+    // failure (a client's streamed body stopping is the client's 400, below).
+    for _ in 0..3 {
+        proxy.inject(Method::PUT, Fault::Answer(400, REQUEST_TIMEOUT));
+    }
+    let put = call(&host, "PUT", "/objects/slow-part.bin", body.clone()).await;
+    assert_eq!(
+        (put.status, error_code(&put).as_str()),
+        (502, "RequestTimeout"),
+        "{put:?}"
+    );
     // The create passes; the completion is refused.
     proxy.inject(Method::POST, Fault::Stall(Duration::ZERO));
     proxy.inject(Method::POST, Fault::Answer(400, INVALID_PART));
@@ -226,7 +239,7 @@ async fn the_store_refusing_parts_spinlift_cut_is_not_the_clients_fault() {
         "{put:?}"
     );
     assert_eq!(proxy.pending(), 0, "every fault was applied");
-    assert_eq!(proxy.count("DELETE /"), 2, "{:?}", proxy.seen());
+    assert_eq!(proxy.count("DELETE /"), 3, "{:?}", proxy.seen());
     assert!(
         store.open_uploads().is_empty(),
         "{:?}",
@@ -323,6 +336,16 @@ async fn a_slow_clients_upload_is_not_timed_as_the_stores_answer() {
     .await;
     assert_eq!(status, "HTTP/1.1 201 Created");
     assert_eq!(std::fs::read(store.object_path("slow.bin")).unwrap(), body);
+
+    // A client that stops sending is ended by S3 (as here, answered for it): the client's
+    // 400, not a failure of the store's.
+    proxy.inject(Method::PUT, Fault::Answer(400, REQUEST_TIMEOUT));
+    let put = call(&host, "PUT", "/objects/idle.bin", body.clone()).await;
+    assert_eq!(
+        (put.status, error_code(&put).as_str()),
+        (400, "RequestTimeout"),
+        "{put:?}"
+    );
 
     // Once the body is all sent, the store has the first-byte timeout to answer: a stalled
     // store is 504 (a streamed body cannot be sent again, so there is one attempt).

@@ -8,7 +8,7 @@ use spinlift::config::{self, ConfigError, Variables};
 use spinlift::events::{ObjectEvent, ObjectEventKind};
 use spinlift::handler::{ObjectEventHandler, Outcome};
 use spinlift::outbound::HttpClient;
-use spinlift::s3::{DeleteObject, HeadObject, ObjectKey};
+use spinlift::s3::{DeleteObject, ObjectKey};
 
 /// Describes each new object; forgets each removed one.
 #[derive(Debug, Clone)]
@@ -57,12 +57,7 @@ impl ObjectEventHandler for Describe {
         // Events come at least once and in any order, and in a versioned bucket a removal may
         // leave the object there (an old version's) or bring it back (a delete marker's, with
         // no creation event): the object as it is now decides, not the event's kind.
-        let head = match services.s3.call(&HeadObject { key: &key }).await {
-            Ok(head) => Some(head),
-            Err(err) if err.is_not_found() => None,
-            Err(err) => return Err(err),
-        };
-        let Some(head) = head else {
+        let Some(head) = services.s3.head(&key).await? else {
             if event.kind == ObjectEventKind::Created {
                 return Ok(Outcome::Skipped("the object is gone".into()));
             }
@@ -81,11 +76,7 @@ impl ObjectEventHandler for Describe {
             services.aws.call(&delete).await?;
             return Ok(Outcome::Processed);
         };
-        let content_type = head
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("application/octet-stream");
+        let content_type = head.content_type().unwrap_or("application/octet-stream");
         let size = head.content_length().unwrap_or(0);
         let etag = head.etag().unwrap_or_default();
         let description =

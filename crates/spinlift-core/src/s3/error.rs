@@ -84,9 +84,11 @@ impl AwsError {
             "ConditionalRequestConflict" => S3ErrorKind::Conflict,
             "InvalidRange" => S3ErrorKind::InvalidRange,
             "EntityTooLarge" => S3ErrorKind::TooLarge,
+            // RequestTimeout: the body stopped arriving. Only a client's upload streamed on at
+            // its pace can do that; for a body spinlift holds, the caller makes it its own.
             "MetadataTooLarge" | "KeyTooLongError" | "InvalidArgument" | "InvalidDigest"
             | "BadDigest" | "IncompleteBody" | "InvalidRequest" | "EntityTooSmall"
-            | "InvalidPart" | "InvalidPartOrder" => S3ErrorKind::ClientInput,
+            | "InvalidPart" | "InvalidPartOrder" | "RequestTimeout" => S3ErrorKind::ClientInput,
             _ => S3ErrorKind::Upstream,
         }
     }

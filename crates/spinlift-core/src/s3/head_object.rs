@@ -62,6 +62,11 @@ impl ObjectHead {
         self.header("etag")
     }
 
+    /// The object's `Content-Type`, when S3 sent one.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("content-type")
+    }
+
     fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .get(HeaderName::from_bytes(name.as_bytes()).ok()?)?

@@ -11,8 +11,8 @@ use crate::config::{self, ChecksumPolicy, Variables};
 use crate::env::Env;
 use crate::outbound::HttpClient;
 use crate::s3::{
-    object_checksum, Bucket, ChecksumValue, GetObject, Integrity, ObjectKey, PutObject,
-    PutObjectOutput, S3Action,
+    object_checksum, Bucket, ChecksumValue, GetObject, HeadObject, Integrity, ObjectHead,
+    ObjectKey, PutObject, PutObjectOutput, S3Action,
 };
 use crate::sigv4::{Payload, Signer, SigningTime};
 use http::HeaderValue;
@@ -95,6 +95,20 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
     pub async fn call<A: S3Action>(&self, action: &A) -> Result<A::Output, ClientError> {
         let answer = self.exchange(action.build(&self.bucket), None).await?;
         self.read::<A>(answer)
+    }
+
+    /// The object's head (`HeadObject`), or `None` when there is no such key: for a handler
+    /// deciding by what is stored now, an answer rather than a failure (a missing bucket is
+    /// still one).
+    ///
+    /// # Errors
+    /// As [`S3Call::call`].
+    pub async fn head(&self, key: &ObjectKey) -> Result<Option<ObjectHead>, ClientError> {
+        match self.call(&HeadObject { key }).await {
+            Ok(head) => Ok(Some(head)),
+            Err(err) if err.is_not_found() => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     /// Sends `action` with `body` (a `PutObject` or an `UploadPart`), and reads its answer.

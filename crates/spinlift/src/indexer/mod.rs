@@ -132,14 +132,17 @@ impl ObjectEventHandler for Indexer {
         // included: it may have been deleted or replaced meanwhile.
         for _ in 0..MAX_CONFLICTS {
             let stored = store::stored(s3, &manifest_key).await?;
-            let stored_sequencer = stored.as_ref().map(|s| s.sequencer.as_deref());
+            // Creations and removals alike: a removal that found the object there wrote it.
+            if stored
+                .as_ref()
+                .is_some_and(|s| !is_newer(sequencer, s.sequencer.as_deref()))
+            {
+                return Ok(Outcome::Skipped(
+                    "the manifest is from this or a later event".into(),
+                ));
+            }
             let step = match event.kind {
                 ObjectEventKind::Created => {
-                    if stored_sequencer.is_some_and(|seq| !is_newer(sequencer, seq)) {
-                        return Ok(Outcome::Skipped(
-                            "the manifest is from this or a later event".into(),
-                        ));
-                    }
                     let manifest = match self.record_created(services, event, &key).await? {
                         Ok(manifest) => manifest,
                         Err(skipped) => return Ok(skipped),
@@ -147,17 +150,10 @@ impl ObjectEventHandler for Indexer {
                     store::write(s3, &manifest_key, &manifest, stored.as_ref()).await?
                 }
                 ObjectEventKind::Removed => {
-                    if stored_sequencer.is_some_and(|seq| !is_newer(sequencer, seq)) {
-                        return Ok(Outcome::Skipped(
-                            "the manifest is from a later event".into(),
-                        ));
-                    }
-                    match (store::current(s3, &key).await?, &stored) {
+                    match (s3.head(&key).await?, &stored) {
                         // Another version was removed (a noncurrent one, in a versioned
                         // bucket): the object the manifest describes is still current.
-                        (Some(current), Some(stored))
-                            if current.etag.is_some() && current.etag == stored.object_etag =>
-                        {
+                        (Some(head), Some(stored)) if stored.describes(&head) => {
                             return Ok(Outcome::Skipped(UNCHANGED.into()));
                         }
                         // The object is there but not as indexed: written again since (its
@@ -209,12 +205,11 @@ impl Indexer {
     ) -> Result<Outcome, IndexError> {
         let skipped = match event.kind {
             ObjectEventKind::Created => self.record_created(services, event, key).await?.err(),
-            // Without manifests there is no recorded ETag to tell a noncurrent version's
-            // removal from a delete marker's: an object that is there is left to its next event.
-            ObjectEventKind::Removed if store::current(&services.s3, key).await?.is_some() => {
-                Some(Outcome::Skipped(
-                    "the object exists: the table keeps it until the key's next event".into(),
-                ))
+            // A removal that finds the object there (another version's, or a delete marker's
+            // that made it current again) records it as it is now; the table's conditional
+            // write keeps the order.
+            ObjectEventKind::Removed if services.s3.head(key).await?.is_some() => {
+                self.record_created(services, event, key).await?.err()
             }
             ObjectEventKind::Removed => self.record_removed(services, event).await?,
         };

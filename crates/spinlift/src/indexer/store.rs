@@ -10,8 +10,7 @@ use crate::client::s3::S3Call;
 use crate::client::ClientError;
 use crate::outbound::HttpClient;
 use crate::s3::{
-    DeleteObject, GetObject, HeadObject, ObjectHead, ObjectKey, PutObject, S3ErrorKind,
-    WriteCondition,
+    DeleteObject, GetObject, ObjectHead, ObjectKey, PutObject, S3ErrorKind, WriteCondition,
 };
 use crate::sigv4::Payload;
 use futures::StreamExt;
@@ -22,8 +21,18 @@ pub(super) struct Stored {
     pub(super) sequencer: Option<String>,
     /// `None` when the store sent no ETag: the write is then unconditional.
     pub(super) etag: Option<String>,
-    /// The ETag of the object the manifest describes, as recorded.
+    /// The object the manifest describes, as recorded: its ETag and content type.
     pub(super) object_etag: Option<String>,
+    pub(super) content_type: Option<String>,
+}
+
+impl Stored {
+    /// Whether `head` is the object this manifest records (same ETag and content type).
+    pub(super) fn describes(&self, head: &ObjectHead) -> bool {
+        head.etag().is_some()
+            && head.etag() == self.object_etag.as_deref()
+            && head.content_type() == self.content_type.as_deref()
+    }
 }
 
 /// Whether a conditional write happened or lost a race.
@@ -51,11 +60,14 @@ pub(super) async fn stored<C: HttpClient>(
         // A manifest that does not parse still exists: it carries no order to keep.
         let manifest = serde_json::from_slice::<Manifest>(&answer.body).ok();
         let etag = answer.headers.get(http::header::ETAG);
-        let (sequencer, object_etag) = manifest.map_or((None, None), |m| (m.sequencer, m.etag));
+        let (sequencer, object_etag, content_type) = manifest.map_or((None, None, None), |m| {
+            (m.sequencer, m.etag, m.content_type)
+        });
         return Ok(Some(Stored {
             sequencer,
             etag: etag.and_then(|v| v.to_str().ok()).map(str::to_owned),
             object_etag,
+            content_type,
         }));
     }
     let error = AwsError::from_s3_response(answer.status, &answer.headers, &answer.body);
@@ -63,32 +75,6 @@ pub(super) async fn stored<C: HttpClient>(
         // No such key only: a missing bucket is a failure, not an absent manifest.
         S3ErrorKind::NotFound => Ok(None),
         _ => Err(s3_error(error)),
-    }
-}
-
-/// The object as it is now, when it exists (a HEAD).
-pub(super) struct Current {
-    /// Its ETag, when the store sent one.
-    pub(super) etag: Option<String>,
-}
-
-/// The object now, or `None` when it does not exist: a removal must not drop the manifest of
-/// an object that is there (written again since, or made current again in a versioned
-/// bucket by removing a delete marker or the current version, which sends no creation event).
-pub(super) async fn current<C: HttpClient>(
-    s3: &S3Call<'_, C>,
-    key: &ObjectKey,
-) -> Result<Option<Current>, IndexError> {
-    match s3.call(&HeadObject { key }).await {
-        Ok(head) => Ok(Some(Current {
-            etag: head
-                .headers
-                .get(http::header::ETAG)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-        })),
-        Err(err) if err.is_not_found() => Ok(None),
-        Err(err) => Err(err.into()),
     }
 }
 

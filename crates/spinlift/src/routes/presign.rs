@@ -7,9 +7,7 @@ use crate::body::Body;
 use crate::client::s3::S3Call;
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
-use crate::s3::{
-    ChecksumAlgorithm, HeadObject, ObjectKey, PostKey, PostPolicy, PresignMethod, PresignObject,
-};
+use crate::s3::{ChecksumAlgorithm, ObjectKey, PostKey, PostPolicy, PresignMethod, PresignObject};
 use crate::sigv4::{SigningTime, MAX_PRESIGN_EXPIRES_SECS};
 use http::{Response, StatusCode};
 use serde_json::json;
@@ -141,17 +139,10 @@ pub async fn larger_than<C: HttpClient>(
     key: &ObjectKey,
     threshold: u64,
 ) -> Result<bool, ApiError> {
-    let head = match s3.call(&HeadObject { key }).await {
-        Ok(head) => head,
-        Err(err) if err.is_not_found() => return Ok(false),
-        Err(err) => return Err(err.into()),
+    let Some(head) = s3.head(key).await? else {
+        return Ok(false);
     };
-    let size = head
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    Ok(size.is_some_and(|size| size > threshold))
+    Ok(head.content_length().is_some_and(|size| size > threshold))
 }
 
 /// `GET /objects/{key}?redirect=1`: `307` to a presigned GET of the object, for downloads

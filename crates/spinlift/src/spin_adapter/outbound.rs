@@ -76,7 +76,8 @@ impl HttpClient for SpinHttp {
         let answer = futures::future::poll_fn(|cx| {
             if written.is_none() {
                 if let Poll::Ready(result) = write_body.as_mut().poll(cx) {
-                    if streamed && result.is_ok() {
+                    // Ended or broken off, the body is done: the answer is timed from here.
+                    if streamed {
                         first_byte = Some(super::SpinEnv.sleep(timeouts.first_byte));
                     }
                     written = Some(result);

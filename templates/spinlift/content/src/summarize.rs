@@ -9,7 +9,7 @@ use spinlift::config::{self, ConfigError, Variables};
 use spinlift::events::{ObjectEvent, ObjectEventKind};
 use spinlift::handler::{ObjectEventHandler, Outcome};
 use spinlift::outbound::HttpClient;
-use spinlift::s3::{DeleteObject, HeadObject, ObjectKey};
+use spinlift::s3::{DeleteObject, ObjectKey};
 
 /// Summarizes each new object; forgets the summary of each removed one.
 #[derive(Debug, Clone)]
@@ -57,25 +57,19 @@ impl ObjectEventHandler for Summarize {
         // Events come at least once and in any order, and in a versioned bucket a removal may
         // leave the object there (an old version's) or bring it back (a delete marker's, with
         // no creation event): the object as it is now decides, not the event's kind.
-        let head = match s3.call(&HeadObject { key: &key }).await {
-            Ok(head) => head,
-            Err(err) if err.is_not_found() && event.kind == ObjectEventKind::Removed => {
-                let delete = DeleteObject {
-                    key: &summary,
-                    if_match: None,
-                };
-                s3.call(&delete).await?;
-                return Ok(Outcome::Processed);
+        let Some(head) = s3.head(&key).await? else {
+            if event.kind == ObjectEventKind::Created {
+                // Removed since: its removal event will follow.
+                return Ok(Outcome::Skipped("gone".into()));
             }
-            // Removed since: its removal event will follow.
-            Err(err) if err.is_not_found() => return Ok(Outcome::Skipped("gone".into())),
-            Err(err) => return Err(err),
+            let delete = DeleteObject {
+                key: &summary,
+                if_match: None,
+            };
+            s3.call(&delete).await?;
+            return Ok(Outcome::Processed);
         };
-        let content_type = head
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("application/octet-stream");
+        let content_type = head.content_type().unwrap_or("application/octet-stream");
         let body = json!({
             "key": event.key,
             "size": head.content_length(),
