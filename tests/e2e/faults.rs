@@ -365,6 +365,35 @@ async fn a_slow_clients_upload_is_not_timed_as_the_stores_answer() {
 }
 
 #[tokio::test]
+async fn a_client_that_stops_sending_is_answered_not_waited_for() {
+    // The store (s3s-fs) never times out an idle upload, and the first-byte timeout no longer
+    // runs while a client sends: the pause limit between chunks ends it, and nothing is stored.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = host_via(&proxy)
+        .var("aws_between_bytes_timeout_ms", "300")
+        .start()
+        .await;
+    let mut stream = tokio::net::TcpStream::connect(host.addr()).await.unwrap();
+    let head = format!(
+        "PUT /objects/stopped.bin HTTP/1.1\r\nhost: spinlift\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: 200000\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&[7u8; 1000]).await.unwrap();
+    // The rest never comes, and the connection stays open.
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("answered, not held until the host gives up")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("incomplete_body"), "{answer}");
+    assert!(!store.object_path("stopped.bin").exists());
+}
+
+#[tokio::test]
 async fn an_answer_cut_mid_body_is_a_clean_502() {
     let store = S3Store::start();
     let proxy = FaultProxy::start(store.addr).await;

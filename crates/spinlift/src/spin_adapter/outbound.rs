@@ -3,9 +3,10 @@
 //! streamed back.
 
 use super::{chunk_error, fields};
-use crate::body::Body;
+use crate::body::{Body, BodyError};
 use crate::env::Env;
 use crate::outbound::{HttpClient, Timeouts, TransportError, TransportErrorKind};
+use futures::future::Either;
 use futures::{SinkExt, StreamExt};
 use spin_sdk::http::{ErrorCode, IncomingResponse, Method, OutgoingRequest, Scheme};
 use spin_sdk::wit::wasi::http0_2_0::types::RequestOptions;
@@ -42,12 +43,28 @@ impl HttpClient for SpinHttp {
         // would be answered 504 as if S3 had not answered. For those the host keeps its own
         // (long) default, and the timeout runs here from the body's last byte.
         let streamed = matches!(body, Body::Stream(_));
+        let timeouts = parts
+            .extensions
+            .get::<Timeouts>()
+            .copied()
+            .unwrap_or_default();
         // Every request with a body carries a Content-Length, so a body that ends early (the
         // sink finishes it when dropped) is refused by the host rather than sent short.
         let mut sink = outgoing.take_body();
         let write_body = async move {
             let mut stream = body.into_stream();
-            while let Some(chunk) = stream.next().await {
+            loop {
+                // A client that stops sending is not waited for longer than the answer's own
+                // pause limit: a store that never times out an idle upload would hold it.
+                let idle = super::SpinEnv.sleep(timeouts.between_bytes);
+                let chunk = match futures::future::select(stream.next(), idle).await {
+                    Either::Left((Some(chunk), _)) => chunk,
+                    Either::Left((None, _)) => break,
+                    Either::Right(_) => Err(BodyError::io(format!(
+                        "nothing arrived for {} ms",
+                        timeouts.between_bytes.as_millis()
+                    ))),
+                };
                 let chunk = chunk.map_err(|err| TransportError {
                     kind: TransportErrorKind::RequestBody,
                     message: format!("the request body broke off: {err}"),
@@ -61,11 +78,6 @@ impl HttpClient for SpinHttp {
             drop(sink);
             Ok::<(), TransportError>(())
         };
-        let timeouts = parts
-            .extensions
-            .get::<Timeouts>()
-            .copied()
-            .unwrap_or_default();
         let mut response = std::pin::pin!(send_with_timeouts(outgoing, timeouts, !streamed));
         let mut write_body = std::pin::pin!(write_body);
         let mut written = None;
