@@ -46,3 +46,16 @@ pub fn error_code(answer: &Answer) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// A raw connection on which a PUT of `path` announcing `length` body bytes has sent its head
+/// (`connection: close`, so the answer ends the connection): for clients that send their body
+/// slowly, in part or not at all, which an HTTP client library does not do.
+pub async fn put_head(host: &Host, path: &str, length: usize) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(host.addr()).await.unwrap();
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nhost: spinlift\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: {length}\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}

@@ -2,7 +2,7 @@
 //! broken connections, a host clock that is off. Each test asserts the final answer and
 //! what the store holds: a success after retries, or a clean 502/504 and nothing partial.
 
-use crate::api::error_code;
+use crate::api::{error_code, put_head};
 use crate::support;
 
 use http::Method;
@@ -296,12 +296,7 @@ async fn trickled_upload(
     pause: Duration,
 ) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(host.addr()).await.unwrap();
-    let head = format!(
-        "PUT {path} HTTP/1.1\r\nhost: spinlift\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut stream = put_head(host, path, body.len()).await;
     for piece in body.chunks(body.len().div_ceil(pieces)) {
         tokio::time::sleep(pause).await;
         if stream.write_all(piece).await.is_err() {
@@ -375,11 +370,7 @@ async fn a_client_that_stops_sending_is_answered_not_waited_for() {
         .var("aws_between_bytes_timeout_ms", "300")
         .start()
         .await;
-    let mut stream = tokio::net::TcpStream::connect(host.addr()).await.unwrap();
-    let head = format!(
-        "PUT /objects/stopped.bin HTTP/1.1\r\nhost: spinlift\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: 200000\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut stream = put_head(&host, "/objects/stopped.bin", 200_000).await;
     stream.write_all(&[7u8; 1000]).await.unwrap();
     // The rest never comes, and the connection stays open.
     let mut answer = vec![0u8; 4096];

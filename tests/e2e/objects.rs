@@ -1,7 +1,7 @@
 //! The object API end to end: the built component in the wasm host, talking to a real
 //! signature-verifying S3 store (s3s-fs). Assertions are on what the store really holds.
 
-use crate::api::{error_code, json_of};
+use crate::api::{error_code, json_of, put_head};
 use crate::support;
 
 use serde_json::json;
@@ -406,11 +406,7 @@ async fn streaming_256_mib_keeps_the_component_under_64_mib() {
 /// Sends a PUT that announces `announced` bytes but sends only `sent`, then hangs up.
 async fn broken_upload(host: &Host, path: &str, announced: usize, sent: usize) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(host.addr()).await.unwrap();
-    let head = format!(
-        "PUT {path} HTTP/1.1\r\nhost: spinlift\r\nauthorization: Bearer {TOKEN}\r\ncontent-length: {announced}\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut stream = put_head(host, path, announced).await;
     stream.write_all(&vec![1u8; sent]).await.unwrap();
     stream.shutdown().await.unwrap();
     let mut answer = Vec::new();
