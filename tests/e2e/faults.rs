@@ -385,6 +385,47 @@ async fn a_client_that_stops_sending_is_answered_not_waited_for() {
 }
 
 #[tokio::test]
+async fn a_client_that_stops_between_parts_is_answered_and_its_upload_aborted() {
+    // Over the multipart threshold the body is read part by part, and no outbound request is
+    // streaming it while the next part is read: the limit is on the client's body itself.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = host_via(&proxy)
+        .var("aws_between_bytes_timeout_ms", "300")
+        .start()
+        .await;
+    let mut stream = put_head(&host, "/objects/stopped-parts.bin", 20 << 20).await;
+    // The first part whole and the start of the second; the rest never comes.
+    stream
+        .write_all(&vec![7u8; (8 << 20) + 1000])
+        .await
+        .unwrap();
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .expect("answered, not held until the host gives up")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("incomplete_body"), "{answer}");
+    // A multipart upload was begun, then aborted: nothing is left behind.
+    let seen = proxy.seen();
+    assert!(
+        seen.iter()
+            .any(|r| r.starts_with("POST /") && r.contains("uploads")),
+        "{seen:?}"
+    );
+    assert_eq!(proxy.count("DELETE /"), 1, "{seen:?}");
+    assert!(
+        store.open_uploads().is_empty(),
+        "{:?}",
+        store.open_uploads()
+    );
+    assert!(!store.object_path("stopped-parts.bin").exists());
+}
+
+#[tokio::test]
 async fn an_answer_cut_mid_body_is_a_clean_502() {
     let store = S3Store::start();
     let proxy = FaultProxy::start(store.addr).await;

@@ -2,7 +2,10 @@
 
 use futures::stream::{Stream, StreamExt};
 use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// A stream of body chunks.
 pub type ChunkStream = Pin<Box<dyn Stream<Item = Result<Vec<u8>, BodyError>>>>;
@@ -98,6 +101,73 @@ impl Body {
     }
 }
 
+impl Body {
+    /// The same body, except that a wait of `limit` for the next chunk ends it with an error:
+    /// a client that stops sending is answered (400) instead of holding the request until the
+    /// host gives up, which on `spin up` is 10 minutes and on a store that never times out an
+    /// idle upload could be longer. The wait only runs while a reader asks for a chunk, so a
+    /// reader busy elsewhere (sending the previous part) is not the client's delay. `sleep`
+    /// is the environment's timer.
+    pub fn idle_limited<F, S>(self, limit: Duration, sleep: F) -> Body
+    where
+        F: Fn(Duration) -> S + Unpin + 'static,
+        S: Future<Output = ()> + 'static,
+    {
+        match self {
+            Body::Stream(inner) => Body::stream(IdleLimited {
+                inner,
+                limit,
+                sleep,
+                timer: None,
+                expired: false,
+            }),
+            held => held,
+        }
+    }
+}
+
+/// A chunk stream whose waits are bounded (see [`Body::idle_limited`]).
+struct IdleLimited<F, S> {
+    inner: ChunkStream,
+    limit: Duration,
+    sleep: F,
+    /// Runs from the first wait since the last chunk.
+    timer: Option<Pin<Box<S>>>,
+    expired: bool,
+}
+
+impl<F, S> Stream for IdleLimited<F, S>
+where
+    F: Fn(Duration) -> S + Unpin,
+    S: Future<Output = ()>,
+{
+    type Item = Result<Vec<u8>, BodyError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.expired {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = this.inner.as_mut().poll_next(cx) {
+            this.timer = None;
+            return Poll::Ready(item);
+        }
+        let (sleep, limit) = (&this.sleep, this.limit);
+        let timer = this.timer.get_or_insert_with(|| Box::pin(sleep(limit)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                this.expired = true;
+                this.timer = None;
+                Poll::Ready(Some(Err(BodyError::io(format!(
+                    "nothing arrived for {} ms",
+                    limit.as_millis()
+                )))))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
 impl fmt::Debug for Body {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -155,5 +225,62 @@ mod tests {
         assert_eq!(collect(Body::Bytes(b"xy".to_vec())), b"xy");
         assert_eq!(collect(chunks(&[b"x", b"y"])), b"xy");
         assert_eq!(collect(Body::Empty), b"");
+    }
+
+    /// Pending once (waking itself at once), then ready: a chunk that keeps a reader waiting.
+    struct Later(bool);
+
+    impl Future for Later {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if std::mem::replace(&mut self.0, true) {
+                return Poll::Ready(());
+            }
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+
+    #[test]
+    fn a_client_that_stops_sending_ends_the_body_with_an_error() {
+        let stalled = Body::stream(
+            futures::stream::iter([Ok(b"ab".to_vec()), Ok(b"cd".to_vec())])
+                .chain(futures::stream::pending()),
+        );
+        // A timer that has always run out: the chunks that are there still come first.
+        let mut stream = stalled
+            .idle_limited(Duration::from_millis(300), |_| async {})
+            .into_stream();
+        block_on(async {
+            assert_eq!(stream.next().await.unwrap().unwrap(), b"ab");
+            assert_eq!(stream.next().await.unwrap().unwrap(), b"cd");
+            let err = stream.next().await.unwrap().unwrap_err();
+            assert_eq!(err.message, "nothing arrived for 300 ms");
+            assert!(!err.too_large);
+            assert!(stream.next().await.is_none());
+        });
+    }
+
+    #[test]
+    fn each_wait_for_a_chunk_gets_its_own_timer_and_bodies_held_are_untouched() {
+        let timers = std::rc::Rc::new(std::cell::Cell::new(0));
+        let counted = timers.clone();
+        let slow = Body::stream(
+            futures::stream::iter([b"a", b"b", b"c"]).then(|chunk| async {
+                Later(false).await;
+                Ok(chunk.to_vec())
+            }),
+        );
+        let body = slow.idle_limited(Duration::from_secs(30), move |_| {
+            counted.set(counted.get() + 1);
+            futures::future::pending::<()>()
+        });
+        let collected = block_on(body.collect(16)).unwrap();
+        assert_eq!(collected, b"abc");
+        // One timer per chunk waited for; the end came at once.
+        assert_eq!(timers.get(), 3);
+
+        let held = Body::Bytes(b"held".to_vec()).idle_limited(Duration::ZERO, |_| async {});
+        assert_eq!(block_on(held.collect(4)).unwrap(), b"held");
     }
 }

@@ -143,6 +143,21 @@ fn incoming(request: IncomingRequest) -> Result<http::Request<Body>, ApiError> {
     })
 }
 
+/// How long a client's body may pause: `aws_between_bytes_timeout_ms`, the limit S3's
+/// answers have too. An unreadable value is the default here; every route that calls AWS
+/// reads it again and answers the configuration error.
+fn client_pause() -> std::time::Duration {
+    crate::config::timeouts(&SpinVariables)
+        .unwrap_or_default()
+        .between_bytes
+}
+
+/// A WASI timer that borrows nothing, for a body that outlives the request's context.
+fn spin_sleep(duration: std::time::Duration) -> Sleep<'static> {
+    const ENV: &SpinEnv = &SpinEnv;
+    ENV.sleep(duration)
+}
+
 /// The method's name; spin-sdk's own conversion panics on unusual methods, this never does.
 fn method_name(method: &Method) -> String {
     match method {
@@ -234,6 +249,7 @@ impl crate::app::App {
     pub async fn serve(&self, request: IncomingRequest, out: ResponseOutparam) {
         let response = match incoming(request) {
             Ok(request) => {
+                let request = request.map(|body| body.idle_limited(client_pause(), spin_sleep));
                 let cx = crate::app::Context {
                     vars: &SpinVariables,
                     client: &SpinHttp,

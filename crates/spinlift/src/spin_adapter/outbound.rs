@@ -3,10 +3,9 @@
 //! streamed back.
 
 use super::{chunk_error, fields};
-use crate::body::{Body, BodyError};
+use crate::body::Body;
 use crate::env::Env;
 use crate::outbound::{HttpClient, Timeouts, TransportError, TransportErrorKind};
-use futures::future::Either;
 use futures::{SinkExt, StreamExt};
 use spin_sdk::http::{ErrorCode, IncomingResponse, Method, OutgoingRequest, Scheme};
 use spin_sdk::wit::wasi::http0_2_0::types::RequestOptions;
@@ -53,18 +52,8 @@ impl HttpClient for SpinHttp {
         let mut sink = outgoing.take_body();
         let write_body = async move {
             let mut stream = body.into_stream();
-            loop {
-                // A client that stops sending is not waited for longer than the answer's own
-                // pause limit: a store that never times out an idle upload would hold it.
-                let idle = super::SpinEnv.sleep(timeouts.between_bytes);
-                let chunk = match futures::future::select(stream.next(), idle).await {
-                    Either::Left((Some(chunk), _)) => chunk,
-                    Either::Left((None, _)) => break,
-                    Either::Right(_) => Err(BodyError::io(format!(
-                        "nothing arrived for {} ms",
-                        timeouts.between_bytes.as_millis()
-                    ))),
-                };
+            // A client's body ends itself when the client pauses too long (see `serve`).
+            while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(|err| TransportError {
                     kind: TransportErrorKind::RequestBody,
                     message: format!("the request body broke off: {err}"),
