@@ -72,6 +72,9 @@ async fn a_clients_checksum_goes_to_the_store_and_is_honoured() {
     assert_eq!(put.status, 201, "{put:?}");
     let get = call(&host, "GET", "/objects/c.bin", &[], b"").await;
     assert_eq!(header(&get, "x-amz-checksum-crc32"), Some(crc32.as_str()));
+    // HEAD says what GET says.
+    let head = call(&host, "HEAD", "/objects/c.bin", &[], b"").await;
+    assert_eq!(header(&head, "x-amz-checksum-crc32"), Some(crc32.as_str()));
 
     // Refused by the store itself: a checksum or a Content-MD5 of other bytes.
     for wrong in [
@@ -85,10 +88,12 @@ async fn a_clients_checksum_goes_to_the_store_and_is_honoured() {
             "{wrong:?}: {put:?}"
         );
     }
-    // Refused by the component: an algorithm S3 does not have, two checksums, a requested
-    // algorithm that is not the one sent.
+    // Refused by the component: an algorithm S3 does not have, a value that is no CRC32, two
+    // checksums, a requested algorithm that is not the one sent.
     for bad in [
         &[("x-amz-checksum-md7", "AAAA")][..],
+        &[("x-amz-checksum-crc32", "!!!")],
+        &[("x-amz-checksum-crc32", "AAAAAAAAAAA=")],
         &[
             ("x-amz-checksum-crc32", crc32.as_str()),
             ("x-amz-checksum-crc32c", "AAAAAA=="),
@@ -142,6 +147,22 @@ async fn a_clients_checksum_goes_to_the_store_and_is_honoured() {
         "{:?}",
         store.open_uploads()
     );
+    // A value that cannot be a CRC64NVME is refused before any byte goes up (the answer comes
+    // while the client still sends, so its body may not arrive whole: the log line says it).
+    let (refused, _) = host
+        .send_streamed(request(
+            "PUT",
+            "/objects/big-malformed.bin",
+            &[("x-amz-checksum-crc64nvme", "!!!")],
+            &big,
+        ))
+        .await;
+    assert_eq!(refused.status, 400);
+    let logs = host.logs();
+    let line = logs.lines().last().unwrap();
+    assert!(line.contains(r#""status":400,"#), "{line}");
+    assert!(line.contains(r#""aws_calls":0,"#), "{line}");
+    assert!(!store.object_path("big-malformed.bin").exists());
 }
 
 #[tokio::test]

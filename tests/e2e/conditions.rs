@@ -1,6 +1,7 @@
-//! Conditional writes through the object API (`If-None-Match: *`, `If-Match: <etag>`), judged
-//! by the stores themselves: the component passes conditions to S3 and never evaluates them,
-//! so every 412 here is the store's. s3s-fs judges PutObject, CompleteMultipartUpload and the
+//! Conditional writes through the object API (`If-None-Match: *`, `If-Match: <etag>`), and
+//! conditional reads, judged by the stores themselves: the component passes conditions to S3
+//! and never evaluates them (but `If-Range`, which S3 does not take), so every 412 here is the
+//! store's. s3s-fs judges PutObject, CompleteMultipartUpload and the
 //! copy source's `x-amz-copy-source-if-match`; it ignores `If-Match` on DELETE, which moto's
 //! S3 judges, so deletes are proven against moto (signatures verified after its bootstrap).
 
@@ -197,4 +198,89 @@ async fn conditional_deletes_are_judged_by_moto() {
     assert_eq!(deleted.status, 204, "{deleted:?}");
     let gone = call(&host, "GET", "/objects/doomed.txt", &[], b"").await;
     assert_eq!(gone.status, 404, "{gone:?}");
+}
+
+#[tokio::test]
+async fn conditional_reads_are_judged_by_moto_and_if_range_by_the_component() {
+    // s3s-fs ignores read conditions; moto's S3 judges If-Match, If-None-Match,
+    // If-Modified-Since and If-Unmodified-Since on GET and HEAD. Neither takes If-Range: the
+    // component judges it from the ranged answer.
+    let moto = Moto::start();
+    let fixtures = &moto.fixtures;
+    let host = Host::builder()
+        .var("s3_host", moto.origin().trim_start_matches("http://"))
+        .var("s3_bucket", &fixtures.bucket)
+        .var("aws_access_key_id", &fixtures.access_key_id)
+        .var("aws_secret_access_key", &fixtures.secret_access_key)
+        .start()
+        .await;
+    let put = call(&host, "PUT", "/objects/read.txt", &[], b"0123456789").await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let etag = etag_of(&put);
+    let get = call(&host, "GET", "/objects/read.txt", &[], b"").await;
+    let modified = get.headers["last-modified"].to_str().unwrap().to_owned();
+    let stale = "\"00ff\"";
+    let past = "Sat, 01 Jan 2000 00:00:00 GMT";
+    let future = "Fri, 01 Jan 2100 00:00:00 GMT";
+
+    for method in ["GET", "HEAD"] {
+        for (condition, status) in [
+            (("if-match", stale), 412),
+            (("if-match", etag.as_str()), 200),
+            (("if-unmodified-since", past), 412),
+            (("if-none-match", etag.as_str()), 304),
+            (("if-none-match", stale), 200),
+            (("if-modified-since", future), 304),
+        ] {
+            let answer = call(&host, method, "/objects/read.txt", &[condition], b"").await;
+            assert_eq!(answer.status, status, "{method} {condition:?}: {answer:?}");
+            if method == "GET" && status == 200 {
+                assert_eq!(answer.body, "0123456789");
+            }
+        }
+    }
+
+    // If-Range with the object's ETag or date: the range. With another version's: all of it.
+    let range = ("range", "bytes=2-4");
+    for validator in [etag.as_str(), modified.as_str()] {
+        let answer = call(
+            &host,
+            "GET",
+            "/objects/read.txt",
+            &[range, ("if-range", validator)],
+            b"",
+        )
+        .await;
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (206, "234"),
+            "{validator}"
+        );
+    }
+    for validator in [stale, past, "W/\"weak\""] {
+        let answer = call(
+            &host,
+            "GET",
+            "/objects/read.txt",
+            &[range, ("if-range", validator)],
+            b"",
+        )
+        .await;
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (200, "0123456789"),
+            "{validator}"
+        );
+        assert!(answer.headers.get("content-range").is_none(), "{answer:?}");
+    }
+    // A range the object cannot satisfy under a stale validator: the whole object too.
+    let answer = call(
+        &host,
+        "GET",
+        "/objects/read.txt",
+        &[("range", "bytes=50-60"), ("if-range", stale)],
+        b"",
+    )
+    .await;
+    assert_eq!((answer.status, answer.body.as_str()), (200, "0123456789"));
 }

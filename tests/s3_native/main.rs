@@ -167,7 +167,7 @@ async fn every_action_round_trips() {
     let get = GetObject {
         key: &key,
         range: Some(&range),
-        if_none_match: None,
+        conditions: Default::default(),
         checksum_mode: false,
     };
     let answer = call(&bucket, &signer, get.request(&bucket), b"").await;
@@ -177,13 +177,7 @@ async fn every_action_round_trips() {
         (StatusCode::PARTIAL_CONTENT, &body[..10])
     );
 
-    let answer = call(
-        &bucket,
-        &signer,
-        HeadObject { key: &key }.request(&bucket),
-        b"",
-    )
-    .await;
+    let answer = call(&bucket, &signer, HeadObject::of(&key).request(&bucket), b"").await;
     let head = HeadObject::parse_response(answer.status(), answer.headers()).unwrap();
     assert_eq!(head.content_length(), Some(body.len() as u64));
     assert_eq!(head.headers["content-type"], "text/plain");
@@ -250,13 +244,7 @@ async fn every_action_round_trips() {
         )
         .await;
         DeleteObject::parse_response(answer.status(), answer.headers(), answer.body()).unwrap();
-        let answer = call(
-            &bucket,
-            &signer,
-            HeadObject { key: gone }.request(&bucket),
-            b"",
-        )
-        .await;
+        let answer = call(&bucket, &signer, HeadObject::of(gone).request(&bucket), b"").await;
         let err = HeadObject::parse_response(answer.status(), answer.headers()).unwrap_err();
         assert_eq!(err.s3_kind(), S3ErrorKind::NotFound);
     }

@@ -200,7 +200,7 @@ async fn stored_checksum(bucket: &Bucket, key: &ObjectKey) -> Option<(ChecksumAl
     let get = GetObject {
         key,
         range: None,
-        if_none_match: None,
+        conditions: Default::default(),
         checksum_mode: true,
     };
     let answer = call(bucket, &signer(SECRET_KEY), get.request(bucket), b"").await;

@@ -76,8 +76,11 @@ pub enum TransportErrorKind {
     Timeout,
     /// The host is not in `allowed_outbound_hosts`.
     Denied,
-    /// Connection refused, reset, DNS failure, or a broken answer.
+    /// Connection reset, or a broken answer: the request may have arrived.
     Unreachable,
+    /// No connection was made (refused, DNS failure, a TLS handshake that failed): nothing
+    /// was sent, so any call may be sent again.
+    Unconnected,
     /// The body being sent, the client's own upload, broke off before its end.
     RequestBody,
 }

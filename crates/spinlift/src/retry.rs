@@ -6,7 +6,8 @@
 //! services, STS) gets the same policy and is counted for the request's log line. What may
 //! be sent again:
 //! - a throttled call (429, `SlowDown`, `ThrottlingException`, ...): AWS refused it before
-//!   doing anything, so any call may be repeated;
+//!   doing anything, so any call may be repeated; so may a call that found no connection
+//!   (refused, DNS, TLS handshake), which sent nothing;
 //! - a server error (500/502/503/504, `InternalError`, S3's `RequestTimeout`) or a lost
 //!   connection or timeout: the call may have taken effect, so only idempotent ones (GET,
 //!   HEAD, PUT, DELETE, or a request marked [`Idempotent`], such as a DynamoDB read). A
@@ -194,6 +195,10 @@ impl<C: HttpClient> HttpClient for Resilient<'_, C> {
 /// matters are read (they are small) and handed back in memory.
 async fn judge(result: Result<Response<Body>, TransportError>, idempotent: bool) -> Verdict {
     let response = match result {
+        // Nothing reached the peer: any call may go again.
+        Err(err) if err.kind == TransportErrorKind::Unconnected => {
+            return Verdict::Retry("unconnected".into());
+        }
         Err(err)
             if idempotent
                 && matches!(
@@ -496,6 +501,15 @@ mod tests {
         );
         assert_eq!(outcome, Ok((200, "{}".into())));
         assert_eq!(client.sent.borrow().len(), 3);
+        // No connection was made: nothing was sent, so a POST goes again too.
+        let (outcome, client, stats) = run(
+            "POST",
+            Body::Bytes(b"{}".to_vec()),
+            false,
+            vec![Err(TransportErrorKind::Unconnected), Ok((200, "{}"))],
+        );
+        assert_eq!(outcome, Ok((200, "{}".into())));
+        assert_eq!((client.sent.borrow().len(), stats.retries()), (2, 1));
         // A server error or a lost connection may have taken effect: not again.
         for answer in [Ok((500, INTERNAL)), Err(TransportErrorKind::Unreachable)] {
             let (outcome, client, stats) = run("POST", Body::Empty, false, vec![answer]);

@@ -4,18 +4,19 @@
 //! through [`ObjectHead::from_parts`](super::ObjectHead::from_parts).
 
 use super::bucket::unsigned;
-use super::{Bucket, ObjectKey};
+use super::{Bucket, ObjectKey, ReadConditions};
 use http::{HeaderValue, Method, Request};
 
-/// `GET /{key}`, optionally for a byte range or unless the ETag matches.
+/// `GET /{key}`, optionally for a byte range, under the client's preconditions.
 #[derive(Debug, Clone)]
 pub struct GetObject<'a> {
     /// The object.
     pub key: &'a ObjectKey,
     /// A `Range` header value, e.g. `bytes=0-9`, passed through as the client sent it.
     pub range: Option<&'a HeaderValue>,
-    /// An `If-None-Match` value: S3 answers 304 when the ETag matches.
-    pub if_none_match: Option<&'a HeaderValue>,
+    /// The client's `If-Match`, `If-None-Match`, `If-Modified-Since` and
+    /// `If-Unmodified-Since`: S3 answers 412 or 304 when they fail.
+    pub conditions: ReadConditions<'a>,
     /// Ask for the object's stored checksum (`x-amz-checksum-mode: ENABLED`), to check the
     /// bytes against as they stream ([`super::object_checksum`]).
     pub checksum_mode: bool,
@@ -32,9 +33,7 @@ impl GetObject<'_> {
         if let Some(range) = self.range {
             headers.insert(http::header::RANGE, range.clone());
         }
-        if let Some(etag) = self.if_none_match {
-            headers.insert(http::header::IF_NONE_MATCH, etag.clone());
-        }
+        self.conditions.apply(headers);
         if self.checksum_mode {
             headers.insert("x-amz-checksum-mode", HeaderValue::from_static("ENABLED"));
         }
@@ -48,17 +47,20 @@ mod tests {
     use crate::s3::bucket::tests::bucket;
 
     #[test]
-    fn passes_range_and_if_none_match() {
+    fn passes_range_and_the_clients_conditions() {
         let key = ObjectKey::new("k").unwrap();
-        let etag = HeaderValue::from_static("\"abc\"");
+        let mut client = http::HeaderMap::new();
+        client.insert("if-none-match", HeaderValue::from_static("\"abc\""));
+        client.insert("if-match", HeaderValue::from_static("\"def\""));
         let conditional = GetObject {
             key: &key,
             range: None,
-            if_none_match: Some(&etag),
+            conditions: ReadConditions::from_headers(&client),
             checksum_mode: true,
         }
         .request(&bucket(true));
         assert_eq!(conditional.headers()["if-none-match"], "\"abc\"");
+        assert_eq!(conditional.headers()["if-match"], "\"def\"");
         assert_eq!(conditional.headers()["x-amz-checksum-mode"], "ENABLED");
         // s3s-fs ignores If-None-Match, so the 304 path is checked here rather than end to end.
         let not_modified = crate::s3::ObjectHead::from_parts(
@@ -73,7 +75,7 @@ mod tests {
         let request = GetObject {
             key: &key,
             range: Some(&range),
-            if_none_match: None,
+            conditions: ReadConditions::default(),
             checksum_mode: false,
         }
         .request(&bucket(true));

@@ -2,7 +2,7 @@
 //! <https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html>
 
 use super::bucket::unsigned;
-use super::{Bucket, ObjectKey};
+use super::{Bucket, ObjectKey, ReadConditions};
 use crate::aws::AwsError;
 use http::{HeaderMap, HeaderName, Method, Request, StatusCode};
 
@@ -75,26 +75,50 @@ impl ObjectHead {
     }
 }
 
-/// `HEAD /{key}`.
+/// `HEAD /{key}`, under the client's preconditions.
 #[derive(Debug, Clone)]
 pub struct HeadObject<'a> {
     /// The object.
     pub key: &'a ObjectKey,
+    /// As on GET: S3 answers 412 or 304 when they fail.
+    pub conditions: ReadConditions<'a>,
+    /// Ask for the object's stored checksum (`x-amz-checksum-mode: ENABLED`), so that HEAD
+    /// says what GET would.
+    pub checksum_mode: bool,
 }
 
-impl HeadObject<'_> {
-    /// The unsigned request.
-    pub fn request(&self, bucket: &Bucket) -> Request<()> {
-        unsigned(Method::HEAD, bucket.object_uri(self.key, &[]))
+impl<'a> HeadObject<'a> {
+    /// The object's metadata, unconditionally.
+    pub fn of(key: &'a ObjectKey) -> Self {
+        Self {
+            key,
+            conditions: ReadConditions::default(),
+            checksum_mode: false,
+        }
     }
 
-    /// The object's metadata, or the error (HEAD answers carry no body, so the code comes from the status).
+    /// The unsigned request.
+    pub fn request(&self, bucket: &Bucket) -> Request<()> {
+        let mut request = unsigned(Method::HEAD, bucket.object_uri(self.key, &[]));
+        let headers = request.headers_mut();
+        self.conditions.apply(headers);
+        if self.checksum_mode {
+            headers.insert(
+                "x-amz-checksum-mode",
+                http::HeaderValue::from_static("ENABLED"),
+            );
+        }
+        request
+    }
+
+    /// The object's metadata (a 304 when a condition said not modified), or the error (HEAD
+    /// answers carry no body, so the code comes from the status).
     ///
     /// # Errors
-    /// Any status but 200.
+    /// Any status but 200 and 304.
     pub fn parse_response(status: StatusCode, headers: &HeaderMap) -> Result<ObjectHead, AwsError> {
         match ObjectHead::from_parts(status, headers) {
-            Some(head) if status == StatusCode::OK => Ok(head),
+            Some(head) if status != StatusCode::PARTIAL_CONTENT => Ok(head),
             _ => Err(AwsError::from_s3_response(status, headers, b"")),
         }
     }

@@ -22,6 +22,7 @@ mod part_plan;
 mod post_policy;
 mod presign;
 mod put_object;
+mod read_condition;
 mod write_condition;
 
 pub use action::S3Action;
@@ -48,4 +49,5 @@ pub use part_plan::{
 pub use post_policy::{PostForm, PostKey, PostPolicy};
 pub use presign::{PresignMethod, PresignObject, PresignPart};
 pub use put_object::{PutObject, PutObjectOutput};
+pub use read_condition::{if_range_holds, ReadConditions};
 pub use write_condition::WriteCondition;

@@ -174,7 +174,7 @@ pub(super) fn run_object_api<'a>(
                             false => objects::get(&s3, &key, &parts.headers).await,
                         }
                     }
-                    ObjectMethod::Head => objects::head(&s3, &key).await,
+                    ObjectMethod::Head => objects::head(&s3, &key, &parts.headers).await,
                     ObjectMethod::Put => {
                         let threshold = config::multipart_threshold(vars)?;
                         objects::put(&s3, &key, &parts.headers, body, threshold).await

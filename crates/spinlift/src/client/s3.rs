@@ -104,7 +104,7 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
     /// # Errors
     /// As [`S3Call::call`].
     pub async fn head(&self, key: &ObjectKey) -> Result<Option<ObjectHead>, ClientError> {
-        match self.call(&HeadObject { key }).await {
+        match self.call(&HeadObject::of(key)).await {
             Ok(head) => Ok(Some(head)),
             Err(err) if err.is_not_found() => Ok(None),
             Err(err) => Err(err),
@@ -203,7 +203,7 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         let get = GetObject {
             key,
             range: None,
-            if_none_match: None,
+            conditions: Default::default(),
             checksum_mode: self.checksums.check_download(false),
         };
         let answer = self.fetch(get.request(&self.bucket)).await?;

@@ -52,7 +52,7 @@ pub(super) async fn stored<C: HttpClient>(
     let get = GetObject {
         key: manifest,
         range: None,
-        if_none_match: None,
+        conditions: Default::default(),
         checksum_mode: false,
     };
     let answer = s3.fetch(get.request(&s3.bucket)).await?;
@@ -100,7 +100,7 @@ pub(super) async fn read_object<C: HttpClient>(
     let get = GetObject {
         key,
         range: None,
-        if_none_match: None,
+        conditions: Default::default(),
         checksum_mode: check,
     };
     let response = s3

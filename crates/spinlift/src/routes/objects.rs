@@ -10,9 +10,9 @@ use crate::config::{ChecksumMode, ChecksumPolicy};
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
 use crate::s3::{
-    ChecksumAlgorithm, ChecksumValue, CopyObject, DeleteObject, GetObject, HeadObject, Integrity,
-    ListObjectsV2, ObjectHead, ObjectKey, PutObject, WriteCondition, MAX_CONTINUATION_TOKEN_BYTES,
-    MAX_KEY_BYTES,
+    if_range_holds, ChecksumAlgorithm, ChecksumValue, CopyObject, DeleteObject, GetObject,
+    HeadObject, Integrity, ListObjectsV2, ObjectHead, ObjectKey, PutObject, ReadConditions,
+    WriteCondition, MAX_CONTINUATION_TOKEN_BYTES, MAX_KEY_BYTES,
 };
 use crate::sigv4::{percent_decode, Payload};
 use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
@@ -42,28 +42,41 @@ fn object_response(head: ObjectHead, body: Body) -> Response<Body> {
     response
 }
 
-/// `GET /objects/{key}`: the object's bytes, streamed, with `Range` and `If-None-Match` passed
-/// on. The whole object's bytes are checked against its stored checksum as they stream
-/// (`s3_checksums`; under `when_required` when the client sends `x-amz-checksum-mode:
-/// ENABLED`): a mismatch breaks the body off before its end.
+/// `GET /objects/{key}`: the object's bytes, streamed, with `Range` and the client's read
+/// conditions (`If-Match`, `If-None-Match`, `If-Modified-Since`, `If-Unmodified-Since`) passed
+/// on for S3 to judge. `If-Range`, which S3 does not take, is judged here from S3's ranged
+/// answer: when its validator is not the object's (the object changed since the client's
+/// first bytes), the whole object is fetched and answered 200, as HTTP asks, so a resumed
+/// download never joins two versions. The whole object's bytes are checked against its
+/// stored checksum as they stream (`s3_checksums`; under `when_required` when the client
+/// sends `x-amz-checksum-mode: ENABLED`): a mismatch breaks the body off before its end.
 pub async fn get<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
     headers: &HeaderMap,
 ) -> Result<Response<Body>, ApiError> {
-    let asked = headers
-        .get("x-amz-checksum-mode")
-        .is_some_and(|mode| mode.as_bytes().eq_ignore_ascii_case(b"ENABLED"));
-    let checked = s3.checksums.check_download(asked);
-    let get = GetObject {
+    let checked = s3.checksums.check_download(checksum_asked(headers));
+    let mut get = GetObject {
         key,
         range: headers.get(header::RANGE),
-        if_none_match: headers.get(header::IF_NONE_MATCH),
+        conditions: ReadConditions::from_headers(headers),
         checksum_mode: checked,
     };
-    let response = s3
+    let if_range = headers
+        .get(header::IF_RANGE)
+        .filter(|_| get.range.is_some());
+    let mut response = s3
         .send(get.request(&s3.bucket), Payload::Bytes(b""), Body::Empty)
         .await?;
+    let ranged = matches!(response.status().as_u16(), 206 | 416);
+    if if_range.is_some_and(|validator| ranged && !if_range_holds(validator, response.headers())) {
+        // The range's answer is dropped unread; the whole object is the answer instead
+        // (a range of another version, or one the new version cannot satisfy).
+        get.range = None;
+        response = s3
+            .send(get.request(&s3.bucket), Payload::Bytes(b""), Body::Empty)
+            .await?;
+    }
     let (parts, body) = response.into_parts();
     match ObjectHead::from_parts(parts.status, &parts.headers) {
         Some(head) => {
@@ -74,13 +87,26 @@ pub async fn get<C: HttpClient>(
     }
 }
 
-/// `HEAD /objects/{key}`: the object's headers only.
+/// `HEAD /objects/{key}`: the headers GET would answer (the stored checksum included, under
+/// the same policy), no body; the client's read conditions are S3's to judge, as on GET.
 pub async fn head<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
+    headers: &HeaderMap,
 ) -> Result<Response<Body>, ApiError> {
-    let head = s3.call(&HeadObject { key }).await?;
-    Ok(object_response(head, Body::Empty))
+    let head = HeadObject {
+        key,
+        conditions: ReadConditions::from_headers(headers),
+        checksum_mode: s3.checksums.check_download(checksum_asked(headers)),
+    };
+    Ok(object_response(s3.call(&head).await?, Body::Empty))
+}
+
+/// The client asked for the object's checksum (`x-amz-checksum-mode: ENABLED`).
+fn checksum_asked(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-amz-checksum-mode")
+        .is_some_and(|mode| mode.as_bytes().eq_ignore_ascii_case(b"ENABLED"))
 }
 
 fn invalid_condition(message: &str) -> ApiError {
@@ -190,12 +216,21 @@ fn client_checksum(
                 "send one x-amz-checksum-<algorithm> header".to_owned(),
             ));
         }
+        // Checked here, before any byte is read: over the multipart threshold nothing else
+        // would judge it until the whole body had been uploaded.
+        let value = value
+            .to_str()
+            .ok()
+            .filter(|value| algorithm.is_well_formed(value))
+            .ok_or_else(|| {
+                invalid_checksum(format!(
+                    "{name} must be the base64 of a {}-byte {}",
+                    algorithm.byte_len(),
+                    algorithm.name()
+                ))
+            })?;
         found.algorithm = Some(algorithm);
-        found.value = Some(
-            value
-                .to_str()
-                .map_err(|_| invalid_checksum(format!("{name} must be base64")))?,
-        );
+        found.value = Some(value);
     }
     for name in ["x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm"] {
         let Some(value) = headers.get(name) else {

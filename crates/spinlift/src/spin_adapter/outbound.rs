@@ -201,6 +201,15 @@ fn send_error(code: ErrorCode) -> TransportError {
         | ErrorCode::ConnectionWriteTimeout
         | ErrorCode::HttpResponseTimeout => TransportErrorKind::Timeout,
         ErrorCode::HttpRequestDenied => TransportErrorKind::Denied,
+        ErrorCode::ConnectionRefused
+        | ErrorCode::DnsError(_)
+        | ErrorCode::DestinationNotFound
+        | ErrorCode::DestinationUnavailable
+        | ErrorCode::DestinationIpProhibited
+        | ErrorCode::DestinationIpUnroutable
+        | ErrorCode::ConnectionLimitReached
+        | ErrorCode::TlsProtocolError
+        | ErrorCode::TlsCertificateError => TransportErrorKind::Unconnected,
         _ => TransportErrorKind::Unreachable,
     };
     TransportError {
