@@ -423,8 +423,8 @@ async fn an_assumed_role_signs_calls_and_is_renewed_before_it_expires() {
     .await
     .unwrap();
     assert_eq!(client.0.load(Ordering::Relaxed), 1, "served from the cache");
-    // ...until 5 minutes before it expires, and not before.
-    let early = SigningTime::from_unix_seconds(expires_at - 301);
+    // ...until 45 minutes before it expires, and not before.
+    let early = SigningTime::from_unix_seconds(expires_at - 2701);
     credentials::resolve(
         &vars,
         &client,
@@ -433,8 +433,12 @@ async fn an_assumed_role_signs_calls_and_is_renewed_before_it_expires() {
     )
     .await
     .unwrap();
-    assert_eq!(client.0.load(Ordering::Relaxed), 1, "still 5 min 1 s to go");
-    let late = SigningTime::from_unix_seconds(expires_at - 299);
+    assert_eq!(
+        client.0.load(Ordering::Relaxed),
+        1,
+        "still 45 min 1 s to go"
+    );
+    let late = SigningTime::from_unix_seconds(expires_at - 2699);
     credentials::resolve(
         &vars,
         &client,

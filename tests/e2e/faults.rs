@@ -200,6 +200,37 @@ async fn multipart_parts_are_retried_alone_and_a_failed_upload_is_aborted() {
 }
 
 #[tokio::test]
+async fn an_error_the_store_sends_in_a_200_is_retried_like_a_500() {
+    // S3 may answer CopyObject and CompleteMultipartUpload 200 and then fail in the body:
+    // the copy did not happen, so a transient error there is sent again.
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = host_via(&proxy).start().await;
+    let put = call(&host, "PUT", "/objects/source.txt", b"copied".to_vec()).await;
+    assert_eq!(put.status, 201, "{put:?}");
+
+    proxy.inject(Method::PUT, Fault::Answer(200, INTERNAL));
+    let copy = call(
+        &host,
+        "POST",
+        "/objects/source.txt/copy",
+        br#"{"to": "copy.txt"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(copy.status, 201, "{copy:?}");
+    assert_eq!(
+        std::fs::read(store.object_path("copy.txt")).unwrap(),
+        b"copied"
+    );
+    let copies = proxy
+        .seen()
+        .into_iter()
+        .filter(|r| r.starts_with("PUT /") && r.contains("copy.txt"))
+        .count();
+    assert_eq!(copies, 2, "{:?}", proxy.seen());
+}
+
+#[tokio::test]
 async fn the_store_refusing_parts_spinlift_cut_is_not_the_clients_fault() {
     // Over 8 MiB: spinlift cuts the parts, computes their checksums and lists them in the
     // completion. When the store calls any of that bad input (400), the client sent nothing

@@ -20,12 +20,20 @@ use crate::aws::AwsError;
 use crate::body::Body;
 use crate::env::{Env, LogStream};
 use crate::outbound::{copy_request, HttpClient, Timeouts, TransportError, TransportErrorKind};
+use crate::s3::ErrorsIn200;
 use http::{header, HeaderMap, Method, Request, Response, StatusCode};
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 /// No backoff sleeps longer than this.
 const MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// Retries go out with the first attempt's signature, and AWS refuses one older than five
+/// minutes (S3: fifteen) as expired: no retry is made that could start later than this after
+/// the first attempt, so a call that kept timing out ends with its own error rather than a
+/// refusal of its signature. With the defaults (3 attempts, 60 s to the first byte) it never
+/// applies; `aws_max_attempts` 10 with slow answers reaches it.
+const SIGNATURE_AGE_LIMIT: Duration = Duration::from_secs(240);
 
 /// The most of an error answer read to find its code.
 const MAX_ERROR_BYTES: usize = 1 << 20;
@@ -141,11 +149,17 @@ impl<C: HttpClient> HttpClient for Resilient<'_, C> {
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE
         ) || request.extensions().get::<Idempotent>().is_some())
             && !conditional_write;
+        let errors_in_200 = request.extensions().get::<ErrorsIn200>().is_some();
+        let signed_at = self.env.monotonic();
         let mut body = Some(body);
         let mut retry = 0;
         loop {
             // The original body is kept while attempts remain and a copy can be sent.
-            let mut last = retry + 1 >= self.policy.max_attempts;
+            // Or the last one whose signature is sure to be taken: one more, after this one's
+            // timeout and the longest backoff, could start past SIGNATURE_AGE_LIMIT.
+            let age = self.env.monotonic().saturating_sub(signed_at);
+            let mut last = retry + 1 >= self.policy.max_attempts
+                || age + self.timeouts.first_byte + MAX_DELAY >= SIGNATURE_AGE_LIMIT;
             let copy = if last {
                 None
             } else {
@@ -166,7 +180,7 @@ impl<C: HttpClient> HttpClient for Resilient<'_, C> {
             let verdict = if last {
                 Verdict::Done(result)
             } else {
-                judge(result, idempotent).await
+                judge(result, idempotent, errors_in_200).await
             };
             match verdict {
                 Verdict::Done(result) => return result,
@@ -193,7 +207,11 @@ impl<C: HttpClient> HttpClient for Resilient<'_, C> {
 
 /// Decides whether an attempt that may be repeated should be. Error answers whose code
 /// matters are read (they are small) and handed back in memory.
-async fn judge(result: Result<Response<Body>, TransportError>, idempotent: bool) -> Verdict {
+async fn judge(
+    result: Result<Response<Body>, TransportError>,
+    idempotent: bool,
+    errors_in_200: bool,
+) -> Verdict {
     let response = match result {
         // Nothing reached the peer: any call may go again.
         Err(err) if err.kind == TransportErrorKind::Unconnected => {
@@ -215,6 +233,9 @@ async fn judge(result: Result<Response<Body>, TransportError>, idempotent: bool)
     if status == StatusCode::TOO_MANY_REQUESTS {
         return Verdict::Retry("429".into());
     }
+    if status == StatusCode::OK && errors_in_200 {
+        return judge_ok(response).await;
+    }
     if !(status == StatusCode::BAD_REQUEST || status.is_server_error()) {
         return Verdict::Done(Ok(response));
     }
@@ -234,6 +255,28 @@ async fn judge(result: Result<Response<Body>, TransportError>, idempotent: bool)
         return Verdict::Retry(format!("{} {}", status.as_u16(), error.code));
     }
     Verdict::Done(Ok(Response::from_parts(parts, Body::Bytes(bytes))))
+}
+
+/// A `200` that may carry S3's error ([`ErrorsIn200`]): read whole (such answers are small
+/// XML documents), and sent again when the error is transient, since the action did not
+/// happen.
+async fn judge_ok(response: Response<Body>) -> Verdict {
+    let (parts, body) = response.into_parts();
+    let bytes = match body.collect(MAX_ERROR_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            return Verdict::Done(Err(TransportError {
+                kind: TransportErrorKind::Unreachable,
+                message: format!("the 200 answer broke off: {err}"),
+            }))
+        }
+    };
+    match AwsError::from_s3_embedded(parts.status, &parts.headers, &bytes) {
+        Some(error) if error.is_transient() || error.is_throttling() => {
+            Verdict::Retry(format!("200 {}", error.code))
+        }
+        _ => Verdict::Done(Ok(Response::from_parts(parts, Body::Bytes(bytes)))),
+    }
 }
 
 #[cfg(test)]
@@ -524,6 +567,95 @@ mod tests {
             vec![Ok((500, INTERNAL)), Ok((200, "{}"))],
         );
         assert_eq!((outcome, stats.retries()), (Ok((200, "{}".into())), 1));
+    }
+
+    /// Times out each attempt after its first-byte timeout, as the host would, and notes
+    /// when each started.
+    struct TimingOut<'e>(&'e FakeEnv, RefCell<Vec<Duration>>);
+
+    impl HttpClient for TimingOut<'_> {
+        async fn send(
+            &self,
+            request: Request<()>,
+            _: Body,
+        ) -> Result<Response<Body>, TransportError> {
+            self.1.borrow_mut().push(self.0.monotonic());
+            self.0
+                .advance(request.extensions().get::<Timeouts>().unwrap().first_byte);
+            Err(TransportError {
+                kind: TransportErrorKind::Timeout,
+                message: "timed out".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn no_retry_starts_when_its_signature_could_have_expired() {
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(0));
+        let client = TimingOut(&env, RefCell::default());
+        let stats = CallStats::default();
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(100),
+        };
+        let timeouts = Timeouts {
+            first_byte: Duration::from_secs(60),
+            ..Timeouts::default()
+        };
+        let resilient = Resilient::new(&client, policy, timeouts, &stats, &env);
+        let request = Request::get("http://s3.test/k").body(()).unwrap();
+        let outcome = block_on(resilient.send(request, Body::Empty));
+        assert_eq!(outcome.unwrap_err().kind, TransportErrorKind::Timeout);
+        // Attempts at 0, 60, 120 and 180 s (plus backoff): a fifth could start past 240 s.
+        let starts = client.1.borrow();
+        assert_eq!(starts.len(), 4, "{starts:?}");
+        assert!(starts[3] > Duration::from_secs(180) && starts[3] < SIGNATURE_AGE_LIMIT);
+        // With the defaults (`aws_max_attempts` 3, 60 s) the attempts run out first.
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(0));
+        let client = TimingOut(&env, RefCell::default());
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(100),
+        };
+        let resilient = Resilient::new(&client, policy, Timeouts::default(), &stats, &env);
+        let request = Request::get("http://s3.test/k").body(()).unwrap();
+        assert!(block_on(resilient.send(request, Body::Empty)).is_err());
+        assert_eq!(client.1.borrow().len(), policy.max_attempts as usize);
+    }
+
+    #[test]
+    fn an_error_s3_sends_in_a_200_is_retried_when_the_request_may_get_one() {
+        // CompleteMultipartUpload (a POST) and CopyObject can fail after their 200: the action
+        // did not happen, so a transient error goes again whatever the method.
+        let done =
+            "<CompleteMultipartUploadResult><ETag>\"e-2\"</ETag></CompleteMultipartUploadResult>";
+        let marked = |method: &str| {
+            let mut request = Request::builder()
+                .method(method)
+                .uri("http://s3.test/k?uploadId=u")
+                .body(())
+                .unwrap();
+            request.extensions_mut().insert(ErrorsIn200);
+            request
+        };
+        for method in ["POST", "PUT"] {
+            let answers = vec![Ok((200, INTERNAL)), Ok((200, SLOW_DOWN)), Ok((200, done))];
+            let (outcome, client, stats) = run_request(marked(method), Body::Empty, answers);
+            assert_eq!(outcome, Ok((200, done.into())));
+            assert_eq!((client.sent.borrow().len(), stats.retries()), (3, 2));
+        }
+        // A refusal in the 200 is final, and so is a 200 of a request that cannot get one.
+        let (outcome, client, _) =
+            run_request(marked("POST"), Body::Empty, vec![Ok((200, DENIED))]);
+        assert_eq!(
+            (outcome, client.sent.borrow().len()),
+            (Ok((200, DENIED.into())), 1)
+        );
+        let (outcome, client, _) = run("POST", Body::Empty, false, vec![Ok((200, INTERNAL))]);
+        assert_eq!(
+            (outcome, client.sent.borrow().len()),
+            (Ok((200, INTERNAL.into())), 1)
+        );
     }
 
     #[test]

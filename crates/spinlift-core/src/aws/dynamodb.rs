@@ -47,6 +47,12 @@ fn with_placeholders(body: &mut Value, names: &Map<String, Value>, values: &Item
 }
 
 /// `PutItem`, optionally conditional.
+///
+/// Retried after a server error or a lost answer, as the AWS SDKs retry it. A condition a
+/// repeat would fail (`attribute_not_exists(pk)`) can therefore answer
+/// `ConditionalCheckFailedException` for a write that did happen the first time: read the
+/// item back before treating that as a conflict. Conditions a repeat keeps (a version or
+/// sequence no newer than the item's, as the indexer's) are safe to retry as they are.
 #[derive(Debug, Clone)]
 pub struct PutItem<'a> {
     /// Table name.
@@ -116,7 +122,7 @@ impl Operation for GetItem<'_> {
     }
 }
 
-/// `DeleteItem`, optionally conditional.
+/// `DeleteItem`, optionally conditional; retried as [`PutItem`] is, with the same caveat.
 #[derive(Debug, Clone)]
 pub struct DeleteItem<'a> {
     /// Table name.

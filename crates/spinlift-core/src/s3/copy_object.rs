@@ -41,6 +41,7 @@ impl CopyObject<'_> {
                 .headers_mut()
                 .insert("x-amz-copy-source-if-match", value);
         }
+        request.extensions_mut().insert(super::ErrorsIn200);
         request
     }
 

@@ -9,6 +9,13 @@
 use crate::aws::AwsError;
 use http::{HeaderMap, StatusCode};
 
+/// Marks a request S3 may answer `200 OK` and still fail (CopyObject,
+/// CompleteMultipartUpload: the status goes out before the work ends, and the error comes in
+/// the body). Such an error means the action did not happen, so a transient one (S3's
+/// `InternalError`, `SlowDown`) may be sent again, whatever the method, as the AWS SDKs do.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorsIn200;
+
 /// What an S3 error means for the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -55,12 +62,9 @@ impl AwsError {
     }
 
     /// Parses `body` as an S3 `<Error>` document, for the actions that can fail with a 200
-    /// (CopyObject, CompleteMultipartUpload). `None` when the document is something else.
-    pub(crate) fn from_s3_embedded(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Option<Self> {
+    /// (CopyObject, CompleteMultipartUpload: [`ErrorsIn200`]). `None` when the document is
+    /// something else.
+    pub fn from_s3_embedded(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Self> {
         let mut reader = quick_xml::Reader::from_reader(body);
         let mut buf = Vec::new();
         loop {

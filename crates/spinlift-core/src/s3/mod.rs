@@ -30,7 +30,7 @@ pub use bucket::{Bucket, S3Config, Scheme};
 pub use checksum::{object_checksum, ChecksumAlgorithm, ChecksumValue, Checksummer, Integrity};
 pub use copy_object::{CopyObject, CopyObjectOutput};
 pub use delete_object::DeleteObject;
-pub use error::S3ErrorKind;
+pub use error::{ErrorsIn200, S3ErrorKind};
 pub use get_object::GetObject;
 pub use head_object::{HeadObject, ObjectHead};
 pub use key::{KeyError, ObjectKey, MAX_KEY_BYTES};

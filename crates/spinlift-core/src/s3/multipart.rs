@@ -198,6 +198,7 @@ impl CompleteMultipartUpload<'_> {
         if let Some(condition) = self.condition {
             condition.apply(request.headers_mut());
         }
+        request.extensions_mut().insert(super::ErrorsIn200);
         if let Some(UploadChecksum {
             algorithm,
             whole_object: Some(value),

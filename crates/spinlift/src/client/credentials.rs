@@ -2,7 +2,7 @@
 //! `aws_role_arn` is set, temporary credentials from STS AssumeRole made with those keys
 //! (how a Lambda execution role maps to Spin). Session credentials are kept in the cache
 //! (Spin's `default` key-value store: private to the app, but stored as they are, so grant
-//! that store to no other component) until 5 minutes before they expire.
+//! that store to no other component) until 45 minutes before they expire.
 
 use super::aws::AwsCall;
 use super::error::ClientError;
@@ -14,8 +14,13 @@ use crate::env::LogStream;
 use crate::outbound::HttpClient;
 use crate::sigv4::{Credentials, Signer};
 
-/// Session credentials are renewed this long before they expire.
-pub const REFRESH_MARGIN_SECONDS: u64 = 300;
+/// Session credentials are renewed this long before they expire. Resolved once per request,
+/// they must outlast the request: a multipart upload through the component on self-hosted
+/// Spin can run for many minutes, and every part is signed with the request's session. So a
+/// one-hour session serves requests for its first quarter hour (an AssumeRole every 15
+/// minutes, against STS's free tier of none), each then holding at least 45 minutes; and if
+/// STS fails at a renewal, the current session carries on for as long.
+pub const REFRESH_MARGIN_SECONDS: u64 = 2700;
 /// The lifetime asked of STS (its default, and every role's minimum maximum).
 const SESSION_SECONDS: u32 = 3600;
 /// Shown in CloudTrail as the session name.
