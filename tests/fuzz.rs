@@ -372,11 +372,17 @@ fn the_router_answers_hostile_requests_with_json_errors_never_500() {
                 let response = router::serve(&Upstream::new(no_such_key), &vars, request);
                 let status = response.status();
                 prop_assert_ne!(status, http::StatusCode::INTERNAL_SERVER_ERROR);
+                let is_head = method == "HEAD";
+                prop_assert!(
+                    !is_head || matches!(response.body(), Body::Empty),
+                    "a HEAD answered with a body"
+                );
                 let text = match response.into_body() {
                     Body::Bytes(bytes) => bytes,
                     _ => Vec::new(),
                 };
-                if status.is_client_error() || status.is_server_error() {
+                // A HEAD's errors have their head only (the JSON body's length included).
+                if (status.is_client_error() || status.is_server_error()) && !is_head {
                     let error: serde_json::Value = serde_json::from_slice(&text)
                         .map_err(|_| TestCaseError::fail(format!("{status}: not JSON")))?;
                     prop_assert!(error["error"]["code"].is_string(), "{status}: {error}");

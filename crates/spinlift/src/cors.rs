@@ -8,8 +8,12 @@ use crate::error::ApiError;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Response, StatusCode};
 
-/// Response headers a browser may read beyond the CORS-safelisted ones.
-const EXPOSED: &str = "etag, content-range, accept-ranges";
+/// Response headers a browser may read beyond the CORS-safelisted ones: all of them (`*`,
+/// which holds for requests without credentials, and spinlift never allows credentials), so
+/// a page reads back the `x-amz-meta-*` it stored and the `x-amz-checksum-*` of what it got,
+/// names no list could hold in advance. The names after it are for browsers older than the
+/// wildcard (2019-2020).
+const EXPOSED: &str = "*, etag, content-range, accept-ranges";
 /// How long a browser may cache a preflight answer, in seconds.
 const MAX_AGE: &str = "600";
 

@@ -233,19 +233,17 @@ impl ApiError {
     pub fn into_response(self) -> Response<Body> {
         let body = json!({"error": {"code": self.code(), "message": self.message()}});
         let mut response = json_response(self.status(), &body);
-        match self {
-            ApiError::Unauthorized(_) => {
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        // A 401 names its scheme (RFC 9110, 15.5.2), a handler's own included.
+        if response.status() == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        // Method names are tokens, always a valid header value.
+        if let ApiError::MethodNotAllowed(allow) = self {
+            if let Ok(allow) = HeaderValue::from_str(&allow) {
+                response.headers_mut().insert(header::ALLOW, allow);
             }
-            // Method names are tokens, always a valid header value.
-            ApiError::MethodNotAllowed(allow) => {
-                if let Ok(allow) = HeaderValue::from_str(&allow) {
-                    response.headers_mut().insert(header::ALLOW, allow);
-                }
-            }
-            _ => {}
         }
         response
     }

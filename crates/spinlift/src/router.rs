@@ -55,13 +55,13 @@ impl Resource {
     }
 
     /// The methods the resource takes, as a 405's `Allow` says them; `None` when another
-    /// method is answered 404 instead (`/healthz` is only ever probed with GET).
+    /// method is answered 404 instead (`/healthz` is only ever probed with GET or HEAD).
     pub fn allow(self) -> Option<&'static str> {
         match self {
             Resource::Health => None,
-            Resource::Objects => Some("GET"),
+            Resource::Objects => Some("GET, HEAD"),
             Resource::Object => Some("GET, HEAD, PUT, DELETE"),
-            Resource::Upload => Some("GET, DELETE"),
+            Resource::Upload => Some("GET, HEAD, DELETE"),
             Resource::Lambda
             | Resource::Events
             | Resource::Presign
@@ -167,12 +167,14 @@ impl<'a> Route<'a> {
             }
         };
         let deep = query_flag(query, "deep");
+        // Every GET resource answers HEAD too (RFC 9110, 9.1): the same head, no body.
+        let get = matches!(*method, Method::GET | Method::HEAD);
         match (resource, method) {
-            (Resource::Health, &Method::GET) if deep => Route::DeepHealth,
-            (Resource::Health, &Method::GET) => Route::Health,
+            (Resource::Health, _) if get && deep => Route::DeepHealth,
+            (Resource::Health, _) if get => Route::Health,
             (Resource::Lambda, &Method::POST) => Route::Lambda,
             (Resource::Events, &Method::POST) => Route::Events,
-            (Resource::Objects, &Method::GET) => Route::ListObjects,
+            (Resource::Objects, _) if get => Route::ListObjects,
             (Resource::Presign, &Method::POST) => Route::Presign,
             (Resource::PresignPost, &Method::POST) => Route::PresignPost,
             (Resource::Uploads, &Method::POST) => Route::CreateUpload,
@@ -218,7 +220,7 @@ impl<'a> Route<'a> {
             return Route::NotFound;
         }
         match *method {
-            Method::GET => Route::Upload(UploadMethod::Status, rest),
+            Method::GET | Method::HEAD => Route::Upload(UploadMethod::Status, rest),
             Method::DELETE => Route::Upload(UploadMethod::Abort, rest),
             _ => Route::WrongMethod(Resource::Upload),
         }
@@ -302,6 +304,13 @@ mod tests {
             ("GET", "/healthz", Route::Health),
             ("GET", "/healthz?probe=1&deep=1", Route::DeepHealth),
             ("GET", "/healthz?deep=10", Route::Health),
+            ("HEAD", "/healthz", Route::Health),
+            ("HEAD", "/objects", Route::ListObjects),
+            (
+                "HEAD",
+                "/uploads/abc",
+                Route::Upload(UploadMethod::Status, "abc"),
+            ),
             ("POST", "/lambda", Route::Lambda),
             ("POST", "/events/s3?token=t", Route::Events),
             ("GET", "/objects?prefix=a", Route::ListObjects),
@@ -377,13 +386,14 @@ mod tests {
         assert_eq!(label("GET", "/nowhere"), "other");
         let allow = |m, p| parse(m, p).resource().and_then(Resource::allow);
         assert_eq!(allow("PATCH", "/objects/k"), Some("GET, HEAD, PUT, DELETE"));
-        assert_eq!(allow("DELETE", "/objects"), Some("GET"));
+        assert_eq!(allow("DELETE", "/objects"), Some("GET, HEAD"));
         assert_eq!(allow("GET", "/presign"), Some("POST"));
-        assert_eq!(allow("PUT", "/uploads/x"), Some("GET, DELETE"));
+        assert_eq!(allow("PUT", "/uploads/x"), Some("GET, HEAD, DELETE"));
         assert_eq!(label("GET", "/uploads/secret-id"), "/uploads/{id}");
         assert_eq!(allow("POST", "/healthz"), None);
         let access = |m, p| parse(m, p).access();
         assert_eq!(access("GET", "/healthz"), Access::Public);
+        assert_eq!(access("HEAD", "/healthz"), Access::Public);
         assert_eq!(access("GET", "/healthz?deep=1"), Access::Api);
         assert_eq!(access("POST", "/healthz"), Access::Api);
         assert_eq!(access("GET", "/events/s3"), Access::Webhook);

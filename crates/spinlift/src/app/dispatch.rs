@@ -35,6 +35,7 @@ impl App {
             ),
             Err(answer) => *answer,
         };
+        let response = head_of(&method, response);
         let line = log_line(
             now,
             &method,
@@ -99,10 +100,10 @@ impl App {
             if route.method == Method::GET && get.is_none() {
                 get = Some((route, params));
             }
-            allowed
-                .get_or_insert_with(|| (route, Vec::new()))
-                .1
-                .push(route.method.as_str());
+            let methods = &mut allowed.get_or_insert_with(|| (route, Vec::new())).1;
+            if !methods.contains(&route.method.as_str()) {
+                methods.push(route.method.as_str());
+            }
         }
         match (allowed, get) {
             (_, Some((route, params))) if *method == Method::HEAD => Found::Route(route, params),
@@ -161,6 +162,7 @@ impl App {
                 Err(answer) => return *answer,
             };
             let (parts, body) = request.into_parts();
+            let method = parts.method.clone();
             let result = match self.find(&parts.method, parts.uri.path()) {
                 Found::None => {
                     let route = match self.builtin(&parts.method, &parts.uri) {
@@ -176,7 +178,7 @@ impl App {
                     Err(err) => Err(err),
                 },
             };
-            with_cors(cors, answer(cx.env, result))
+            head_of(&method, with_cors(cors, answer(cx.env, result)))
         })
     }
 
@@ -199,23 +201,23 @@ impl App {
             clock: &clock,
             env: cx.env,
         };
-        let head = parts.method == Method::HEAD;
         let request = Request::from_parts(parts, body);
-        let response = route.handler.call(request, context).await?;
-        Ok(match head {
-            true => without_body(response),
-            false => response,
-        })
+        route.handler.call(request, context).await
     }
 }
 
-/// The answer to `HEAD`: the same status and headers, the length of a body held in memory
-/// kept as its `Content-Length`, no body.
-fn without_body(response: Response<Body>) -> Response<Body> {
+/// The answer to `HEAD` (of any route, errors included): the same status and headers, the
+/// length of a body held in memory kept as its `Content-Length`, no body. Not for a `204` or
+/// `304`, which carry no length of their own (RFC 9110, 8.6).
+fn head_of(method: &Method, response: Response<Body>) -> Response<Body> {
+    if method != Method::HEAD {
+        return response;
+    }
     let (mut parts, body) = response.into_parts();
     // Not `entry`: that API alone is a kilobyte of code in every component.
     let length = http::header::CONTENT_LENGTH;
-    if let (Body::Bytes(bytes), false) = (&body, parts.headers.contains_key(&length)) {
+    let bodiless = matches!(parts.status.as_u16(), 204 | 304);
+    if let (Body::Bytes(bytes), false) = (&body, bodiless || parts.headers.contains_key(&length)) {
         parts
             .headers
             .insert(length, http::HeaderValue::from(bytes.len()));

@@ -277,6 +277,7 @@ mod tests {
             .map(|v| v.to_str().unwrap().to_owned());
         let body = match response.body() {
             Body::Bytes(bytes) => String::from_utf8(bytes.clone()).unwrap(),
+            Body::Empty if method == "HEAD" => String::new(),
             other => panic!("expected a JSON body, got {other:?}"),
         };
         (response.status().as_u16(), body, challenge)
@@ -291,6 +292,11 @@ mod tests {
         let (status, body, _) = call("GET", "/healthz", None, &vars(None));
         assert_eq!(status, 200);
         assert!(body.starts_with(r#"{"status":"ok","version":""#), "{body}");
+        // An uptime check's HEAD: the same answer, no body.
+        assert_eq!(
+            call("HEAD", "/healthz", None, &vars(None)),
+            (200, String::new(), None)
+        );
     }
 
     #[test]

@@ -16,23 +16,31 @@ use std::fmt;
 #[derive(Debug)]
 enum ThumbError {
     TooBig(u32),
+    NotYours,
 }
 
 impl fmt::Display for ThumbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ThumbError::TooBig(width) => write!(f, "width {width} is over 1024"),
+            ThumbError::NotYours => f.write_str("not yours"),
         }
     }
 }
 
 impl HttpError for ThumbError {
     fn status(&self) -> StatusCode {
-        StatusCode::UNPROCESSABLE_ENTITY
+        match self {
+            ThumbError::TooBig(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ThumbError::NotYours => StatusCode::UNAUTHORIZED,
+        }
     }
 
     fn code(&self) -> &str {
-        "too_big"
+        match self {
+            ThumbError::TooBig(_) => "too_big",
+            ThumbError::NotYours => "not_yours",
+        }
     }
 }
 
@@ -84,8 +92,20 @@ async fn whoami(request: Request<Body>, _: RouteContext<'_>) -> Result<Response<
     Ok(response)
 }
 
+/// Nothing to say (`204`), or, asked `?deny`, a caller the handler itself refuses (`401`).
+async fn quiet(request: Request<Body>, _: RouteContext<'_>) -> Result<Response<Body>, ThumbError> {
+    if request.uri().query() == Some("deny") {
+        return Err(ThumbError::NotYours);
+    }
+    let mut response = Response::new(Body::Bytes(Vec::new()));
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    Ok(response)
+}
+
 fn app() -> App {
     App::new()
+        .route(Method::GET, "/quiet/{x}", quiet)
+        .route(Method::GET, "/quiet/b", quiet)
         .route(Method::GET, "/whoami", whoami)
         .route(Method::GET, "/thumbnails/{*key}", thumbnail)
         .public_route(Method::GET, "/hello/{name}", hello)
@@ -109,6 +129,7 @@ struct Answer {
     body: String,
     allow: Option<String>,
     content_length: Option<String>,
+    challenge: Option<String>,
     log: Value,
 }
 
@@ -134,6 +155,7 @@ fn call(app: &App, method: &str, uri: &str, auth: bool, body: Vec<u8>) -> Answer
             .map(|v| v.to_str().unwrap().to_owned())
     };
     let (allow, content_length) = (header("allow"), header("content-length"));
+    let challenge = header("www-authenticate");
     let body = match response.body() {
         Body::Bytes(bytes) => String::from_utf8(bytes.clone()).unwrap(),
         Body::Empty => String::new(),
@@ -145,6 +167,7 @@ fn call(app: &App, method: &str, uri: &str, auth: bool, body: Vec<u8>) -> Answer
         body,
         allow,
         content_length,
+        challenge,
         log,
     }
 }
@@ -212,6 +235,33 @@ fn head_runs_a_get_route_and_answers_without_its_body() {
         "the length of `hello, spin`"
     );
     assert_eq!(head.log["route"], "/hello/{name}");
+}
+
+#[test]
+fn head_answers_any_outcome_without_a_body_and_a_204_without_a_length() {
+    let empty = call(&app(), "HEAD", "/quiet/x", true, vec![]);
+    assert_eq!((empty.status, empty.body.as_str()), (204, ""));
+    assert_eq!(empty.content_length, None, "a 204 has no Content-Length");
+    // The handler's error: its status, head and length, not its body.
+    let get = call(&app(), "GET", "/quiet/x?deny", true, vec![]);
+    let head = call(&app(), "HEAD", "/quiet/x?deny", true, vec![]);
+    assert_eq!((head.status, head.body.as_str()), (401, ""));
+    assert_eq!(head.content_length, Some(get.body.len().to_string()));
+    assert_eq!(head.challenge, get.challenge);
+}
+
+#[test]
+fn a_handlers_401_names_its_scheme_and_allow_lists_each_method_once() {
+    let denied = call(&app(), "GET", "/quiet/x?deny", true, vec![]);
+    assert_eq!(denied.status, 401);
+    assert!(denied.body.contains("not_yours"), "{}", denied.body);
+    assert_eq!(denied.challenge.as_deref(), Some("Bearer"));
+    // Two GET patterns match `/quiet/b`.
+    let wrong = call(&app(), "POST", "/quiet/b", true, vec![]);
+    assert_eq!(
+        (wrong.status, wrong.allow.as_deref()),
+        (405, Some("GET, HEAD"))
+    );
 }
 
 #[test]
