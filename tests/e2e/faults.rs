@@ -390,10 +390,10 @@ async fn a_slow_clients_upload_is_not_timed_as_the_stores_answer() {
     );
 }
 
-#[tokio::test]
-async fn a_client_that_stops_sending_is_answered_not_waited_for() {
-    // The store (s3s-fs) never times out an idle upload, and the first-byte timeout no longer
-    // runs while a client sends: the pause limit between chunks ends it, and nothing is stored.
+/// A PUT of `path` announcing `length` bytes that sends `sent` of them and then nothing, its
+/// connection open, to a component that waits 300 ms at most for a client's next chunk: the
+/// answer (read within 10 s, or the test fails), and the store and proxy behind it.
+async fn stopped_upload(path: &str, length: usize, sent: usize) -> (String, S3Store, FaultProxy) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let store = S3Store::start();
     let proxy = FaultProxy::start(store.addr).await;
@@ -401,15 +401,22 @@ async fn a_client_that_stops_sending_is_answered_not_waited_for() {
         .var("aws_between_bytes_timeout_ms", "300")
         .start()
         .await;
-    let mut stream = put_head(&host, "/objects/stopped.bin", 200_000).await;
-    stream.write_all(&[7u8; 1000]).await.unwrap();
-    // The rest never comes, and the connection stays open.
+    let mut stream = put_head(&host, path, length).await;
+    stream.write_all(&vec![7u8; sent]).await.unwrap();
     let mut answer = vec![0u8; 4096];
     let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer))
         .await
         .expect("answered, not held until the host gives up")
         .unwrap();
     let answer = String::from_utf8_lossy(&answer[..read]).into_owned();
+    (answer, store, proxy)
+}
+
+#[tokio::test]
+async fn a_client_that_stops_sending_is_answered_not_waited_for() {
+    // The store (s3s-fs) never times out an idle upload, and the first-byte timeout no longer
+    // runs while a client sends: the pause limit between chunks ends it, and nothing is stored.
+    let (answer, store, _) = stopped_upload("/objects/stopped.bin", 200_000, 1000).await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains("incomplete_body"), "{answer}");
     assert!(!store.object_path("stopped.bin").exists());
@@ -419,25 +426,9 @@ async fn a_client_that_stops_sending_is_answered_not_waited_for() {
 async fn a_client_that_stops_between_parts_is_answered_and_its_upload_aborted() {
     // Over the multipart threshold the body is read part by part, and no outbound request is
     // streaming it while the next part is read: the limit is on the client's body itself.
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let store = S3Store::start();
-    let proxy = FaultProxy::start(store.addr).await;
-    let host = host_via(&proxy)
-        .var("aws_between_bytes_timeout_ms", "300")
-        .start()
-        .await;
-    let mut stream = put_head(&host, "/objects/stopped-parts.bin", 20 << 20).await;
-    // The first part whole and the start of the second; the rest never comes.
-    stream
-        .write_all(&vec![7u8; (8 << 20) + 1000])
-        .await
-        .unwrap();
-    let mut answer = vec![0u8; 4096];
-    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer))
-        .await
-        .expect("answered, not held until the host gives up")
-        .unwrap();
-    let answer = String::from_utf8_lossy(&answer[..read]).into_owned();
+    // The first part whole and the start of the second are sent.
+    let (answer, store, proxy) =
+        stopped_upload("/objects/stopped-parts.bin", 20 << 20, (8 << 20) + 1000).await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains("incomplete_body"), "{answer}");
     // A multipart upload was begun, then aborted: nothing is left behind.
