@@ -102,7 +102,10 @@ impl HostBuilder {
         self
     }
 
-    /// Leaves application variable `name` without a value, default included.
+    /// Leaves application variable `name` without a value, default included: the guest
+    /// reads it as undefined, as a component that does not declare it does under Spin (which
+    /// would refuse to start an app with a variable left without any value), and an
+    /// `allowed_outbound_hosts` entry naming it denies every request, as in Spin 4.0.2.
     pub fn unset(mut self, name: &str) -> Self {
         self.overrides.insert(name.into(), None);
         self
@@ -312,17 +315,27 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// Runs one request through a fresh instance; a failure becomes a logged 500.
+/// Runs one request through a fresh instance; a failure becomes a logged 500 with an empty
+/// body, as Spin answers (`trigger-http/src/server.rs`). So is a request with a header value
+/// that is not UTF-8, which Spin 4.0.2 refuses before any component runs
+/// (`trigger-http/src/headers.rs`, `prepare_request_headers`).
 async fn handle(
     shared: &Shared,
     request: hyper::Request<hyper::body::Incoming>,
 ) -> hyper::Response<HyperOutgoingBody> {
-    match run_guest(shared, request).await {
+    let readable = request
+        .headers()
+        .values()
+        .all(|value| std::str::from_utf8(value.as_bytes()).is_ok());
+    let result = match readable {
+        true => run_guest(shared, request).await,
+        false => Err(wasmtime::format_err!("a header value is not UTF-8")),
+    };
+    match result {
         Ok(response) => response,
         Err(err) => {
-            let note = format!("harness: {err:?}\n");
-            note_log(&shared.log, &note);
-            let body = Full::new(Bytes::from(note)).map_err(|never| match never {});
+            note_log(&shared.log, &format!("harness: {err:?}\n"));
+            let body = Full::new(Bytes::new()).map_err(|never| match never {});
             let mut response = hyper::Response::new(body.boxed_unsync());
             *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
             response

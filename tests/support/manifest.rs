@@ -5,7 +5,9 @@
 //! sees only its own `[component.<id>.variables]`, whose `{{ name }}` templates
 //! are expanded from the application variables. `allowed_outbound_hosts` is expanded the
 //! same way. A template naming a variable with no value leaves the component
-//! variable undefined (the guest gets `undefined`) and drops the host entry.
+//! variable undefined (the guest gets `undefined`, as a component that does not declare
+//! it would; Spin would not start an app whose variable has no value at all) and empties
+//! the host entry, which denies every request (see `outbound`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -126,12 +128,12 @@ impl Manifest {
         &self.key_value_stores
     }
 
-    /// `allowed_outbound_hosts` with templates expanded; unresolvable or empty entries dropped.
+    /// `allowed_outbound_hosts` with templates expanded; an unresolvable entry is empty.
     pub fn allowed_outbound_hosts(&self, overrides: &Overrides) -> Vec<String> {
         let app = self.app_values(overrides);
         self.allowed_outbound_hosts
             .iter()
-            .filter_map(|entry| expand(entry, &app))
+            .map(|entry| expand(entry, &app).unwrap_or_default())
             .collect()
     }
 }

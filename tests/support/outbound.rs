@@ -6,7 +6,9 @@
 //! one entry matches its scheme, host and port (the request's port also
 //! defaulting from its scheme); otherwise the guest gets the wasi-http error
 //! `HTTP-request-denied`, as from Spin. An entry that expands to nothing
-//! (`""`, `http://`) is skipped, also like Spin. CIDR and port ranges, which
+//! (`""`, `http://`), or names a variable without a value, makes Spin 4.0.2 refuse
+//! the whole list (`outbound-networking-config/src/allowed_hosts.rs`: only later
+//! releases skip such an entry), so every request is denied. CIDR and port ranges, which
 //! Spin also accepts, are rejected here so the harness never silently differs.
 //! [`OutboundPolicy`] is the host's `wasi:http` hook that applies the list.
 
@@ -40,14 +42,11 @@ enum HostPattern {
 }
 
 impl AllowedHosts {
-    /// Parses expanded entries; panics on a shape the harness does not model.
+    /// Parses expanded entries; panics on a shape the harness does not model. One empty
+    /// entry denies everything, as in Spin 4.0.2.
     pub fn parse(entries: &[String]) -> Self {
-        Self(
-            entries
-                .iter()
-                .filter_map(|e| parse_entry(e.trim()))
-                .collect(),
-        )
+        let entries: Option<Vec<Entry>> = entries.iter().map(|e| parse_entry(e.trim())).collect();
+        Self(entries.unwrap_or_default())
     }
 
     /// Whether a request to `uri` may leave the component.
@@ -193,10 +192,12 @@ mod tests {
             !allowed(&[], "http://127.0.0.1:8014/"),
             "empty list denies all"
         );
-        assert!(
-            !allowed(&["http://"], "http://127.0.0.1/"),
-            "empty expansion is skipped"
-        );
+        for empty in ["", "http://", "https://"] {
+            assert!(
+                !allowed(&["http://127.0.0.1:*", empty], "http://127.0.0.1/"),
+                "{empty:?} denies every request, as in Spin 4.0.2"
+            );
+        }
     }
 
     #[test]

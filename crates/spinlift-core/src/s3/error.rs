@@ -64,11 +64,7 @@ impl AwsError {
     /// Parses `body` as an S3 `<Error>` document, for the actions that can fail with a 200
     /// (CopyObject, CompleteMultipartUpload: [`ErrorsIn200`]). `None` when the document is
     /// something else.
-    pub fn from_s3_embedded(
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Option<Self> {
+    pub fn from_s3_embedded(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Self> {
         // The same reader as every other answer's: a second quick-xml API (the streaming
         // reader) would be 9 KB more in every component, since the retries look here too.
         let is_error = crate::xml::parse(body).ok()?.name == "Error";

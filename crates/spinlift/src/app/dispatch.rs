@@ -35,7 +35,7 @@ impl App {
             ),
             Err(answer) => *answer,
         };
-        let response = head_of(&method, response);
+        let response = for_the_host(&method, response);
         let line = log_line(
             now,
             &method,
@@ -178,7 +178,7 @@ impl App {
                     Err(err) => Err(err),
                 },
             };
-            head_of(&method, with_cors(cors, answer(cx.env, result)))
+            for_the_host(&method, with_cors(cors, answer(cx.env, result)))
         })
     }
 
@@ -206,10 +206,30 @@ impl App {
     }
 }
 
-/// The answer to `HEAD` (of any route, errors included): the same status and headers, the
-/// length of a body held in memory kept as its `Content-Length`, no body. Not for a `204` or
-/// `304`, which carry no length of their own (RFC 9110, 8.6).
-fn head_of(method: &Method, response: Response<Body>) -> Response<Body> {
+/// Headers of the connection, not of the answer, which the host frames itself: WASI HTTP
+/// refuses them in a response (wasmtime's `DEFAULT_FORBIDDEN_HEADERS`, which Spin uses), and
+/// one left in would turn the whole answer into a bare 500. A handler that passes an
+/// upstream answer's headers on (`transfer-encoding`, `connection`) loses only them.
+const HOST_FRAMED: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "http2-settings",
+];
+
+/// The answer as the host can send it: without the headers it frames itself and, to a
+/// `HEAD` (of any route, errors included), with the same status and headers, the length of a
+/// body held in memory kept as its `Content-Length`, and no body. A `204` or `304` gets no
+/// length of its own (RFC 9110, 8.6).
+fn for_the_host(method: &Method, mut response: Response<Body>) -> Response<Body> {
+    for name in HOST_FRAMED {
+        response.headers_mut().remove(name);
+    }
     if method != Method::HEAD {
         return response;
     }

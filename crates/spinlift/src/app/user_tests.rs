@@ -92,13 +92,23 @@ async fn whoami(request: Request<Body>, _: RouteContext<'_>) -> Result<Response<
     Ok(response)
 }
 
-/// Nothing to say (`204`), or, asked `?deny`, a caller the handler itself refuses (`401`).
+/// Nothing to say (`204`), with the headers of an upstream answer it passes on; or, asked
+/// `?deny`, a caller the handler itself refuses (`401`).
 async fn quiet(request: Request<Body>, _: RouteContext<'_>) -> Result<Response<Body>, ThumbError> {
     if request.uri().query() == Some("deny") {
         return Err(ThumbError::NotYours);
     }
     let mut response = Response::new(Body::Bytes(Vec::new()));
     *response.status_mut() = StatusCode::NO_CONTENT;
+    for (name, value) in [
+        ("connection", "keep-alive"),
+        ("transfer-encoding", "chunked"),
+        ("x-upstream", "kept"),
+    ] {
+        response
+            .headers_mut()
+            .insert(name, http::HeaderValue::from_static(value));
+    }
     Ok(response)
 }
 
@@ -130,6 +140,7 @@ struct Answer {
     allow: Option<String>,
     content_length: Option<String>,
     challenge: Option<String>,
+    headers: http::HeaderMap,
     log: Value,
 }
 
@@ -156,6 +167,7 @@ fn call(app: &App, method: &str, uri: &str, auth: bool, body: Vec<u8>) -> Answer
     };
     let (allow, content_length) = (header("allow"), header("content-length"));
     let challenge = header("www-authenticate");
+    let headers = response.headers().clone();
     let body = match response.body() {
         Body::Bytes(bytes) => String::from_utf8(bytes.clone()).unwrap(),
         Body::Empty => String::new(),
@@ -168,6 +180,7 @@ fn call(app: &App, method: &str, uri: &str, auth: bool, body: Vec<u8>) -> Answer
         allow,
         content_length,
         challenge,
+        headers,
         log,
     }
 }
@@ -235,6 +248,16 @@ fn head_runs_a_get_route_and_answers_without_its_body() {
         "the length of `hello, spin`"
     );
     assert_eq!(head.log["route"], "/hello/{name}");
+}
+
+#[test]
+fn headers_the_host_frames_itself_leave_a_handlers_answer() {
+    let answer = call(&app(), "GET", "/quiet/x", true, vec![]);
+    assert_eq!(answer.status, 204);
+    assert_eq!(answer.headers["x-upstream"], "kept");
+    for name in ["connection", "transfer-encoding"] {
+        assert!(answer.headers.get(name).is_none(), "{name}");
+    }
 }
 
 #[test]
