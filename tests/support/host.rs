@@ -452,8 +452,23 @@ impl WasiHttpView for Guest {
     }
 }
 
+/// Spin's rule for a variable's name (`expressions/src/lib.rs`, `Key::validate`): lowercase
+/// ASCII letters, digits and single underscores, starting with a letter, not ending with `_`.
+fn valid_variable_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_lowercase)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+        && !name.contains("__")
+}
+
 impl variables::Host for Guest {
     fn get(&mut self, name: String) -> Result<String, variables::Error> {
+        if !valid_variable_name(&name) {
+            return Err(variables::Error::InvalidName(format!("{name:?}")));
+        }
         self.variables
             .get(&name)
             .cloned()
@@ -515,5 +530,29 @@ impl Guest {
     /// The granted store's data (only reachable through a store `open` handed out).
     fn kv_data(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<u8>>> {
         self.kv.as_ref().expect("opened").lock().unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_variable_name;
+
+    #[test]
+    fn variable_names_follow_spins_rule() {
+        for good in ["s3_bucket", "a", "aws_region2"] {
+            assert!(valid_variable_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "S3_bucket",
+            "s3-bucket",
+            "_a",
+            "a_",
+            "a__b",
+            "2a",
+            "café",
+        ] {
+            assert!(!valid_variable_name(bad), "{bad}");
+        }
     }
 }
