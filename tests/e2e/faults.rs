@@ -391,14 +391,15 @@ async fn a_slow_clients_upload_is_not_timed_as_the_stores_answer() {
 }
 
 /// A PUT of `path` announcing `length` bytes that sends `sent` of them and then nothing, its
-/// connection open, to a component that waits 300 ms at most for a client's next chunk: the
-/// answer (read within 10 s, or the test fails), and the store and proxy behind it.
+/// connection open, to a component that waits 1 s at most for a client's next chunk (long
+/// enough that a busy machine never pauses the bytes that are sent): the answer (read within
+/// 10 s, or the test fails), and the store and proxy behind it.
 async fn stopped_upload(path: &str, length: usize, sent: usize) -> (String, S3Store, FaultProxy) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let store = S3Store::start();
     let proxy = FaultProxy::start(store.addr).await;
     let host = host_via(&proxy)
-        .var("aws_between_bytes_timeout_ms", "300")
+        .var("aws_between_bytes_timeout_ms", "1000")
         .start()
         .await;
     let mut stream = put_head(&host, path, length).await;

@@ -29,10 +29,10 @@ use std::time::Duration;
 const MAX_DELAY: Duration = Duration::from_secs(5);
 
 /// Retries go out with the first attempt's signature, and AWS refuses one older than five
-/// minutes (S3: fifteen) as expired: no retry is made that could start later than this after
-/// the first attempt, so a call that kept timing out ends with its own error rather than a
-/// refusal of its signature. With the defaults (3 attempts, 60 s to the first byte) it never
-/// applies; `aws_max_attempts` 10 with slow answers reaches it.
+/// minutes (S3: fifteen) as expired: no retry starts later than this after the first attempt,
+/// so a call that kept timing out ends with its own error rather than a refusal of its
+/// signature. With the defaults (3 attempts, 60 s to the first byte) it never applies;
+/// `aws_max_attempts` 10 with slow answers, or a first-byte timeout of minutes, reaches it.
 const SIGNATURE_AGE_LIMIT: Duration = Duration::from_secs(240);
 
 /// The most of an error answer read to find its code.
@@ -131,7 +131,8 @@ impl<'a, C> Resilient<'a, C> {
 /// What to do with one attempt's outcome.
 enum Verdict {
     Done(Result<Response<Body>, TransportError>),
-    Retry(String),
+    /// Send it again, for this reason; the outcome is returned if no retry is made after all.
+    Retry(String, Result<Response<Body>, TransportError>),
 }
 
 impl<C: HttpClient> HttpClient for Resilient<'_, C> {
@@ -155,11 +156,7 @@ impl<C: HttpClient> HttpClient for Resilient<'_, C> {
         let mut retry = 0;
         loop {
             // The original body is kept while attempts remain and a copy can be sent.
-            // Or the last one whose signature is sure to be taken: one more, after this one's
-            // timeout and the longest backoff, could start past SIGNATURE_AGE_LIMIT.
-            let age = self.env.monotonic().saturating_sub(signed_at);
-            let mut last = retry + 1 >= self.policy.max_attempts
-                || age + self.timeouts.first_byte + MAX_DELAY >= SIGNATURE_AGE_LIMIT;
+            let mut last = retry + 1 >= self.policy.max_attempts;
             let copy = if last {
                 None
             } else {
@@ -184,8 +181,13 @@ impl<C: HttpClient> HttpClient for Resilient<'_, C> {
             };
             match verdict {
                 Verdict::Done(result) => return result,
-                Verdict::Retry(reason) => {
+                Verdict::Retry(reason, result) => {
                     let delay = self.policy.delay(retry, self.env.random_u64());
+                    let age = self.env.monotonic().saturating_sub(signed_at);
+                    if age + delay >= SIGNATURE_AGE_LIMIT {
+                        // The retry would carry a signature AWS may call expired.
+                        return result;
+                    }
                     self.env.log(
                         LogStream::Operator,
                         &format!(
@@ -206,16 +208,18 @@ impl<C: HttpClient> HttpClient for Resilient<'_, C> {
 }
 
 /// Decides whether an attempt that may be repeated should be. Error answers whose code
-/// matters are read (they are small) and handed back in memory.
+/// matters are read (they are small) and handed back in memory, as the outcome to return if
+/// no retry is made after all.
 async fn judge(
     result: Result<Response<Body>, TransportError>,
     idempotent: bool,
     errors_in_200: bool,
 ) -> Verdict {
+    let retry = |reason: String, result| Verdict::Retry(reason, result);
     let response = match result {
         // Nothing reached the peer: any call may go again.
         Err(err) if err.kind == TransportErrorKind::Unconnected => {
-            return Verdict::Retry("unconnected".into());
+            return retry("unconnected".into(), Err(err));
         }
         Err(err)
             if idempotent
@@ -224,17 +228,17 @@ async fn judge(
                     TransportErrorKind::Timeout | TransportErrorKind::Unreachable
                 ) =>
         {
-            return Verdict::Retry(format!("{:?}", err.kind).to_ascii_lowercase());
+            return retry(format!("{:?}", err.kind).to_ascii_lowercase(), Err(err));
         }
         Err(err) => return Verdict::Done(Err(err)),
         Ok(response) => response,
     };
     let status = response.status();
     if status == StatusCode::TOO_MANY_REQUESTS {
-        return Verdict::Retry("429".into());
+        return retry("429".into(), Ok(response));
     }
     if status == StatusCode::OK && errors_in_200 {
-        return judge_ok(response).await;
+        return judge_ok(response, idempotent).await;
     }
     if !(status == StatusCode::BAD_REQUEST || status.is_server_error()) {
         return Verdict::Done(Ok(response));
@@ -242,40 +246,50 @@ async fn judge(
     let (parts, body) = response.into_parts();
     let bytes = match body.collect(MAX_ERROR_BYTES).await {
         Ok(bytes) => bytes,
-        Err(_) if idempotent => return Verdict::Retry(format!("{status}, answer broke off")),
         Err(err) => {
-            return Verdict::Done(Err(TransportError {
+            let broken = Err(TransportError {
                 kind: TransportErrorKind::Unreachable,
                 message: format!("the {status} answer broke off: {err}"),
-            }))
+            });
+            return match idempotent {
+                true => retry(format!("{status}, answer broke off"), broken),
+                false => Verdict::Done(broken),
+            };
         }
     };
     let error = AwsError::from_response(status, &parts.headers, &bytes);
-    if error.is_throttling() || (error.is_transient() && idempotent) {
-        return Verdict::Retry(format!("{} {}", status.as_u16(), error.code));
+    let again = error.is_throttling() || (error.is_transient() && idempotent);
+    let response = Ok(Response::from_parts(parts, Body::Bytes(bytes)));
+    match again {
+        true => retry(format!("{} {}", status.as_u16(), error.code), response),
+        false => Verdict::Done(response),
     }
-    Verdict::Done(Ok(Response::from_parts(parts, Body::Bytes(bytes))))
 }
 
 /// A `200` that may carry S3's error ([`ErrorsIn200`]): read whole (such answers are small
 /// XML documents), and sent again when the error is transient, since the action did not
-/// happen.
-async fn judge_ok(response: Response<Body>) -> Verdict {
+/// happen. One that breaks off is sent again when the call is idempotent (a copy), and is
+/// otherwise handed on still broken, for the caller to report as such.
+async fn judge_ok(response: Response<Body>, idempotent: bool) -> Verdict {
     let (parts, body) = response.into_parts();
     let bytes = match body.collect(MAX_ERROR_BYTES).await {
         Ok(bytes) => bytes,
         Err(err) => {
-            return Verdict::Done(Err(TransportError {
-                kind: TransportErrorKind::Unreachable,
-                message: format!("the 200 answer broke off: {err}"),
-            }))
+            let reason = format!("200, answer broke off ({err})");
+            let broken = Body::stream(futures::stream::once(async move { Err(err) }));
+            let broken = Ok(Response::from_parts(parts, broken));
+            return match idempotent {
+                true => Verdict::Retry(reason, broken),
+                false => Verdict::Done(broken),
+            };
         }
     };
-    match AwsError::from_s3_embedded(parts.status, &parts.headers, &bytes) {
-        Some(error) if error.is_transient() || error.is_throttling() => {
-            Verdict::Retry(format!("200 {}", error.code))
-        }
-        _ => Verdict::Done(Ok(Response::from_parts(parts, Body::Bytes(bytes)))),
+    let error = AwsError::from_s3_embedded(parts.status, &parts.headers, &bytes)
+        .filter(|error| error.is_transient() || error.is_throttling());
+    let response = Ok(Response::from_parts(parts, Body::Bytes(bytes)));
+    match error {
+        Some(error) => Verdict::Retry(format!("200 {}", error.code), response),
+        None => Verdict::Done(response),
     }
 }
 
@@ -621,6 +635,26 @@ mod tests {
         let request = Request::get("http://s3.test/k").body(()).unwrap();
         assert!(block_on(resilient.send(request, Body::Empty)).is_err());
         assert_eq!(client.1.borrow().len(), policy.max_attempts as usize);
+        // A first-byte timeout of minutes: the one attempt that timed out is not repeated...
+        let env = FakeEnv::at(SigningTime::from_unix_seconds(0));
+        let client = TimingOut(&env, RefCell::default());
+        let slow = Timeouts {
+            first_byte: Duration::from_secs(300),
+            ..Timeouts::default()
+        };
+        let resilient = Resilient::new(&client, policy, slow, &stats, &env);
+        let request = Request::get("http://s3.test/k").body(()).unwrap();
+        assert!(block_on(resilient.send(request, Body::Empty)).is_err());
+        assert_eq!(client.1.borrow().len(), 1);
+        // ...but answers that come fast (throttling) are retried as ever.
+        let throttled = Scripted::new(vec![Ok((429, "")), Ok((200, "ok"))]);
+        let resilient = Resilient::new(&throttled, policy, slow, &stats, &env);
+        let request = Request::get("http://s3.test/k").body(()).unwrap();
+        let answer = block_on(resilient.send(request, Body::Empty)).unwrap();
+        assert_eq!(
+            (answer.status().as_u16(), throttled.sent.borrow().len()),
+            (200, 2)
+        );
     }
 
     #[test]

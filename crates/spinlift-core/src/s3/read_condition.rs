@@ -15,10 +15,23 @@ const JUDGED_BY_S3: [HeaderName; 4] = [
 ];
 
 /// A client's read preconditions, passed on as it sent them, so that a client resuming or
-/// revalidating a download gets S3's answer for the version S3 holds now.
-#[derive(Debug, Clone, Copy, Default)]
+/// revalidating a download gets S3's answer for the version S3 holds now. It borrows the
+/// client's headers, so its `Debug` shows the conditions alone, never `Authorization`.
+#[derive(Clone, Copy, Default)]
 pub struct ReadConditions<'a> {
     headers: Option<&'a HeaderMap>,
+}
+
+impl std::fmt::Debug for ReadConditions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = f.debug_map();
+        for name in JUDGED_BY_S3 {
+            for value in self.headers.into_iter().flat_map(|h| h.get_all(&name)) {
+                shown.entry(&name, value);
+            }
+        }
+        shown.finish()
+    }
 }
 
 impl<'a> ReadConditions<'a> {
@@ -48,9 +61,9 @@ impl<'a> ReadConditions<'a> {
 /// whole object instead. A weak ETag never matches.
 pub fn if_range_holds(if_range: &HeaderValue, answer: &HeaderMap) -> bool {
     let validator = if_range.as_bytes();
-    let field = match validator.first() {
-        Some(b'"') => header::ETAG,
-        Some(b'W') => return false,
+    let field = match validator {
+        [b'"', ..] => header::ETAG,
+        [b'W', b'/', ..] => return false,
         _ => header::LAST_MODIFIED,
     };
     answer
@@ -101,20 +114,26 @@ mod tests {
         let mut none = HeaderMap::new();
         ReadConditions::default().apply(&mut none);
         assert!(none.is_empty());
+        let shown = format!("{:?}", ReadConditions::from_headers(&client));
+        assert!(
+            shown.contains("if-match") && !shown.contains("secret"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn if_range_takes_the_same_strong_etag_or_the_same_date() {
         let answer = headers(&[
             ("etag", "\"v1\""),
-            ("last-modified", "Tue, 01 Dec 2026 10:00:00 GMT"),
+            ("last-modified", "Wed, 02 Dec 2026 10:00:00 GMT"),
         ]);
         let holds = |value: &'static str| if_range_holds(&HeaderValue::from_static(value), &answer);
         assert!(holds("\"v1\""));
-        assert!(holds("Tue, 01 Dec 2026 10:00:00 GMT"));
+        // A Wednesday is a date, not a weak ETag (`W/"..."`).
+        assert!(holds("Wed, 02 Dec 2026 10:00:00 GMT"));
         assert!(!holds("\"v2\""));
         assert!(!holds("W/\"v1\""));
-        assert!(!holds("Tue, 01 Dec 2026 10:00:01 GMT"));
+        assert!(!holds("Wed, 02 Dec 2026 10:00:01 GMT"));
         assert!(!if_range_holds(
             &HeaderValue::from_static("\"v1\""),
             &HeaderMap::new()

@@ -18,8 +18,9 @@ use crate::sigv4::{Credentials, Signer};
 /// they must outlast the request: a multipart upload through the component on self-hosted
 /// Spin can run for many minutes, and every part is signed with the request's session. So a
 /// one-hour session serves requests for its first quarter hour (an AssumeRole every 15
-/// minutes, against STS's free tier of none), each then holding at least 45 minutes; and if
-/// STS fails at a renewal, the current session carries on for as long.
+/// minutes: STS charges nothing for it, and it adds tens of milliseconds to the one request
+/// that renews), each then holding at least 45 minutes; and if STS fails at a renewal, the
+/// current session carries on for as long.
 pub const REFRESH_MARGIN_SECONDS: u64 = 2700;
 /// The lifetime asked of STS (its default, and every role's minimum maximum).
 const SESSION_SECONDS: u32 = 3600;

@@ -134,19 +134,35 @@ pub fn retry_policy(vars: &dyn Variables) -> Result<RetryPolicy, ConfigError> {
 /// A variable is unreadable or out of range.
 pub fn timeouts(vars: &dyn Variables) -> Result<Timeouts, ConfigError> {
     let defaults = Timeouts::default();
-    let read = |variable, default: Duration| {
-        number(
-            vars,
-            variable,
-            default.as_millis() as u64,
-            1..=600_000,
-            "milliseconds, 1 to 600000",
-        )
-        .map(Duration::from_millis)
-    };
     Ok(Timeouts {
-        connect: read("aws_connect_timeout_ms", defaults.connect)?,
-        first_byte: read("aws_first_byte_timeout_ms", defaults.first_byte)?,
-        between_bytes: read("aws_between_bytes_timeout_ms", defaults.between_bytes)?,
+        connect: timeout(vars, "aws_connect_timeout_ms", defaults.connect)?,
+        first_byte: timeout(vars, "aws_first_byte_timeout_ms", defaults.first_byte)?,
+        between_bytes: between_bytes_timeout(vars)?,
     })
+}
+
+/// Reads `aws_between_bytes_timeout_ms` alone: the longest pause in an answer, and in a
+/// client's body (which the edge bounds before any route reads the other timeouts).
+///
+/// # Errors
+///
+/// The variable is unreadable or out of range.
+pub fn between_bytes_timeout(vars: &dyn Variables) -> Result<Duration, ConfigError> {
+    let default = Timeouts::default().between_bytes;
+    timeout(vars, "aws_between_bytes_timeout_ms", default)
+}
+
+fn timeout(
+    vars: &dyn Variables,
+    variable: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    number(
+        vars,
+        variable,
+        default.as_millis() as u64,
+        1..=600_000,
+        "milliseconds, 1 to 600000",
+    )
+    .map(Duration::from_millis)
 }

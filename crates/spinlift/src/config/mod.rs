@@ -24,7 +24,9 @@ pub use app::{
     s3_checksums, s3_unsigned_chunks, sns_cert_origin, sns_topic_arns, webhook_token, ChecksumMode,
     ChecksumPolicy, CorsSettings, IndexSettings,
 };
-pub use aws::{aws_endpoint, aws_role_arn, retry_policy, timeouts, AwsConfig};
+pub use aws::{
+    aws_endpoint, aws_role_arn, between_bytes_timeout, retry_policy, timeouts, AwsConfig,
+};
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};

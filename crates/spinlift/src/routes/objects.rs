@@ -45,9 +45,9 @@ fn object_response(head: ObjectHead, body: Body) -> Response<Body> {
 /// `GET /objects/{key}`: the object's bytes, streamed, with `Range` and the client's read
 /// conditions (`If-Match`, `If-None-Match`, `If-Modified-Since`, `If-Unmodified-Since`) passed
 /// on for S3 to judge. `If-Range`, which S3 does not take, is judged here from S3's ranged
-/// answer: when its validator is not the object's (the object changed since the client's
-/// first bytes), the whole object is fetched and answered 200, as HTTP asks, so a resumed
-/// download never joins two versions. The whole object's bytes are checked against its
+/// answer (from a HEAD when that answer is a 416): when its validator is not the object's
+/// (the object changed since the client's first bytes), the whole object is fetched and
+/// answered 200, as HTTP asks, so a resumed download never joins two versions. The whole object's bytes are checked against its
 /// stored checksum as they stream (`s3_checksums`; under `when_required` when the client
 /// sends `x-amz-checksum-mode: ENABLED`): a mismatch breaks the body off before its end.
 pub async fn get<C: HttpClient>(
@@ -68,10 +68,17 @@ pub async fn get<C: HttpClient>(
     let mut response = s3
         .send(get.request(&s3.bucket), Payload::Bytes(b""), Body::Empty)
         .await?;
-    let ranged = matches!(response.status().as_u16(), 206 | 416);
-    if if_range.is_some_and(|validator| ranged && !if_range_holds(validator, response.headers())) {
-        // The range's answer is dropped unread; the whole object is the answer instead
-        // (a range of another version, or one the new version cannot satisfy).
+    let stale = match (if_range, response.status().as_u16()) {
+        (Some(validator), 206) => !if_range_holds(validator, response.headers()),
+        // S3's 416 names no version: ask which one the range was refused for. The client's
+        // own: the 416 stands; another: the range does not apply.
+        (Some(validator), 416) => {
+            !if_range_holds(validator, &s3.call(&HeadObject::of(key)).await?.headers)
+        }
+        _ => false,
+    };
+    if stale {
+        // The range's answer is dropped unread; the whole object is the answer instead.
         get.range = None;
         response = s3
             .send(get.request(&s3.bucket), Payload::Bytes(b""), Body::Empty)

@@ -147,9 +147,8 @@ fn incoming(request: IncomingRequest) -> Result<http::Request<Body>, ApiError> {
 /// answers have too. An unreadable value is the default here; every route that calls AWS
 /// reads it again and answers the configuration error.
 fn client_pause() -> std::time::Duration {
-    crate::config::timeouts(&SpinVariables)
-        .unwrap_or_default()
-        .between_bytes
+    crate::config::between_bytes_timeout(&SpinVariables)
+        .unwrap_or(crate::outbound::Timeouts::default().between_bytes)
 }
 
 /// A WASI timer that borrows nothing, for a body that outlives the request's context.
