@@ -47,9 +47,10 @@ fn object_response(head: ObjectHead, body: Body) -> Response<Body> {
 /// on for S3 to judge. `If-Range`, which S3 does not take, is judged here from S3's ranged
 /// answer (from a HEAD when that answer is a 416): when its validator is not the object's
 /// (the object changed since the client's first bytes), the whole object is fetched and
-/// answered 200, as HTTP asks, so a resumed download never joins two versions. The whole object's bytes are checked against its
-/// stored checksum as they stream (`s3_checksums`; under `when_required` when the client
-/// sends `x-amz-checksum-mode: ENABLED`): a mismatch breaks the body off before its end.
+/// answered 200, as HTTP asks, so a resumed download never joins two versions. The whole
+/// object's bytes are checked against its stored checksum as they stream (`s3_checksums`;
+/// under `when_required` when the client sends `x-amz-checksum-mode: ENABLED`): a mismatch
+/// breaks the body off before its end.
 pub async fn get<C: HttpClient>(
     s3: &S3Call<'_, C>,
     key: &ObjectKey,
