@@ -692,6 +692,51 @@ mod tests {
         );
     }
 
+    /// Answers a 200 whose body breaks off, then a whole one.
+    struct BreaksOnce(RefCell<usize>);
+
+    impl HttpClient for BreaksOnce {
+        async fn send(&self, _: Request<()>, _: Body) -> Result<Response<Body>, TransportError> {
+            *self.0.borrow_mut() += 1;
+            let body = match *self.0.borrow() {
+                1 => Body::stream(futures::stream::iter([
+                    Ok(b"<CopyObj".to_vec()),
+                    Err(crate::body::BodyError::io("reset")),
+                ])),
+                _ => Body::Bytes(b"<CopyObjectResult/>".to_vec()),
+            };
+            Ok(Response::new(body))
+        }
+    }
+
+    #[test]
+    fn a_200_that_breaks_off_is_retried_when_idempotent_and_else_handed_on_broken() {
+        for (method, sends) in [("PUT", 2), ("POST", 1)] {
+            let client = BreaksOnce(RefCell::new(0));
+            let stats = CallStats::default();
+            let policy = RetryPolicy {
+                max_attempts: 3,
+                base_delay: Duration::ZERO,
+            };
+            let env = FakeEnv::at(SigningTime::from_unix_seconds(0));
+            let resilient = Resilient::new(&client, policy, Timeouts::default(), &stats, &env);
+            let mut request = Request::builder()
+                .method(method)
+                .uri("http://s3.test/k")
+                .body(())
+                .unwrap();
+            request.extensions_mut().insert(ErrorsIn200);
+            let answer = block_on(resilient.send(request, Body::Empty)).unwrap();
+            assert_eq!(*client.0.borrow(), sends, "{method}");
+            let body = block_on(answer.into_body().collect(1 << 20));
+            match method {
+                // A copy may go again; a completion's answer stays broken for the caller.
+                "PUT" => assert_eq!(body.unwrap(), b"<CopyObjectResult/>"),
+                _ => assert_eq!(body.unwrap_err().message, "reset"),
+            }
+        }
+    }
+
     #[test]
     fn refusals_and_successes_are_final_and_streams_are_never_resent() {
         for answer in [(403, DENIED), (404, ""), (400, DENIED), (200, "x")] {
