@@ -235,6 +235,10 @@ mod tests {
             "https://app.example.com"
         );
         assert_eq!(headers["vary"], "origin");
+        // Every header readable (`x-amz-meta-*` too): `*` holds since credentials never are.
+        let exposed = headers["access-control-expose-headers"].to_str().unwrap();
+        assert!(exposed.split(", ").any(|name| name == "*"), "{exposed}");
+        assert!(headers.get("access-control-allow-credentials").is_none());
         let mut headers = HeaderMap::new();
         policy().decorate(Some(&"https://evil.example".parse().unwrap()), &mut headers);
         assert!(headers.get("access-control-allow-origin").is_none());
