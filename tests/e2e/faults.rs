@@ -231,6 +231,65 @@ async fn an_error_the_store_sends_in_a_200_is_retried_like_a_500() {
 }
 
 #[tokio::test]
+async fn a_copy_in_parts_retries_a_part_and_is_aborted_when_one_is_refused() {
+    // S3 answers 412 to a part copied from a source replaced since the HEAD (every part names
+    // the version the HEAD saw). Neither s3s-fs nor moto judges `x-amz-copy-source-if-match`
+    // on UploadPartCopy, so the proxy answers as S3 would; the header itself is checked in
+    // spinlift-core's unit test of UploadPartCopy.
+    const CHANGED: &str = "<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>";
+    let store = S3Store::start();
+    let proxy = FaultProxy::start(store.addr).await;
+    let host = host_via(&proxy)
+        .var("s3_copy_threshold_mib", "5")
+        .start()
+        .await;
+    let body: Vec<u8> = (0..(11 << 20)).map(|i: u32| (i % 249) as u8).collect();
+    let put = call(&host, "PUT", "/objects/src.bin", body.clone()).await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let part_copies = |proxy: &FaultProxy| {
+        proxy
+            .seen()
+            .into_iter()
+            .filter(|r| r.starts_with("PUT /") && r.contains("partNumber="))
+            .count()
+    };
+    let before = part_copies(&proxy);
+
+    // An error in a 200, as S3 may send for UploadPartCopy: that part is copied again.
+    proxy.inject(Method::PUT, Fault::Answer(200, INTERNAL));
+    let copy = call(
+        &host,
+        "POST",
+        "/objects/src.bin/copy",
+        br#"{"to": "dst.bin"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(copy.status, 201, "{copy:?}");
+    assert!(std::fs::read(store.object_path("dst.bin")).unwrap() == body);
+    assert_eq!(part_copies(&proxy) - before, 4, "3 parts, one twice");
+
+    proxy.inject(Method::PUT, Fault::Answer(412, CHANGED));
+    let copy = call(
+        &host,
+        "POST",
+        "/objects/src.bin/copy",
+        br#"{"to": "other.bin"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (copy.status, error_code(&copy).as_str()),
+        (412, "PreconditionFailed"),
+        "{copy:?}"
+    );
+    assert!(!store.object_path("other.bin").exists());
+    assert!(
+        store.open_uploads().is_empty(),
+        "the upload is aborted: {:?}",
+        store.open_uploads()
+    );
+}
+
+#[tokio::test]
 async fn the_store_refusing_parts_spinlift_cut_is_not_the_clients_fault() {
     // Over 8 MiB: spinlift cuts the parts, computes their checksums and lists them in the
     // completion. When the store calls any of that bad input (400), the client sent nothing

@@ -213,6 +213,78 @@ async fn large_bodies_go_up_in_parts() {
 }
 
 #[tokio::test]
+async fn sources_over_the_copy_threshold_are_copied_in_parts_by_the_store() {
+    // 12 MiB and a byte over a threshold of 5 MiB: three UploadPartCopy parts (5, 5 and
+    // 2 MiB + 1), which s3s-fs copies from byte ranges of the source file.
+    let store = S3Store::start();
+    let host = Host::builder()
+        .s3_store(&store.host())
+        .var("s3_copy_threshold_mib", "5")
+        .start()
+        .await;
+    let body: Vec<u8> = (0..(12 << 20) + 1).map(|i: u32| (i % 251) as u8).collect();
+    let put = host
+        .send(
+            request("PUT", "/objects/src.bin")
+                .header("content-type", "application/x-test")
+                .header("x-amz-meta-owner", "ana")
+                .body(body.clone())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(put.status, 201, "{put:?}");
+
+    let copied = call(
+        &host,
+        "POST",
+        "/objects/src.bin/copy",
+        br#"{"to":"dst.bin"}"#,
+    )
+    .await;
+    assert_eq!(copied.status, 201, "{copied:?}");
+    let etag = json_of(&copied)["etag"].as_str().unwrap().to_owned();
+    assert!(etag.ends_with("-3\""), "a 3-part ETag, got {etag}");
+    assert!(std::fs::read(store.object_path("dst.bin")).unwrap() == body);
+    assert!(
+        store.open_uploads().is_empty(),
+        "{:?}",
+        store.open_uploads()
+    );
+    // The source's type and metadata, which a multipart upload does not copy by itself.
+    let got = call(&host, "GET", "/objects/dst.bin", b"").await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.headers["content-type"], "application/x-test");
+    assert_eq!(got.headers["x-amz-meta-owner"], "ana");
+    assert_eq!(got.headers["etag"], etag.as_str());
+
+    // At the threshold or under it: one CopyObject, whose ETag is the source's MD5.
+    let small = vec![7u8; 5 << 20];
+    assert_eq!(
+        call(&host, "PUT", "/objects/small.bin", &small)
+            .await
+            .status,
+        201
+    );
+    let copied = call(
+        &host,
+        "POST",
+        "/objects/small.bin/copy",
+        br#"{"to":"s2.bin"}"#,
+    )
+    .await;
+    assert_eq!(copied.status, 201, "{copied:?}");
+    assert!(!json_of(&copied)["etag"].as_str().unwrap().contains('-'));
+    assert!(std::fs::read(store.object_path("s2.bin")).unwrap() == small);
+    // A missing source is S3's CopyObject answer, as before the HEAD.
+    let missing = call(&host, "POST", "/objects/none.bin/copy", br#"{"to":"x"}"#).await;
+    assert_eq!(
+        (missing.status, error_code(&missing).as_str()),
+        (404, "NoSuchKey"),
+        "{missing:?}"
+    );
+}
+
+#[tokio::test]
 async fn presigned_urls_work_from_a_plain_client() {
     let store = S3Store::start();
     let host = host_for(&store).await;

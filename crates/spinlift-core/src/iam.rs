@@ -17,7 +17,7 @@ use crate::aws::Operation;
 use crate::s3::{
     AbortMultipartUpload, CompleteMultipartUpload, CopyObject, CreateMultipartUpload, DeleteObject,
     GetObject, HeadObject, ListObjectsV2, ListParts, PostPolicy, PresignMethod, PresignPart,
-    PutObject, S3Action, UploadPart,
+    PutObject, S3Action, UploadPart, UploadPartCopy,
 };
 
 /// Every operation spinlift can send or presign, by name, with the IAM actions it needs.
@@ -40,6 +40,10 @@ pub const OPERATIONS: &[(&str, &[&str])] = &[
         <CreateMultipartUpload<'static> as S3Action>::IAM_ACTIONS,
     ),
     ("UploadPart", <UploadPart<'static> as S3Action>::IAM_ACTIONS),
+    (
+        "UploadPartCopy",
+        <UploadPartCopy<'static> as S3Action>::IAM_ACTIONS,
+    ),
     (
         "CompleteMultipartUpload",
         <CompleteMultipartUpload<'static> as S3Action>::IAM_ACTIONS,

@@ -5,7 +5,7 @@
 use super::{
     AbortMultipartUpload, Bucket, CompleteMultipartUpload, CopyObject, CopyObjectOutput,
     CreateMultipartUpload, DeleteObject, HeadObject, ListObjectsV2, ListObjectsV2Output, ListParts,
-    ListPartsOutput, ObjectHead, PutObject, PutObjectOutput, UploadPart,
+    ListPartsOutput, ObjectHead, PutObject, PutObjectOutput, UploadPart, UploadPartCopy,
 };
 use crate::aws::AwsError;
 use http::{HeaderMap, Request, StatusCode};
@@ -63,6 +63,7 @@ bodiless_action! {
     ListParts => ListPartsOutput, "s3:ListMultipartUploadParts";
     PutObject => PutObjectOutput, "s3:PutObject";
     UploadPart => String, "s3:PutObject";
+    UploadPartCopy => String, "s3:GetObject" | "s3:PutObject";
 }
 
 impl S3Action for HeadObject<'_> {

@@ -17,6 +17,28 @@ pub struct CopyObject<'a> {
     pub source_etag: Option<&'a str>,
 }
 
+/// Names the source (`x-amz-copy-source`) and its version (`x-amz-copy-source-if-match`) of a
+/// copy, whole or a part of one, and marks the request as one S3 may fail inside a `200`.
+pub(crate) fn set_copy_source(
+    request: &mut Request<()>,
+    bucket: &Bucket,
+    from: &ObjectKey,
+    source_etag: Option<&str>,
+) {
+    let source = HeaderValue::from_str(&bucket.copy_source(from))
+        .expect("an encoded key is a valid header value");
+    request.headers_mut().insert("x-amz-copy-source", source);
+    if let Some(etag) = source_etag {
+        // Like WriteCondition: an ETag no header can carry matches nothing S3 holds.
+        let value = HeaderValue::from_str(etag)
+            .unwrap_or_else(|_| HeaderValue::from_static("\"invalid-etag\""));
+        request
+            .headers_mut()
+            .insert("x-amz-copy-source-if-match", value);
+    }
+    request.extensions_mut().insert(super::ErrorsIn200);
+}
+
 /// The copy's ETag and time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyObjectOutput {
@@ -30,18 +52,7 @@ impl CopyObject<'_> {
     /// The unsigned request.
     pub fn request(&self, bucket: &Bucket) -> Request<()> {
         let mut request = unsigned(Method::PUT, bucket.object_uri(self.to, &[]));
-        let source = HeaderValue::from_str(&bucket.copy_source(self.from))
-            .expect("an encoded key is a valid header value");
-        request.headers_mut().insert("x-amz-copy-source", source);
-        if let Some(etag) = self.source_etag {
-            // Like WriteCondition: an ETag no header can carry matches nothing S3 holds.
-            let value = HeaderValue::from_str(etag)
-                .unwrap_or_else(|_| HeaderValue::from_static("\"invalid-etag\""));
-            request
-                .headers_mut()
-                .insert("x-amz-copy-source-if-match", value);
-        }
-        request.extensions_mut().insert(super::ErrorsIn200);
+        set_copy_source(&mut request, bucket, self.from, self.source_etag);
         request
     }
 

@@ -23,6 +23,7 @@ mod post_policy;
 mod presign;
 mod put_object;
 mod read_condition;
+mod upload_part_copy;
 mod write_condition;
 
 pub use action::S3Action;
@@ -50,4 +51,5 @@ pub use post_policy::{PostForm, PostKey, PostPolicy};
 pub use presign::{PresignMethod, PresignObject, PresignPart};
 pub use put_object::{PutObject, PutObjectOutput};
 pub use read_condition::{if_range_holds, ReadConditions};
+pub use upload_part_copy::UploadPartCopy;
 pub use write_condition::WriteCondition;

@@ -82,6 +82,15 @@ impl PartPlan {
         let start = u64::from(number - 1) * self.part_size;
         Some((self.size - start).min(self.part_size))
     }
+
+    /// The bytes of part `number` (1-based) in the object, first and last included, as a copy
+    /// of it asks them (`x-amz-copy-source-range: bytes=first-last`); `None` past the last
+    /// part or for an empty object, which has no byte to name.
+    pub fn part_range(&self, number: u16) -> Option<(u64, u64)> {
+        let len = self.part_len(number).filter(|len| *len > 0)?;
+        let first = u64::from(number - 1) * self.part_size;
+        Some((first, first + len - 1))
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +114,16 @@ mod tests {
         assert!(u64::from(plan.count()) <= MAX_PARTS);
         let sum: u64 = (1..=plan.count()).map(|n| plan.part_len(n).unwrap()).sum();
         assert_eq!(sum, MAX_OBJECT_SIZE);
+    }
+
+    #[test]
+    fn part_ranges_cover_every_byte_once() {
+        let plan = PartPlan::new(12 * MIB + 1, Some(5 * MIB)).unwrap();
+        assert_eq!(plan.part_range(1), Some((0, 5 * MIB - 1)));
+        assert_eq!(plan.part_range(2), Some((5 * MIB, 10 * MIB - 1)));
+        assert_eq!(plan.part_range(3), Some((10 * MIB, 12 * MIB)));
+        assert_eq!(plan.part_range(4), None);
+        assert_eq!(PartPlan::new(0, None).unwrap().part_range(1), None);
     }
 
     #[test]

@@ -156,7 +156,8 @@ pub(super) fn run_object_api<'a>(
                 let source = objects::parse_key(source)?;
                 let (client, clock) = outbound(cx, stats)?;
                 let s3 = S3Call::load(vars, &client, cx.cache, &clock).await?;
-                objects::copy(&s3, &source, &parts.headers, body).await
+                let threshold = config::copy_threshold(vars)?;
+                objects::copy(&s3, &source, &parts.headers, body, threshold).await
             }
             Route::Object(method, raw_key) => {
                 let key = objects::parse_key(raw_key)?;

@@ -210,23 +210,25 @@ pub async fn put_in_parts<C: HttpClient>(
         Err(err) => Err(err),
     };
     if completed.is_err() {
-        // The caller sees the original error; a failed abort leaves parts that only a
-        // bucket lifecycle rule (AbortIncompleteMultipartUpload) will clean, so say so.
-        let abort = AbortMultipartUpload {
-            key,
-            upload_id: &upload_id,
-        };
-        if let Err(err) = s3.call(&abort).await {
-            s3.env().log(
-                LogStream::Operator,
-                &format!(
-                    "spinlift: multipart upload {upload_id} could not be aborted ({}); its parts stay until a lifecycle rule removes them",
-                    err.code()
-                ),
-            );
-        }
+        abort(s3, key, &upload_id).await;
     }
     completed
+}
+
+/// Aborts a failed upload. The caller reports the failure itself; a failed abort leaves parts
+/// that only a bucket lifecycle rule (AbortIncompleteMultipartUpload) will clean, so it is
+/// logged.
+pub(super) async fn abort<C: HttpClient>(s3: &S3Call<'_, C>, key: &ObjectKey, upload_id: &str) {
+    let abort = AbortMultipartUpload { key, upload_id };
+    if let Err(err) = s3.call(&abort).await {
+        s3.env().log(
+            LogStream::Operator,
+            &format!(
+                "spinlift: multipart upload {upload_id} could not be aborted ({}); its parts stay until a lifecycle rule removes them",
+                err.code()
+            ),
+        );
+    }
 }
 
 /// Completes the upload when its bytes have the checksum the caller expected.

@@ -226,6 +226,25 @@ pub fn multipart_threshold(vars: &dyn Variables) -> Result<u64, ConfigError> {
     Ok(mib << 20)
 }
 
+/// Reads `s3_copy_threshold_mib` (5–5120, default 5120): the largest source `POST
+/// /objects/{key}/copy` copies with one CopyObject, in bytes. A larger one is copied in parts
+/// of this size (or larger, to fit 10,000), four at a time: lower it where one request must
+/// finish within a platform's time limit.
+///
+/// # Errors
+///
+/// The variable is unreadable or out of range.
+pub fn copy_threshold(vars: &dyn Variables) -> Result<u64, ConfigError> {
+    let mib = number(
+        vars,
+        "s3_copy_threshold_mib",
+        5120,
+        5..=5120,
+        "MiB, 5 to 5120 (S3 copies at most 5 GiB in one request, parts of at least 5 MiB)",
+    )?;
+    Ok(mib << 20)
+}
+
 /// Reads `s3_redirect_over_mib`: `GET /objects/{key}` of an object larger than this many MiB
 /// answers `307` to a presigned GET instead of streaming it (a hosted platform caps answers at
 /// 10 MiB). Empty (the default) never redirects unasked.

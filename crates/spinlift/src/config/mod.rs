@@ -20,9 +20,9 @@ mod aws;
 
 pub use crate::s3::{S3Config, Scheme};
 pub use app::{
-    api_token, cors, index, lambda_base_paths, multipart_threshold, redirect_threshold, s3,
-    s3_checksums, s3_unsigned_chunks, sns_cert_origin, sns_topic_arns, webhook_token, ChecksumMode,
-    ChecksumPolicy, CorsSettings, IndexSettings,
+    api_token, copy_threshold, cors, index, lambda_base_paths, multipart_threshold,
+    redirect_threshold, s3, s3_checksums, s3_unsigned_chunks, sns_cert_origin, sns_topic_arns,
+    webhook_token, ChecksumMode, ChecksumPolicy, CorsSettings, IndexSettings,
 };
 pub use aws::{
     aws_endpoint, aws_role_arn, between_bytes_timeout, retry_policy, timeouts, AwsConfig,

@@ -3,6 +3,7 @@
 
 use super::invalid_checksum;
 use crate::body::Body;
+use crate::client::copy;
 use crate::client::s3::S3Call;
 use crate::client::upload::{self, UploadIntegrity};
 use crate::client::verify;
@@ -10,9 +11,9 @@ use crate::config::{ChecksumMode, ChecksumPolicy};
 use crate::error::{json_response, ApiError};
 use crate::outbound::HttpClient;
 use crate::s3::{
-    if_range_holds, ChecksumAlgorithm, ChecksumValue, CopyObject, DeleteObject, GetObject,
-    HeadObject, Integrity, ListObjectsV2, ObjectHead, ObjectKey, PutObject, ReadConditions,
-    WriteCondition, MAX_CONTINUATION_TOKEN_BYTES, MAX_KEY_BYTES,
+    if_range_holds, ChecksumAlgorithm, ChecksumValue, DeleteObject, GetObject, HeadObject,
+    Integrity, ListObjectsV2, ObjectHead, ObjectKey, PutObject, ReadConditions, WriteCondition,
+    MAX_CONTINUATION_TOKEN_BYTES, MAX_KEY_BYTES,
 };
 use crate::sigv4::{percent_decode, Payload};
 use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
@@ -353,12 +354,13 @@ pub async fn put<C: HttpClient>(
 
 /// `POST /objects/{key}/copy` with `{"to": key}`: 201 `{"key","etag"}`. `If-Match: <etag>`
 /// is a condition on the object the URL names, the source: copy only that version (412
-/// otherwise).
+/// otherwise). Sources over `threshold` bytes are copied in parts ([`copy::copy_object`]).
 pub async fn copy<C: HttpClient>(
     s3: &S3Call<'_, C>,
     from: &ObjectKey,
     headers: &HeaderMap,
     body: Body,
+    threshold: u64,
 ) -> Result<Response<Body>, ApiError> {
     let source_etag = match write_condition(headers, &[header::IF_MATCH])? {
         Some(WriteCondition::Matches(etag)) => Some(etag),
@@ -372,15 +374,10 @@ pub async fn copy<C: HttpClient>(
     let request: CopyRequest =
         super::read_json(body, MAX_JSON_BYTES, r#"{"to": "<destination key>"}"#).await?;
     let to = ObjectKey::new(request.to)?;
-    let copy = CopyObject {
-        from,
-        to: &to,
-        source_etag,
-    };
-    let out = s3.call(&copy).await?;
+    let etag = copy::copy_object(s3, from, &to, source_etag, threshold).await?;
     Ok(json_response(
         StatusCode::CREATED,
-        &json!({"key": to.as_str(), "etag": out.etag}),
+        &json!({"key": to.as_str(), "etag": etag}),
     ))
 }
 
