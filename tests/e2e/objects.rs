@@ -5,8 +5,10 @@ use crate::api::{error_code, json_of, put_head};
 use crate::support;
 
 use serde_json::json;
+use spinlift::s3::{Bucket, ObjectKey, S3Config, Scheme};
+use spinlift::sigv4::{Credentials, Payload, Signer, SigningTime};
 use support::host::{Answer, Host};
-use support::s3_store::{S3Store, SECRET_KEY};
+use support::s3_store::{S3Store, ACCESS_KEY, BUCKET, SECRET_KEY};
 
 const TOKEN: &str = "dev-api-token";
 
@@ -223,16 +225,58 @@ async fn sources_over_the_copy_threshold_are_copied_in_parts_by_the_store() {
         .start()
         .await;
     let body: Vec<u8> = (0..(12 << 20) + 1).map(|i: u32| (i % 251) as u8).collect();
-    let put = host
-        .send(
-            request("PUT", "/objects/src.bin")
-                .header("content-type", "application/x-test")
-                .header("x-amz-meta-owner", "ana")
-                .body(body.clone())
-                .unwrap(),
+    // The source is written straight to the store, signed here, with the headers the object
+    // API's PUT does not take.
+    const STORED: [(&str, &str); 6] = [
+        ("content-type", "application/x-test"),
+        ("cache-control", "max-age=60"),
+        ("content-disposition", "attachment; filename=\"src.bin\""),
+        ("content-language", "pt"),
+        ("content-encoding", "identity"),
+        ("x-amz-meta-owner", "ana"),
+    ];
+    let bucket = Bucket::new(
+        &S3Config {
+            bucket: BUCKET.into(),
+            scheme: Scheme::Http,
+            host: store.host(),
+            path_style: true,
+        },
+        "us-east-1",
+    );
+    let mut put = http::Request::put(bucket.object_uri(&ObjectKey::new("src.bin").unwrap(), &[]));
+    for (name, value) in STORED {
+        put = put.header(name, value);
+    }
+    let mut put = put.body(body.clone()).unwrap();
+    let signer = Signer::new(Credentials {
+        access_key_id: ACCESS_KEY.into(),
+        secret_access_key: SECRET_KEY.into(),
+        session_token: None,
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    bucket
+        .sign(
+            &mut put,
+            Payload::Bytes(&body),
+            &signer,
+            SigningTime::from_unix_seconds(now),
         )
-        .await;
-    assert_eq!(put.status, 201, "{put:?}");
+        .unwrap();
+    let put = support::s3_store::send(put).await;
+    assert_eq!(
+        put.status(),
+        200,
+        "{:?}",
+        String::from_utf8_lossy(put.body())
+    );
+    let source = call(&host, "HEAD", "/objects/src.bin", b"").await;
+    for (name, value) in STORED {
+        assert_eq!(source.headers[name], value, "{name} of the source");
+    }
 
     let copied = call(
         &host,
@@ -250,12 +294,35 @@ async fn sources_over_the_copy_threshold_are_copied_in_parts_by_the_store() {
         "{:?}",
         store.open_uploads()
     );
-    // The source's type and metadata, which a multipart upload does not copy by itself.
+    // The source's headers and metadata, which a multipart upload does not copy by itself.
     let got = call(&host, "GET", "/objects/dst.bin", b"").await;
     assert_eq!(got.status, 200);
-    assert_eq!(got.headers["content-type"], "application/x-test");
-    assert_eq!(got.headers["x-amz-meta-owner"], "ana");
+    for (name, value) in STORED {
+        assert_eq!(got.headers[name], value, "{name} of the copy");
+    }
     assert_eq!(got.headers["etag"], etag.as_str());
+    // A condition on the source is judged before any upload exists: by S3 at the HEAD, and
+    // by spinlift against the HEAD's ETag for a store that does not (s3s-fs judges it neither
+    // there nor on the parts).
+    let stale = host
+        .send(
+            request("POST", "/objects/src.bin/copy")
+                .header("if-match", "\"0123\"")
+                .body(br#"{"to":"stale.bin"}"#.to_vec())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (stale.status, error_code(&stale).as_str()),
+        (412, "PreconditionFailed"),
+        "{stale:?}"
+    );
+    assert!(!store.object_path("stale.bin").exists());
+    assert!(
+        store.open_uploads().is_empty(),
+        "{:?}",
+        store.open_uploads()
+    );
 
     // At the threshold or under it: one CopyObject, whose ETag is the source's MD5.
     let small = vec![7u8; 5 << 20];

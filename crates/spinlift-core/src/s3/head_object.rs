@@ -7,7 +7,7 @@ use crate::aws::AwsError;
 use http::{HeaderMap, HeaderName, Method, Request, StatusCode};
 
 /// The response headers of an object that are passed on to clients.
-const OBJECT_HEADERS: [&str; 7] = [
+const OBJECT_HEADERS: [&str; 11] = [
     "content-type",
     "content-length",
     "content-range",
@@ -15,6 +15,10 @@ const OBJECT_HEADERS: [&str; 7] = [
     "last-modified",
     "accept-ranges",
     "cache-control",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "expires",
 ];
 
 /// An object's metadata as S3 reports it on GET and HEAD.
@@ -22,8 +26,9 @@ const OBJECT_HEADERS: [&str; 7] = [
 pub struct ObjectHead {
     /// 200, 206 (a range) or 304 (not modified).
     pub status: StatusCode,
-    /// The headers clients get: content type and length, range, ETag, Last-Modified,
-    /// `x-amz-meta-*`, `x-amz-checksum-*`.
+    /// The headers clients get: content type and length, range, ETag, Last-Modified, the
+    /// stored `Cache-Control`, `Content-Disposition`, `Content-Encoding`, `Content-Language`
+    /// and `Expires`, `x-amz-meta-*`, `x-amz-checksum-*`.
     pub headers: HeaderMap,
 }
 

@@ -4,30 +4,50 @@
 //! As the AWS CLI copies: a HEAD for the size, then one or the other. A client feature, so a
 //! handler can copy an object it has not measured as the object API does.
 
+use crate::aws::AwsError;
 use crate::client::s3::S3Call;
 use crate::client::upload::{abort, UploadError};
+use crate::client::ClientError;
 use crate::outbound::HttpClient;
 use crate::s3::{
-    CompleteMultipartUpload, CompletedPart, CopyObject, CreateMultipartUpload, ObjectHead,
-    ObjectKey, PartPlan, UploadPartCopy, MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE,
+    CompleteMultipartUpload, CompletedPart, CopyObject, CreateMultipartUpload, HeadObject,
+    ObjectHead, ObjectKey, PartPlan, ReadConditions, UploadPartCopy, MAX_PARTS, MAX_PART_SIZE,
 };
-use futures::{StreamExt, TryStreamExt};
+use futures::stream::{FuturesOrdered, StreamExt};
+use http::{header, HeaderMap, HeaderName, HeaderValue};
 
 /// The largest object one CopyObject copies; S3 refuses a larger source
 /// (`400 InvalidRequest`).
 pub const MAX_COPY_OBJECT_SIZE: u64 = MAX_PART_SIZE;
 
+/// The size of a copy's parts, unless the threshold is smaller or 10,000 parts need them
+/// larger: parts small enough that [`PARTS_AT_ONCE`] of them share a large copy's work and a
+/// retried part repeats little of it.
+pub const COPY_PART_SIZE: u64 = 512 << 20;
+
 /// How many parts are copied at once: S3 copies each at its own pace, so a copy in parts takes
 /// about a quarter of the time one request would, and the component holds nothing meanwhile.
 pub const PARTS_AT_ONCE: usize = 4;
 
+/// The source's headers a copy in parts carries to the new object (CopyObject keeps them all
+/// by itself), besides `Content-Type` and `x-amz-meta-*`.
+const CARRIED: [HeaderName; 5] = [
+    header::CACHE_CONTROL,
+    header::CONTENT_DISPOSITION,
+    header::CONTENT_ENCODING,
+    header::CONTENT_LANGUAGE,
+    header::EXPIRES,
+];
+
 /// Copies `from` to `to` and returns the new object's ETag. `source_etag` is the version of
-/// the source to copy (S3 answers 412 `PreconditionFailed` for any other). Sources up to
-/// `threshold` bytes (capped at 5 GiB) are one CopyObject, which keeps everything S3 copies
-/// (metadata, tags, checksum). Larger ones are a multipart upload with the source's
-/// `Content-Type`, `Cache-Control` and `x-amz-meta-*`, its parts of `threshold` bytes (or as
-/// large as 10,000 parts need) copied from the version the HEAD saw: a source replaced while
-/// it is copied fails the copy (412), and a failed copy is aborted, leaving no object.
+/// the source to copy (`*`: any; S3 answers 412 `PreconditionFailed` when it is not the
+/// source's). Sources up to `threshold` bytes (capped at 5 GiB) are one CopyObject, which
+/// keeps everything S3 copies (headers, metadata, tags, checksum). Larger ones are a multipart
+/// upload with the source's `Content-Type`, `x-amz-meta-*`, `Cache-Control`,
+/// `Content-Disposition`, `Content-Encoding`, `Content-Language` and `Expires` (not its tags
+/// or checksum), its parts copied from the version the HEAD saw: a source replaced meanwhile
+/// fails the copy (412). A failed copy waits for the parts under way and is aborted, leaving
+/// no object.
 ///
 /// # Errors
 /// S3 refused a step (the source is missing, a condition failed) or could not be reached.
@@ -39,12 +59,40 @@ pub async fn copy_object<C: HttpClient>(
     threshold: u64,
 ) -> Result<String, UploadError> {
     let threshold = threshold.min(MAX_COPY_OBJECT_SIZE);
-    match s3.head(from).await? {
-        Some(head) if head.content_length().is_some_and(|size| size > threshold) => {
-            copy_in_parts(s3, from, to, source_etag, threshold, &head).await
+    // The client's condition is judged at the HEAD, before any upload exists.
+    let mut conditions = HeaderMap::new();
+    if let Some(value) = source_etag.and_then(|etag| HeaderValue::from_str(etag).ok()) {
+        conditions.insert(header::IF_MATCH, value);
+    }
+    let head = HeadObject {
+        key: from,
+        conditions: ReadConditions::from_headers(&conditions),
+        checksum_mode: false,
+    };
+    let head = match s3.call(&head).await {
+        Ok(head) => Some(head),
+        Err(err) if err.is_not_found() => None,
+        Err(err) => return Err(err.into()),
+    };
+    // The one version every part is copied from.
+    let version = match source_etag {
+        Some(etag) if etag != "*" => Some(etag),
+        _ => head.as_ref().and_then(ObjectHead::etag),
+    };
+    match (&head, version) {
+        (Some(head), Some(version))
+            if from != to && head.content_length().is_some_and(|size| size > threshold) =>
+        {
+            if head.etag().is_some_and(|etag| etag != version) {
+                // S3 judges the client's ETag at the HEAD; a store that does not (s3s-fs), nor
+                // on the parts, would copy the version the client did not ask for.
+                return Err(precondition_failed().into());
+            }
+            copy_in_parts(s3, from, to, version, threshold, head).await
         }
-        // A missing source goes to CopyObject too: S3's answer says which of the key or the
-        // bucket is missing, which a HEAD cannot.
+        // The rest go to CopyObject, whose answer is S3's own: a missing source (S3 says
+        // whether the key or the bucket is missing, which a HEAD cannot), a copy onto itself
+        // (refused `400 InvalidRequest` whatever its size), a store sending no ETag to pin.
         _ => {
             let copy = CopyObject {
                 from,
@@ -56,41 +104,58 @@ pub async fn copy_object<C: HttpClient>(
     }
 }
 
-/// The multipart copy of a source of `head`'s size.
+/// S3's answer to a source that is not the version asked for.
+fn precondition_failed() -> ClientError {
+    ClientError::Service {
+        service: "s3",
+        error: AwsError {
+            status: 412,
+            code: "PreconditionFailed".to_owned(),
+            message: "At least one of the pre-conditions you specified did not hold".to_owned(),
+            request_id: None,
+        },
+    }
+}
+
+/// The multipart copy of the version `version` of a source of `head`'s size.
 async fn copy_in_parts<C: HttpClient>(
     s3: &S3Call<'_, C>,
     from: &ObjectKey,
     to: &ObjectKey,
-    source_etag: Option<&str>,
-    part_size: u64,
+    version: &str,
+    threshold: u64,
     head: &ObjectHead,
 ) -> Result<String, UploadError> {
     let size = head.content_length().unwrap_or_default();
+    if size > MAX_PARTS * MAX_PART_SIZE {
+        return Err(UploadError::TooLarge {
+            limit: MAX_PARTS * MAX_PART_SIZE,
+        });
+    }
     let needed = size.div_ceil(MAX_PARTS).div_ceil(1 << 20) << 20;
-    let plan =
-        PartPlan::new(size, Some(part_size.max(needed))).map_err(|_| UploadError::TooLarge {
-            limit: MAX_OBJECT_SIZE,
-        })?;
-    // Every part from one version: the caller's, or the one the HEAD saw.
-    let version = source_etag.or(head.etag());
-    let content_type = head.headers.get(http::header::CONTENT_TYPE);
+    let plan = PartPlan {
+        size,
+        part_size: threshold.min(COPY_PART_SIZE).max(needed),
+    };
+    let content_type = head.headers.get(header::CONTENT_TYPE);
     let metadata = head
         .headers
         .iter()
-        .filter(|(name, _)| {
-            *name == http::header::CACHE_CONTROL || name.as_str().starts_with("x-amz-meta-")
-        })
+        .filter(|(name, _)| CARRIED.contains(name) || name.as_str().starts_with("x-amz-meta-"))
         .collect();
-    // No checksum algorithm: the bytes never leave S3, which checks its own copies.
+    // No checksum algorithm: the bytes never leave S3, which gives the new object its default
+    // checksum (CRC64NVME on AWS), not necessarily the source's.
     let create = CreateMultipartUpload {
         key: to,
         content_type,
         metadata,
         checksum: None,
     };
-    let upload_id = s3.call(&create).await?;
-    let copied = copy_parts(s3, from, to, &upload_id, plan, version).await;
-    let completed = match copied {
+    let upload_id = s3
+        .call(&create)
+        .await
+        .map_err(ClientError::of_own_request)?;
+    let completed = match copy_parts(s3, from, to, &upload_id, plan, version).await {
         Ok(parts) => {
             let complete = CompleteMultipartUpload {
                 key: to,
@@ -99,7 +164,9 @@ async fn copy_in_parts<C: HttpClient>(
                 condition: None,
                 checksum: None,
             };
-            s3.call(&complete).await.map_err(UploadError::from)
+            s3.call(&complete)
+                .await
+                .map_err(|err| UploadError::from(err.of_own_request()))
         }
         Err(err) => Err(err),
     };
@@ -109,17 +176,18 @@ async fn copy_in_parts<C: HttpClient>(
     completed
 }
 
-/// Has S3 copy every part of `plan`, [`PARTS_AT_ONCE`] at a time; the first failure stops
-/// the rest.
+/// Has S3 copy every part of `plan`, [`PARTS_AT_ONCE`] at a time. After a failure no part is
+/// started and those under way are waited for, so that the abort that follows finds every
+/// part S3 will ever store (one still copying could be stored after it).
 async fn copy_parts<C: HttpClient>(
     s3: &S3Call<'_, C>,
     from: &ObjectKey,
     to: &ObjectKey,
     upload_id: &str,
     plan: PartPlan,
-    version: Option<&str>,
+    version: &str,
 ) -> Result<Vec<CompletedPart>, UploadError> {
-    let copies = (1..=plan.count()).filter_map(|part_number| {
+    let mut waiting = (1..=plan.count()).filter_map(|part_number| {
         let range = plan.part_range(part_number)?;
         Some(async move {
             let part = UploadPartCopy {
@@ -128,9 +196,9 @@ async fn copy_parts<C: HttpClient>(
                 upload_id,
                 part_number,
                 range,
-                source_etag: version,
+                source_etag: Some(version),
             };
-            let etag = s3.call(&part).await?;
+            let etag = s3.call(&part).await.map_err(ClientError::of_own_request)?;
             Ok::<_, UploadError>(CompletedPart {
                 part_number,
                 etag,
@@ -138,8 +206,26 @@ async fn copy_parts<C: HttpClient>(
             })
         })
     });
-    futures::stream::iter(copies)
-        .buffered(PARTS_AT_ONCE)
-        .try_collect()
-        .await
+    let mut running = FuturesOrdered::new();
+    let mut parts = Vec::new();
+    let mut failed = None;
+    loop {
+        while failed.is_none() && running.len() < PARTS_AT_ONCE {
+            match waiting.next() {
+                Some(part) => running.push_back(part),
+                None => break,
+            }
+        }
+        match running.next().await {
+            Some(Ok(part)) => parts.push(part),
+            Some(Err(err)) => {
+                failed.get_or_insert(err);
+            }
+            None => break,
+        }
+    }
+    match failed {
+        Some(err) => Err(err),
+        None => Ok(parts),
+    }
 }

@@ -228,8 +228,8 @@ pub fn multipart_threshold(vars: &dyn Variables) -> Result<u64, ConfigError> {
 
 /// Reads `s3_copy_threshold_mib` (5–5120, default 5120): the largest source `POST
 /// /objects/{key}/copy` copies with one CopyObject, in bytes. A larger one is copied in parts
-/// of this size (or larger, to fit 10,000), four at a time: lower it where one request must
-/// finish within a platform's time limit.
+/// of 512 MiB or this size when smaller (larger, to fit 10,000), four at a time: lower it
+/// where one request must finish within a platform's time limit.
 ///
 /// # Errors
 ///
