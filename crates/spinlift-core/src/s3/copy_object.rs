@@ -65,13 +65,7 @@ impl CopyObject<'_> {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<CopyObjectOutput, AwsError> {
-        if status != StatusCode::OK {
-            return Err(AwsError::from_s3_response(status, headers, body));
-        }
-        if let Some(err) = AwsError::from_s3_embedded(status, headers, body) {
-            return Err(err);
-        }
-        super::error::parse_xml(status, headers, body, |doc| {
+        super::error::parse_xml_in_200(status, headers, body, |doc| {
             Ok(CopyObjectOutput {
                 etag: doc.required("ETag")?.to_owned(),
                 last_modified: doc.text_of("LastModified").unwrap_or_default().to_owned(),

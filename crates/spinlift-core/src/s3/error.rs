@@ -9,7 +9,7 @@
 use crate::aws::AwsError;
 use http::{HeaderMap, StatusCode};
 
-/// Marks a request S3 may answer `200 OK` and still fail (CopyObject,
+/// Marks a request S3 may answer `200 OK` and still fail (CopyObject, UploadPartCopy,
 /// CompleteMultipartUpload: the status goes out before the work ends, and the error comes in
 /// the body). Such an error means the action did not happen, so a transient one (S3's
 /// `InternalError`, `SlowDown`) may be sent again, whatever the method, as the AWS SDKs do.
@@ -62,8 +62,8 @@ impl AwsError {
     }
 
     /// Parses `body` as an S3 `<Error>` document, for the actions that can fail with a 200
-    /// (CopyObject, CompleteMultipartUpload: [`ErrorsIn200`]). `None` when the document is
-    /// something else.
+    /// (CopyObject, UploadPartCopy, CompleteMultipartUpload: [`ErrorsIn200`]). `None` when
+    /// the document is something else.
     pub fn from_s3_embedded(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Self> {
         // The same reader as every other answer's: a second quick-xml API (the streaming
         // reader) would be 9 KB more in every component, since the retries look here too.
@@ -114,6 +114,24 @@ pub(crate) fn parse_xml<T>(
             message: format!("the store's answer is not the expected xml: {reason}"),
             request_id: request_id(headers),
         })
+}
+
+/// Reads the answer of an action S3 may fail inside a `200` ([`ErrorsIn200`]: CopyObject,
+/// UploadPartCopy, CompleteMultipartUpload): another status, or an `<Error>` document, is the
+/// error; any other document goes to `read`, as in [`parse_xml`].
+pub(crate) fn parse_xml_in_200<T>(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    read: impl FnOnce(&crate::xml::Element) -> Result<T, crate::xml::XmlError>,
+) -> Result<T, AwsError> {
+    if status != StatusCode::OK {
+        return Err(AwsError::from_s3_response(status, headers, body));
+    }
+    if let Some(err) = AwsError::from_s3_embedded(status, headers, body) {
+        return Err(err);
+    }
+    parse_xml(status, headers, body, read)
 }
 
 /// The code S3 would name for a body-less answer (HEAD requests carry no error body).

@@ -222,13 +222,7 @@ impl CompleteMultipartUpload<'_> {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<String, AwsError> {
-        if status != StatusCode::OK {
-            return Err(AwsError::from_s3_response(status, headers, body));
-        }
-        if let Some(err) = AwsError::from_s3_embedded(status, headers, body) {
-            return Err(err);
-        }
-        parse_xml(status, headers, body, |doc| {
+        super::error::parse_xml_in_200(status, headers, body, |doc| {
             Ok(doc.required("ETag")?.to_owned())
         })
     }

@@ -1,6 +1,7 @@
 //! How an object of a known size is cut into the parts of a multipart upload, within S3's
 //! limits: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 of them, objects
-//! up to 5 TiB. <https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html>
+//! up to 48.8 TiB (10,000 parts of 5 GiB; the limit was 5 TiB until December 2025).
+//! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html>
 
 use std::fmt;
 
@@ -11,7 +12,7 @@ pub const MAX_PART_SIZE: u64 = 5 << 30;
 /// The most parts an upload has.
 pub const MAX_PARTS: u64 = 10_000;
 /// The largest object.
-pub const MAX_OBJECT_SIZE: u64 = 5 << 40;
+pub const MAX_OBJECT_SIZE: u64 = MAX_PARTS * MAX_PART_SIZE;
 /// The part size when none is asked for (as the AWS CLI's default), or larger when the object
 /// needs it to fit 10,000 parts.
 pub const DEFAULT_PART_SIZE: u64 = 8 << 20;
@@ -42,12 +43,12 @@ impl PartPlan {
     /// smallest whole number of MiB that fits the object in 10,000 parts).
     ///
     /// # Errors
-    /// The object is over 5 TiB, the part size outside 5 MiB–5 GiB, or too small for the
+    /// The object is over 48.8 TiB, the part size outside 5 MiB–5 GiB, or too small for the
     /// object to fit 10,000 parts.
     pub fn new(size: u64, part_size: Option<u64>) -> Result<Self, PlanError> {
         if size > MAX_OBJECT_SIZE {
             return Err(PlanError(format!(
-                "size must be at most 5 TiB ({MAX_OBJECT_SIZE} bytes)"
+                "size must be at most 48.8 TiB ({MAX_OBJECT_SIZE} bytes)"
             )));
         }
         let needed = size.div_ceil(MAX_PARTS);
@@ -109,11 +110,13 @@ mod tests {
         assert_eq!(plan.part_len(4), None);
         assert_eq!(plan.part_len(0), None);
         // 5 TiB: 524.29 MiB per part, rounded up to 525 MiB; 9,987 parts.
-        let plan = PartPlan::new(MAX_OBJECT_SIZE, None).unwrap();
-        assert_eq!(plan.part_size, 525 * MIB);
-        assert!(u64::from(plan.count()) <= MAX_PARTS);
+        let plan = PartPlan::new(5 << 40, None).unwrap();
+        assert_eq!((plan.part_size, plan.count()), (525 * MIB, 9_987));
         let sum: u64 = (1..=plan.count()).map(|n| plan.part_len(n).unwrap()).sum();
-        assert_eq!(sum, MAX_OBJECT_SIZE);
+        assert_eq!(sum, 5 << 40);
+        // The largest object S3 takes: 10,000 parts of 5 GiB.
+        let plan = PartPlan::new(MAX_OBJECT_SIZE, None).unwrap();
+        assert_eq!((plan.part_size, plan.count()), (MAX_PART_SIZE, 10_000));
     }
 
     #[test]

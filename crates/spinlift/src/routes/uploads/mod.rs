@@ -1,5 +1,5 @@
 //! Presigned multipart uploads, for objects larger than a hosted platform lets through a
-//! request (10 MiB on Akamai Functions and Fermyon Cloud) and up to S3's 5 TiB: the component
+//! request (10 MiB on Akamai Functions and Fermyon Cloud) and up to S3's 48.8 TiB: the component
 //! starts the upload and signs one URL per part; the client PUTs each part straight to S3,
 //! then completes (or aborts) through the API. No byte of the object passes through here.
 //!
