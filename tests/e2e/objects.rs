@@ -215,6 +215,44 @@ async fn large_bodies_go_up_in_parts() {
 }
 
 #[tokio::test]
+async fn uploads_store_the_headers_downloads_answer() {
+    // Streamed (aws-chunked, whose own Content-Encoding goes first: `aws-chunked,gzip`) and
+    // in parts: the same headers stored, and answered on GET and HEAD.
+    let store = S3Store::start();
+    let host = host_for(&store).await;
+    const STORED: [(&str, &str); 6] = [
+        ("cache-control", "max-age=60"),
+        ("content-disposition", "attachment; filename=\"report.csv\""),
+        ("content-encoding", "gzip"),
+        ("content-language", "pt"),
+        ("expires", "Thu, 01 Dec 2033 16:00:00 GMT"),
+        ("x-amz-meta-owner", "ana"),
+    ];
+    for (key, size) in [("streamed.gz", 1000), ("parts.gz", (8 << 20) + 1)] {
+        let mut put = request("PUT", &format!("/objects/{key}"));
+        for (name, value) in STORED {
+            put = put.header(name, value);
+        }
+        let put = host.send(put.body(vec![1u8; size]).unwrap()).await;
+        assert_eq!(put.status, 201, "{put:?}");
+        for method in ["GET", "HEAD"] {
+            let got = call(&host, method, &format!("/objects/{key}"), b"").await;
+            assert_eq!(got.status, 200, "{got:?}");
+            for (name, value) in STORED {
+                assert_eq!(got.headers[name], value, "{method} {key}: {name}");
+            }
+        }
+    }
+    // A streamed upload of no encoding of its own has none: s3s-fs stores the `aws-chunked`
+    // it came in, which is the upload's framing, not the object's.
+    let put = call(&host, "PUT", "/objects/plain.txt", b"plain").await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let got = call(&host, "GET", "/objects/plain.txt", b"").await;
+    assert_eq!(got.body, "plain");
+    assert_eq!(got.headers.get("content-encoding"), None, "{got:?}");
+}
+
+#[tokio::test]
 async fn sources_over_the_copy_threshold_are_copied_in_parts_by_the_store() {
     // 12 MiB and a byte over a threshold of 5 MiB: three UploadPartCopy parts (5, 5 and
     // 2 MiB + 1), which s3s-fs copies from byte ranges of the source file.

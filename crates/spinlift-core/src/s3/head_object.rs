@@ -4,7 +4,7 @@
 use super::bucket::unsigned;
 use super::{Bucket, ObjectKey, ReadConditions};
 use crate::aws::AwsError;
-use http::{HeaderMap, HeaderName, Method, Request, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 
 /// The response headers of an object that are passed on to clients.
 const OBJECT_HEADERS: [&str; 11] = [
@@ -44,7 +44,11 @@ impl ObjectHead {
             let name_str = name.as_str();
             // The object's checksum (`x-amz-checksum-<algo>`, `-type`) too, when asked for:
             // a client can check the bytes it got end to end.
-            if OBJECT_HEADERS.contains(&name_str)
+            if name == http::header::CONTENT_ENCODING {
+                if let Some(own) = without_aws_chunked(value) {
+                    kept.append(name.clone(), own);
+                }
+            } else if OBJECT_HEADERS.contains(&name_str)
                 || name_str.starts_with("x-amz-meta-")
                 || name_str.starts_with("x-amz-checksum-")
             {
@@ -77,6 +81,26 @@ impl ObjectHead {
             .get(HeaderName::from_bytes(name.as_bytes()).ok()?)?
             .to_str()
             .ok()
+    }
+}
+
+/// The object's own content codings, without `aws-chunked`: the framing of a streamed upload
+/// (`Content-Encoding: aws-chunked,gzip`), which S3 is to drop but some stores keep (s3s-fs;
+/// S3 itself over `http`, aws/aws-sdk-java-v2#4746). A client told `aws-chunked` could not
+/// decode the bytes. `None` when no other coding is left.
+fn without_aws_chunked(value: &HeaderValue) -> Option<HeaderValue> {
+    let Ok(text) = value.to_str() else {
+        return Some(value.clone());
+    };
+    let own: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("aws-chunked"))
+        .collect();
+    match own.len() {
+        0 => None,
+        _ if own.len() == text.split(',').count() => Some(value.clone()),
+        _ => HeaderValue::from_str(&own.join(", ")).ok(),
     }
 }
 
@@ -157,5 +181,24 @@ mod tests {
         );
         let err = HeadObject::parse_response(StatusCode::NOT_FOUND, &HeaderMap::new()).unwrap_err();
         assert_eq!(err.s3_kind(), S3ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_streamed_uploads_framing_is_not_the_objects_encoding() {
+        let encoding = |stored: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("content-encoding", stored.parse().unwrap());
+            let head = HeadObject::parse_response(StatusCode::OK, &headers).unwrap();
+            head.headers
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(encoding("aws-chunked"), None);
+        assert_eq!(encoding("aws-chunked,gzip").as_deref(), Some("gzip"));
+        assert_eq!(
+            encoding("AWS-Chunked, br, gzip").as_deref(),
+            Some("br, gzip")
+        );
+        assert_eq!(encoding("gzip").as_deref(), Some("gzip"));
     }
 }

@@ -49,7 +49,7 @@ pub use part_plan::{
 };
 pub use post_policy::{PostForm, PostKey, PostPolicy};
 pub use presign::{PresignMethod, PresignObject, PresignPart};
-pub use put_object::{PutObject, PutObjectOutput};
+pub use put_object::{PutObject, PutObjectOutput, STORED_HEADERS};
 pub use read_condition::{if_range_holds, ReadConditions};
 pub use upload_part_copy::UploadPartCopy;
 pub use write_condition::WriteCondition;

@@ -23,7 +23,7 @@ pub struct CreateMultipartUpload<'a> {
     pub key: &'a ObjectKey,
     /// The `Content-Type` to store.
     pub content_type: Option<&'a HeaderValue>,
-    /// `x-amz-meta-*` headers to store.
+    /// `x-amz-meta-*` headers to store, and any of [`super::STORED_HEADERS`].
     pub metadata: Vec<(&'a HeaderName, &'a HeaderValue)>,
     /// The checksum every part carries: of the whole object for a CRC (`FULL_OBJECT`), of
     /// the parts' checksums for SHA-256 (`COMPOSITE`).

@@ -14,7 +14,7 @@ pub struct PutObject<'a> {
     pub content_length: u64,
     /// The `Content-Type` to store.
     pub content_type: Option<&'a HeaderValue>,
-    /// `x-amz-meta-*` headers to store, names included.
+    /// `x-amz-meta-*` headers to store, names included, and any of [`STORED_HEADERS`].
     pub metadata: Vec<(&'a HeaderName, &'a HeaderValue)>,
     /// Write only if the object is in this state (412 otherwise).
     pub condition: Option<WriteCondition<'a>>,
@@ -64,7 +64,18 @@ impl PutObject<'_> {
     }
 }
 
-/// Sets what S3 stores with an object besides its bytes: `Content-Type` and `x-amz-meta-*`.
+/// The headers S3 stores with an object and answers on GET and HEAD, besides `Content-Type`
+/// and `x-amz-meta-*`: what an upload may set, and what a copy in parts carries over.
+pub const STORED_HEADERS: [HeaderName; 5] = [
+    http::header::CACHE_CONTROL,
+    http::header::CONTENT_DISPOSITION,
+    http::header::CONTENT_ENCODING,
+    http::header::CONTENT_LANGUAGE,
+    http::header::EXPIRES,
+];
+
+/// Sets what S3 stores with an object besides its bytes: `Content-Type`, and `metadata`
+/// (`x-amz-meta-*` and any of [`STORED_HEADERS`]).
 pub(crate) fn set_stored_headers(
     headers: &mut HeaderMap,
     content_type: Option<&HeaderValue>,

@@ -219,10 +219,14 @@ pub fn to_aws_chunked(
     };
     headers.insert(http::header::CONTENT_LENGTH, encoded.into());
     headers.insert("x-amz-decoded-content-length", decoded.into());
-    headers.insert(
-        http::header::CONTENT_ENCODING,
-        http::HeaderValue::from_static("aws-chunked"),
-    );
+    // The object's own encoding (gzip, ...) follows ours, which S3 removes before it stores
+    // the object: `aws-chunked,gzip`.
+    let encoding = match headers.get(http::header::CONTENT_ENCODING) {
+        Some(own) => http::HeaderValue::from_bytes(&[b"aws-chunked,", own.as_bytes()].concat())
+            .expect("a header value after a visible prefix is a header value"),
+        None => http::HeaderValue::from_static("aws-chunked"),
+    };
+    headers.insert(http::header::CONTENT_ENCODING, encoding);
     Some(decoded)
 }
 
@@ -293,6 +297,11 @@ mod tests {
         assert_eq!(headers["content-length"], "66824");
         assert_eq!(headers["x-amz-decoded-content-length"], "66560");
         assert_eq!(headers["content-encoding"], "aws-chunked");
+        let mut gzipped = http::HeaderMap::new();
+        gzipped.insert(http::header::CONTENT_LENGTH, 1.into());
+        gzipped.insert(http::header::CONTENT_ENCODING, "gzip".parse().unwrap());
+        to_aws_chunked(&mut gzipped, 65_536, &[], Framing::Signed);
+        assert_eq!(gzipped["content-encoding"], "aws-chunked,gzip");
         headers.insert(http::header::CONTENT_LENGTH, 66_560.into());
         let trailer = [("x-amz-checksum-crc32c", 8)];
         assert_eq!(

@@ -12,10 +12,10 @@ use crate::outbound::HttpClient;
 use crate::s3::{
     CompleteMultipartUpload, CompletedPart, CopyObject, CreateMultipartUpload, HeadObject,
     ObjectHead, ObjectKey, PartPlan, ReadConditions, UploadPartCopy, MAX_OBJECT_SIZE, MAX_PARTS,
-    MAX_PART_SIZE,
+    MAX_PART_SIZE, STORED_HEADERS,
 };
 use futures::stream::{FuturesOrdered, StreamExt};
-use http::{header, HeaderMap, HeaderName, HeaderValue};
+use http::{header, HeaderMap, HeaderValue};
 
 /// The largest object one CopyObject copies; S3 refuses a larger source
 /// (`400 InvalidRequest`).
@@ -30,16 +30,6 @@ pub const COPY_PART_SIZE: u64 = 512 << 20;
 /// copy ten at once; four keep fewer of a hosted platform's outbound requests in flight. The
 /// component holds nothing meanwhile, whatever the parts' size. (Not measured against S3.)
 pub const PARTS_AT_ONCE: usize = 4;
-
-/// The source's headers a copy in parts carries to the new object (CopyObject keeps them all
-/// by itself), besides `Content-Type` and `x-amz-meta-*`.
-const CARRIED: [HeaderName; 5] = [
-    header::CACHE_CONTROL,
-    header::CONTENT_DISPOSITION,
-    header::CONTENT_ENCODING,
-    header::CONTENT_LANGUAGE,
-    header::EXPIRES,
-];
 
 /// Copies the object `from` to `to` within the bucket, whatever its size (as boto3's `copy`):
 /// one CopyObject up to S3's 5 GiB, else a copy in parts ([`copy_object`]). Returns the new
@@ -157,7 +147,9 @@ async fn copy_in_parts<C: HttpClient>(
     let metadata = head
         .headers
         .iter()
-        .filter(|(name, _)| CARRIED.contains(name) || name.as_str().starts_with("x-amz-meta-"))
+        .filter(|(name, _)| {
+            STORED_HEADERS.contains(name) || name.as_str().starts_with("x-amz-meta-")
+        })
         .collect();
     // No checksum algorithm: the bytes never leave S3, which gives the new object its default
     // checksum (CRC64NVME on AWS), not necessarily the source's.

@@ -13,7 +13,7 @@ use crate::outbound::HttpClient;
 use crate::s3::{
     if_range_holds, ChecksumAlgorithm, ChecksumValue, DeleteObject, GetObject, HeadObject,
     Integrity, ListObjectsV2, ObjectHead, ObjectKey, PutObject, ReadConditions, WriteCondition,
-    MAX_CONTINUATION_TOKEN_BYTES, MAX_KEY_BYTES,
+    MAX_CONTINUATION_TOKEN_BYTES, MAX_KEY_BYTES, STORED_HEADERS,
 };
 use crate::sigv4::{percent_decode, Payload};
 use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
@@ -177,11 +177,14 @@ pub async fn delete<C: HttpClient>(
     Ok(response)
 }
 
-/// The `Content-Type` and `x-amz-meta-*` headers of a client's PUT, stored with the object.
+/// The `Content-Type`, `x-amz-meta-*` and [`STORED_HEADERS`] of a client's PUT, stored with
+/// the object.
 fn stored_headers(headers: &HeaderMap) -> (Option<&HeaderValue>, Vec<(&HeaderName, &HeaderValue)>) {
     let metadata = headers
         .iter()
-        .filter(|(name, _)| name.as_str().starts_with("x-amz-meta-"))
+        .filter(|(name, _)| {
+            name.as_str().starts_with("x-amz-meta-") || STORED_HEADERS.contains(name)
+        })
         .collect();
     (headers.get(header::CONTENT_TYPE), metadata)
 }
