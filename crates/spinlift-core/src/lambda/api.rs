@@ -303,20 +303,6 @@ fn join_query(pairs: &[(String, String)], encode: impl Fn(&str) -> String) -> St
         .join("&")
 }
 
-/// Whether an answer's body travels as text (else base64): never when it has a content coding
-/// (gzip, ...), whose bytes are binary even when they happen to be UTF-8; otherwise as
-/// [`is_text`] says from its content type.
-pub(super) fn travels_as_text(headers: &http::HeaderMap, body: &[u8]) -> bool {
-    let encoded = headers
-        .get_all(header::CONTENT_ENCODING)
-        .iter()
-        .any(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    !encoded && is_text(content_type, body)
-}
-
 /// Whether a body of this content type travels as text (else base64), as API Gateway and
 /// Function URLs treat it: text types, JSON, XML, YAML, JavaScript and forms, if valid UTF-8;
 /// a body with no content type, if valid UTF-8.
@@ -351,8 +337,11 @@ pub(super) fn is_text(content_type: Option<&str>, body: &[u8]) -> bool {
 /// lowercase.
 pub(super) fn proxy_response(format: ApiFormat, response: &http::Response<Vec<u8>>) -> Value {
     let headers = response.headers();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let body = response.body();
-    let (body, base64) = match travels_as_text(headers, body) {
+    let (body, base64) = match is_text(content_type, body) {
         true => (String::from_utf8_lossy(body).into_owned(), false),
         false => (Base64::encode_string(body), true),
     };
@@ -442,14 +431,6 @@ mod tests {
         assert!(!is_text(Some("image/png"), b"\x89PNG"));
         assert!(!is_text(Some("application/octet-stream"), b"abc"));
         assert!(!is_text(Some("text/plain"), b"\xff\xfe"));
-        let mut headers = http::HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
-        assert!(travels_as_text(&headers, b"abc"));
-        headers.insert(header::CONTENT_ENCODING, "identity".parse().unwrap());
-        assert!(travels_as_text(&headers, b"abc"));
-        // Compressed bytes, even ones that are valid UTF-8, are binary.
-        headers.insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());
-        assert!(!travels_as_text(&headers, b"abc"));
     }
 
     #[test]

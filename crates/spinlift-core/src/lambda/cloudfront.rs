@@ -10,9 +10,10 @@
 //! `x-amzn-request-context`. The answer: `status` (a string), `statusDescription`, `headers`
 //! in the same shape, `body` with `bodyEncoding` `text` or `base64`.
 
-use super::api::{assemble, escape_path, travels_as_text};
+use super::api::{assemble, escape_path, is_text};
 use super::LambdaError;
 use base64ct::{Base64, Encoding};
+use http::header;
 use serde_json::{json, Map, Value};
 
 /// Headers a generated response may not set: CloudFront's disallowed headers and those
@@ -127,7 +128,10 @@ pub(super) fn request(record: &Value) -> Result<http::Request<Vec<u8>>, LambdaEr
 /// The generated response CloudFront returns to the viewer for `response`.
 pub(super) fn response(response: &http::Response<Vec<u8>>) -> Value {
     let headers = response.headers();
-    let (body, encoding) = match travels_as_text(headers, response.body()) {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let (body, encoding) = match is_text(content_type, response.body()) {
         true => (
             String::from_utf8_lossy(response.body()).into_owned(),
             "text",
