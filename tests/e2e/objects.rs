@@ -238,18 +238,57 @@ async fn uploads_store_the_headers_downloads_answer() {
         for method in ["GET", "HEAD"] {
             let got = call(&host, method, &format!("/objects/{key}"), b"").await;
             assert_eq!(got.status, 200, "{got:?}");
+            let expected = if method == "GET" { size } else { 0 };
+            assert!(got.bytes.len() == expected && got.bytes.iter().all(|b| *b == 1));
             for (name, value) in STORED {
                 assert_eq!(got.headers[name], value, "{method} {key}: {name}");
             }
         }
     }
     // A streamed upload of no encoding of its own has none: s3s-fs stores the `aws-chunked`
-    // it came in, which is the upload's framing, not the object's.
-    let put = call(&host, "PUT", "/objects/plain.txt", b"plain").await;
+    // it came in, which is the upload's framing, not the object's. `identity` is no coding.
+    let put = host
+        .send(
+            request("PUT", "/objects/plain.txt")
+                .header("content-encoding", "identity")
+                .body(b"plain".to_vec())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(put.status, 201, "{put:?}");
     let got = call(&host, "GET", "/objects/plain.txt", b"").await;
     assert_eq!(got.body, "plain");
     assert_eq!(got.headers.get("content-encoding"), None, "{got:?}");
+
+    // Values S3 would not take as sent are refused before anything is stored.
+    for (name, value) in [
+        (
+            "content-disposition",
+            "attachment; filename=\"relatório.pdf\"",
+        ),
+        ("x-amz-meta-note", "olá"),
+        ("content-encoding", "aws-chunked"),
+        ("content-encoding", "gzip, aws-chunked"),
+        ("expires", "tomorrow"),
+    ] {
+        let put = host
+            .send(
+                request("PUT", "/objects/refused.txt")
+                    .header(
+                        name,
+                        http::HeaderValue::from_bytes(value.as_bytes()).unwrap(),
+                    )
+                    .body(b"x".to_vec())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(
+            (put.status, error_code(&put).as_str()),
+            (400, "invalid_header"),
+            "{name}: {value}: {put:?}"
+        );
+    }
+    assert!(!store.object_path("refused.txt").exists());
 }
 
 #[tokio::test]
@@ -265,12 +304,13 @@ async fn sources_over_the_copy_threshold_are_copied_in_parts_by_the_store() {
     let body: Vec<u8> = (0..(12 << 20) + 1).map(|i: u32| (i % 251) as u8).collect();
     // The source is written straight to the store, signed here, with the headers the object
     // API's PUT does not take.
-    const STORED: [(&str, &str); 6] = [
+    const STORED: [(&str, &str); 7] = [
         ("content-type", "application/x-test"),
         ("cache-control", "max-age=60"),
         ("content-disposition", "attachment; filename=\"src.bin\""),
         ("content-language", "pt"),
-        ("content-encoding", "identity"),
+        ("content-encoding", "gzip"),
+        ("expires", "Thu, 01 Dec 2033 16:00:00 GMT"),
         ("x-amz-meta-owner", "ana"),
     ];
     let bucket = Bucket::new(

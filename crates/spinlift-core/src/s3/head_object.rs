@@ -84,7 +84,8 @@ impl ObjectHead {
     }
 }
 
-/// The object's own content codings, without `aws-chunked`: the framing of a streamed upload
+/// The object's own content codings, without `identity` (no coding, which RFC 9110 keeps for
+/// `Accept-Encoding`) and `aws-chunked`: the framing of a streamed upload
 /// (`Content-Encoding: aws-chunked,gzip`), which S3 is to drop but some stores keep (s3s-fs;
 /// S3 itself over `http`, aws/aws-sdk-java-v2#4746). A client told `aws-chunked` could not
 /// decode the bytes. `None` when no other coding is left.
@@ -95,7 +96,11 @@ fn without_aws_chunked(value: &HeaderValue) -> Option<HeaderValue> {
     let own: Vec<&str> = text
         .split(',')
         .map(str::trim)
-        .filter(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("aws-chunked"))
+        .filter(|coding| {
+            !coding.is_empty()
+                && !coding.eq_ignore_ascii_case("aws-chunked")
+                && !coding.eq_ignore_ascii_case("identity")
+        })
         .collect();
     match own.len() {
         0 => None,
@@ -200,5 +205,6 @@ mod tests {
             Some("br, gzip")
         );
         assert_eq!(encoding("gzip").as_deref(), Some("gzip"));
+        assert_eq!(encoding("identity"), None);
     }
 }

@@ -221,10 +221,15 @@ pub fn to_aws_chunked(
     headers.insert("x-amz-decoded-content-length", decoded.into());
     // The object's own encoding (gzip, ...) follows ours, which S3 removes before it stores
     // the object: `aws-chunked,gzip`.
-    let encoding = match headers.get(http::header::CONTENT_ENCODING) {
-        Some(own) => http::HeaderValue::from_bytes(&[b"aws-chunked,", own.as_bytes()].concat())
-            .expect("a header value after a visible prefix is a header value"),
-        None => http::HeaderValue::from_static("aws-chunked"),
+    let own: Vec<&[u8]> = headers
+        .get_all(http::header::CONTENT_ENCODING)
+        .iter()
+        .map(http::HeaderValue::as_bytes)
+        .collect();
+    let encoding = match own.is_empty() {
+        true => http::HeaderValue::from_static("aws-chunked"),
+        false => http::HeaderValue::from_bytes(&[&b"aws-chunked,"[..], &own.join(&b',')].concat())
+            .expect("header values joined by commas are a header value"),
     };
     headers.insert(http::header::CONTENT_ENCODING, encoding);
     Some(decoded)
@@ -302,6 +307,14 @@ mod tests {
         gzipped.insert(http::header::CONTENT_ENCODING, "gzip".parse().unwrap());
         to_aws_chunked(&mut gzipped, 65_536, &[], Framing::Signed);
         assert_eq!(gzipped["content-encoding"], "aws-chunked,gzip");
+        // Codings on two lines are one list.
+        gzipped.append(http::header::CONTENT_ENCODING, "br".parse().unwrap());
+        gzipped.insert(http::header::CONTENT_LENGTH, 1.into());
+        gzipped.insert(http::header::CONTENT_ENCODING, "gzip".parse().unwrap());
+        gzipped.append(http::header::CONTENT_ENCODING, "br".parse().unwrap());
+        to_aws_chunked(&mut gzipped, 65_536, &[], Framing::Signed);
+        assert_eq!(gzipped["content-encoding"], "aws-chunked,gzip,br");
+        assert_eq!(gzipped.get_all("content-encoding").iter().count(), 1);
         headers.insert(http::header::CONTENT_LENGTH, 66_560.into());
         let trailer = [("x-amz-checksum-crc32c", 8)];
         assert_eq!(

@@ -14,7 +14,7 @@ use crate::s3::{
     ObjectHead, ObjectKey, PartPlan, ReadConditions, UploadPartCopy, MAX_OBJECT_SIZE, MAX_PARTS,
     MAX_PART_SIZE, STORED_HEADERS,
 };
-use futures::stream::{FuturesOrdered, StreamExt};
+use futures::stream::{FuturesUnordered, StreamExt};
 use http::{header, HeaderMap, HeaderValue};
 
 /// The largest object one CopyObject copies; S3 refuses a larger source
@@ -81,11 +81,8 @@ pub async fn copy_object<C: HttpClient>(
         Err(err) if err.is_not_found() => None,
         Err(err) => return Err(err),
     };
-    // The one version every part is copied from.
-    let version = match source_etag {
-        Some(etag) if etag != "*" => Some(etag),
-        _ => head.as_ref().and_then(ObjectHead::etag),
-    };
+    // The one version every part is copied from: the one the HEAD saw.
+    let version = head.as_ref().and_then(ObjectHead::etag);
     match (&head, version) {
         (Some(head), Some(version))
             if from != to
@@ -93,7 +90,7 @@ pub async fn copy_object<C: HttpClient>(
                     .content_length()
                     .is_some_and(|size| size > threshold && size <= MAX_OBJECT_SIZE) =>
         {
-            if head.etag().is_some_and(|etag| etag != version) {
+            if source_etag.is_some_and(|asked| !if_match_names(asked, version)) {
                 // S3 judges the client's ETag at the HEAD; a store that does not (s3s-fs), nor
                 // on the parts, would copy the version the client did not ask for.
                 return Err(precondition_failed());
@@ -113,6 +110,16 @@ pub async fn copy_object<C: HttpClient>(
             Ok(s3.call(&copy).await?.etag)
         }
     }
+}
+
+/// Whether an `If-Match` value names `etag`: `*`, or one of its comma-separated ETags, quotes
+/// optional, compared strongly (a weak `W/"..."` names nothing), as RFC 9110 has it.
+fn if_match_names(if_match: &str, etag: &str) -> bool {
+    let bare = |tag: &str| tag.trim().trim_matches('"').to_owned();
+    if_match.trim() == "*"
+        || if_match
+            .split(',')
+            .any(|asked| !asked.trim().starts_with("W/") && bare(asked) == bare(etag))
 }
 
 /// S3's answer to a source that is not the version asked for.
@@ -214,13 +221,14 @@ async fn copy_parts<C: HttpClient>(
             })
         })
     });
-    let mut running = FuturesOrdered::new();
+    // Unordered: a slot frees as soon as any part is done, not only the oldest one.
+    let mut running = FuturesUnordered::new();
     let mut parts = Vec::new();
     let mut failed = None;
     loop {
         while failed.is_none() && running.len() < PARTS_AT_ONCE {
             match waiting.next() {
-                Some(part) => running.push_back(part),
+                Some(part) => running.push(part),
                 None => break,
             }
         }
@@ -234,7 +242,10 @@ async fn copy_parts<C: HttpClient>(
     }
     match failed {
         Some(err) => Err(err),
-        None => Ok(parts),
+        None => {
+            parts.sort_by_key(|part| part.part_number);
+            Ok(parts)
+        }
     }
 }
 
@@ -364,6 +375,16 @@ mod tests {
         assert_eq!(seen[13], part(12, 11 * (512 << 20), 6 * (1 << 30) - 1));
         assert_eq!(seen[14], part(13, 6 * (1 << 30), 6 * (1 << 30)));
         assert_eq!(seen[15], "POST /bkt/b?uploadId=U");
+    }
+
+    #[test]
+    fn if_match_names_an_etag_as_rfc_9110_compares() {
+        assert!(if_match_names("*", "\"a\""));
+        assert!(if_match_names("\"a\"", "\"a\""));
+        assert!(if_match_names("a", "\"a\""));
+        assert!(if_match_names("\"b\", \"a\"", "\"a\""));
+        assert!(!if_match_names("W/\"a\"", "\"a\""));
+        assert!(!if_match_names("\"b\"", "\"a\""));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::s3::{
     Integrity, ListObjectsV2, ObjectHead, ObjectKey, PutObject, ReadConditions, WriteCondition,
     MAX_CONTINUATION_TOKEN_BYTES, MAX_KEY_BYTES, STORED_HEADERS,
 };
-use crate::sigv4::{percent_decode, Payload};
+use crate::sigv4::{percent_decode, Payload, SigningTime};
 use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use serde_json::json;
 
@@ -177,16 +177,58 @@ pub async fn delete<C: HttpClient>(
     Ok(response)
 }
 
+/// The headers of a client's PUT stored with the object.
+type Stored<'h> = (
+    Option<&'h HeaderValue>,
+    Vec<(&'h HeaderName, &'h HeaderValue)>,
+);
+
 /// The `Content-Type`, `x-amz-meta-*` and [`STORED_HEADERS`] of a client's PUT, stored with
-/// the object.
-fn stored_headers(headers: &HeaderMap) -> (Option<&HeaderValue>, Vec<(&HeaderName, &HeaderValue)>) {
-    let metadata = headers
-        .iter()
-        .filter(|(name, _)| {
-            name.as_str().starts_with("x-amz-meta-") || STORED_HEADERS.contains(name)
-        })
-        .collect();
-    (headers.get(header::CONTENT_TYPE), metadata)
+/// the object, `Content-Encoding: identity` (no coding) left out.
+///
+/// # Errors
+/// `400 invalid_header` for a value S3 would not take as sent: one that is not visible ASCII
+/// (S3 signs what it reads as ASCII, so the upload would fail its signature; RFC 6266's
+/// `filename*=UTF-8''...` carries other file names), a `Content-Encoding` naming
+/// `aws-chunked` (a framing spinlift does not decode, so its bytes would be stored), an
+/// `Expires` that is not an HTTP date.
+fn stored_headers(headers: &HeaderMap) -> Result<Stored<'_>, ApiError> {
+    let invalid = |name: &HeaderName, why: &str| ApiError::BadRequest {
+        code: "invalid_header",
+        message: format!("{name} {why}"),
+    };
+    let mut metadata = Vec::new();
+    for (name, value) in headers {
+        let stored = name.as_str().starts_with("x-amz-meta-") || STORED_HEADERS.contains(name);
+        if !stored && name != header::CONTENT_TYPE {
+            continue;
+        }
+        let Some(text) = value.to_str().ok().filter(|t| !t.contains('\t')) else {
+            return Err(invalid(name, "must be visible ASCII"));
+        };
+        if name == header::CONTENT_ENCODING {
+            let codings = text.split(',').map(str::trim);
+            if codings
+                .clone()
+                .any(|c| c.eq_ignore_ascii_case("aws-chunked"))
+            {
+                return Err(invalid(name, "must not name aws-chunked"));
+            }
+            if codings.clone().all(|c| c.eq_ignore_ascii_case("identity")) {
+                continue;
+            }
+        }
+        if name == header::EXPIRES && SigningTime::parse_http_date(text).is_none() {
+            return Err(invalid(
+                name,
+                "must be an HTTP date (Sun, 06 Nov 1994 08:49:37 GMT)",
+            ));
+        }
+        if stored {
+            metadata.push((name, value));
+        }
+    }
+    Ok((headers.get(header::CONTENT_TYPE), metadata))
 }
 
 /// What a client's upload says about its own bytes.
@@ -304,7 +346,7 @@ pub async fn put<C: HttpClient>(
     body: Body,
     threshold: u64,
 ) -> Result<Response<Body>, ApiError> {
-    let (content_type, metadata) = stored_headers(headers);
+    let (content_type, metadata) = stored_headers(headers)?;
     let condition = write_condition(headers, &[header::IF_MATCH, header::IF_NONE_MATCH])?;
     let checksum = client_checksum(headers, s3.checksums)?;
     let (etag, size) = match content_length(headers)? {
