@@ -5,7 +5,7 @@
 //! variables, `allowed_outbound_hosts` and `key_value_stores` from `spin.toml`
 //! plus per-test overrides, and
 //! serves HTTP/1.1 on `127.0.0.1:0`. Each request gets a fresh instance, as in
-//! Spin. Guest stdout and stderr (and the host's own notes, such as a denied
+//! Spin, with the `spin-*` headers Spin adds (`spin-full-url`, `spin-path-info`, ...). Guest stdout and stderr (and the host's own notes, such as a denied
 //! outbound request) go to one in-memory log that tests read with
 //! [`Host::logs`]. Dropping the [`Host`] stops the server and its connections.
 
@@ -296,7 +296,7 @@ type Kv = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     let mut connections = JoinSet::new();
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
+        let Ok((stream, client)) = listener.accept().await else {
             continue;
         };
         // An answer's head and body go out as separate writes: without this, Nagle's
@@ -305,7 +305,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         let shared = shared.clone();
         let service = hyper::service::service_fn(move |req| {
             let shared = shared.clone();
-            async move { Ok::<_, std::convert::Infallible>(handle(&shared, req).await) }
+            async move { Ok::<_, std::convert::Infallible>(handle(&shared, req, client).await) }
         });
         connections.spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()
@@ -321,14 +321,18 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 /// (`trigger-http/src/headers.rs`, `prepare_request_headers`).
 async fn handle(
     shared: &Shared,
-    request: hyper::Request<hyper::body::Incoming>,
+    mut request: hyper::Request<hyper::body::Incoming>,
+    client: SocketAddr,
 ) -> hyper::Response<HyperOutgoingBody> {
     let readable = request
         .headers()
         .values()
         .all(|value| std::str::from_utf8(value.as_bytes()).is_ok());
     let result = match readable {
-        true => run_guest(shared, request).await,
+        true => {
+            add_spin_headers(&mut request, client);
+            run_guest(shared, request).await
+        }
         false => Err(wasmtime::format_err!("a header value is not UTF-8")),
     };
     match result {
@@ -339,6 +343,42 @@ async fn handle(
             let mut response = hyper::Response::new(body.boxed_unsync());
             *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
             response
+        }
+    }
+}
+
+/// Adds the headers Spin 4.0.2 gives a request for a component routed at `/...`, as every app
+/// under test is (`trigger-http/src/headers.rs`, `compute_default_headers`; the route's
+/// fields from `routes/src/lib.rs`). They are appended after the client's own, as Spin's
+/// `HeaderMap::extend` does, so a client's `spin-*` header comes first.
+fn add_spin_headers<B>(request: &mut hyper::Request<B>, client: SocketAddr) {
+    let host = request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost")
+        .to_owned();
+    let path_and_query = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    // The trailing wildcard of `/...`: the whole path, a trailing slash kept.
+    let path_info = request.uri().path().to_owned();
+    for (name, value) in [
+        ("spin-path-info", path_info),
+        ("spin-full-url", format!("http://{host}{path_and_query}")),
+        ("spin-matched-route", "/...".to_owned()),
+        ("spin-base-path", "/".to_owned()),
+        ("spin-raw-component-route", "/...".to_owned()),
+        // The route without its trailing wildcard.
+        ("spin-component-route", String::new()),
+        ("spin-client-addr", client.to_string()),
+    ] {
+        if let Ok(value) = http::HeaderValue::from_str(&value) {
+            request
+                .headers_mut()
+                .append(http::HeaderName::from_static(name), value);
         }
     }
 }
@@ -535,7 +575,36 @@ impl Guest {
 
 #[cfg(test)]
 mod tests {
-    use super::valid_variable_name;
+    use super::{add_spin_headers, valid_variable_name};
+
+    #[test]
+    fn requests_get_spins_headers_after_the_clients_own() {
+        let mut request = hyper::Request::get("/objects/a%20b?limit=1")
+            .header("host", "127.0.0.1:3000")
+            .header("spin-full-url", "http://spoofed/")
+            .body(())
+            .unwrap();
+        add_spin_headers(&mut request, "127.0.0.1:55000".parse().unwrap());
+        let headers = request.headers();
+        let all = |name: &str| -> Vec<&str> {
+            headers
+                .get_all(name)
+                .iter()
+                .map(|v| v.to_str().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            all("spin-full-url"),
+            [
+                "http://spoofed/",
+                "http://127.0.0.1:3000/objects/a%20b?limit=1"
+            ]
+        );
+        assert_eq!(all("spin-path-info"), ["/objects/a%20b"]);
+        assert_eq!(all("spin-matched-route"), ["/..."]);
+        assert_eq!(all("spin-component-route"), [""]);
+        assert_eq!(all("spin-client-addr"), ["127.0.0.1:55000"]);
+    }
 
     #[test]
     fn variable_names_follow_spins_rule() {

@@ -187,7 +187,7 @@ type Stored<'h> = (
 /// the object, `Content-Encoding: identity` (no coding) left out.
 ///
 /// # Errors
-/// `400 invalid_header` for a value S3 would not take as sent: one that is not visible ASCII
+/// `400 invalid_header` for a value S3 would not take as sent: one that is not printable ASCII
 /// (S3 signs what it reads as ASCII, so the upload would fail its signature; RFC 6266's
 /// `filename*=UTF-8''...` carries other file names), a `Content-Encoding` naming
 /// `aws-chunked` (a framing spinlift does not decode, so its bytes would be stored), an
@@ -204,7 +204,7 @@ fn stored_headers(headers: &HeaderMap) -> Result<Stored<'_>, ApiError> {
             continue;
         }
         let Some(text) = value.to_str().ok().filter(|t| !t.contains('\t')) else {
-            return Err(invalid(name, "must be visible ASCII"));
+            return Err(invalid(name, "must be printable ASCII (spaces, no tabs)"));
         };
         if name == header::CONTENT_ENCODING {
             let codings = text.split(',').map(str::trim);
