@@ -1,7 +1,7 @@
 //! AWS-authored event samples (`tests/vectors/events/`, sources in its README) decoded into
 //! object events. Expectations are written by hand from each fixture, not from our output.
 
-use spinlift::events::{decode, Deletion, Delivery, ObjectEvent, ObjectEventKind};
+use spinlift::events::{decode, Deletion, Delivery, EventOrigin, ObjectEvent, ObjectEventKind};
 
 fn fixture(path: &str) -> Vec<u8> {
     let full = format!("{}/tests/vectors/events/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -248,6 +248,35 @@ fn events_that_are_not_creations_or_removals_are_others() {
         panic!("not object events");
     };
     assert_eq!(events[0].kind, ObjectEventKind::Created);
+}
+
+#[test]
+fn what_an_event_says_of_its_making_is_passed_on() {
+    let origin = |path: &str| match decode(&fixture(path), None).unwrap() {
+        Delivery::Objects { events, .. } => events[0].origin.clone(),
+        other => panic!("{path}: {other:?}"),
+    };
+    let text = |value: &str| Some(value.to_owned());
+    assert_eq!(
+        origin("powertools/s3Event.json"),
+        EventOrigin {
+            time: text("2019-09-03T19:37:27.192Z"),
+            region: text("us-east-2"),
+            requester: text("AWS:AIDAINPONIXQXHT3IKHL2"),
+            source_ip: text("205.255.255.255"),
+            configuration_id: text("828aa6fc-f7b5-4305-8584-487c791949c1"),
+        }
+    );
+    assert_eq!(
+        origin("powertools/s3EventBridgeNotificationObjectCreatedEvent.json"),
+        EventOrigin {
+            time: text("2023-03-08T17:50:14Z"),
+            region: text("eu-west-1"),
+            requester: text("123456789012"),
+            source_ip: text("34.252.34.74"),
+            configuration_id: None,
+        }
+    );
 }
 
 #[test]

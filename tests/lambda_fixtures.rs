@@ -241,3 +241,19 @@ fn sqs_events_are_messages_with_their_ids() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn authorizer_events_are_refused_not_run() {
+    // Each names a method and a path; run, they would act on a request API Gateway is
+    // still asking about.
+    for path in [
+        "aws_lambda_events/example-apigw-custom-auth-request-type-request.json",
+        "aws_lambda_events/example-apigw-v2-custom-authorizer-v2-request-without-cookies.json",
+    ] {
+        let err = classify(&fixture(path)).unwrap_err().to_string();
+        assert!(
+            err.starts_with("an API Gateway authorizer event"),
+            "{path}: {err}"
+        );
+    }
+}

@@ -131,6 +131,7 @@ async fn moto_refuses_a_wrong_secret_and_accepts_our_signature() {
                 let send = SendMessage {
                     queue_url: &moto.fixtures.queue_url,
                     body: "x",
+                    fifo: None,
                 };
                 call(&moto, "not-the-secret", &send).await.map(|_| ())
             }
@@ -139,6 +140,7 @@ async fn moto_refuses_a_wrong_secret_and_accepts_our_signature() {
                     topic_arn: &moto.fixtures.topic_arn,
                     message: "x",
                     subject: None,
+                    fifo: None,
                 };
                 call(&moto, "not-the-secret", &publish).await.map(|_| ())
             }
@@ -273,6 +275,7 @@ async fn sqs_messages_are_sent_received_and_deleted() {
     let send = SendMessage {
         queue_url: &queue,
         body: "{\"key\":\"a b\"}",
+        fifo: None,
     };
     let id = call(&moto, &secret, &send).await.unwrap();
     assert!(!id.is_empty());
@@ -321,6 +324,7 @@ async fn sns_publishes_reach_a_subscribed_queue() {
         topic_arn: &topic,
         message: "indexed a b+c.jpg",
         subject: Some("spinlift"),
+        fifo: None,
     };
     assert!(!call(&moto, &secret, &publish).await.unwrap().is_empty());
     let entries = [
@@ -353,6 +357,7 @@ async fn sns_publishes_reach_a_subscribed_queue() {
         topic_arn: "arn:aws:sns:us-east-1:123456789012:nope",
         message: "x",
         subject: None,
+        fifo: None,
     };
     let err = call(&moto, &secret, &missing).await.unwrap_err();
     assert_eq!(err.code, "NotFound", "{err:?}");

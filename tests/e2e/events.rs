@@ -485,16 +485,15 @@ mod own_handler {
         }
     }
 
-    #[tokio::test]
-    async fn a_handler_of_your_own_replaces_the_indexer() {
-        use spinlift::body::Body;
-        use spinlift::cache::MemoryCache;
-        use spinlift::clock::Clock;
-        use spinlift::sigv4::SigningTime;
-        use support::manifest::{Manifest, Overrides};
-        use support::moto::NativeHttp;
+    use spinlift::body::Body;
+    use spinlift::cache::MemoryCache;
+    use spinlift::clock::Clock;
+    use spinlift::sigv4::SigningTime;
+    use support::manifest::{Manifest, Overrides};
+    use support::moto::NativeHttp;
 
-        let store = S3Store::start();
+    /// The component's variables for `store`, as spin.toml expands them.
+    fn store_vars(store: &S3Store) -> std::collections::HashMap<String, String> {
         let overrides: Overrides = [
             ("s3_host", store.host()),
             ("s3_bucket", BUCKET.to_owned()),
@@ -504,13 +503,23 @@ mod own_handler {
         .into_iter()
         .map(|(name, value)| (name.to_owned(), Some(value)))
         .collect();
-        let vars = Manifest::load().component_variables(&overrides);
-        let cache = MemoryCache::default();
+        Manifest::load().component_variables(&overrides)
+    }
+
+    fn env_now() -> FakeEnv {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        let env = FakeEnv::at(SigningTime::from_unix_seconds(now));
+        FakeEnv::at(SigningTime::from_unix_seconds(now))
+    }
+
+    #[tokio::test]
+    async fn a_handler_of_your_own_replaces_the_indexer() {
+        let store = S3Store::start();
+        let vars = store_vars(&store);
+        let cache = MemoryCache::default();
+        let env = env_now();
         let clock = Clock::new(&env, &cache);
         let services = Services::load(&vars, &NativeHttp, &cache, &clock)
             .await
@@ -544,5 +553,51 @@ mod own_handler {
         assert_eq!(tag, b"ObjectCreated:Put");
         // The indexer did not run.
         assert!(!store.object_path("_index/in/a b+c.jpg.json").exists());
+    }
+
+    #[tokio::test]
+    async fn a_handler_reaches_another_bucket_with_the_same_keys() {
+        let store = S3Store::start();
+        let vars = store_vars(&store);
+        let cache = MemoryCache::default();
+        let env = env_now();
+        let clock = Clock::new(&env, &cache);
+        let services = Services::load(&vars, &NativeHttp, &cache, &clock)
+            .await
+            .unwrap();
+        // A bucket of derived objects next to the configured one (s3s-fs: a directory).
+        let thumbs = "spinlift-dev-thumbs";
+        std::fs::create_dir(store.bucket_path(thumbs)).unwrap();
+        let other = services.s3.with_bucket(thumbs).expect("a bucket name");
+        let key = ObjectKey::new("t/a b+c.png").unwrap();
+        let put = PutObject {
+            key: &key,
+            content_length: 5,
+            content_type: None,
+            metadata: Vec::new(),
+            condition: None,
+            integrity: Default::default(),
+        };
+        // The store checks the signature of each call.
+        other
+            .call_with_body(&put, b"thumb".to_vec(), None)
+            .await
+            .unwrap();
+        let stored = std::fs::read(store.bucket_path(thumbs).join("t/a b+c.png")).unwrap();
+        assert_eq!(stored, b"thumb");
+        assert!(!store.object_path("t/a b+c.png").exists());
+        assert_eq!(other.get_bytes(&key).await.unwrap(), b"thumb");
+        assert!(services
+            .s3
+            .get_bytes(&key)
+            .await
+            .unwrap_err()
+            .is_not_found());
+        for not_a_bucket in ["Thumbs", "a_b", "x"] {
+            assert!(
+                services.s3.with_bucket(not_a_bucket).is_none(),
+                "{not_a_bucket}"
+            );
+        }
     }
 }

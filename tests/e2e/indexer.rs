@@ -260,3 +260,61 @@ async fn the_index_can_live_in_the_table_alone() {
         answer.body
     );
 }
+
+#[tokio::test]
+async fn fifo_queues_and_topics_get_each_notification_once() {
+    let moto = Moto::start();
+    let fx = moto.fixtures.clone();
+    let store = S3Store::start_with(&fx.access_key_id, &fx.secret_access_key);
+    let origin = moto.origin();
+    // In the table alone, a redelivered event is recorded (and so announced) again.
+    let host = Host::builder()
+        .var("s3_host", &store.host())
+        .var("aws_access_key_id", &fx.access_key_id)
+        .var("aws_secret_access_key", &fx.secret_access_key)
+        .var("dynamodb_endpoint", &origin)
+        .var("sqs_endpoint", &origin)
+        .var("sns_endpoint", &origin)
+        .var("index_table", &fx.index_table)
+        .var("index_s3_manifests", "false")
+        .var("notify_queue_url", &fx.fifo_queue_url)
+        .var("notify_topic_arn", &fx.fifo_topic_arn)
+        .start()
+        .await;
+    let keys = ["fifo/a b.txt", "fifo/b.txt"];
+    for key in keys {
+        let put = http::Request::put(format!("/objects/{}", uri_encode_path(key)))
+            .header("authorization", "Bearer dev-api-token")
+            .body(key.as_bytes().to_vec())
+            .unwrap();
+        assert_eq!(host.send(put).await.status, 201);
+    }
+    let event = |key: &str| {
+        let record = json!({
+            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+            "eventTime": "2026-11-23T00:00:00.000Z", "eventName": "ObjectCreated:Put",
+            "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": BUCKET, "arn": format!("arn:aws:s3:::{BUCKET}")},
+                   "object": {"key": uri_encode(key).replace("%20", "+"), "sequencer": "00C1"}}
+        });
+        http::Request::post("/events/s3")
+            .header("authorization", "Bearer dev-webhook-token")
+            .body(json!({"Records": [record]}).to_string().into_bytes())
+            .unwrap()
+    };
+    // A FIFO queue or topic refuses a message without a group id: each of these would be a
+    // 502 without one.
+    for key in [keys[0], keys[0], keys[1]] {
+        let answer = host.send(event(key)).await;
+        assert_eq!(answer.status, 200, "{key}: {}", answer.body);
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(body["processed"], 1, "{key}: {body}");
+    }
+    let secret = fx.secret_access_key.clone();
+    for queue in [fx.fifo_queue_url.clone(), fx.fifo_topic_sink_url.clone()] {
+        let notes = drain_queue(&moto, &secret, &queue).await;
+        let mut announced: Vec<&str> = notes.iter().filter_map(|n| n["key"].as_str()).collect();
+        announced.sort_unstable();
+        // The repeat carried the same deduplication id: the queue kept one.
+        assert_eq!(announced, keys, "{queue}: {notes:?}");
+    }
+}

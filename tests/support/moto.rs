@@ -35,6 +35,12 @@ pub struct Fixtures {
     pub topic_arn: String,
     /// A queue subscribed to the topic with raw delivery.
     pub topic_sink_url: String,
+    /// A FIFO queue's URL.
+    pub fifo_queue_url: String,
+    /// A FIFO topic's ARN.
+    pub fifo_topic_arn: String,
+    /// A FIFO queue subscribed to the FIFO topic with raw delivery.
+    pub fifo_topic_sink_url: String,
     /// An S3 bucket.
     pub bucket: String,
 }

@@ -114,6 +114,11 @@ impl S3Store {
             .collect()
     }
 
+    /// The directory s3s-fs keeps `bucket` in (make it to make the bucket).
+    pub fn bucket_path(&self, bucket: &str) -> PathBuf {
+        self.root.join(bucket)
+    }
+
     /// The file s3s-fs keeps object `key` in, to check what was really stored.
     pub fn object_path(&self, key: &str) -> PathBuf {
         self.root.join(BUCKET).join(key)

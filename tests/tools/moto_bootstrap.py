@@ -50,6 +50,18 @@ sink_url = sqs.create_queue(QueueName="spinlift-topic-sink")["QueueUrl"]
 sink_arn = sqs.get_queue_attributes(QueueUrl=sink_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 boto3.client("sns", **signed).subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=sink_arn,
                                         Attributes={"RawMessageDelivery": "true"})
+# The same three, FIFO: these refuse a message without a group id (an SNS FIFO topic
+# delivers to FIFO queues only).
+fifo = {"FifoQueue": "true"}
+fifo_queue_url = sqs.create_queue(QueueName="spinlift-notify.fifo", Attributes=fifo)["QueueUrl"]
+fifo_topic_arn = boto3.client("sns", **signed).create_topic(
+    Name="spinlift-notify.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+fifo_sink_url = sqs.create_queue(QueueName="spinlift-topic-sink.fifo", Attributes=fifo)["QueueUrl"]
+fifo_sink_arn = sqs.get_queue_attributes(
+    QueueUrl=fifo_sink_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+boto3.client("sns", **signed).subscribe(TopicArn=fifo_topic_arn, Protocol="sqs",
+                                        Endpoint=fifo_sink_arn,
+                                        Attributes={"RawMessageDelivery": "true"})
 # A bucket for what only moto's S3 judges (If-Match on DELETE; s3s-fs ignores it).
 boto3.client("s3", **signed).create_bucket(Bucket="spinlift-moto")
 print(json.dumps({
@@ -61,5 +73,8 @@ print(json.dumps({
     "queue_url": queue_url,
     "topic_arn": topic_arn,
     "topic_sink_url": sink_url,
+    "fifo_queue_url": fifo_queue_url,
+    "fifo_topic_arn": fifo_topic_arn,
+    "fifo_topic_sink_url": fifo_sink_url,
     "bucket": "spinlift-moto",
 }))

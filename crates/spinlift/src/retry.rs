@@ -240,7 +240,10 @@ async fn judge(
     if status == StatusCode::OK && errors_in_200 {
         return judge_ok(response, idempotent).await;
     }
-    if !(status == StatusCode::BAD_REQUEST || status.is_server_error()) {
+    // 403 is read too: SQS answers `RequestThrottled` with it (the status its query
+    // protocol gave it), and every SDK retries that; any other 403 stays final.
+    let readable = matches!(status, StatusCode::BAD_REQUEST | StatusCode::FORBIDDEN);
+    if !(readable || status.is_server_error()) {
         return Verdict::Done(Ok(response));
     }
     let (parts, body) = response.into_parts();
@@ -735,6 +738,17 @@ mod tests {
                 _ => assert_eq!(body.unwrap_err().message, "reset"),
             }
         }
+    }
+
+    #[test]
+    fn throttling_answered_403_is_retried_for_any_call() {
+        // SQS's throttling, as its model has it: JSON 1.0, status 403.
+        const SQS_THROTTLED: &str =
+            r#"{"__type":"com.amazonaws.sqs#RequestThrottled","message":"Rate exceeded"}"#;
+        let answers = vec![Ok((403, SQS_THROTTLED)), Ok((200, "{}"))];
+        let (outcome, client, stats) = run("POST", Body::Bytes(b"{}".to_vec()), false, answers);
+        assert_eq!(outcome, Ok((200, "{}".into())));
+        assert_eq!((client.sent.borrow().len(), stats.retries.get()), (2, 1));
     }
 
     #[test]

@@ -210,7 +210,9 @@ pub struct UpdateItem<'a> {
     pub key: &'a Item,
     /// The update, e.g. `SET #c = #c + :one`; its placeholders may be shared with `condition`.
     pub update: &'a Expression,
-    /// Update only if this holds (its placeholders are merged with the update's).
+    /// Update only if this holds. Its placeholders are merged with the update's into the one
+    /// map DynamoDB takes, so a name in both must stand for the same value: where they
+    /// differ, the condition's wins (write `:expected`, not a second `:v`).
     pub condition: Option<&'a Expression>,
 }
 

@@ -58,8 +58,14 @@ impl AwsError {
         let (code, message, body_request_id) = json_fields(body)
             .or_else(|| xml_fields(body))
             .unwrap_or_default();
-        let code = header("x-amzn-errortype")
-            .map(|t| short_code(&t))
+        // SQS speaks JSON but keeps its query protocol's codes in `x-amzn-query-error`
+        // (`AWS.SimpleQueueService.NonExistentQueue;Sender`): the SDKs report that one, so
+        // code ported from them matches the same names.
+        let query_code = header("x-amzn-query-error")
+            .and_then(|v| v.split(';').next().map(|c| c.trim().to_owned()))
+            .filter(|c| !c.is_empty());
+        let code = query_code
+            .or_else(|| header("x-amzn-errortype").map(|t| short_code(&t)))
             .filter(|c| !c.is_empty())
             .or(code)
             .unwrap_or_else(|| {
@@ -206,6 +212,26 @@ mod tests {
             "{}",
         );
         assert_eq!(throttled.code, "ThrottlingException");
+        assert!(throttled.is_throttling());
+    }
+
+    #[test]
+    fn sqs_errors_carry_their_query_compatible_code() {
+        // SQS's JSON answers name the error twice; the SDKs report the header's name.
+        let missing = error(
+            400,
+            &[(
+                "x-amzn-query-error",
+                "AWS.SimpleQueueService.NonExistentQueue;Sender",
+            )],
+            r#"{"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"The specified queue does not exist."}"#,
+        );
+        assert_eq!(missing.code, "AWS.SimpleQueueService.NonExistentQueue");
+        let throttled = error(
+            403,
+            &[("x-amzn-query-error", "RequestThrottled;Sender")],
+            r#"{"__type":"com.amazonaws.sqs#RequestThrottled"}"#,
+        );
         assert!(throttled.is_throttling());
     }
 

@@ -15,6 +15,30 @@ pub struct Publish<'a> {
     pub message: &'a str,
     /// An optional subject (email subscriptions).
     pub subject: Option<&'a str>,
+    /// Required by a FIFO topic (its name ends `.fifo`), refused by any other.
+    pub fifo: Option<Fifo<'a>>,
+}
+
+/// What a FIFO queue or topic requires of each message: the group it is ordered in, and the
+/// id a repeat within five minutes is dropped by (optional where the queue or topic
+/// deduplicates by content).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fifo<'a> {
+    /// `MessageGroupId`: up to 128 characters, alphanumeric or punctuation.
+    pub group_id: &'a str,
+    /// `MessageDeduplicationId`: the same rules.
+    pub deduplication_id: Option<&'a str>,
+}
+
+impl Fifo<'_> {
+    /// The request parameters, named as both SNS and SQS name them.
+    pub fn params(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        let group = Some(("MessageGroupId", self.group_id));
+        let dedup = self
+            .deduplication_id
+            .map(|id| ("MessageDeduplicationId", id));
+        group.into_iter().chain(dedup)
+    }
 }
 
 impl Operation for Publish<'_> {
@@ -30,6 +54,9 @@ impl Operation for Publish<'_> {
         ];
         if let Some(subject) = self.subject {
             params.push(("Subject".to_owned(), subject.to_owned()));
+        }
+        for (name, value) in self.fifo.iter().flat_map(Fifo::params) {
+            params.push((name.to_owned(), value.to_owned()));
         }
         query_request(endpoint, "Publish", VERSION, &params)
     }
@@ -104,6 +131,34 @@ impl Operation for PublishBatch<'_> {
 mod tests {
     use super::*;
     use crate::aws::Service;
+
+    #[test]
+    fn a_fifo_publish_names_its_group_and_deduplication_id() {
+        let endpoint = Endpoint::new(Service::Sns, "http://127.0.0.1:5000", "us-east-1").unwrap();
+        let publish = |fifo| Publish {
+            topic_arn: "arn:t.fifo",
+            message: "m",
+            subject: None,
+            fifo,
+        };
+        let group = Fifo {
+            group_id: "g",
+            deduplication_id: Some("d"),
+        };
+        assert_eq!(
+            String::from_utf8(publish(Some(group)).request(&endpoint).into_body()).unwrap(),
+            "Action=Publish&Version=2010-03-31&TopicArn=arn%3At.fifo&Message=m\
+             &MessageGroupId=g&MessageDeduplicationId=d"
+        );
+        let by_content = Fifo {
+            deduplication_id: None,
+            ..group
+        };
+        let body = publish(Some(by_content)).request(&endpoint).into_body();
+        assert!(String::from_utf8(body)
+            .unwrap()
+            .ends_with("&Message=m&MessageGroupId=g"));
+    }
 
     #[test]
     fn builds_publish_batch_members_and_parses_the_answer() {

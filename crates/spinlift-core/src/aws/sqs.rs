@@ -2,7 +2,7 @@
 //! target prefix `AmazonSQS`.
 
 use super::protocol::{json_answer, json_request};
-use super::sns::BatchOutcome;
+use super::sns::{BatchOutcome, Fifo};
 use super::{AwsError, Endpoint, Operation, Service};
 use http::{HeaderMap, Request, StatusCode};
 use serde::Deserialize;
@@ -15,6 +15,8 @@ pub struct SendMessage<'a> {
     pub queue_url: &'a str,
     /// The message body.
     pub body: &'a str,
+    /// Required by a FIFO queue (its URL ends `.fifo`), refused by any other.
+    pub fifo: Option<Fifo<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -30,7 +32,10 @@ impl Operation for SendMessage<'_> {
     type Output = String;
 
     fn request(&self, endpoint: &Endpoint) -> Request<Vec<u8>> {
-        let body = json!({"QueueUrl": self.queue_url, "MessageBody": self.body});
+        let mut body = json!({"QueueUrl": self.queue_url, "MessageBody": self.body});
+        for (name, value) in self.fifo.iter().flat_map(Fifo::params) {
+            body[name] = value.into();
+        }
         json_request(endpoint, "AmazonSQS.SendMessage", &body)
     }
 
@@ -193,6 +198,7 @@ mod tests {
         let request = SendMessage {
             queue_url: "https://q",
             body: "hi",
+            fifo: None,
         }
         .request(&endpoint);
         assert_eq!(request.headers()["x-amz-target"], "AmazonSQS.SendMessage");
@@ -202,6 +208,21 @@ mod tests {
         );
         let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
         assert_eq!(body, json!({"QueueUrl": "https://q", "MessageBody": "hi"}));
+        let fifo = SendMessage {
+            queue_url: "https://q.fifo",
+            body: "hi",
+            fifo: Some(Fifo {
+                group_id: "g",
+                deduplication_id: Some("d"),
+            }),
+        }
+        .request(&endpoint);
+        let body: serde_json::Value = serde_json::from_slice(fifo.body()).unwrap();
+        assert_eq!(
+            body,
+            json!({"QueueUrl": "https://q.fifo", "MessageBody": "hi",
+                   "MessageGroupId": "g", "MessageDeduplicationId": "d"})
+        );
         let empty = ReceiveMessage::parse(StatusCode::OK, &HeaderMap::new(), b"{}").unwrap();
         assert!(empty.is_empty(), "no Messages key means no messages");
     }

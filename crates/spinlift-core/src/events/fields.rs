@@ -54,6 +54,16 @@ pub(super) fn optional_u64(parent: &Object, name: &str) -> Result<Option<u64>, S
     }
 }
 
+/// The string at `path` (object fields, outermost first); `None` when any step is absent or
+/// not what it should be. For fields spinlift only passes on, where an odd sender is no
+/// reason to refuse an event.
+pub(super) fn text_at(value: &Value, path: &[&str]) -> Option<String> {
+    let found = path
+        .iter()
+        .try_fold(value, |value, name| value.get(*name))?;
+    found.as_str().map(str::to_owned)
+}
+
 /// serde's wording, which the messages had before.
 fn missing(name: &str) -> String {
     format!("missing field `{name}`")
@@ -82,6 +92,15 @@ mod tests {
         );
         assert_eq!(array(a, "b").unwrap_err(), "field `b` is not an array");
         assert_eq!(string(a, "n").unwrap_err(), "field `n` is not a string");
+        assert_eq!(text_at(&value, &["a", "b"]).as_deref(), Some("x"));
+        for astray in [
+            &["a", "n"][..],
+            &["a", "b", "c"],
+            &["list"],
+            &["nowhere", "b"],
+        ] {
+            assert_eq!(text_at(&value, astray), None, "{astray:?}");
+        }
         for not_unsigned in ["f", "neg", "list"] {
             assert_eq!(
                 optional_u64(top, not_unsigned).unwrap_err(),

@@ -63,6 +63,25 @@ pub struct ObjectEvent {
     pub version_id: Option<String>,
     /// For a removal, what it did, when the event says.
     pub deletion: Option<Deletion>,
+    /// When, where and by whom, as the event says.
+    pub origin: EventOrigin,
+}
+
+/// What an event says of its making, for handlers that log or branch on it as their Lambda
+/// did; each is `None` where the envelope has no such field. Passed on as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventOrigin {
+    /// ISO 8601, e.g. `2026-11-23T00:00:00.000Z`: `eventTime`, or EventBridge's `time`.
+    pub time: Option<String>,
+    /// The bucket's region: `awsRegion`, or EventBridge's `region`.
+    pub region: Option<String>,
+    /// Who made the request: `userIdentity.principalId`, or EventBridge's `requester`.
+    pub requester: Option<String>,
+    /// `requestParameters.sourceIPAddress`, or EventBridge's `source-ip-address`.
+    pub source_ip: Option<String>,
+    /// The notification configuration's id (`s3.configurationId`), which tells apart the
+    /// bucket's notifications to one endpoint; EventBridge events have none.
+    pub configuration_id: Option<String>,
 }
 
 /// A record that is valid but not an object creation or removal (restores, lifecycle

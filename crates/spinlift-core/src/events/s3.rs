@@ -2,7 +2,9 @@
 //! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html>
 
 use super::fields::{self, Object};
-use super::{Deletion, Delivery, EventError, ObjectEvent, ObjectEventKind, OtherEvent};
+use super::{
+    Deletion, Delivery, EventError, EventOrigin, ObjectEvent, ObjectEventKind, OtherEvent,
+};
 use crate::sigv4::percent_decode;
 use serde_json::Value;
 
@@ -17,6 +19,7 @@ struct Record {
     e_tag: Option<String>,
     sequencer: Option<String>,
     version_id: Option<String>,
+    origin: EventOrigin,
 }
 
 impl Record {
@@ -34,6 +37,13 @@ impl Record {
             e_tag: fields::optional_string(object, "eTag")?,
             sequencer: fields::optional_string(object, "sequencer")?,
             version_id: fields::optional_string(object, "versionId")?,
+            origin: EventOrigin {
+                time: fields::text_at(value, &["eventTime"]),
+                region: fields::text_at(value, &["awsRegion"]),
+                requester: fields::text_at(value, &["userIdentity", "principalId"]),
+                source_ip: fields::text_at(value, &["requestParameters", "sourceIPAddress"]),
+                configuration_id: fields::text_at(value, &["s3", "configurationId"]),
+            },
         })
     }
 }
@@ -98,6 +108,7 @@ pub(super) fn decode(value: Value) -> Result<Delivery, EventError> {
             sequencer: record.sequencer,
             version_id: record.version_id,
             deletion,
+            origin: record.origin,
         });
     }
     Ok(Delivery::Objects { events, others })

@@ -138,14 +138,17 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
         let path = without_stage(path, context["stage"].as_str());
         (ApiFormat::HttpV2, method, path, query, headers)
     } else {
-        let query = match event["multiValueQueryStringParameters"].is_object() {
-            true => pairs(&event["multiValueQueryStringParameters"]),
-            false => pairs(&event["queryStringParameters"]),
+        // The multi-value map when it holds anything (an empty one next to a filled
+        // single-value map, as hand-made events have, is no answer), as `lambda_http` reads.
+        let filled = |multi: &str, single: &str| match event[multi]
+            .as_object()
+            .is_some_and(|map| !map.is_empty())
+        {
+            true => pairs(&event[multi]),
+            false => pairs(&event[single]),
         };
-        let headers = match event["multiValueHeaders"].is_object() {
-            true => pairs(&event["multiValueHeaders"]),
-            false => pairs(&event["headers"]),
-        };
+        let query = filled("multiValueQueryStringParameters", "queryStringParameters");
+        let headers = filled("multiValueHeaders", "headers");
         // REST APIs hand over query parameters decoded: encode them again.
         let query = join_query(&query, uri_encode);
         let mut path = escape_path(text(event, "path")?);
@@ -190,13 +193,14 @@ pub(super) fn assemble(
         let name = name.to_ascii_lowercase();
         !DROPPED.contains(&name.as_str()) && name != REQUEST_CONTEXT_HEADER
     });
-    if let Some(context) = context {
-        headers.push((REQUEST_CONTEXT_HEADER.to_owned(), context));
-    }
+    // Counted before the request context joins them: the event's own (cookies as one).
     if headers.len() > MAX_EVENT_HEADERS {
         return Err(LambdaError::new(format!(
             "the event has more than {MAX_EVENT_HEADERS} headers"
         )));
+    }
+    if let Some(context) = context {
+        headers.push((REQUEST_CONTEXT_HEADER.to_owned(), context));
     }
     let target = match query.is_empty() {
         true => path,
@@ -467,8 +471,8 @@ mod tests {
     fn too_many_headers_are_an_error_not_a_trap() {
         // Near 24,576 names the map itself would be full, and a PUT made from the request
         // copies its x-amz-meta-* headers into a map that spinlift's own headers then join.
-        // The event's request context is one header more.
-        for (count, accepted) in [(998, true), (999, true), (1000, false), (24_577, false)] {
+        // The event's request context is one header more, not counted.
+        for (count, accepted) in [(999, true), (1000, true), (1001, false), (24_577, false)] {
             let headers: serde_json::Map<String, Value> = (0..count)
                 .map(|i| (format!("x-amz-meta-h{i}"), Value::from("v")))
                 .collect();
@@ -487,6 +491,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_empty_multi_value_map_gives_way_to_a_filled_single_value_one() {
+        let event = json!({"requestContext": {}, "httpMethod": "GET", "path": "/objects",
+            "queryStringParameters": {"prefix": "a"}, "multiValueQueryStringParameters": {},
+            "headers": {"x-one": "1"}, "multiValueHeaders": {}});
+        let (request, _) = request(&event).unwrap();
+        assert_eq!(request.uri(), "/objects?prefix=a");
+        assert_eq!(request.headers()["x-one"], "1");
     }
 
     #[test]

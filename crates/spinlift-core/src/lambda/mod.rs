@@ -112,6 +112,14 @@ pub fn classify(body: &[u8]) -> Result<Invocation, LambdaError> {
 fn classify_event(body: &[u8]) -> Result<Invocation, LambdaError> {
     let event: Value = serde_json::from_slice(body)
         .map_err(|err| LambdaError::new(format!("the event is not JSON ({err})")))?;
+    // An authorizer's invocation (REST's `methodArn`, an HTTP API's `routeArn`) asks whether
+    // a request may go on, and expects a policy: running its method on its path would act on
+    // a request API Gateway has not allowed yet.
+    if event.get("methodArn").is_some() || event.get("routeArn").is_some() {
+        return Err(LambdaError::new(
+            "an API Gateway authorizer event (it asks for a policy; spinlift answers requests)",
+        ));
+    }
     if event.get("requestContext").is_some() {
         let (request, format) = api::request(&event)?;
         return Ok(Invocation::Api {
@@ -238,16 +246,28 @@ pub fn sqs_payload(body: &str) -> Vec<u8> {
     }
 }
 
-/// Decodes a Lambda event body: base64 when `isBase64Encoded`, else the text itself.
+/// Decodes a Lambda event body: base64 when `isBase64Encoded`, else the text itself. A body
+/// that is not a string, or a flag that is not a boolean, is refused rather than read as
+/// empty or as text (an object stored empty, or as its own base64): `null` or absent is none.
 fn event_body(event: &Value) -> Result<Vec<u8>, LambdaError> {
-    let text = event
-        .get("body")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    match event.get("isBase64Encoded").and_then(Value::as_bool) {
-        Some(true) => Base64::decode_vec(text)
+    let text = match event.get("body").unwrap_or(&Value::Null) {
+        Value::Null => "",
+        Value::String(text) => text,
+        _ => return Err(LambdaError::new("the event's body is not a string")),
+    };
+    let encoded = match event.get("isBase64Encoded").unwrap_or(&Value::Null) {
+        Value::Null => false,
+        Value::Bool(encoded) => *encoded,
+        _ => {
+            return Err(LambdaError::new(
+                "the event's isBase64Encoded is not a boolean",
+            ))
+        }
+    };
+    match encoded {
+        true => Base64::decode_vec(text)
             .map_err(|_| LambdaError::new("isBase64Encoded is true but the body is not base64")),
-        _ => Ok(text.as_bytes().to_vec()),
+        false => Ok(text.as_bytes().to_vec()),
     }
 }
 
@@ -325,6 +345,39 @@ mod tests {
         assert_eq!(sqs_payload(wrapped), br#"{"Records":[]}"#);
         assert_eq!(sqs_payload(r#"{"Records":[]}"#), br#"{"Records":[]}"#);
         assert_eq!(sqs_payload("not json"), b"not json");
+    }
+
+    #[test]
+    fn bodies_must_be_strings_and_the_base64_flag_a_boolean() {
+        let event = |body: &str, flag: &str| {
+            format!(
+                r#"{{"requestContext":{{}},"httpMethod":"PUT","path":"/objects/k","body":{body},"isBase64Encoded":{flag}}}"#
+            )
+        };
+        for (body, flag, error) in [
+            (r#"{"a":1}"#, "false", "the event's body is not a string"),
+            ("12", "null", "the event's body is not a string"),
+            (
+                r#""aGk=""#,
+                r#""true""#,
+                "the event's isBase64Encoded is not a boolean",
+            ),
+        ] {
+            let err = classify(event(body, flag).as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(error), "{body} {flag}: {err}");
+        }
+        for (body, flag, bytes) in [
+            ("null", "null", &b""[..]),
+            (r#""aGk=""#, "true", b"hi"),
+            (r#""aGk=""#, "false", b"aGk="),
+        ] {
+            match classify(event(body, flag).as_bytes()) {
+                Ok(Invocation::Api { request, .. }) => assert_eq!(request.body(), bytes),
+                other => panic!("{body} {flag}: {other:?}"),
+            }
+        }
     }
 
     #[test]

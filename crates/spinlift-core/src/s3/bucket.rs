@@ -48,6 +48,17 @@ pub struct S3Config {
     pub path_style: bool,
 }
 
+/// An S3 bucket name: 3–63 of `a-z 0-9 . -`, starting and ending with a letter or digit.
+/// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html>
+pub fn is_bucket_name(name: &str) -> bool {
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let bytes = name.as_bytes();
+    (3..=63).contains(&bytes.len())
+        && bytes.iter().all(|&b| alnum(b) || b == b'.' || b == b'-')
+        && bytes.first().copied().is_some_and(alnum)
+        && bytes.last().copied().is_some_and(alnum)
+}
+
 /// One bucket at one endpoint. Path-style (`host/bucket/key`) serves S3-compatible stores;
 /// virtual-hosted style (`bucket.s3.region.amazonaws.com/key`, the host configured as is) is
 /// AWS's default.
@@ -71,6 +82,26 @@ impl Bucket {
             path_style: config.path_style,
             region: region.to_owned(),
         }
+    }
+
+    /// Another bucket at this endpoint, signed for the same region: with path style, the same
+    /// host; virtual-hosted, this bucket's name at the front of the host replaced by `name`
+    /// (`photos.s3.eu-west-1.amazonaws.com` → `thumbs.s3.eu-west-1.amazonaws.com`), the host
+    /// `allowed_outbound_hosts` must name. `None` when `name` is not a bucket name.
+    pub fn sibling(&self, name: &str) -> Option<Bucket> {
+        if !is_bucket_name(name) {
+            return None;
+        }
+        let host = match self.path_style {
+            true => self.host.clone(),
+            // S3Config::load made sure the virtual host starts with the bucket's name.
+            false => format!("{name}{}", self.host.strip_prefix(&self.name)?),
+        };
+        Some(Bucket {
+            host,
+            name: name.to_owned(),
+            ..self.clone()
+        })
     }
 
     /// The bucket name.
@@ -247,6 +278,26 @@ pub(crate) mod tests {
             bucket(true).copy_source(&key),
             "/spinlift-dev/dir/a%20b%2Bc"
         );
+    }
+
+    #[test]
+    fn a_sibling_is_the_same_endpoint_for_another_bucket() {
+        let key = ObjectKey::new("t/a.png").unwrap();
+        let path = bucket(true).sibling("thumbs").unwrap();
+        assert_eq!(
+            path.object_uri(&key, &[]).to_string(),
+            "http://127.0.0.1:8014/thumbs/t/a.png"
+        );
+        assert_eq!(path.copy_source(&key), "/thumbs/t/a.png");
+        let virtual_hosted = bucket(false).sibling("spinlift-dev-thumbs").unwrap();
+        assert_eq!(
+            virtual_hosted.object_uri(&key, &[]).to_string(),
+            "https://spinlift-dev-thumbs.s3.eu-west-1.amazonaws.com/t/a.png"
+        );
+        assert_eq!(virtual_hosted.region(), "eu-west-1");
+        for not_a_name in ["Thumbs", "ab", "-x-", "a/b", "a b", ""] {
+            assert_eq!(bucket(true).sibling(not_a_name), None, "{not_a_name}");
+        }
     }
 
     #[test]

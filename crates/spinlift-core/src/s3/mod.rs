@@ -27,7 +27,7 @@ mod upload_part_copy;
 mod write_condition;
 
 pub use action::S3Action;
-pub use bucket::{Bucket, S3Config, Scheme};
+pub use bucket::{is_bucket_name, Bucket, S3Config, Scheme};
 pub use checksum::{object_checksum, ChecksumAlgorithm, ChecksumValue, Checksummer, Integrity};
 pub use copy_object::{CopyObject, CopyObjectOutput};
 pub use delete_object::DeleteObject;

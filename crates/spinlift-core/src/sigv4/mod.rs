@@ -234,6 +234,11 @@ impl Signer {
         }
     }
 
+    /// The same credentials, with a key cache of its own.
+    pub fn fresh(&self) -> Self {
+        Self::new(self.credentials.clone())
+    }
+
     /// Signs `request` for `payload` with `params` (header auth) and adds the headers to it
     /// (`Authorization`, `x-amz-date`, ...). `Host` is never set: the URL names it.
     ///

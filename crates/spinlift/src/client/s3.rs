@@ -68,6 +68,23 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
         })
     }
 
+    /// The same calls, credentials and settings for another bucket, `name`: a handler that
+    /// writes what it derives to a bucket of its own (as AWS's thumbnail tutorial does). The
+    /// endpoint is the configured one ([`Bucket::sibling`]); with virtual-hosted addressing,
+    /// list `<name>.s3.<region>.amazonaws.com` in `allowed_outbound_hosts` too.
+    /// `None` when `name` is not a bucket name (3 to 63 of `a-z 0-9 . -`).
+    pub fn with_bucket(&self, name: &str) -> Option<S3Call<'a, C>> {
+        let bucket = self.bucket.sibling(name)?;
+        let clock = self.sender.clock();
+        Some(Self {
+            bucket,
+            sender: Sender::new(self.sender.client(), self.sender.signer().fresh(), clock),
+            credentials_expire_at: self.credentials_expire_at,
+            checksums: self.checksums,
+            unsigned_chunks: self.unsigned_chunks,
+        })
+    }
+
     /// The time signatures carry (presigned URLs included).
     pub fn now(&self) -> SigningTime {
         self.sender.clock().now()

@@ -4,7 +4,7 @@
 
 use super::{invalid, number, read, require, require_visible, ConfigError, Secret, Variables};
 use crate::events::sns::SnsOrigin;
-use crate::s3::{ChecksumAlgorithm, S3Config, Scheme};
+use crate::s3::{is_bucket_name, ChecksumAlgorithm, S3Config, Scheme};
 
 /// Reads `s3_bucket`, `s3_scheme`, `s3_host`, `s3_path_style`.
 ///
@@ -355,17 +355,6 @@ pub fn s3_unsigned_chunks(vars: &dyn Variables, scheme: Scheme) -> Result<bool, 
         Some("unsigned") => Ok(true),
         Some(_) => Err(invalid("s3_chunk_signing", "auto, signed or unsigned")),
     }
-}
-
-/// An S3 bucket name: 3–63 of `a-z 0-9 . -`, starting and ending with a letter or digit.
-/// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html>
-fn is_bucket_name(name: &str) -> bool {
-    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    let bytes = name.as_bytes();
-    (3..=63).contains(&bytes.len())
-        && bytes.iter().all(|&b| alnum(b) || b == b'.' || b == b'-')
-        && bytes.first().copied().is_some_and(alnum)
-        && bytes.last().copied().is_some_and(alnum)
 }
 
 /// `host[:port]` only: an authority with no userinfo, no path, no scheme, and no longer than

@@ -77,6 +77,11 @@ pub fn aws_endpoint(
     let variable = service.endpoint_variable();
     let origin = require(vars, variable)?;
     let host = origin.split_once("://").map_or("", |(_, rest)| rest);
+    // `:443` is HTTPS's own port: `https://sqs.eu-west-1.amazonaws.com:443` is that host.
+    let host = match origin.starts_with("https://") {
+        true => host.strip_suffix(":443").unwrap_or(host),
+        false => host,
+    };
     let name = service.signing_name();
     // An AWS regional host names its region: it must be the one signatures are scoped to.
     let named_region = host

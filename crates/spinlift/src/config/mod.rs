@@ -202,7 +202,7 @@ pub fn read(vars: &dyn Variables, name: &str) -> Result<Option<String>, ConfigEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::Service;
+    use crate::aws::{Endpoint, Service};
     use crate::outbound::Timeouts;
     use crate::retry::RetryPolicy;
     use std::time::Duration;
@@ -593,11 +593,21 @@ mod tests {
         let other_region = endpoint("https://sqs.us-east-1.amazonaws.com").unwrap_err();
         assert_eq!(other_region.variable(), "sqs_endpoint");
         assert!(endpoint("https://sqs.eu-west-1.amazonaws.com/path").is_err());
-        let global = aws_endpoint(
-            &vars(&[("sts_endpoint", "https://sts.amazonaws.com")]),
-            Service::Sts,
-            "eu-west-1",
-        );
-        assert!(global.is_ok(), "the global STS host signs as us-east-1");
+        // HTTPS's own port written out names the same host.
+        assert!(endpoint("https://sqs.eu-west-1.amazonaws.com:443").is_ok());
+        let spelled_out = endpoint("https://sqs.us-east-1.amazonaws.com:443").unwrap_err();
+        assert_eq!(spelled_out.variable(), "sqs_endpoint");
+        for origin in ["https://sts.amazonaws.com", "https://sts.amazonaws.com:443"] {
+            let global = aws_endpoint(
+                &vars(&[("sts_endpoint", origin)]),
+                Service::Sts,
+                "eu-west-1",
+            );
+            assert_eq!(
+                global.unwrap(),
+                Endpoint::new(Service::Sts, origin, "us-east-1").unwrap(),
+                "{origin}: the global STS host signs as us-east-1"
+            );
+        }
     }
 }

@@ -3,16 +3,19 @@
 //!
 //! The table write is conditional on the event's sequencer, so redelivered and reordered
 //! events leave the newest state; notifications are at least once (a redelivery may repeat
-//! one), identified by key and sequencer for consumers to deduplicate.
+//! one), identified by key and sequencer for consumers to deduplicate. A FIFO queue or topic
+//! (`.fifo`) gets each key's notifications in one message group, in the order they were
+//! sent, and drops a repeat sent within its five-minute deduplication window.
 
 use crate::aws::dynamodb::{self, DeleteItem, Expression, Item, PutItem};
-use crate::aws::sns::Publish;
+use crate::aws::sns::{Fifo, Publish};
 use crate::aws::sqs::SendMessage;
 use crate::client::aws::AwsCall;
 use crate::client::ClientError;
 use crate::indexer::manifest::{Manifest, MAX_SEQUENCER_DIGITS};
 use crate::outbound::HttpClient;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 /// The sequencer width the table stores: S3 sequencers are hex of varying length, compared
 /// after right-padding with zeros; padded to one width they compare as plain strings. The indexer takes
@@ -54,17 +57,9 @@ impl Mirrors {
                 return Ok(false);
             }
         }
-        self.notify(
-            aws,
-            &notification(
-                "created",
-                bucket,
-                &manifest.key,
-                Some(manifest),
-                manifest.sequencer.as_deref(),
-            ),
-        )
-        .await?;
+        let sequencer = manifest.sequencer.as_deref();
+        let message = notification("created", bucket, &manifest.key, Some(manifest), sequencer);
+        self.notify(aws, &manifest.key, &message).await?;
         Ok(true)
     }
 
@@ -92,20 +87,23 @@ impl Mirrors {
                 return Ok(false);
             }
         }
-        self.notify(aws, &notification("removed", bucket, key, None, sequencer))
-            .await?;
+        let message = notification("removed", bucket, key, None, sequencer);
+        self.notify(aws, key, &message).await?;
         Ok(true)
     }
 
     async fn notify<C: HttpClient>(
         &self,
         aws: &AwsCall<'_, C>,
+        key: &str,
         message: &str,
     ) -> Result<(), ClientError> {
+        let ids = FifoIds::of(key, message);
         if let Some(queue_url) = &self.queue_url {
             let send = SendMessage {
                 queue_url,
                 body: message,
+                fifo: ids.for_target(queue_url),
             };
             aws.call(&send).await?;
         }
@@ -114,10 +112,39 @@ impl Mirrors {
                 topic_arn,
                 message,
                 subject: None,
+                fifo: ids.for_target(topic_arn),
             };
             aws.call(&publish).await?;
         }
         Ok(())
+    }
+}
+
+/// A notification's ids for a FIFO queue or topic, which refuses a message without a group.
+/// The group is the object key's digest (a key may be longer than the 128 characters a group
+/// id takes, and hold characters it does not), so one key's notifications stay in order and
+/// different keys' go in parallel; the deduplication id is the message's digest, which names
+/// the event (kind, key, sequencer), so a repeat of it within five minutes is dropped.
+struct FifoIds {
+    group: String,
+    deduplication: String,
+}
+
+impl FifoIds {
+    fn of(key: &str, message: &str) -> Self {
+        let digest = |text: &str| crate::sigv4::hex_digest(&Sha256::digest(text).into());
+        Self {
+            group: digest(key),
+            deduplication: digest(message),
+        }
+    }
+
+    /// The ids when `target` (a queue URL or topic ARN) names a FIFO one.
+    fn for_target(&self, target: &str) -> Option<Fifo<'_>> {
+        target.ends_with(".fifo").then_some(Fifo {
+            group_id: &self.group,
+            deduplication_id: Some(&self.deduplication),
+        })
     }
 }
 
@@ -227,6 +254,39 @@ mod tests {
                 "{a} {b}"
             );
         }
+    }
+
+    #[test]
+    fn fifo_targets_get_a_group_per_key_and_a_deduplication_id_per_event() {
+        let long_key = "k/".repeat(400);
+        let created = FifoIds::of(&long_key, "{\"event\":\"created\",\"sequencer\":\"0A\"}");
+        let removed = FifoIds::of(&long_key, "{\"event\":\"removed\",\"sequencer\":\"0B\"}");
+        let other = FifoIds::of("other key", "{\"event\":\"created\",\"sequencer\":\"0A\"}");
+        let queue = "https://sqs.eu-west-1.amazonaws.com/1/spinlift.fifo";
+        let (a, b, c) = (
+            created.for_target(queue).unwrap(),
+            removed.for_target(queue).unwrap(),
+            other.for_target(queue).unwrap(),
+        );
+        assert_eq!(a.group_id, b.group_id, "one key, one group");
+        assert_ne!(a.group_id, c.group_id);
+        assert_ne!(a.deduplication_id, b.deduplication_id);
+        // Within SQS's and SNS's limits: at most 128 characters, here hex.
+        for id in [a.group_id, a.deduplication_id.unwrap()] {
+            assert!(
+                id.len() <= 128 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{id}"
+            );
+        }
+        for plain in [
+            "https://sqs.eu-west-1.amazonaws.com/1/spinlift",
+            "arn:aws:sns:eu-west-1:1:fifo-less",
+        ] {
+            assert_eq!(created.for_target(plain), None, "{plain}");
+        }
+        assert!(created
+            .for_target("arn:aws:sns:eu-west-1:1:t.fifo")
+            .is_some());
     }
 
     #[test]

@@ -364,6 +364,7 @@ mod tests {
             sequencer: Some(sequencer.into()),
             version_id: None,
             deletion: None,
+            origin: Default::default(),
         }
     }
 

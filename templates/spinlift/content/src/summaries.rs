@@ -67,6 +67,14 @@ impl From<ClientError> for SummaryError {
     }
 }
 
+/// spinlift's request helpers (`spinlift::routes::read_json`, `read_body`, `query_params`)
+/// fail with an `ApiError` (413, 400 `invalid_json`, ...): with this, `?` passes it on.
+impl From<ApiError> for SummaryError {
+    fn from(err: ApiError) -> Self {
+        SummaryError::Spinlift(err)
+    }
+}
+
 /// The summary the event handler wrote for the object `key`.
 pub(crate) async fn get(
     _: Request<Body>,
