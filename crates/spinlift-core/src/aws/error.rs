@@ -58,22 +58,27 @@ impl AwsError {
         let (code, message, body_request_id) = json_fields(body)
             .or_else(|| xml_fields(body))
             .unwrap_or_default();
+        let code = header("x-amzn-errortype")
+            .map(|t| short_code(&t))
+            .filter(|c| !c.is_empty())
+            .or(code);
         // SQS speaks JSON but keeps its query protocol's codes in `x-amzn-query-error`
         // (`AWS.SimpleQueueService.NonExistentQueue;Sender`): the SDKs report that one, so
-        // code ported from them matches the same names.
+        // code ported from them matches the same names. Not where spinlift itself decides by
+        // the code (throttling, transient, refused credentials or clock): those names stay.
         let query_code = header("x-amzn-query-error")
             .and_then(|v| v.split(';').next().map(|c| c.trim().to_owned()))
             .filter(|c| !c.is_empty());
-        let code = query_code
-            .or_else(|| header("x-amzn-errortype").map(|t| short_code(&t)))
-            .filter(|c| !c.is_empty())
-            .or(code)
-            .unwrap_or_else(|| {
-                status
-                    .canonical_reason()
-                    .unwrap_or("UnknownError")
-                    .replace(' ', "")
-            });
+        let code = match (query_code, code) {
+            (Some(query), Some(code)) if !is_decisive(&code) => Some(query),
+            (query, code) => code.or(query),
+        };
+        let code = code.unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("UnknownError")
+                .replace(' ', "")
+        });
         Self {
             status: status.as_u16(),
             code,
@@ -146,6 +151,21 @@ impl fmt::Display for AwsError {
 }
 
 impl std::error::Error for AwsError {}
+
+/// Whether spinlift's own decisions read `code`: the retry's lists, refused credentials, and
+/// the clock's refusals (`spinlift::clock::is_time_refusal`).
+fn is_decisive(code: &str) -> bool {
+    let error = AwsError {
+        status: 0,
+        code: code.to_owned(),
+        message: String::new(),
+        request_id: None,
+    };
+    error.is_throttling()
+        || error.is_transient()
+        || error.is_auth()
+        || ["RequestTimeTooSkewed", "RequestInTheFuture", "AuthFailure"].contains(&code)
+}
 
 /// `com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException` and
 /// `ConditionalCheckFailedException:http://internal.amazon.com/...` both name
@@ -233,6 +253,19 @@ mod tests {
             r#"{"__type":"com.amazonaws.sqs#RequestThrottled"}"#,
         );
         assert!(throttled.is_throttling());
+        // A code spinlift decides by keeps its name, whatever the header says.
+        let expired = error(
+            400,
+            &[(
+                "x-amzn-query-error",
+                "AWS.SimpleQueueService.Whatever;Sender",
+            )],
+            r#"{"__type":"com.amazon.coral.service#InvalidSignatureException","message":"Signature expired"}"#,
+        );
+        assert_eq!(expired.code, "InvalidSignatureException");
+        // Without a body code the header's stands.
+        let bare = error(400, &[("x-amzn-query-error", "InvalidAddress;Sender")], "");
+        assert_eq!(bare.code, "InvalidAddress");
     }
 
     #[test]

@@ -15,7 +15,8 @@ pub struct Publish<'a> {
     pub message: &'a str,
     /// An optional subject (email subscriptions).
     pub subject: Option<&'a str>,
-    /// Required by a FIFO topic (its name ends `.fifo`), refused by any other.
+    /// Required by a FIFO topic (its name ends `.fifo`); a standard topic refuses the
+    /// deduplication id.
     pub fifo: Option<Fifo<'a>>,
 }
 

@@ -15,7 +15,8 @@ pub struct SendMessage<'a> {
     pub queue_url: &'a str,
     /// The message body.
     pub body: &'a str,
-    /// Required by a FIFO queue (its URL ends `.fifo`), refused by any other.
+    /// Required by a FIFO queue (its URL ends `.fifo`); a standard queue takes a group id
+    /// (fair queuing) but refuses the deduplication id.
     pub fifo: Option<Fifo<'a>>,
 }
 

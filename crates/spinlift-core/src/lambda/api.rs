@@ -139,7 +139,8 @@ pub(super) fn request(event: &Value) -> Result<(http::Request<Vec<u8>>, ApiForma
         (ApiFormat::HttpV2, method, path, query, headers)
     } else {
         // The multi-value map when it holds anything (an empty one next to a filled
-        // single-value map, as hand-made events have, is no answer), as `lambda_http` reads.
+        // single-value map, as hand-made events have, is no answer), as `lambda_http` reads
+        // queries (its headers merge both maps; AWS's own events fill both alike).
         let filled = |multi: &str, single: &str| match event[multi]
             .as_object()
             .is_some_and(|map| !map.is_empty())

@@ -87,9 +87,12 @@ impl Bucket {
     /// Another bucket at this endpoint, signed for the same region: with path style, the same
     /// host; virtual-hosted, this bucket's name at the front of the host replaced by `name`
     /// (`photos.s3.eu-west-1.amazonaws.com` → `thumbs.s3.eu-west-1.amazonaws.com`), the host
-    /// `allowed_outbound_hosts` must name. `None` when `name` is not a bucket name.
+    /// `allowed_outbound_hosts` must name. `None` when `name` is not a bucket name, or holds
+    /// a dot while virtual-hosted over HTTPS (AWS's certificate covers one label only: such a
+    /// bucket needs path style).
     pub fn sibling(&self, name: &str) -> Option<Bucket> {
-        if !is_bucket_name(name) {
+        let uncertified = !self.path_style && self.scheme == Scheme::Https && name.contains('.');
+        if !is_bucket_name(name) || uncertified {
             return None;
         }
         let host = match self.path_style {
@@ -298,6 +301,9 @@ pub(crate) mod tests {
         for not_a_name in ["Thumbs", "ab", "-x-", "a/b", "a b", ""] {
             assert_eq!(bucket(true).sibling(not_a_name), None, "{not_a_name}");
         }
+        // A dotted name: path style only, over HTTPS (no certificate names its host).
+        assert!(bucket(true).sibling("my.thumbs").is_some());
+        assert_eq!(bucket(false).sibling("my.thumbs"), None);
     }
 
     #[test]

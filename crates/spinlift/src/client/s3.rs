@@ -71,8 +71,10 @@ impl<'a, C: HttpClient> S3Call<'a, C> {
     /// The same calls, credentials and settings for another bucket, `name`: a handler that
     /// writes what it derives to a bucket of its own (as AWS's thumbnail tutorial does). The
     /// endpoint is the configured one ([`Bucket::sibling`]); with virtual-hosted addressing,
-    /// list `<name>.s3.<region>.amazonaws.com` in `allowed_outbound_hosts` too.
-    /// `None` when `name` is not a bucket name (3 to 63 of `a-z 0-9 . -`).
+    /// list `https://<name>.s3.<region>.amazonaws.com` in `allowed_outbound_hosts` too.
+    ///
+    /// `None` when `name` is not a bucket name (3 to 63 of `a-z 0-9 . -`), or has a dot and
+    /// would be virtual-hosted over HTTPS, which no certificate of AWS's covers.
     pub fn with_bucket(&self, name: &str) -> Option<S3Call<'a, C>> {
         let bucket = self.bucket.sibling(name)?;
         let clock = self.sender.clock();

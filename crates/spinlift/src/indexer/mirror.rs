@@ -35,7 +35,8 @@ pub struct Mirrors {
 
 impl Mirrors {
     /// Records a created object: the table item, then the notifications. `false` when the
-    /// table already holds a later event: nothing was changed or notified.
+    /// table already holds a later event: nothing was changed or notified. `time` is the
+    /// event's (`eventTime`): with the message, it names the event to a FIFO target.
     ///
     /// # Errors
     /// A service refused or could not be reached (the record fails and is redelivered).
@@ -44,6 +45,7 @@ impl Mirrors {
         aws: &AwsCall<'_, C>,
         bucket: &str,
         manifest: &Manifest,
+        time: Option<&str>,
     ) -> Result<bool, ClientError> {
         if let Some(table) = &self.table {
             let item = item(bucket, manifest);
@@ -59,7 +61,7 @@ impl Mirrors {
         }
         let sequencer = manifest.sequencer.as_deref();
         let message = notification("created", bucket, &manifest.key, Some(manifest), sequencer);
-        self.notify(aws, &manifest.key, &message).await?;
+        self.notify(aws, &manifest.key, &message, time).await?;
         Ok(true)
     }
 
@@ -74,6 +76,7 @@ impl Mirrors {
         bucket: &str,
         key: &str,
         sequencer: Option<&str>,
+        time: Option<&str>,
     ) -> Result<bool, ClientError> {
         if let Some(table) = &self.table {
             let key_item: Item = [("pk".to_owned(), dynamodb::s(key))].into_iter().collect();
@@ -88,7 +91,7 @@ impl Mirrors {
             }
         }
         let message = notification("removed", bucket, key, None, sequencer);
-        self.notify(aws, key, &message).await?;
+        self.notify(aws, key, &message, time).await?;
         Ok(true)
     }
 
@@ -97,8 +100,9 @@ impl Mirrors {
         aws: &AwsCall<'_, C>,
         key: &str,
         message: &str,
+        time: Option<&str>,
     ) -> Result<(), ClientError> {
-        let ids = FifoIds::of(key, message);
+        let ids = FifoIds::of(key, message, time);
         if let Some(queue_url) = &self.queue_url {
             let send = SendMessage {
                 queue_url,
@@ -123,19 +127,27 @@ impl Mirrors {
 /// A notification's ids for a FIFO queue or topic, which refuses a message without a group.
 /// The group is the object key's digest (a key may be longer than the 128 characters a group
 /// id takes, and hold characters it does not), so one key's notifications stay in order and
-/// different keys' go in parallel; the deduplication id is the message's digest, which names
-/// the event (kind, key, sequencer), so a repeat of it within five minutes is dropped.
+/// different keys' go in parallel; the deduplication id is the digest of the message (kind,
+/// key, sequencer) and the event's time, which a redelivery repeats, so a repeat within five
+/// minutes is dropped, while two events without a sequencer (made by hand) stay two.
 struct FifoIds {
     group: String,
     deduplication: String,
 }
 
 impl FifoIds {
-    fn of(key: &str, message: &str) -> Self {
-        let digest = |text: &str| crate::sigv4::hex_digest(&Sha256::digest(text).into());
+    fn of(key: &str, message: &str, time: Option<&str>) -> Self {
+        let digest = |parts: &[&str]| {
+            let mut hasher = Sha256::new();
+            for part in parts {
+                hasher.update(part);
+                hasher.update(b"\n");
+            }
+            crate::sigv4::hex_digest(&hasher.finalize().into())
+        };
         Self {
-            group: digest(key),
-            deduplication: digest(message),
+            group: digest(&[key]),
+            deduplication: digest(&[message, time.unwrap_or_default()]),
         }
     }
 
@@ -259,9 +271,21 @@ mod tests {
     #[test]
     fn fifo_targets_get_a_group_per_key_and_a_deduplication_id_per_event() {
         let long_key = "k/".repeat(400);
-        let created = FifoIds::of(&long_key, "{\"event\":\"created\",\"sequencer\":\"0A\"}");
-        let removed = FifoIds::of(&long_key, "{\"event\":\"removed\",\"sequencer\":\"0B\"}");
-        let other = FifoIds::of("other key", "{\"event\":\"created\",\"sequencer\":\"0A\"}");
+        let created = FifoIds::of(
+            &long_key,
+            "{\"event\":\"created\",\"sequencer\":\"0A\"}",
+            None,
+        );
+        let removed = FifoIds::of(
+            &long_key,
+            "{\"event\":\"removed\",\"sequencer\":\"0B\"}",
+            None,
+        );
+        let other = FifoIds::of(
+            "other key",
+            "{\"event\":\"created\",\"sequencer\":\"0A\"}",
+            None,
+        );
         let queue = "https://sqs.eu-west-1.amazonaws.com/1/spinlift.fifo";
         let (a, b, c) = (
             created.for_target(queue).unwrap(),
@@ -287,6 +311,18 @@ mod tests {
         assert!(created
             .for_target("arn:aws:sns:eu-west-1:1:t.fifo")
             .is_some());
+        // Without a sequencer, the event's time tells two removals of a key apart; a
+        // redelivery repeats both.
+        let unordered = "{\"event\":\"removed\",\"sequencer\":null}";
+        let at = |time| FifoIds::of("k", unordered, Some(time)).deduplication;
+        assert_ne!(
+            at("2026-12-05T00:00:00.000Z"),
+            at("2026-12-05T00:01:00.000Z")
+        );
+        assert_eq!(
+            at("2026-12-05T00:00:00.000Z"),
+            at("2026-12-05T00:00:00.000Z")
+        );
     }
 
     #[test]

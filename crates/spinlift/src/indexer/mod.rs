@@ -239,7 +239,12 @@ impl Indexer {
         let bucket = s3.bucket.name();
         match self
             .mirrors
-            .created(&services.aws, bucket, &manifest)
+            .created(
+                &services.aws,
+                bucket,
+                &manifest,
+                event.origin.time.as_deref(),
+            )
             .await?
         {
             true => Ok(Ok(manifest)),
@@ -258,7 +263,13 @@ impl Indexer {
         let (bucket, sequencer) = (s3.bucket.name(), event.sequencer.as_deref());
         let recorded = self
             .mirrors
-            .removed(&services.aws, bucket, &event.key, sequencer)
+            .removed(
+                &services.aws,
+                bucket,
+                &event.key,
+                sequencer,
+                event.origin.time.as_deref(),
+            )
             .await?;
         Ok((!recorded).then(|| Outcome::Skipped(TABLE_IS_NEWER.into())))
     }
