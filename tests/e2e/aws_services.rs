@@ -1,6 +1,7 @@
-//! DynamoDB, SQS, SNS and STS through spinlift's own signer and protocol code, against
-//! moto's server, which verifies every signature after its bootstrap. The server first
-//! proves it judges: the same call with a wrong secret is refused.
+//! DynamoDB, SQS, SNS and STS through spinlift's own signer and protocol code, and Secrets
+//! Manager through an operation written as a user's crate would, against moto's server, which
+//! verifies every signature after its bootstrap. The server first proves it judges: the same
+//! call with a wrong secret is refused.
 
 use crate::support;
 
@@ -11,7 +12,7 @@ use spinlift::aws::dynamodb::{
 use spinlift::aws::sns::{Publish, PublishBatch};
 use spinlift::aws::sqs::{DeleteMessage, ReceiveMessage, SendMessage, SendMessageBatch};
 use spinlift::aws::sts::GetCallerIdentity;
-use spinlift::aws::{AwsError, Operation, Service};
+use spinlift::aws::{protocol, AwsError, Endpoint, Operation, Service};
 use spinlift::cache::MemoryCache;
 use spinlift::client::aws::AwsCall;
 use spinlift::client::credentials;
@@ -43,6 +44,7 @@ fn vars(moto: &Moto, secret: &str) -> BTreeMap<String, String> {
         ("sqs_endpoint", &origin),
         ("sns_endpoint", &origin),
         ("sts_endpoint", &origin),
+        ("secretsmanager_endpoint", &origin),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -106,6 +108,55 @@ pub(crate) fn item(pairs: &[(&str, Value)]) -> Item {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
         .collect()
+}
+
+/// Secrets Manager's `GetSecretValue`, written as a user's crate writes an operation of a
+/// service spinlift has none for: `Service::Other` and the protocol helpers.
+struct GetSecretValue<'a> {
+    secret_id: &'a str,
+}
+
+impl Operation for GetSecretValue<'_> {
+    type Output = String;
+    const SERVICE: Service = Service::Other {
+        signing_name: "secretsmanager",
+        endpoint_variable: "secretsmanager_endpoint",
+    };
+    const IAM_ACTIONS: &'static [&'static str] = &["secretsmanager:GetSecretValue"];
+    const IDEMPOTENT: bool = true;
+
+    fn request(&self, endpoint: &Endpoint) -> http::Request<Vec<u8>> {
+        let body = json!({"SecretId": self.secret_id});
+        protocol::json_1_1_request(endpoint, "secretsmanager.GetSecretValue", &body)
+    }
+
+    fn parse(
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<String, AwsError> {
+        let answer: Value = protocol::json_answer(status, headers, body)?;
+        let value = answer["SecretString"].as_str().map(str::to_owned);
+        value.ok_or_else(|| AwsError::malformed(status, "the answer has no SecretString"))
+    }
+}
+
+#[tokio::test]
+async fn an_operation_of_the_users_own_reaches_a_service_spinlift_does_not_name() {
+    let moto = Moto::start();
+    let secret = moto.fixtures.secret_access_key.clone();
+    let get = GetSecretValue {
+        secret_id: &moto.fixtures.secret_id,
+    };
+    let forged = call(&moto, "not-the-secret", &get).await.unwrap_err();
+    assert!(
+        forged.is_auth(),
+        "moto judges this service's signatures too: {forged:?}"
+    );
+    assert_eq!(call(&moto, &secret, &get).await.unwrap(), "s3cr3t value");
+    let missing = GetSecretValue { secret_id: "nope" };
+    let err = call(&moto, &secret, &missing).await.unwrap_err();
+    assert_eq!(err.code, "ResourceNotFoundException", "{err:?}");
 }
 
 #[tokio::test]

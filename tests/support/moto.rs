@@ -41,6 +41,8 @@ pub struct Fixtures {
     pub fifo_topic_arn: String,
     /// A FIFO queue subscribed to the FIFO topic with raw delivery.
     pub fifo_topic_sink_url: String,
+    /// A Secrets Manager secret, whose value is `s3cr3t value`.
+    pub secret_id: String,
     /// An S3 bucket.
     pub bucket: String,
 }

@@ -62,6 +62,9 @@ fifo_sink_arn = sqs.get_queue_attributes(
 boto3.client("sns", **signed).subscribe(TopicArn=fifo_topic_arn, Protocol="sqs",
                                         Endpoint=fifo_sink_arn,
                                         Attributes={"RawMessageDelivery": "true"})
+# A secret, for a service spinlift names no operation of (a user's own, in the tests).
+boto3.client("secretsmanager", **signed).create_secret(
+    Name="spinlift-secret", SecretString="s3cr3t value")
 # A bucket for what only moto's S3 judges (If-Match on DELETE; s3s-fs ignores it).
 boto3.client("s3", **signed).create_bucket(Bucket="spinlift-moto")
 print(json.dumps({
@@ -76,5 +79,6 @@ print(json.dumps({
     "fifo_queue_url": fifo_queue_url,
     "fifo_topic_arn": fifo_topic_arn,
     "fifo_topic_sink_url": fifo_sink_url,
+    "secret_id": "spinlift-secret",
     "bucket": "spinlift-moto",
 }))

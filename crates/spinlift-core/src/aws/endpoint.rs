@@ -4,7 +4,7 @@ use crate::sigv4::{
     Payload, SignatureLocation, Signer, SigningError, SigningParams, SigningSettings, SigningTime,
 };
 
-/// The services spinlift calls besides S3.
+/// The services spinlift calls besides S3, and any other a user's operation names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     /// Amazon DynamoDB (JSON 1.0, `DynamoDB_20120810`).
@@ -15,6 +15,15 @@ pub enum Service {
     Sns,
     /// AWS STS (Query, `2011-06-15`).
     Sts,
+    /// Any other AWS service, for an [`super::Operation`] of the user's own (Secrets Manager,
+    /// EventBridge, KMS, ...): its signing name (`secretsmanager`) and the variable holding
+    /// its endpoint (`secretsmanager_endpoint`), which `allowed_outbound_hosts` names too.
+    Other {
+        /// The name in signatures (and in the regional host name, where they agree).
+        signing_name: &'static str,
+        /// The variable that holds the endpoint (`https://secretsmanager.<region>.amazonaws.com`).
+        endpoint_variable: &'static str,
+    },
 }
 
 impl Service {
@@ -25,6 +34,7 @@ impl Service {
             Service::Sqs => "sqs",
             Service::Sns => "sns",
             Service::Sts => "sts",
+            Service::Other { signing_name, .. } => signing_name,
         }
     }
 
@@ -35,6 +45,9 @@ impl Service {
             Service::Sqs => "sqs_endpoint",
             Service::Sns => "sns_endpoint",
             Service::Sts => "sts_endpoint",
+            Service::Other {
+                endpoint_variable, ..
+            } => endpoint_variable,
         }
     }
 }

@@ -6,7 +6,7 @@
 pub mod dynamodb;
 mod endpoint;
 mod error;
-mod protocol;
+pub mod protocol;
 pub mod sns;
 pub mod sqs;
 pub mod sts;

@@ -1,5 +1,6 @@
-//! The two wire protocols: AWS JSON 1.0 (`X-Amz-Target`, a JSON body, JSON answers) and
-//! AWS Query (a form-encoded `Action=...&Version=...` body, XML answers).
+//! The two wire protocols: AWS JSON 1.0 and 1.1 (`X-Amz-Target`, a JSON body, JSON answers)
+//! and AWS Query (a form-encoded `Action=...&Version=...` body, XML answers). Public, so an
+//! [`super::Operation`] of the user's own (for a [`super::Service::Other`]) is a few lines.
 
 use super::{AwsError, Endpoint};
 use crate::sigv4::uri_encode;
@@ -8,14 +9,22 @@ use http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// `POST /` with `X-Amz-Target: <target>` and a JSON 1.0 body.
-pub(super) fn json_request(endpoint: &Endpoint, target: &str, body: &Value) -> Request<Vec<u8>> {
+/// `POST /` with `X-Amz-Target: <target>` (a static ASCII name such as
+/// `DynamoDB_20120810.PutItem`) and a JSON 1.0 body: DynamoDB, SQS.
+pub fn json_request(endpoint: &Endpoint, target: &str, body: &Value) -> Request<Vec<u8>> {
     let body = body.to_string().into_bytes();
     post(endpoint, "application/x-amz-json-1.0", Some(target), body)
 }
 
+/// [`json_request`] for the services on JSON 1.1: Secrets Manager, KMS, EventBridge, SSM,
+/// CloudWatch Logs, ... (the service's API reference names its protocol).
+pub fn json_1_1_request(endpoint: &Endpoint, target: &str, body: &Value) -> Request<Vec<u8>> {
+    let body = body.to_string().into_bytes();
+    post(endpoint, "application/x-amz-json-1.1", Some(target), body)
+}
+
 /// A JSON answer, or the error it carries.
-pub(super) fn json_answer<T: DeserializeOwned>(
+pub fn json_answer<T: DeserializeOwned>(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
@@ -30,7 +39,7 @@ pub(super) fn json_answer<T: DeserializeOwned>(
 
 /// `POST /` with `Action`, `Version` and `params`, form-encoded (`+` for a space, as
 /// `application/x-www-form-urlencoded` has it; everything but unreserved characters escaped).
-pub(super) fn query_request(
+pub fn query_request(
     endpoint: &Endpoint,
     action: &str,
     version: &str,
@@ -53,7 +62,7 @@ pub(super) fn query_request(
 
 /// An XML answer read by `read` from the element at `result` (e.g.
 /// `["PublishResult"]` below the root), or the error it carries.
-pub(super) fn query_answer<T>(
+pub fn query_answer<T>(
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
@@ -92,8 +101,9 @@ fn post(
     request
         .headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    if let Some(target) = target {
-        let target = HeaderValue::from_str(target).expect("targets are static ASCII names");
+    // A target that is no header value (a user's typo, not input) goes without one: the
+    // service answers that it knows no such operation, rather than the component trapping.
+    if let Some(target) = target.and_then(|t| HeaderValue::from_str(t).ok()) {
         request.headers_mut().insert("x-amz-target", target);
     }
     request
