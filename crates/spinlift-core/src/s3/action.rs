@@ -56,7 +56,9 @@ macro_rules! bodiless_action {
 
 bodiless_action! {
     AbortMultipartUpload => (), "s3:AbortMultipartUpload";
-    CopyObject => CopyObjectOutput, "s3:GetObject" | "s3:PutObject";
+    // S3 copies the source's tags by default (`x-amz-tagging-directive: COPY`), which asks
+    // for both tagging actions once the source has any.
+    CopyObject => CopyObjectOutput, "s3:GetObject" | "s3:PutObject" | "s3:GetObjectTagging" | "s3:PutObjectTagging";
     CreateMultipartUpload => String, "s3:PutObject";
     DeleteObject => (), "s3:DeleteObject";
     ListObjectsV2 => ListObjectsV2Output, "s3:ListBucket";
