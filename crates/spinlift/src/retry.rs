@@ -65,15 +65,29 @@ impl RetryPolicy {
 #[derive(Debug, Clone, Copy)]
 pub struct Idempotent;
 
-/// One request's outbound calls, for its log line.
+/// One request's record for its log line: its own id, and its outbound calls.
 #[derive(Debug, Default)]
 pub struct CallStats {
+    id: String,
     calls: Cell<u32>,
     retries: Cell<u32>,
-    request_id: RefCell<Option<String>>,
+    aws_request_id: RefCell<Option<String>>,
 }
 
 impl CallStats {
+    /// The record of the request `id` names.
+    pub fn for_request(id: String) -> Self {
+        Self {
+            id,
+            ..Self::default()
+        }
+    }
+
+    /// The request's own id (empty for a record made without one).
+    pub fn request_id(&self) -> &str {
+        &self.id
+    }
+
     /// Calls sent, retries included.
     pub fn calls(&self) -> u32 {
         self.calls.get()
@@ -86,7 +100,7 @@ impl CallStats {
 
     /// The AWS request id of the last answer that carried one (a retried one included).
     pub fn aws_request_id(&self) -> Option<String> {
-        self.request_id.borrow().clone()
+        self.aws_request_id.borrow().clone()
     }
 
     fn note_answer(&self, headers: &HeaderMap) {
@@ -94,7 +108,7 @@ impl CallStats {
             .iter()
             .find_map(|name| headers.get(*name)?.to_str().ok());
         if let Some(id) = id {
-            *self.request_id.borrow_mut() = Some(id.to_owned());
+            *self.aws_request_id.borrow_mut() = Some(id.to_owned());
         }
     }
 }

@@ -19,8 +19,9 @@ pub struct AwsError {
     pub request_id: Option<String>,
 }
 
-/// Codes that mean "refused before doing anything, slow down": any call may be sent again.
-const THROTTLING: [&str; 12] = [
+/// Codes that mean "refused before doing anything, slow down": any call may be sent again
+/// (DynamoDB's `ReplicatedWriteConflictException`: another region was writing the item).
+const THROTTLING: [&str; 13] = [
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
@@ -28,6 +29,7 @@ const THROTTLING: [&str; 12] = [
     "TooManyRequestsException",
     "ProvisionedThroughputExceededException",
     "TransactionInProgressException",
+    "ReplicatedWriteConflictException",
     "RequestLimitExceeded",
     "BandwidthLimitExceeded",
     "LimitExceededException",
@@ -233,6 +235,13 @@ mod tests {
         );
         assert_eq!(throttled.code, "ThrottlingException");
         assert!(throttled.is_throttling());
+        // A multi-region table's write conflict: refused, and retried as the SDKs do.
+        let conflict = error(
+            400,
+            &[],
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ReplicatedWriteConflictException"}"#,
+        );
+        assert!(conflict.is_throttling());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! through the same routes.
 
 use super::builtin;
-use super::request::{answer, authorize, cors_for, log_line, outbound, with_cors};
+use super::request::{answer, authorize, cors_for, log_line, new_request_id, outbound, with_cors};
 use super::user::{decode_params, RouteContext, UserRoute};
 use super::{App, ErasedContext};
 use crate::body::Body;
@@ -27,7 +27,7 @@ impl App {
         let started = cx.env.monotonic();
         let method = request.method().clone();
         let label = self.label(&method, request.uri());
-        let stats = CallStats::default();
+        let stats = CallStats::for_request(new_request_id(cx.env));
         let response = match cors_for(&request, cx) {
             Ok(cors) => with_cors(
                 cors,
@@ -35,7 +35,11 @@ impl App {
             ),
             Err(answer) => *answer,
         };
-        let response = for_the_host(&method, response);
+        let mut response = for_the_host(&method, response);
+        // What a client quotes when it reports a failure: the log line's id.
+        if let Ok(id) = http::HeaderValue::from_str(stats.request_id()) {
+            response.headers_mut().insert("x-request-id", id);
+        }
         let line = log_line(
             now,
             &method,
@@ -200,6 +204,7 @@ impl App {
             cache: cx.cache,
             clock: &clock,
             env: cx.env,
+            request_id: stats.request_id(),
         };
         let request = Request::from_parts(parts, body);
         route.handler.call(request, context).await

@@ -379,8 +379,17 @@ mod tests {
                 ("POST", "/objects/{key}/copy", 401)
             ]
         );
-        assert!(lines[0].starts_with(r#"{"time":"2023-11-14T22:13:20Z","method":"GET""#));
+        assert!(lines[0].starts_with(r#"{"time":"2023-11-14T22:13:20Z","request_id":""#));
         assert_eq!(parsed[1]["aws_calls"], 0);
+        // Each request has an id of its own.
+        let ids: Vec<&str> = parsed
+            .iter()
+            .map(|v| v["request_id"].as_str().unwrap())
+            .collect();
+        assert!(
+            ids[0].len() == 36 && ids[0] != ids[1] && ids[1] != ids[2],
+            "{ids:?}"
+        );
         assert!(parsed[1]["aws_request_id"].is_null());
         assert!(!lines[1].contains("secret") && !lines[1].contains("Signature"));
     }

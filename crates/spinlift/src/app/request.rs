@@ -16,10 +16,25 @@ use crate::sigv4::SigningTime;
 use http::{header, HeaderValue, Method, Request, Response};
 use std::time::Duration;
 
-/// The request's log line, JSON (the CloudWatch line of the Lambda it replaces): when, what
-/// route, the status, how long until the answer's head, how many AWS calls and retries it
-/// took, and the last AWS request id (what AWS support asks for). Nothing from the request
-/// itself beyond its method and route.
+/// A request's id, as a Lambda invocation had one: a random UUID (version 4), for the log
+/// line, the answer's `x-request-id` and the handler ([`super::RouteContext::request_id`]).
+pub(super) fn new_request_id(env: &dyn Env) -> String {
+    let (high, low) = (env.random_u64(), env.random_u64());
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
+        high >> 32,
+        (high >> 16) & 0xffff,
+        high & 0x0fff,
+        8 | (low >> 62),
+        (low >> 48) & 0x0fff,
+        low & 0xffff_ffff_ffff,
+    )
+}
+
+/// The request's log line, JSON (the CloudWatch line of the Lambda it replaces): when, which
+/// request (its id), what route, the status, how long until the answer's head, how many AWS
+/// calls and retries it took, and the last AWS request id (what AWS support asks for).
+/// Nothing from the request itself beyond its method and route.
 pub(super) fn log_line(
     now: SigningTime,
     method: &Method,
@@ -30,8 +45,9 @@ pub(super) fn log_line(
 ) -> String {
     let text = |value: &str| serde_json::Value::from(value).to_string();
     format!(
-        r#"{{"time":"{}","method":{},"route":{},"status":{},"duration_ms":{},"aws_calls":{},"retries":{},"aws_request_id":{}}}"#,
+        r#"{{"time":"{}","request_id":{},"method":{},"route":{},"status":{},"duration_ms":{},"aws_calls":{},"retries":{},"aws_request_id":{}}}"#,
         now.rfc3339(),
+        text(stats.request_id()),
         text(method.as_str()),
         text(route),
         status.as_u16(),

@@ -169,6 +169,7 @@ pub struct RouteContext<'a> {
     pub(super) cache: &'a dyn Cache,
     pub(super) clock: &'a Clock<'a>,
     pub(super) env: &'a dyn Env,
+    pub(super) request_id: &'a str,
 }
 
 impl<'a> RouteContext<'a> {
@@ -209,6 +210,14 @@ impl<'a> RouteContext<'a> {
     /// Time, sleep, randomness and the log.
     pub fn env(&self) -> &'a dyn Env {
         self.env
+    }
+
+    /// This request's id, as a Lambda's `context.aws_request_id` was: a random UUID, also the
+    /// `request_id` of its log line and the `x-request-id` of its answer, so what a handler
+    /// logs with it can be found next to the request. Requests a `/lambda` event carries share
+    /// the invocation's (API Gateway's own id is in `x-amzn-request-context`).
+    pub fn request_id(&self) -> &str {
+        self.request_id
     }
 }
 

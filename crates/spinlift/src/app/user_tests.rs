@@ -74,6 +74,13 @@ async fn hello(_: Request<Body>, cx: RouteContext<'_>) -> Result<Response<Body>,
     )))
 }
 
+/// The request's id, as a handler logs it.
+async fn request_id(_: Request<Body>, cx: RouteContext<'_>) -> Result<Response<Body>, ApiError> {
+    Ok(Response::new(Body::Bytes(
+        cx.request_id().as_bytes().to_vec(),
+    )))
+}
+
 /// Who API Gateway's authorizer said the caller is, from the carried request context.
 async fn whoami(request: Request<Body>, _: RouteContext<'_>) -> Result<Response<Body>, ApiError> {
     let context: Value = request
@@ -119,6 +126,7 @@ fn app() -> App {
         .route(Method::GET, "/whoami", whoami)
         .route(Method::GET, "/thumbnails/{*key}", thumbnail)
         .public_route(Method::GET, "/hello/{name}", hello)
+        .public_route(Method::GET, "/request-id", request_id)
         .route(Method::DELETE, "/thumbnails/{*key}", thumbnail)
         .lambda()
 }
@@ -197,6 +205,30 @@ fn a_route_of_the_apps_own_gets_its_parameters_and_variables() {
     // The log line names the route's pattern, never the key.
     assert_eq!(answer.log["route"], "/thumbnails/{*key}");
     assert!(!answer.log.to_string().contains("c.jpg"));
+}
+
+#[test]
+fn a_request_has_one_id_for_its_handler_its_answer_and_its_log_line() {
+    let answer = call(&app(), "GET", "/request-id", false, vec![]);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let id = answer.headers["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(answer.body, id);
+    assert_eq!(answer.log["request_id"], id.as_str());
+    // A version 4 UUID, as Lambda's request ids are.
+    let groups: Vec<usize> = id.split('-').map(str::len).collect();
+    assert_eq!(groups, [8, 4, 4, 4, 12], "{id}");
+    assert!(id
+        .bytes()
+        .all(|b| b == b'-' || b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    assert_eq!(&id[14..15], "4");
+    assert!("89ab".contains(&id[19..20]), "{id}");
+    // An error's answer carries it too.
+    let refused = call(&app(), "GET", "/thumbnails/x", false, vec![]);
+    assert_eq!(refused.status, 401);
+    assert_eq!(
+        refused.headers["x-request-id"].to_str().unwrap(),
+        refused.log["request_id"].as_str().unwrap()
+    );
 }
 
 #[test]
