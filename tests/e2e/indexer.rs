@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use sha2::Digest;
 use spinlift::aws::dynamodb::{self, GetItem, Item};
 use spinlift::sigv4::{uri_encode, uri_encode_path};
-use support::host::Host;
+use support::host::{Host, HostBuilder};
 use support::moto::Moto;
 use support::s3_store::{S3Store, BUCKET};
 
@@ -25,14 +25,10 @@ async fn index_row(moto: &Moto, secret: &str, key: &str) -> Option<Item> {
     call(moto, secret, &get).await.unwrap()
 }
 
-#[tokio::test]
-async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
-    let moto = Moto::start();
-    let fx = moto.fixtures.clone();
-    // One key pair for both servers: the component signs every call with the same one.
-    let store = S3Store::start_with(&fx.access_key_id, &fx.secret_access_key);
-    let origin = moto.origin();
-    let host = Host::builder()
+/// The component against `store` and moto's table, notifying `queue` and `topic`.
+fn notifying_host(moto: &Moto, store: &S3Store, queue: &str, topic: &str) -> HostBuilder {
+    let (fx, origin) = (&moto.fixtures, moto.origin());
+    Host::builder()
         .var("s3_host", &store.host())
         .var("aws_access_key_id", &fx.access_key_id)
         .var("aws_secret_access_key", &fx.secret_access_key)
@@ -40,8 +36,17 @@ async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
         .var("sqs_endpoint", &origin)
         .var("sns_endpoint", &origin)
         .var("index_table", &fx.index_table)
-        .var("notify_queue_url", &fx.queue_url)
-        .var("notify_topic_arn", &fx.topic_arn)
+        .var("notify_queue_url", queue)
+        .var("notify_topic_arn", topic)
+}
+
+#[tokio::test]
+async fn the_indexer_mirrors_to_dynamodb_and_notifies_queue_and_topic() {
+    let moto = Moto::start();
+    let fx = moto.fixtures.clone();
+    // One key pair for both servers: the component signs every call with the same one.
+    let store = S3Store::start_with(&fx.access_key_id, &fx.secret_access_key);
+    let host = notifying_host(&moto, &store, &fx.queue_url, &fx.topic_arn)
         .start()
         .await;
     let key = "photos/a b+c.jpg";
@@ -266,19 +271,9 @@ async fn fifo_queues_and_topics_get_each_notification_once() {
     let moto = Moto::start();
     let fx = moto.fixtures.clone();
     let store = S3Store::start_with(&fx.access_key_id, &fx.secret_access_key);
-    let origin = moto.origin();
     // In the table alone, a redelivered event is recorded (and so announced) again.
-    let host = Host::builder()
-        .var("s3_host", &store.host())
-        .var("aws_access_key_id", &fx.access_key_id)
-        .var("aws_secret_access_key", &fx.secret_access_key)
-        .var("dynamodb_endpoint", &origin)
-        .var("sqs_endpoint", &origin)
-        .var("sns_endpoint", &origin)
-        .var("index_table", &fx.index_table)
+    let host = notifying_host(&moto, &store, &fx.fifo_queue_url, &fx.fifo_topic_arn)
         .var("index_s3_manifests", "false")
-        .var("notify_queue_url", &fx.fifo_queue_url)
-        .var("notify_topic_arn", &fx.fifo_topic_arn)
         .start()
         .await;
     let keys = ["fifo/a b.txt", "fifo/b.txt"];

@@ -571,16 +571,20 @@ async fn a_missing_s3_variable_is_a_500_naming_it() {
         json_of(&answer),
         json!({"error": {"code": "config", "message": "variable s3_bucket is not set"}})
     );
-    // The error's line on stderr, then the request's line.
+    // The error's line on stderr, then the request's line, both naming the request's id,
+    // which the answer carries.
     let logs = host.logs();
     let lines: Vec<&str> = logs.lines().collect();
     assert_eq!(lines.len(), 2, "{logs}");
+    let id = answer.headers["x-request-id"].to_str().unwrap();
     assert_eq!(
         lines[0],
-        "spinlift: config error: variable s3_bucket is not set"
+        format!("spinlift: config error: variable s3_bucket is not set (request {id})")
     );
     assert!(
-        lines[1].contains(r#""route":"/objects","status":500"#),
+        lines[1].contains(&format!(
+            r#""request_id":"{id}","method":"GET","route":"/objects","status":500"#
+        )),
         "{logs}"
     );
 }

@@ -33,7 +33,7 @@ pub trait Env {
     /// Completes after `duration` without blocking the request's other futures (a multipart
     /// upload keeps reading the client while a part's retry waits).
     fn sleep(&self, duration: Duration) -> Sleep<'_>;
-    /// A uniformly random number (backoff jitter; nothing secret depends on it).
+    /// A uniformly random number (backoff jitter, request ids; nothing secret depends on it).
     fn random_u64(&self) -> u64;
     /// Writes one line to `stream`. Never fails: a log line is never worth the answer.
     fn log(&self, stream: LogStream, line: &str);

@@ -108,3 +108,31 @@ fn post(
     }
     request
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::Service;
+
+    #[test]
+    fn json_requests_name_their_version_and_a_bad_target_is_left_out() {
+        let service = Service::Other {
+            signing_name: "secretsmanager",
+            endpoint_variable: "secretsmanager_endpoint",
+        };
+        let endpoint = Endpoint::new(service, "http://127.0.0.1:5000", "eu-west-1").unwrap();
+        let body = serde_json::json!({"SecretId": "s"});
+        let v1_1 = json_1_1_request(&endpoint, "secretsmanager.GetSecretValue", &body);
+        assert_eq!(v1_1.headers()["content-type"], "application/x-amz-json-1.1");
+        assert_eq!(
+            v1_1.headers()["x-amz-target"],
+            "secretsmanager.GetSecretValue"
+        );
+        let v1_0 = json_request(&endpoint, "DynamoDB_20120810.GetItem", &body);
+        assert_eq!(v1_0.headers()["content-type"], "application/x-amz-json-1.0");
+        // A target that cannot be a header value: no header, no trap.
+        let typo = json_request(&endpoint, "Bad\nTarget", &body);
+        assert!(!typo.headers().contains_key("x-amz-target"));
+        assert_eq!(typo.uri(), "http://127.0.0.1:5000/");
+    }
+}

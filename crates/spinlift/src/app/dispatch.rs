@@ -3,9 +3,11 @@
 //! through the same routes.
 
 use super::builtin;
-use super::request::{answer, authorize, cors_for, log_line, new_request_id, outbound, with_cors};
+use super::request::{
+    answer, authorize, cors_for, log_line, new_request_id, outbound, with_cors, RequestEnv,
+};
 use super::user::{decode_params, RouteContext, UserRoute};
-use super::{App, ErasedContext};
+use super::{App, Context, ErasedContext};
 use crate::body::Body;
 use crate::env::LogStream;
 use crate::error::ApiError;
@@ -28,6 +30,16 @@ impl App {
         let method = request.method().clone();
         let label = self.label(&method, request.uri());
         let stats = CallStats::for_request(new_request_id(cx.env));
+        let env = RequestEnv {
+            host: cx.env,
+            id: stats.request_id(),
+        };
+        let cx = &Context {
+            vars: cx.vars,
+            client: cx.client,
+            cache: cx.cache,
+            env: &env,
+        };
         let response = match cors_for(&request, cx) {
             Ok(cors) => with_cors(
                 cors,

@@ -19,7 +19,11 @@ use std::time::Duration;
 /// A request's id, as a Lambda invocation had one: a random UUID (version 4), for the log
 /// line, the answer's `x-request-id` and the handler ([`super::RouteContext::request_id`]).
 pub(super) fn new_request_id(env: &dyn Env) -> String {
-    let (high, low) = (env.random_u64(), env.random_u64());
+    uuid_v4(env.random_u64(), env.random_u64())
+}
+
+/// The version 4 UUID of 128 random bits (six of them replaced by the version and variant).
+fn uuid_v4(high: u64, low: u64) -> String {
     format!(
         "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
         high >> 32,
@@ -29,6 +33,41 @@ pub(super) fn new_request_id(env: &dyn Env) -> String {
         (low >> 48) & 0x0fff,
         low & 0xffff_ffff_ffff,
     )
+}
+
+/// The request's environment as its code sees it: the host's, with each operator line
+/// (stderr: a server error, a retry, a clock correction, a handler's own) ending in the
+/// request's id, so the reason for a failure is found next to the request's log line.
+pub(super) struct RequestEnv<'a> {
+    pub(super) host: &'a dyn Env,
+    pub(super) id: &'a str,
+}
+
+impl Env for RequestEnv<'_> {
+    fn wall_time(&self) -> SigningTime {
+        self.host.wall_time()
+    }
+
+    fn monotonic(&self) -> Duration {
+        self.host.monotonic()
+    }
+
+    fn sleep(&self, duration: Duration) -> crate::env::Sleep<'_> {
+        self.host.sleep(duration)
+    }
+
+    fn random_u64(&self) -> u64 {
+        self.host.random_u64()
+    }
+
+    fn log(&self, stream: LogStream, line: &str) {
+        match stream {
+            LogStream::Operator => self
+                .host
+                .log(stream, &format!("{line} (request {})", self.id)),
+            LogStream::Request => self.host.log(stream, line),
+        }
+    }
 }
 
 /// The request's log line, JSON (the CloudWatch line of the Lambda it replaces): when, which
@@ -162,8 +201,39 @@ pub(super) fn authorize(
 
 #[cfg(test)]
 mod tests {
-    use super::Tenths;
+    use super::{uuid_v4, RequestEnv, Tenths};
+    use crate::env::{Env, FakeEnv, LogStream};
+    use crate::sigv4::SigningTime;
     use std::time::Duration;
+
+    #[test]
+    fn request_ids_are_version_4_uuids_padded_whatever_the_bits() {
+        assert_eq!(uuid_v4(0, 0), "00000000-0000-4000-8000-000000000000");
+        assert_eq!(
+            uuid_v4(u64::MAX, u64::MAX),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
+        assert_eq!(
+            uuid_v4(0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210),
+            "01234567-89ab-4def-bedc-ba9876543210"
+        );
+    }
+
+    #[test]
+    fn a_requests_operator_lines_end_in_its_id_and_its_log_line_does_not() {
+        let host = FakeEnv::at(SigningTime::from_unix_seconds(0));
+        let env = RequestEnv {
+            host: &host,
+            id: "the-id",
+        };
+        env.log(LogStream::Operator, "spinlift: retry 1");
+        env.log(LogStream::Request, "{}");
+        assert_eq!(
+            host.lines(LogStream::Operator),
+            ["spinlift: retry 1 (request the-id)"]
+        );
+        assert_eq!(host.lines(LogStream::Request), ["{}"]);
+    }
 
     #[test]
     fn durations_are_milliseconds_to_one_decimal_rounded_half_up() {
